@@ -1,0 +1,156 @@
+/*
+ * hg_core.h - the portable decision path of HiveGuard, shared verbatim by the
+ * kernel driver (driver/sys) and the Linux user-mode host (driver/host).
+ *
+ * No WDK header. Everything decision-relevant lives behind this API: the
+ * subscription filter, event encoding, the bounded backlog, parked-request
+ * matching and batching, the verdict table, configuration validation,
+ * statistics and client bind/unbind. The platform layer only translates
+ * (IRPs, callbacks, handles) and implements hg_platform.h.
+ *
+ * Threading: every entry point may be called concurrently from any number of
+ * threads; hg_core_raise may be called at APC_LEVEL in the kernel and may
+ * block (bounded) waiting for a verdict. All statuses are HG_STATUS_* values
+ * from hiveguard_wire.h (NTSTATUS numbers).
+ */
+#ifndef HG_CORE_H
+#define HG_CORE_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "../include/hiveguard_wire.h"
+#include "hg_platform.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct hg_core hg_core;
+
+/* Intrusive doubly-linked list node (core-owned; platform must not touch). */
+typedef struct hg_list {
+    struct hg_list *next, *prev;
+} hg_list;
+
+/*
+ * A GET_EVENTS request as core sees it. The platform embeds it in its own
+ * request object (kernel: in the IRP's DriverContext area via a pointer, or a
+ * side allocation; host: in its request struct) and recovers the outer object
+ * with container_of in its hooks.
+ */
+typedef struct hg_request {
+    hg_list  link;      /* core-owned */
+    void    *buffer;    /* output buffer (kernel: SystemBuffer) */
+    uint32_t capacity;  /* its length in bytes */
+    uint32_t parked;    /* core-owned: 1 while on the parked list */
+} hg_request;
+
+/* Driver-load parameters (kernel: from the service's Parameters key). */
+typedef struct hg_core_params {
+    uint16_t no_client_verdict; /* HG_VERDICT_ALLOW (default) or HG_VERDICT_BLOCK */
+    uint32_t capabilities;      /* HG_CAP_* reported in HELLO */
+    uint64_t instance_id;       /* reported in HELLO; differs per load */
+} hg_core_params;
+
+/* Create/destroy. Destroy releases every waiter with its default verdict and
+ * completes every parked request with HG_STATUS_CANCELLED before freeing; the
+ * caller guarantees no new call enters after destroy begins (the kernel uses
+ * rundown protection for that). */
+uint32_t hg_core_create(const hg_core_params *params, hg_core **out);
+void     hg_core_destroy(hg_core *core);
+
+/* ---- client lifecycle (one client at a time) ----------------------------
+ * process_key identifies the process object of a caller (kernel: the
+ * PEPROCESS value, used only for equality and never put on the wire; host:
+ * the simulated process key). */
+uint32_t hg_core_open(hg_core *core, uint64_t process_key);      /* SHARING_VIOLATION if taken */
+/* Handle close (CLEANUP or CLOSE, whichever comes first; idempotent): unbinds,
+ * releases every waiter with the configured default, discards the backlog
+ * (counted as dropped) and completes every parked request with CANCELLED. */
+void     hg_core_close(hg_core *core, uint64_t process_key);
+
+/* ---- IOCTL handlers: validate fully before touching state ---------------
+ * A rejected message changes nothing. `written` receives bytes of output. */
+uint32_t hg_core_hello(hg_core *core, uint64_t process_key,
+                       const void *in, size_t in_len,
+                       void *out, size_t out_len, size_t *written);
+uint32_t hg_core_configure(hg_core *core, uint64_t process_key,
+                           const void *in, size_t in_len);
+uint32_t hg_core_reply(hg_core *core, uint64_t process_key,
+                       const void *in, size_t in_len,
+                       void *out, size_t out_len, size_t *written);
+uint32_t hg_core_stats(hg_core *core, void *out, size_t out_len, size_t *written);
+
+/* GET_EVENTS: returns HG_STATUS_SUCCESS with *written set when events were
+ * ready (the request is NOT completed by core in that case: the caller
+ * completes it), HG_STATUS_PENDING when parked (core will complete it through
+ * hg_plat_request_complete), or an error (caller completes with it). */
+uint32_t hg_core_get_events(hg_core *core, uint64_t process_key,
+                            hg_request *req, size_t *written);
+
+/* From the platform's cancel routine: removes req if still parked and
+ * completes it with HG_STATUS_CANCELLED. Safe to race with delivery. */
+void hg_core_cancel_request(hg_core *core, hg_request *req);
+
+/* ---- the registry side ---------------------------------------------------
+ * An operation as the callback sees it. Cheap fields first; the key path and
+ * the value data are produced lazily by `source`, only after the class and
+ * caller checks pass (path) and the subscription matches (data). */
+typedef struct hg_utf16 {
+    const uint16_t *chars;  /* UTF-16 code units, not NUL-terminated */
+    uint32_t        bytes;  /* even */
+} hg_utf16;
+
+typedef struct hg_op_source {
+    /* Resolve the full kernel key path (e.g. \REGISTRY\MACHINE\SOFTWARE\X).
+     * Returns HG_STATUS_SUCCESS and fills *path, which must stay valid until
+     * release_key_path. May fail: core then counts the op as filtered out and
+     * applies no verdict (allow). */
+    uint32_t (*resolve_key_path)(void *ctx, hg_utf16 *path);
+    void     (*release_key_path)(void *ctx, hg_utf16 *path);
+    /* Copy up to cap bytes of value data to dst (kernel: under try/except
+     * for user-mode buffers). Returns bytes copied; sets *unreadable if the
+     * buffer faulted. May be NULL when the op has no data. */
+    uint32_t (*capture_data)(void *ctx, void *dst, uint32_t cap, int *unreadable);
+    void     *ctx;
+} hg_op_source;
+
+typedef struct hg_op {
+    uint16_t operation;          /* hg_operation */
+    uint16_t kernel_caller;      /* 1 if PreviousMode == KernelMode */
+    uint64_t process_key;        /* caller's process object identity */
+    uint64_t pid, tid;
+    uint32_t session_id;
+    uint32_t value_type;
+    uint32_t data_original_size;
+    hg_utf16 value_name;         /* may be empty */
+    hg_utf16 new_name;           /* renames only */
+    hg_utf16 image;              /* caller image path if known, may be empty */
+    hg_utf16 user_sid;           /* caller SID string if known, may be empty */
+} hg_op;
+
+typedef struct hg_raise_result {
+    uint32_t verdict;            /* HG_VERDICT_ALLOW or HG_VERDICT_BLOCK: what to apply */
+    uint32_t delivered;          /* 1 if the event was queued or delivered */
+    uint32_t waited;             /* 1 if the caller waited for a verdict */
+    uint32_t timed_out;          /* 1 if that wait hit its timeout */
+} hg_raise_result;
+
+/* Run one operation through the decision path: class -> caller ->
+ * subscription -> name -> data -> queue -> (bounded) verdict wait.
+ * Never fails: on any internal error it allows and counts. The caller maps
+ * HG_VERDICT_BLOCK to STATUS_ACCESS_DENIED. */
+void hg_core_raise(hg_core *core, const hg_op *op, const hg_op_source *source,
+                   hg_raise_result *result);
+
+/* Snapshot of the counters (same struct as the STATS IOCTL). */
+void hg_core_get_stats(hg_core *core, HG_STATS *out);
+
+/* Case-insensitive UTF-16 upcase used by the subscription (exposed for tests
+ * and for the host's CreateFileW name comparison). */
+uint16_t hg_upcase16(uint16_t c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* HG_CORE_H */

@@ -225,6 +225,11 @@ typedef struct HG_HELLO_REPLY {
  *   uint64_t         excluded_pids[excluded_pid_count]
  *   UTF-16LE string pool (prefix strings, referenced by string_offset)
  *
+ * The driver accepts any layout that satisfies the checks. The canonical
+ * encoding - what the agent and the golden vectors produce, so both sides can
+ * be compared byte for byte - puts the strings in entry order, packed with no
+ * padding between them, and total_bytes ends at the last string's last byte.
+ *
  * Subscription semantics (Sysmon-like: exclude wins):
  *   an operation is delivered iff its class is in op_mask, it is not from the
  *   bound client's own process nor an excluded pid, kernel-mode callers are

@@ -1,0 +1,160 @@
+package dev.hiveguard.audit;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Renders captured registry value data the way ECS's {@code registry.data.*} fields
+ * describe it: the REG_* type name, and for string and number types the
+ * {@code registry.data.strings} array (numbers in decimal, as ECS asks).
+ *
+ * <p>Value data arrives as the caller passed it to {@code RegSetValueEx}: strings are
+ * UTF-16LE and usually, but not always, NUL-terminated (the API stores whatever byte
+ * count the caller gives), REG_MULTI_SZ is a sequence of NUL-terminated strings ending
+ * in an empty one, DWORD/QWORD are little-endian. Data may also be cut at the
+ * driver's data cap, so every decoder here accepts a short or odd-length buffer and
+ * renders what is whole.
+ */
+public final class RegistryValueFormat {
+
+    /** REG_* type codes from winnt.h. */
+    public static final int REG_NONE = 0;
+    public static final int REG_SZ = 1;
+    public static final int REG_EXPAND_SZ = 2;
+    public static final int REG_BINARY = 3;
+    public static final int REG_DWORD = 4;
+    public static final int REG_DWORD_BIG_ENDIAN = 5;
+    public static final int REG_LINK = 6;
+    public static final int REG_MULTI_SZ = 7;
+    public static final int REG_RESOURCE_LIST = 8;
+    public static final int REG_FULL_RESOURCE_DESCRIPTOR = 9;
+    public static final int REG_RESOURCE_REQUIREMENTS_LIST = 10;
+    public static final int REG_QWORD = 11;
+
+    private static final String[] TYPE_NAMES = {
+        "REG_NONE", "REG_SZ", "REG_EXPAND_SZ", "REG_BINARY", "REG_DWORD", "REG_DWORD_BIG_ENDIAN",
+        "REG_LINK", "REG_MULTI_SZ", "REG_RESOURCE_LIST", "REG_FULL_RESOURCE_DESCRIPTOR",
+        "REG_RESOURCE_REQUIREMENTS_LIST", "REG_QWORD",
+    };
+
+    private RegistryValueFormat() {
+    }
+
+    /**
+     * The REG_* name of a type code. Callers may store any 32-bit type (the API does
+     * not check it), so unknown codes are rendered rather than rejected.
+     */
+    public static String typeName(int valueType) {
+        if (valueType >= 0 && valueType < TYPE_NAMES.length) {
+            return TYPE_NAMES[valueType];
+        }
+        return "REG_UNKNOWN_0x" + Integer.toHexString(valueType);
+    }
+
+    /** The REG_* code of a name produced by {@link #typeName}, or -1. */
+    public static int typeCode(String name) {
+        for (int i = 0; i < TYPE_NAMES.length; i++) {
+            if (TYPE_NAMES[i].equals(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * The {@code registry.data.strings} rendering, or an empty list when the type has
+     * none (binary types) or the data is too short to hold one whole number.
+     */
+    public static List<String> strings(int valueType, byte[] data) {
+        switch (valueType) {
+            case REG_SZ:
+            case REG_EXPAND_SZ:
+            case REG_LINK:
+                return List.of(utf16UpToNul(data, 0, data.length & ~1));
+            case REG_MULTI_SZ:
+                return multiString(data);
+            case REG_DWORD:
+                return data.length < Integer.BYTES ? List.of()
+                        : List.of(Integer.toUnsignedString(
+                                ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).getInt()));
+            case REG_DWORD_BIG_ENDIAN:
+                return data.length < Integer.BYTES ? List.of()
+                        : List.of(Integer.toUnsignedString(
+                                ByteBuffer.wrap(data).order(ByteOrder.BIG_ENDIAN).getInt()));
+            case REG_QWORD:
+                return data.length < Long.BYTES ? List.of()
+                        : List.of(Long.toUnsignedString(
+                                ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).getLong()));
+            default:
+                return List.of();
+        }
+    }
+
+    private static List<String> multiString(byte[] data) {
+        List<String> out = new ArrayList<>();
+        int end = data.length & ~1;
+        int start = 0;
+        for (int i = 0; i < end; i += 2) {
+            if (data[i] == 0 && data[i + 1] == 0) {
+                // The empty string that terminates the sequence ends it; an empty string
+                // in the middle is not representable in REG_MULTI_SZ anyway.
+                if (i == start) {
+                    return out;
+                }
+                out.add(new String(data, start, i - start, StandardCharsets.UTF_16LE));
+                start = i + 2;
+            }
+        }
+        if (start < end) {
+            // Unterminated last string (cut at the data cap, or a sloppy caller).
+            out.add(new String(data, start, end - start, StandardCharsets.UTF_16LE));
+        }
+        return out;
+    }
+
+    private static String utf16UpToNul(byte[] data, int from, int to) {
+        int end = from;
+        while (end + 1 < to && !(data[end] == 0 && data[end + 1] == 0)) {
+            end += 2;
+        }
+        return new String(data, from, end - from, StandardCharsets.UTF_16LE);
+    }
+
+    /** Encodes strings as REG_SZ data (UTF-16LE with the terminating NUL), as RegSetValueEx callers do. */
+    public static byte[] sz(String value) {
+        byte[] chars = value.getBytes(StandardCharsets.UTF_16LE);
+        byte[] out = new byte[chars.length + 2];
+        System.arraycopy(chars, 0, out, 0, chars.length);
+        return out;
+    }
+
+    /** Encodes REG_MULTI_SZ data: each string NUL-terminated, then one more NUL. */
+    public static byte[] multiSz(List<String> values) {
+        int size = 2;
+        List<byte[]> parts = new ArrayList<>();
+        for (String v : values) {
+            byte[] b = v.getBytes(StandardCharsets.UTF_16LE);
+            parts.add(b);
+            size += b.length + 2;
+        }
+        ByteBuffer out = ByteBuffer.allocate(size);
+        for (byte[] b : parts) {
+            out.put(b).putShort((short) 0);
+        }
+        out.putShort((short) 0);
+        return out.array();
+    }
+
+    /** Encodes REG_DWORD data (little-endian). */
+    public static byte[] dword(int value) {
+        return ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN).putInt(value).array();
+    }
+
+    /** Encodes REG_QWORD data (little-endian). */
+    public static byte[] qword(long value) {
+        return ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(value).array();
+    }
+}

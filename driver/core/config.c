@@ -1,0 +1,357 @@
+/*
+ * config.c - CONFIGURE: validate the agent's buffer completely, then compile
+ * it into an immutable hg_subscription (sorted excluded pids and a prefix
+ * trie over upcased UTF-16 code units).
+ *
+ * Everything here runs before any core state is touched and allocates, so it
+ * is called without the core lock; a rejected buffer therefore changes
+ * nothing. The buffer may be hostile (any process that can open the device
+ * can send one), so every count and offset is checked before it is used and
+ * no arithmetic on agent values can overflow: every product below is of
+ * values already bounded by the HG_*_MAX limits.
+ */
+#include "core_internal.h"
+
+/* Byte-wise little-endian read: the wire is LE and the buffer may be
+ * unaligned (the string pool follows 8-byte tables, but offsets are only
+ * required to be even). */
+static uint16_t read_le16(const unsigned char *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static int in_range_u32(uint32_t v, uint32_t lo, uint32_t hi)
+{
+    return v >= lo && v <= hi;
+}
+
+static int verdict_valid(uint32_t v)
+{
+    return v == HG_VERDICT_ALLOW || v == HG_VERDICT_BLOCK;
+}
+
+static int fail_mode_valid(uint32_t v)
+{
+    return v == HG_FAIL_OPEN || v == HG_FAIL_CLOSED;
+}
+
+static uint32_t check_header(const HG_CONFIG_HEADER *h)
+{
+    if (h->op_mask & ~HG_OP_MASK_ALL)
+        return HG_STATUS_INVALID_PARAMETER;
+    if (h->verdict_op_mask & ~h->op_mask)
+        return HG_STATUS_INVALID_PARAMETER;
+    if (h->flags & ~HG_CFG_F_ALL)
+        return HG_STATUS_INVALID_PARAMETER;
+    if (!in_range_u32(h->timeout_ms, HG_TIMEOUT_MIN_MS, HG_TIMEOUT_MAX_MS))
+        return HG_STATUS_INVALID_PARAMETER;
+    if (!fail_mode_valid(h->fail_mode) || !verdict_valid(h->default_verdict))
+        return HG_STATUS_INVALID_PARAMETER;
+    if (!in_range_u32(h->max_backlog, HG_BACKLOG_MIN, HG_BACKLOG_MAX))
+        return HG_STATUS_INVALID_PARAMETER;
+    if (h->data_cap > HG_DATA_CAP_MAX)
+        return HG_STATUS_INVALID_PARAMETER;
+    if (h->prefix_count > HG_PREFIX_MAX_COUNT || h->excluded_pid_count > HG_EXCLUDED_PID_MAX_COUNT)
+        return HG_STATUS_INVALID_PARAMETER;
+    if (h->reserved0 != 0u || h->reserved1 != 0u)
+        return HG_STATUS_INVALID_PARAMETER;
+    return HG_STATUS_SUCCESS;
+}
+
+static uint32_t check_prefix(const HG_PREFIX_ENTRY *e, uint32_t pool_start, uint32_t total)
+{
+    if (e->kind != HG_PREFIX_INCLUDE && e->kind != HG_PREFIX_EXCLUDE)
+        return HG_STATUS_INVALID_PARAMETER;
+    if ((e->flags & ~HG_PREFIX_F_ALL) || (e->kind == HG_PREFIX_EXCLUDE && e->flags != 0u))
+        return HG_STATUS_INVALID_PARAMETER;
+    if (e->op_mask == 0u || (e->op_mask & ~HG_OP_MASK_ALL))
+        return HG_STATUS_INVALID_PARAMETER;
+    if (e->timeout_ms != 0u && !in_range_u32(e->timeout_ms, HG_TIMEOUT_MIN_MS, HG_TIMEOUT_MAX_MS))
+        return HG_STATUS_INVALID_PARAMETER;
+    if (e->fail_mode != HG_FAIL_INHERIT && !fail_mode_valid(e->fail_mode))
+        return HG_STATUS_INVALID_PARAMETER;
+    if ((e->string_bytes & 1u) || e->string_bytes < 2u || e->string_bytes > HG_PREFIX_MAX_BYTES)
+        return HG_STATUS_INVALID_PARAMETER;
+    if ((e->string_offset & 1u) || e->string_offset < pool_start ||
+        (uint64_t)e->string_offset + e->string_bytes > total)
+        return HG_STATUS_INVALID_PARAMETER;
+    if (e->reserved != 0u)
+        return HG_STATUS_INVALID_PARAMETER;
+    return HG_STATUS_SUCCESS;
+}
+
+/* Strings must not share bytes: sort (offset, length) keys and compare
+ * neighbours. Overlap is rejected because the canonical encoding never
+ * produces it and allowing it would give two byte-different buffers the same
+ * meaning, which the golden-vector comparison relies on not happening. */
+static uint32_t check_no_overlap(const HG_PREFIX_ENTRY *entries, uint32_t count)
+{
+    uint64_t *keys;
+    uint32_t i, status = HG_STATUS_SUCCESS;
+
+    if (count < 2u)
+        return HG_STATUS_SUCCESS;
+    keys = (uint64_t *)hg_plat_alloc((size_t)count * sizeof(uint64_t));
+    if (keys == NULL)
+        return HG_STATUS_INSUFFICIENT_RESOURCES;
+    for (i = 0; i < count; i++)
+        keys[i] = ((uint64_t)entries[i].string_offset << 16) | entries[i].string_bytes;
+    hg_sort_u64(keys, count);
+    for (i = 0; i + 1u < count; i++) {
+        uint64_t end = (keys[i] >> 16) + (keys[i] & 0xFFFFu);
+        if (end > (keys[i + 1u] >> 16)) {
+            status = HG_STATUS_INVALID_PARAMETER;
+            break;
+        }
+    }
+    hg_plat_free(keys);
+    return status;
+}
+
+/* ---- trie construction ---------------------------------------------------- */
+
+/* Build-time node: children as a singly linked sibling list kept sorted by
+ * unit, so the frozen layout comes out sorted without a separate sort. */
+typedef struct build_node {
+    uint32_t first_child;
+    uint32_t next_sibling;
+    uint16_t unit;
+    uint16_t terminal;
+} build_node;
+
+#define BUILD_NO_NODE 0u /* node 0 is the root and never anybody's child */
+
+typedef struct trie_builder {
+    build_node  *nodes;
+    uint32_t     node_count;
+    hg_terminal *terminals;
+    uint32_t     terminal_count;
+} trie_builder;
+
+static uint32_t child_of(trie_builder *b, uint32_t parent, uint16_t unit)
+{
+    uint32_t prev = BUILD_NO_NODE, cur = b->nodes[parent].first_child;
+    uint32_t fresh;
+
+    while (cur != BUILD_NO_NODE && b->nodes[cur].unit < unit) {
+        prev = cur;
+        cur = b->nodes[cur].next_sibling;
+    }
+    if (cur != BUILD_NO_NODE && b->nodes[cur].unit == unit)
+        return cur;
+    fresh = b->node_count++;
+    b->nodes[fresh].first_child = BUILD_NO_NODE;
+    b->nodes[fresh].next_sibling = cur;
+    b->nodes[fresh].unit = unit;
+    b->nodes[fresh].terminal = HG_NONE16;
+    if (prev == BUILD_NO_NODE)
+        b->nodes[parent].first_child = fresh;
+    else
+        b->nodes[prev].next_sibling = fresh;
+    return fresh;
+}
+
+static void add_prefix(trie_builder *b, const unsigned char *buf, const HG_PREFIX_ENTRY *e,
+                       uint16_t entry_index)
+{
+    uint32_t node = 0, i, op;
+    hg_terminal *t;
+
+    for (i = 0; i < e->string_bytes; i += 2u)
+        node = child_of(b, node, hg_upcase16(read_le16(buf + e->string_offset + i)));
+    if (b->nodes[node].terminal == HG_NONE16) {
+        t = &b->terminals[b->terminal_count];
+        t->exclude_mask = 0;
+        t->include_mask = 0;
+        for (op = 0; op < HG_OP_COUNT; op++)
+            t->rule_of_op[op] = HG_NONE16;
+        b->nodes[node].terminal = (uint16_t)b->terminal_count++;
+    }
+    t = &b->terminals[b->nodes[node].terminal];
+    if (e->kind == HG_PREFIX_EXCLUDE) {
+        t->exclude_mask |= e->op_mask;
+        return;
+    }
+    t->include_mask |= e->op_mask;
+    /* Two INCLUDEs with the same string: the first in entry order decides
+     * for the classes they share - a stable, documented tie-break. */
+    for (op = 1; op < HG_OP_COUNT; op++)
+        if ((e->op_mask & HG_OP_BIT(op)) && t->rule_of_op[op] == HG_NONE16)
+            t->rule_of_op[op] = entry_index;
+}
+
+/* Breadth-first renumbering: the children of every node become a contiguous,
+ * sorted run. `order` (node_count entries) maps new index -> build index. */
+static void freeze_trie(const trie_builder *b, uint32_t *order, hg_trie_node *out)
+{
+    uint32_t head = 0, tail = 1;
+
+    order[0] = 0;
+    while (head < tail) {
+        const build_node *src = &b->nodes[order[head]];
+        hg_trie_node *dst = &out[head];
+        uint32_t child = src->first_child;
+
+        dst->unit = src->unit;
+        dst->terminal = src->terminal;
+        dst->reserved = 0;
+        dst->child_base = tail;
+        dst->child_count = 0;
+        while (child != BUILD_NO_NODE) {
+            order[tail++] = child;
+            dst->child_count++;
+            child = b->nodes[child].next_sibling;
+        }
+        head++;
+    }
+}
+
+static size_t align8(size_t v)
+{
+    return (v + 7u) & ~(size_t)7u;
+}
+
+static uint32_t compile(const unsigned char *buf, const HG_CONFIG_HEADER *h,
+                        const HG_PREFIX_ENTRY *entries, uint32_t pid_offset, hg_subscription **out)
+{
+    trie_builder b;
+    uint32_t total_units = 0, max_nodes, i, *order = NULL;
+    uint32_t status = HG_STATUS_INSUFFICIENT_RESOURCES;
+    size_t off_pids, off_rules, off_terms, off_nodes, size;
+    unsigned char *block;
+    hg_subscription *sub;
+    hg_rule *rules;
+
+    for (i = 0; i < h->prefix_count; i++)
+        total_units += entries[i].string_bytes / 2u;
+    /* At most HG_PREFIX_MAX_COUNT * HG_PREFIX_MAX_BYTES / 2 = 4 Mi units,
+     * and in fact bounded by HG_CONFIG_MAX_BYTES / 2 since strings cannot
+     * overlap: the trie is at most 12 bytes per code unit of the pool. */
+    max_nodes = total_units + 1u;
+
+    memset(&b, 0, sizeof b);
+    b.nodes = (build_node *)hg_plat_alloc((size_t)max_nodes * sizeof(build_node));
+    b.terminals = (hg_terminal *)hg_plat_alloc(((size_t)h->prefix_count + 1u) * sizeof(hg_terminal));
+    if (b.nodes == NULL || b.terminals == NULL)
+        goto out;
+    b.nodes[0].first_child = BUILD_NO_NODE;
+    b.nodes[0].next_sibling = BUILD_NO_NODE;
+    b.nodes[0].unit = 0;
+    b.nodes[0].terminal = HG_NONE16;
+    b.node_count = 1;
+    for (i = 0; i < h->prefix_count; i++)
+        add_prefix(&b, buf, &entries[i], (uint16_t)i);
+
+    off_pids = align8(sizeof(hg_subscription));
+    off_rules = align8(off_pids + (size_t)h->excluded_pid_count * sizeof(uint64_t));
+    off_terms = align8(off_rules + (size_t)h->prefix_count * sizeof(hg_rule));
+    off_nodes = align8(off_terms + (size_t)b.terminal_count * sizeof(hg_terminal));
+    size = off_nodes + (size_t)b.node_count * sizeof(hg_trie_node);
+
+    order = (uint32_t *)hg_plat_alloc((size_t)b.node_count * sizeof(uint32_t));
+    block = (unsigned char *)hg_plat_alloc(size);
+    if (order == NULL || block == NULL) {
+        if (block != NULL)
+            hg_plat_free(block);
+        goto out;
+    }
+    memset(block, 0, size);
+    sub = (hg_subscription *)(void *)block;
+    sub->refs = 1;
+    sub->op_mask = h->op_mask;
+    sub->verdict_op_mask = h->verdict_op_mask;
+    sub->flags = h->flags;
+    sub->timeout_ms = h->timeout_ms;
+    sub->fail_mode = h->fail_mode;
+    sub->default_verdict = h->default_verdict;
+    sub->max_backlog = h->max_backlog;
+    sub->data_cap = h->data_cap;
+    sub->excluded_pid_count = h->excluded_pid_count;
+    sub->node_count = b.node_count;
+    sub->rule_count = h->prefix_count;
+    sub->terminal_count = b.terminal_count;
+
+    memcpy(block + off_pids, buf + pid_offset, (size_t)h->excluded_pid_count * sizeof(uint64_t));
+    hg_sort_u64((uint64_t *)(void *)(block + off_pids), h->excluded_pid_count);
+
+    rules = (hg_rule *)(void *)(block + off_rules);
+    for (i = 0; i < h->prefix_count; i++) {
+        rules[i].flags = entries[i].flags;
+        rules[i].fail_mode = entries[i].fail_mode;
+        rules[i].timeout_ms = entries[i].timeout_ms;
+        if (entries[i].kind == HG_PREFIX_INCLUDE)
+            sub->include_count++;
+    }
+    memcpy(block + off_terms, b.terminals, (size_t)b.terminal_count * sizeof(hg_terminal));
+    freeze_trie(&b, order, (hg_trie_node *)(void *)(block + off_nodes));
+
+    sub->excluded_pids = (const uint64_t *)(const void *)(block + off_pids);
+    sub->rules = rules;
+    sub->terminals = (const hg_terminal *)(const void *)(block + off_terms);
+    sub->nodes = (const hg_trie_node *)(const void *)(block + off_nodes);
+    *out = sub;
+    status = HG_STATUS_SUCCESS;
+out:
+    if (order != NULL)
+        hg_plat_free(order);
+    if (b.nodes != NULL)
+        hg_plat_free(b.nodes);
+    if (b.terminals != NULL)
+        hg_plat_free(b.terminals);
+    return status;
+}
+
+uint32_t hg_config_compile(const void *in, size_t in_len, hg_subscription **out)
+{
+    const unsigned char *buf = (const unsigned char *)in;
+    HG_CONFIG_HEADER h;
+    HG_PREFIX_ENTRY *entries;
+    uint32_t status, pid_offset, pool_start, i;
+
+    *out = NULL;
+    if (in == NULL || in_len < sizeof h)
+        return HG_STATUS_BUFFER_TOO_SMALL;
+    if (in_len > HG_CONFIG_MAX_BYTES)
+        return HG_STATUS_INVALID_BUFFER_SIZE;
+    memcpy(&h, buf, sizeof h);
+    if (h.magic != HG_WIRE_MAGIC)
+        return HG_STATUS_UNKNOWN_REVISION;
+    if (h.total_bytes != in_len)
+        return HG_STATUS_INFO_LENGTH_MISMATCH;
+    status = check_header(&h);
+    if (status != HG_STATUS_SUCCESS)
+        return status;
+
+    pid_offset = (uint32_t)sizeof h + (uint32_t)h.prefix_count * (uint32_t)sizeof(HG_PREFIX_ENTRY);
+    pool_start = pid_offset + (uint32_t)h.excluded_pid_count * (uint32_t)sizeof(uint64_t);
+    if (pool_start > h.total_bytes)
+        return HG_STATUS_INVALID_PARAMETER;
+    if (h.prefix_count == 0u)
+        return compile(buf, &h, NULL, pid_offset, out);
+
+    /* The entries are validated and used from one private snapshot: the
+     * kernel's METHOD_BUFFERED SystemBuffer cannot change under us, but the
+     * user-mode host hands us the caller's memory, which another thread could
+     * rewrite between the check and the use. */
+    entries = (HG_PREFIX_ENTRY *)hg_plat_alloc((size_t)h.prefix_count * sizeof(HG_PREFIX_ENTRY));
+    if (entries == NULL)
+        return HG_STATUS_INSUFFICIENT_RESOURCES;
+    memcpy(entries, buf + sizeof h, (size_t)h.prefix_count * sizeof(HG_PREFIX_ENTRY));
+    for (i = 0; i < h.prefix_count; i++) {
+        status = check_prefix(&entries[i], pool_start, h.total_bytes);
+        if (status != HG_STATUS_SUCCESS)
+            break;
+    }
+    if (status == HG_STATUS_SUCCESS)
+        status = check_no_overlap(entries, h.prefix_count);
+    if (status == HG_STATUS_SUCCESS)
+        status = compile(buf, &h, entries, pid_offset, out);
+    hg_plat_free(entries);
+    return status;
+}
+
+void hg_subscription_free(hg_subscription *sub)
+{
+    if (sub != NULL)
+        hg_plat_free(sub);
+}

@@ -1,0 +1,246 @@
+/*
+ * core_internal.h - private state of the portable core, shared by the core's
+ * .c files only. Nothing here is part of the API (hg_core.h) or the wire.
+ *
+ * Locking: one lock (hg_core.lock) guards everything in struct hg_core. It is
+ * a spin lock in the kernel, so it is held for a few lines, never across an
+ * allocation, a free, a wait, a source callback or a request completion.
+ * Work that needs any of those is split: decide and detach under the lock,
+ * then act outside it.
+ */
+#ifndef HG_CORE_INTERNAL_H
+#define HG_CORE_INTERNAL_H
+
+#include <string.h> /* memcpy, memset, memcmp: the only libc the kernel build may use */
+#include "hg_core.h"
+
+/* ---- limits private to the core ------------------------------------------ */
+
+/* Verdict waiters are found by id through a small hash; the number of waiters
+ * is bounded by the number of registry threads blocked at once (hundreds at
+ * most), so 64 buckets keep chains short without a large fixed table. */
+#define HG_WAITER_BUCKETS        64u
+
+/* Ids of recently released waiters, indexed by id modulo the size. Ids are
+ * issued sequentially, so the ring remembers exactly the fate of the last
+ * HG_RELEASED_RING issued ids, which is what lets a reply be told "late"
+ * (released unanswered) from "duplicate" (answered) in O(1). Older ids fall
+ * back to "late". Power of two. */
+#define HG_RELEASED_RING         2048u
+
+/* A REPLY is applied in chunks so the spin lock is never held for all
+ * HG_REPLY_MAX_ENTRIES lookups at once. */
+#define HG_REPLY_CHUNK           64u
+
+/* "no rule" / "no terminal" marker in the compiled trie. */
+#define HG_NONE16                0xFFFFu
+
+/* ---- lists ----------------------------------------------------------------- */
+
+void hg_list_init(hg_list *head);
+int  hg_list_empty(const hg_list *head);
+void hg_list_push_back(hg_list *head, hg_list *node);
+void hg_list_remove(hg_list *node);
+hg_list *hg_list_pop_front(hg_list *head);
+/* Moves every node of src to the back of dst; src becomes empty. */
+void hg_list_splice_back(hg_list *dst, hg_list *src);
+
+#define HG_CONTAINER_OF(ptr, type, member) \
+    ((type *)(void *)((unsigned char *)(ptr) - __builtin_offsetof(type, member)))
+
+/* ---- compiled subscription -------------------------------------------------- */
+
+/* Per-prefix data an INCLUDE contributes to a verdict decision. */
+typedef struct hg_rule {
+    uint16_t flags;          /* HG_PREFIX_F_* */
+    uint16_t fail_mode;      /* HG_FAIL_* (INHERIT = global) */
+    uint32_t timeout_ms;     /* 0 = global */
+} hg_rule;
+
+/* What the prefixes that end at one trie node say, merged per class so that
+ * a lookup costs O(1) per node whatever the number of identical prefixes. */
+typedef struct hg_terminal {
+    uint32_t exclude_mask;             /* classes some EXCLUDE ending here covers */
+    uint32_t include_mask;             /* classes some INCLUDE ending here covers */
+    uint16_t rule_of_op[HG_OP_COUNT];  /* first INCLUDE (entry order) per class, or HG_NONE16 */
+} hg_terminal;
+
+/* Trie node over upcased UTF-16 code units. Children of a node are stored
+ * contiguously and sorted by unit (child_base .. child_base+child_count), so
+ * finding a child is a binary search bounded by log2(HG_PREFIX_MAX_COUNT)
+ * steps: matching is linear in the path length whatever the prefix count. */
+typedef struct hg_trie_node {
+    uint32_t child_base;
+    uint16_t unit;
+    uint16_t child_count;
+    uint16_t terminal;       /* index into terminals, or HG_NONE16 */
+    uint16_t reserved;
+} hg_trie_node;
+
+/* An accepted CONFIGURE, immutable once published. Reference counted under
+ * the core lock: the core holds one reference while it is current, every
+ * raiser that passed the cheap checks holds one while it matches outside the
+ * lock. One allocation; the arrays point into it. */
+typedef struct hg_subscription {
+    uint32_t refs;           /* guarded by the core lock */
+    uint32_t op_mask;
+    uint32_t verdict_op_mask;
+    uint32_t flags;
+    uint32_t timeout_ms;
+    uint16_t fail_mode;
+    uint16_t default_verdict;
+    uint32_t max_backlog;
+    uint32_t data_cap;
+    uint32_t include_count;
+    uint32_t excluded_pid_count;
+    uint32_t node_count;
+    uint32_t rule_count;
+    uint32_t terminal_count;
+    const uint64_t     *excluded_pids;  /* sorted ascending */
+    const hg_trie_node *nodes;          /* node 0 is the root */
+    const hg_rule      *rules;
+    const hg_terminal  *terminals;
+} hg_subscription;
+
+/* Outcome of matching one key path. */
+typedef struct hg_match {
+    uint32_t delivered;      /* passes the prefix sets */
+    uint32_t wants_verdict;
+    uint32_t timeout_ms;     /* effective, when wants_verdict */
+    uint16_t fail_mode;      /* effective HG_FAIL_OPEN/CLOSED */
+    uint16_t reserved;
+} hg_match;
+
+/* config.c: validates a CONFIGURE buffer and compiles it; on success *out has
+ * refs == 1. Allocates: call without the core lock. */
+uint32_t hg_config_compile(const void *in, size_t in_len, hg_subscription **out);
+void     hg_subscription_free(hg_subscription *sub);
+
+/* subscription.c */
+int  hg_sub_pid_excluded(const hg_subscription *sub, uint64_t pid);
+void hg_sub_match_path(const hg_subscription *sub, uint16_t operation,
+                       const hg_utf16 *path, hg_match *match);
+
+/* ---- encoded events and the backlog --------------------------------------- */
+
+/* An encoded event waiting in the backlog. The wire record (HG_EVENT_HEADER +
+ * strings + data + padding, `bytes` long) follows the struct, 8-aligned. */
+typedef struct hg_queued_event {
+    hg_list  link;
+    uint32_t bytes;
+    uint32_t reserved;
+} hg_queued_event;
+
+#define HG_QEVENT_RECORD(qe) ((unsigned char *)((qe) + 1))
+
+/* event.c: sizes, allocates and encodes the strings and data of one event
+ * (everything but sequence/id/flags decided later under the lock). Returns
+ * NULL when out of memory. Calls source->capture_data: no lock held. */
+hg_queued_event *hg_event_build(const hg_op *op, const hg_utf16 *key_path,
+                                const hg_op_source *source, uint32_t data_cap,
+                                uint64_t timestamp);
+HG_EVENT_HEADER *hg_event_header(hg_queued_event *qe);
+
+/* ---- verdict waiters ------------------------------------------------------ */
+
+enum hg_waiter_state {
+    HG_WAITER_WAITING  = 0,
+    HG_WAITER_ANSWERED = 1,  /* a REPLY set .verdict */
+    HG_WAITER_RELEASED = 2   /* disconnect/unload set .verdict to the default */
+};
+
+/* Lives on the raiser's stack. Whoever changes .state does so under the core
+ * lock and signals under it; the raiser re-takes the lock after waking before
+ * it lets the waiter go out of scope, so no signaller touches a dead frame. */
+typedef struct hg_waiter {
+    hg_list  link;           /* in core->waiters[id % HG_WAITER_BUCKETS] while listed */
+    uint64_t id;
+    uint32_t state;
+    uint32_t verdict;
+    uint32_t listed;
+    uint32_t reserved;
+    hg_event event;
+} hg_waiter;
+
+typedef struct hg_released_id {
+    uint64_t id;
+    uint32_t answered;
+    uint32_t reserved;
+} hg_released_id;
+
+/* ---- the core --------------------------------------------------------------- */
+
+struct hg_core {
+    hg_lock        lock;
+    hg_core_params params;
+
+    /* client binding */
+    uint32_t client_open;    /* hg_core_open succeeded, no close yet */
+    uint32_t client_hello;   /* ... and HELLO succeeded: the client is bound */
+    uint64_t client_key;
+    uint64_t client_epoch;   /* +1 per open: detects a disconnect while a raiser was outside the lock */
+
+    hg_subscription *sub;    /* current configuration, NULL until CONFIGURE */
+
+    /* backlog of encoded events, FIFO */
+    hg_list  backlog;
+    uint32_t backlog_events;
+    uint32_t backlog_bytes;
+    uint64_t next_sequence;
+
+    /* parked GET_EVENTS requests, FIFO */
+    hg_list  parked;
+    uint32_t parked_count;
+
+    /* verdicts */
+    uint64_t last_id;        /* last issued, 0 = none yet */
+    uint32_t waiter_count;
+    hg_list  waiters[HG_WAITER_BUCKETS];
+    hg_released_id released[HG_RELEASED_RING];
+
+    /* teardown: hg_core_destroy waits for raisers still inside hg_core_raise */
+    uint32_t active_raisers;
+    uint32_t destroying;
+    hg_event drained;
+
+    HG_STATS stats;          /* counters; gauges are filled in at snapshot time */
+};
+
+/* verdict.c (all *_locked: core lock held) */
+void hg_verdict_init(hg_core *core);
+void hg_waiter_insert_locked(hg_core *core, hg_waiter *w);
+void hg_waiter_unlist_locked(hg_core *core, hg_waiter *w, uint32_t answered);
+/* Releases every waiter with `verdict` (disconnect/unload). */
+void hg_waiters_release_all_locked(hg_core *core, uint32_t verdict);
+
+/* delivery.c */
+/* Packs the detached events of `batch` into req's buffer, frees them, and
+ * returns the bytes written. No lock held. */
+uint32_t hg_batch_pack(hg_request *req, hg_list *batch, uint32_t count, uint64_t dropped_total);
+/* Under the lock: moves as many whole events as fit into `capacity` from the
+ * backlog head to `batch`, counting them delivered. Returns the count. */
+uint32_t hg_backlog_take_locked(hg_core *core, uint32_t capacity, hg_list *batch);
+/* Frees every event on the list. No lock held. */
+void     hg_event_list_free(hg_list *list);
+/* Serves parked requests from the backlog until either runs out. Takes and
+ * drops the lock itself; completes outside it. */
+void     hg_deliver_pending(hg_core *core);
+
+/* client.c */
+/* Under the lock: the caller is the bound client (open + HELLO). */
+uint32_t hg_client_check_locked(const hg_core *core, uint64_t process_key);
+/* Tears a binding down: detaches everything under the lock, then completes,
+ * frees and releases outside it. Used by close and destroy. */
+void     hg_client_unbind(hg_core *core);
+
+/* subscription.c */
+void hg_sub_release(hg_core *core, hg_subscription *sub); /* takes the lock itself */
+
+/* util.c */
+uint32_t hg_min_u32(uint32_t a, uint32_t b);
+uint32_t hg_align_up_u32(uint32_t v, uint32_t align);
+/* In-place ascending sort (heapsort: no recursion, no allocation, O(n log n)
+ * worst case even for a hostile configuration). */
+void     hg_sort_u64(uint64_t *v, uint32_t n);
+
+#endif /* HG_CORE_INTERNAL_H */

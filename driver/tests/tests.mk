@@ -1,0 +1,32 @@
+# tests.mk - `make -C driver test`: the core's checks. Included by driver/Makefile.
+#
+#   core-compile   every core file compiled as the kernel build does
+#                  (mingw-w64, freestanding) and by gcc and clang on Linux,
+#                  warnings as errors, stack frames checked
+TEST_BUILD := $(BUILD)/tests
+WARN       := -Wall -Wextra -Werror
+# The kernel stack is 12 KiB (x64: 24 KiB) and the registry callback runs on
+# whatever is left of the caller's: no core frame may come near 1 KiB.
+FRAME_LIMIT := -Wframe-larger-than=1024
+
+CORE_KERNEL_OBJS := $(patsubst $(CORE_DIR)/%.c,$(TEST_BUILD)/kernel/%.o,$(CORE_SRCS))
+CORE_GCC_OBJS    := $(patsubst $(CORE_DIR)/%.c,$(TEST_BUILD)/gcc/%.o,$(CORE_SRCS))
+CORE_CLANG_OBJS  := $(patsubst $(CORE_DIR)/%.c,$(TEST_BUILD)/clang/%.o,$(CORE_SRCS))
+
+.PHONY: core-compile
+core-compile: $(CORE_KERNEL_OBJS) $(CORE_GCC_OBJS) $(CORE_CLANG_OBJS)
+	@echo "core-compile: $(words $(CORE_SRCS)) files OK with mingw-w64 (freestanding), gcc and clang"
+
+$(TEST_BUILD)/kernel/%.o: $(CORE_DIR)/%.c $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(MINGW_CC) -std=c11 -ffreestanding $(WARN) $(FRAME_LIMIT) -O2 $(CORE_INC) -c $< -o $@
+
+$(TEST_BUILD)/gcc/%.o: $(CORE_DIR)/%.c $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	gcc -std=c11 $(WARN) $(FRAME_LIMIT) -O2 $(CORE_INC) -c $< -o $@
+
+$(TEST_BUILD)/clang/%.o: $(CORE_DIR)/%.c $(CORE_HDRS)
+	@mkdir -p $(dir $@)
+	$(CLANG) -std=c11 $(WARN) -Wframe-larger-than=1024 -O2 $(CORE_INC) -c $< -o $@
+
+test: core-compile

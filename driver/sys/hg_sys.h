@@ -1,0 +1,196 @@
+/*
+ * hg_sys.h - what the WDM glue files of hiveguard.sys share.
+ *
+ * The driver is one global instance (a legacy NT driver has exactly one
+ * DRIVER_OBJECT and we create one device), so its state is one struct that
+ * every file reaches through g_hg. Everything decision-relevant is in
+ * core/; these files only translate Windows objects (IRPs, registry callback
+ * arguments, process objects) into core calls.
+ *
+ * HG_TEST_BUILD is defined only for hiveguard-test.sys; the release image is
+ * compiled without it and contains no injection code at all (checked by the
+ * build, see sys.mk).
+ */
+#ifndef HG_SYS_H
+#define HG_SYS_H
+
+#include <ntifs.h>
+#include "../include/hiveguard_wire.h"
+#include "../core/hg_core.h"
+
+/* ------------------------------------------------------------------ */
+/* Routines the mingw-w64 headers lack or Wine does not export.        */
+/* ------------------------------------------------------------------ */
+/*
+ * Everything here is resolved with MmGetSystemRoutineAddress at load, never
+ * imported: an import the loader cannot satisfy fails the whole load, and
+ * Wine's ntoskrnl.exe exports neither CmRegisterCallbackEx nor
+ * CmCallbackGetKeyObjectID. Windows 8+ has the *Ex name pair, Windows 10
+ * 2004+ has ExAllocatePool2.
+ */
+typedef NTSTATUS (NTAPI *hg_cm_register_fn)(PEX_CALLBACK_FUNCTION function,
+                                            PCUNICODE_STRING altitude,
+                                            PVOID driver, PVOID context,
+                                            PLARGE_INTEGER cookie, PVOID reserved);
+typedef NTSTATUS (NTAPI *hg_cm_unregister_fn)(LARGE_INTEGER cookie);
+typedef NTSTATUS (NTAPI *hg_cm_get_key_id_fn)(PLARGE_INTEGER cookie, PVOID object,
+                                              PULONG_PTR object_id,
+                                              PCUNICODE_STRING *object_name);
+typedef NTSTATUS (NTAPI *hg_cm_get_key_id_ex_fn)(PLARGE_INTEGER cookie, PVOID object,
+                                                 PULONG_PTR object_id,
+                                                 PCUNICODE_STRING *object_name,
+                                                 ULONG flags);
+typedef VOID (NTAPI *hg_cm_release_key_id_ex_fn)(PCUNICODE_STRING object_name);
+typedef PVOID (NTAPI *hg_alloc_pool2_fn)(ULONG64 flags, SIZE_T bytes, ULONG tag);
+
+/* Exported by ntoskrnl since Windows XP (and by Wine), undeclared in the
+ * mingw-w64 headers: the session of a process object. */
+NTKERNELAPI ULONG NTAPI PsGetProcessSessionId(PEPROCESS process);
+
+/* POOL_FLAG_NON_PAGED from the Windows 10 2004 WDK (absent in mingw-w64). */
+#define HG_POOL_FLAG_NON_PAGED 0x0000000000000040ULL
+
+/*
+ * Key-object name resolution. The test build can put a resolver in front of
+ * the real one that recognises its own synthesized key objects (inject.c);
+ * the release build only ever calls the configuration manager.
+ */
+typedef struct hg_key_name_api {
+    hg_cm_get_key_id_fn        get_id;        /* Vista+, name stays valid while the object lives */
+    hg_cm_get_key_id_ex_fn     get_id_ex;     /* Windows 8+, returns a copy ... */
+    hg_cm_release_key_id_ex_fn release_id_ex; /* ... that must be released with this */
+} hg_key_name_api;
+
+/* ------------------------------------------------------------------ */
+/* Limits of the glue                                                  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Altitude of the registry callback. Registry callbacks share the altitude
+ * namespace of file-system minifilters; 385100 sits inside the "FSFilter
+ * Activity Monitor" band (360000-389999) where Microsoft places monitoring
+ * and blocking products, above anti-virus (320000-329999) so a blocked
+ * operation never reaches a lower filter. It is NOT a Microsoft-assigned
+ * altitude: a shipped build must use the one Microsoft allocates, set
+ * through the INF's Parameters\Altitude.
+ */
+#define HG_ALTITUDE_DEFAULT_W      L"385100"
+#define HG_ALTITUDE_DEFAULT        385100u
+#define HG_ALTITUDE_MIN            20000u   /* below this Microsoft reserves the range */
+#define HG_ALTITUDE_MAX            429999u  /* top of the published minifilter bands */
+#define HG_ALTITUDE_RETRY_MAX      8u       /* CmRegisterCallbackEx attempts on collision */
+#define HG_ALTITUDE_CHARS_MAX      16u      /* "429999" plus room; longer registry text is rejected */
+
+/* ------------------------------------------------------------------ */
+/* Driver state                                                        */
+/* ------------------------------------------------------------------ */
+
+typedef enum hg_driver_state {
+    HG_STATE_LOADING = 0,
+    HG_STATE_RUNNING = 1,
+    HG_STATE_UNLOADING = 2
+} hg_driver_state;
+
+typedef struct hg_driver {
+    PDRIVER_OBJECT   driver_object;
+    PDEVICE_OBJECT   device;          /* \Device\HiveGuard */
+    BOOLEAN          symlink_created;
+    volatile LONG    state;           /* hg_driver_state */
+    hg_core         *core;
+
+    /* Held by every dispatch call, every registry callback and every inject
+     * worker; unload waits for it after releasing the waiters, so no code of
+     * this image runs once the core is destroyed. */
+    EX_RUNDOWN_REF   rundown;
+
+    /* Registry callback */
+    hg_cm_register_fn   cm_register;
+    hg_cm_unregister_fn cm_unregister;
+    LARGE_INTEGER       cookie;
+    BOOLEAN             callback_registered;
+    ULONG               altitude;     /* the one that registered */
+    hg_key_name_api     names;
+
+
+    /* The one bound client: the file object whose CREATE won hg_core_open,
+     * and the process object that opened it (the core's process_key). */
+    KSPIN_LOCK       client_lock;
+    PFILE_OBJECT     client_file;
+    ULONG64          client_key;
+
+    /* Service parameters */
+    USHORT           no_client_verdict;
+    ULONG            altitude_configured;
+    ULONG64          instance_id;
+
+#ifdef HG_TEST_BUILD
+    PDEVICE_OBJECT   inject_device;   /* \Device\HiveGuardInject */
+    BOOLEAN          inject_symlink_created;
+#endif
+} hg_driver;
+
+extern hg_driver g_hg;
+
+/* The core's identity of a process object: the PEPROCESS value, used only
+ * for equality, never dereferenced through the core and never on the wire. */
+static __inline ULONG64 hg_process_key(PEPROCESS process)
+{
+    return (ULONG64)(ULONG_PTR)process;
+}
+
+/* driver.c */
+BOOLEAN hg_rundown_enter(void);
+void    hg_rundown_leave(void);
+
+/* device.c */
+NTSTATUS hg_device_create(PDRIVER_OBJECT driver);
+void     hg_device_delete(void);
+NTSTATUS hg_device_apply_dacl(PDEVICE_OBJECT device);
+void     hg_device_release_client(void);
+
+/* irpqueue.c: the hg_request that core parks lives in the IRP itself. */
+hg_request *hg_irp_request(PIRP irp);
+
+/* callback.c */
+NTSTATUS hg_callback_register(void);
+void     hg_callback_unregister(void);
+EX_CALLBACK_FUNCTION hg_registry_callback;
+
+/* capture.c */
+typedef struct hg_capture {
+    /* inputs */
+    PVOID            key_object;      /* REG_*_INFORMATION.Object or RootObject */
+    PCUNICODE_STRING relative_name;   /* pre-create/open CompleteName, else NULL */
+    PCUNICODE_STRING fallback_name;   /* absolute path the caller gave (load key), else NULL */
+    const VOID      *data;            /* value data as the caller passed it */
+    ULONG            data_size;
+    BOOLEAN          user_data;       /* data is a user-mode address (PreviousMode == UserMode) */
+    /* resolved name, owned until hg_capture_release_path */
+    PCUNICODE_STRING cm_name;         /* from CmCallbackGetKeyObjectID(Ex) */
+    BOOLEAN          cm_name_ex;      /* must be released with release_id_ex */
+    PWCHAR           joined;          /* pool copy of root + '\' + relative */
+} hg_capture;
+
+void hg_capture_source(hg_capture *capture, hg_op_source *source);
+void hg_capture_init_apis(void);
+
+/* seh_copy.S: copies len bytes, returns 0 or 1 if the source faulted. */
+int hg_seh_copy(void *dst, const void *src, SIZE_T len);
+
+/* platform_kernel.c */
+void hg_platform_init(void);
+
+#ifdef HG_TEST_BUILD
+/* inject.c */
+NTSTATUS hg_inject_init(PDRIVER_OBJECT driver);
+void     hg_inject_shutdown(void);
+NTSTATUS hg_inject_dispatch(PIRP irp, PIO_STACK_LOCATION sp);
+BOOLEAN  hg_inject_caller(ULONG64 *process_key, ULONG64 *pid, BOOLEAN *kernel_caller);
+BOOLEAN  hg_inject_key_name(PVOID key_object, PCUNICODE_STRING *name);
+#endif
+
+/* DbgPrint with a fixed prefix; shows in WinDbg and, in Wine, on stderr with
+ * WINEDEBUG=warn+debugstr. */
+#define HG_LOG(fmt, ...) DbgPrint("HiveGuard: " fmt "\n", ##__VA_ARGS__)
+
+#endif /* HG_SYS_H */

@@ -1,0 +1,214 @@
+package dev.hiveguard.wire;
+
+import dev.hiveguard.model.FailMode;
+import dev.hiveguard.model.Subscription;
+import dev.hiveguard.model.Verdict;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * CONFIGURE: {@code HG_CONFIG_HEADER}, {@code HG_PREFIX_ENTRY[prefix_count]},
+ * {@code uint64 excluded_pids[]}, then the UTF-16LE string pool.
+ *
+ * <p>{@link #encode} writes the canonical encoding (strings in entry order, packed,
+ * total_bytes ending at the last string byte) so the agent's bytes can be compared
+ * with the C golden vector byte for byte. It applies the driver's range checks
+ * first: a subscription the driver would reject is refused here with a message
+ * naming the field, before it costs a round trip.
+ */
+public final class ConfigMessage {
+
+    private static final String TYPE = "HG_CONFIG";
+
+    private ConfigMessage() {
+    }
+
+    public static byte[] encode(Subscription s) {
+        validate(s);
+        List<byte[]> strings = new ArrayList<>(s.prefixes().size());
+        int poolBytes = 0;
+        for (Subscription.Prefix p : s.prefixes()) {
+            byte[] chars = p.prefix().getBytes(StandardCharsets.UTF_16LE);
+            strings.add(chars);
+            poolBytes += chars.length;
+        }
+        int poolStart = Wire.CONFIG_HEADER_BYTES + s.prefixes().size() * Wire.PREFIX_ENTRY_BYTES
+                + s.excludedPids().size() * Wire.EXCLUDED_PID_BYTES;
+        int total = poolStart + poolBytes;
+        if (total > Wire.CONFIG_MAX_BYTES) {
+            throw new IllegalArgumentException("subscription encodes to " + total
+                    + " bytes, more than HG_CONFIG_MAX_BYTES " + Wire.CONFIG_MAX_BYTES);
+        }
+        ByteBuffer b = ByteBuffer.allocate(total).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(Wire.MAGIC)
+                .putInt(total)
+                .putInt(s.opMask())
+                .putInt(s.verdictOpMask())
+                .putInt(s.includeKernelCallers() ? Wire.CFG_F_INCLUDE_KERNEL_CALLERS : 0)
+                .putInt(s.timeoutMs())
+                .putShort((short) s.failMode().code())
+                .putShort((short) s.defaultVerdict().code())
+                .putInt(s.maxBacklog())
+                .putInt(s.dataCap())
+                .putShort((short) s.prefixes().size())
+                .putShort((short) s.excludedPids().size())
+                .putInt(0)
+                .putInt(0);
+        int stringOffset = poolStart;
+        for (int i = 0; i < s.prefixes().size(); i++) {
+            Subscription.Prefix p = s.prefixes().get(i);
+            int len = strings.get(i).length;
+            b.putShort((short) (p.include() ? Wire.PREFIX_INCLUDE : Wire.PREFIX_EXCLUDE))
+                    .putShort((short) (p.verdict() ? Wire.PREFIX_F_VERDICT : 0))
+                    .putInt(p.opMask())
+                    .putInt(p.timeoutMs())
+                    .putShort((short) p.failMode().code())
+                    .putShort((short) len)
+                    .putInt(stringOffset)
+                    .putInt(0);
+            stringOffset += len;
+        }
+        for (long pid : s.excludedPids()) {
+            b.putLong(pid);
+        }
+        for (byte[] chars : strings) {
+            b.put(chars);
+        }
+        return b.array();
+    }
+
+    /** The driver's checks, as IllegalArgumentException naming the field. */
+    public static void validate(Subscription s) {
+        requireMask("op_mask", s.opMask(), true);
+        requireMask("verdict_op_mask", s.verdictOpMask(), true);
+        if ((s.verdictOpMask() & ~s.opMask()) != 0) {
+            throw new IllegalArgumentException(String.format(
+                    "verdict_op_mask 0x%X is not a subset of op_mask 0x%X", s.verdictOpMask(), s.opMask()));
+        }
+        requireRange("timeout_ms", s.timeoutMs(), Wire.TIMEOUT_MIN_MS, Wire.TIMEOUT_MAX_MS);
+        if (s.failMode() == FailMode.INHERIT) {
+            throw new IllegalArgumentException("fail_mode INHERIT is legal only on a prefix");
+        }
+        requireRange("max_backlog", s.maxBacklog(), Wire.BACKLOG_MIN, Wire.BACKLOG_MAX);
+        requireRange("data_cap", s.dataCap(), 0, Wire.DATA_CAP_MAX);
+        requireRange("prefix_count", s.prefixes().size(), 0, Wire.PREFIX_MAX_COUNT);
+        requireRange("excluded_pid_count", s.excludedPids().size(), 0, Wire.EXCLUDED_PID_MAX_COUNT);
+        for (int i = 0; i < s.prefixes().size(); i++) {
+            Subscription.Prefix p = s.prefixes().get(i);
+            String at = "prefixes[" + i + "] (" + p.prefix() + ")";
+            int bytes = p.prefix().length() * 2;
+            if (bytes < 2 || bytes > Wire.PREFIX_MAX_BYTES) {
+                throw new IllegalArgumentException(at + ": string of " + bytes
+                        + " UTF-16 bytes outside [2, " + Wire.PREFIX_MAX_BYTES + "]");
+            }
+            requireMask(at + ".op_mask", p.opMask(), false);
+            if (!p.include() && p.verdict()) {
+                throw new IllegalArgumentException(at + ": an EXCLUDE prefix cannot request verdicts");
+            }
+            if (p.timeoutMs() != 0) {
+                requireRange(at + ".timeout_ms", p.timeoutMs(), Wire.TIMEOUT_MIN_MS, Wire.TIMEOUT_MAX_MS);
+            }
+        }
+    }
+
+    private static void requireMask(String field, int mask, boolean zeroAllowed) {
+        if ((mask & ~Wire.OP_MASK_ALL) != 0 || (!zeroAllowed && mask == 0)) {
+            throw new IllegalArgumentException(String.format("%s 0x%X is not a%s subset of HG_OP_MASK_ALL 0x%X",
+                    field, mask, zeroAllowed ? "" : " non-empty", Wire.OP_MASK_ALL));
+        }
+    }
+
+    private static void requireRange(String field, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(field + " " + value + " outside [" + min + ", " + max + "]");
+        }
+    }
+
+    /**
+     * Decodes any layout the driver accepts (not only the canonical one) with the
+     * driver's checks; used to prove the C vector and to read back what was sent.
+     */
+    public static Subscription decode(ByteBuffer message) {
+        WireReader r = WireReader.of(message, TYPE);
+        if (r.length() < Wire.CONFIG_HEADER_BYTES) {
+            throw r.fail("size", 0, "is " + r.length() + " bytes, needs " + Wire.CONFIG_HEADER_BYTES);
+        }
+        r.expectMagic(0);
+        long total = r.u32(4, "total_bytes");
+        if (total != r.length()) {
+            throw r.fail("total_bytes", 4, "declares " + total + " bytes, the buffer is " + r.length());
+        }
+        if (total > Wire.CONFIG_MAX_BYTES) {
+            throw r.fail("total_bytes", 4, total + " exceeds HG_CONFIG_MAX_BYTES " + Wire.CONFIG_MAX_BYTES);
+        }
+        int opMask = mask(r, 8, "op_mask", true);
+        int verdictMask = mask(r, 12, "verdict_op_mask", true);
+        if ((verdictMask & ~opMask) != 0) {
+            throw r.fail("verdict_op_mask", 12, "not a subset of op_mask");
+        }
+        int flags = (int) r.u32(16, "flags");
+        if ((flags & ~Wire.CFG_F_ALL) != 0) {
+            throw r.fail("flags", 16, String.format("unknown bits 0x%X", flags & ~Wire.CFG_F_ALL));
+        }
+        int timeout = r.u32Bounded(20, "timeout_ms", Wire.TIMEOUT_MIN_MS, Wire.TIMEOUT_MAX_MS);
+        int failMode = r.u16Bounded(24, "fail_mode", FailMode.OPEN.code(), FailMode.CLOSED.code());
+        int defaultVerdict = r.u16Bounded(26, "default_verdict", Verdict.ALLOW.code(), Verdict.BLOCK.code());
+        int backlog = r.u32Bounded(28, "max_backlog", Wire.BACKLOG_MIN, Wire.BACKLOG_MAX);
+        int dataCap = r.u32Bounded(32, "data_cap", 0, Wire.DATA_CAP_MAX);
+        int prefixCount = r.u16Bounded(36, "prefix_count", 0, Wire.PREFIX_MAX_COUNT);
+        int pidCount = r.u16Bounded(38, "excluded_pid_count", 0, Wire.EXCLUDED_PID_MAX_COUNT);
+        r.expectZero32(40, "reserved0");
+        r.expectZero32(44, "reserved1");
+        int tablesEnd = Wire.CONFIG_HEADER_BYTES + prefixCount * Wire.PREFIX_ENTRY_BYTES
+                + pidCount * Wire.EXCLUDED_PID_BYTES;
+        if (tablesEnd > total) {
+            throw r.fail("prefix_count", 36, prefixCount + " prefixes and " + pidCount
+                    + " pids need " + tablesEnd + " bytes, total_bytes is " + total);
+        }
+        List<Subscription.Prefix> prefixes = new ArrayList<>(prefixCount);
+        for (int i = 0; i < prefixCount; i++) {
+            int at = Wire.CONFIG_HEADER_BYTES + i * Wire.PREFIX_ENTRY_BYTES;
+            String f = "prefixes[" + i + "].";
+            int kind = r.u16Bounded(at, f + "kind", Wire.PREFIX_INCLUDE, Wire.PREFIX_EXCLUDE);
+            int pflags = r.u16(at + 2, f + "flags");
+            boolean include = kind == Wire.PREFIX_INCLUDE;
+            if ((pflags & ~(include ? Wire.PREFIX_F_ALL : 0)) != 0) {
+                throw r.fail(f + "flags", at + 2, String.format("bits 0x%X not allowed here", pflags));
+            }
+            int pmask = mask(r, at + 4, f + "op_mask", false);
+            int ptimeout = (int) r.u32(at + 8, f + "timeout_ms");
+            if (ptimeout != 0) {
+                r.u32Bounded(at + 8, f + "timeout_ms", Wire.TIMEOUT_MIN_MS, Wire.TIMEOUT_MAX_MS);
+            }
+            int pfail = r.u16Bounded(at + 12, f + "fail_mode", FailMode.INHERIT.code(), FailMode.CLOSED.code());
+            int sbytes = r.u16Bounded(at + 14, f + "string_bytes", 2, Wire.PREFIX_MAX_BYTES);
+            int soffset = r.u32Bounded(at + 16, f + "string_offset", tablesEnd, total - sbytes);
+            r.expectZero32(at + 20, f + "reserved");
+            if ((soffset & 1) != 0) {
+                throw r.fail(f + "string_offset", at + 16, "odd offset " + soffset);
+            }
+            prefixes.add(new Subscription.Prefix(include, r.utf16(soffset, sbytes, f + "string"), pmask,
+                    (pflags & Wire.PREFIX_F_VERDICT) != 0, ptimeout, FailMode.fromCode(pfail)));
+        }
+        List<Long> pids = new ArrayList<>(pidCount);
+        int pidsAt = Wire.CONFIG_HEADER_BYTES + prefixCount * Wire.PREFIX_ENTRY_BYTES;
+        for (int i = 0; i < pidCount; i++) {
+            pids.add(r.u64(pidsAt + i * Wire.EXCLUDED_PID_BYTES, "excluded_pids[" + i + "]"));
+        }
+        return new Subscription(opMask, verdictMask, (flags & Wire.CFG_F_INCLUDE_KERNEL_CALLERS) != 0,
+                timeout, FailMode.fromCode(failMode), Verdict.fromCode(defaultVerdict), backlog, dataCap,
+                prefixes, pids);
+    }
+
+    private static int mask(WireReader r, int at, String field, boolean zeroAllowed) {
+        int m = (int) r.u32(at, field);
+        if ((m & ~Wire.OP_MASK_ALL) != 0 || (!zeroAllowed && m == 0)) {
+            throw r.fail(field, at, String.format("0x%X is not a%s subset of HG_OP_MASK_ALL",
+                    m, zeroAllowed ? "" : " non-empty"));
+        }
+        return m;
+    }
+}

@@ -1,0 +1,133 @@
+package dev.hiveguard.wire;
+
+import dev.hiveguard.model.Operation;
+import dev.hiveguard.model.RegistryEvent;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A completed GET_EVENTS: {@code HG_BATCH_HEADER} followed by {@code count} whole
+ * events. Decoding is all or nothing: a batch whose framing is inconsistent is
+ * reported with the offending event's index and offset, because once one event's
+ * size is wrong every event after it would be misread.
+ *
+ * @param totalBytes   header + events, equal to the completion's byte count
+ * @param droppedTotal the driver's cumulative drop counter when it packed the batch
+ * @param events       the events in driver order
+ */
+public record EventBatch(int totalBytes, long droppedTotal, List<RegistryEvent> events) {
+
+    private static final String TYPE = "HG_BATCH";
+    private static final long HUNDRED_NS_PER_SECOND = 10_000_000L;
+
+    public EventBatch {
+        events = List.copyOf(events);
+    }
+
+    /** Converts a FILETIME (100 ns since 1601-01-01 UTC) to an Instant. */
+    public static Instant fromFileTime(long fileTime) {
+        long sinceUnix = fileTime - Wire.FILETIME_UNIX_EPOCH_OFFSET;
+        return Instant.ofEpochSecond(Math.floorDiv(sinceUnix, HUNDRED_NS_PER_SECOND),
+                Math.floorMod(sinceUnix, HUNDRED_NS_PER_SECOND) * 100);
+    }
+
+    /** Decodes {@code message} from its position to its limit (the completed byte count). */
+    public static EventBatch decode(ByteBuffer message) {
+        WireReader r = WireReader.of(message, TYPE);
+        if (r.length() < Wire.BATCH_HEADER_BYTES) {
+            throw r.fail("size", 0, "is " + r.length() + " bytes, needs " + Wire.BATCH_HEADER_BYTES);
+        }
+        r.expectMagic(0);
+        long count = r.u32(4, "count");
+        long total = r.u32(8, "total_bytes");
+        if (total != r.length()) {
+            throw r.fail("total_bytes", 8, "declares " + total + " bytes, the completion carried " + r.length());
+        }
+        long maxCount = (total - Wire.BATCH_HEADER_BYTES) / Wire.EVENT_HEADER_BYTES;
+        if (count < 1 || count > maxCount) {
+            throw r.fail("count", 4, count + " events cannot fit in " + total + " bytes (at least 1, at most "
+                    + maxCount + ")");
+        }
+        r.expectZero32(12, "reserved");
+        long dropped = r.u64(16, "dropped_total");
+        List<RegistryEvent> events = new ArrayList<>((int) count);
+        int at = Wire.BATCH_HEADER_BYTES;
+        for (int i = 0; i < count; i++) {
+            if (total - at < Wire.EVENT_HEADER_BYTES) {
+                throw r.fail("events[" + i + "]", at, "only " + (total - at) + " bytes left for an event header");
+            }
+            long size = r.u32(at, "events[" + i + "].size");
+            if (size < Wire.EVENT_HEADER_BYTES || size > total - at || size % Wire.EVENT_ALIGN != 0) {
+                throw r.fail("events[" + i + "].size", at, "size " + size + " is not a multiple of "
+                        + Wire.EVENT_ALIGN + " in [" + Wire.EVENT_HEADER_BYTES + ", " + (total - at) + "]");
+            }
+            events.add(decodeEvent(r.slice(at, (int) size, "HG_EVENT[" + i + "]")));
+            at += (int) size;
+        }
+        if (at != total) {
+            throw r.fail("total_bytes", 8, (total - at) + " bytes follow the last of " + count + " events");
+        }
+        return new EventBatch((int) total, dropped, events);
+    }
+
+    /** One {@code HG_EVENT_HEADER} and its variable part; {@code e} spans exactly {@code size} bytes. */
+    static RegistryEvent decodeEvent(WireReader e) {
+        int opCode = e.u16Bounded(4, "operation", 1, Wire.OP_COUNT - 1);
+        int flags = e.u16(6, "flags");
+        if ((flags & ~Wire.EVENT_F_ALL) != 0) {
+            throw e.fail("flags", 6, String.format("unknown bits 0x%X", flags & ~Wire.EVENT_F_ALL));
+        }
+        long id = e.u64(8, "id");
+        boolean wantsVerdict = (flags & Wire.EVENT_F_VERDICT_REQUESTED) != 0;
+        if (wantsVerdict != (id != 0)) {
+            throw e.fail("id", 8, "id " + Long.toUnsignedString(id) + " must be non-zero iff VERDICT_REQUESTED is "
+                    + "set (flags 0x" + Integer.toHexString(flags) + ")");
+        }
+        int keyBytes = e.u16Bounded(68, "key_path_bytes", 0, Wire.KEY_PATH_MAX_BYTES);
+        int valueBytes = e.u16Bounded(70, "value_name_bytes", 0, Wire.VALUE_NAME_MAX_BYTES);
+        int newNameBytes = e.u16Bounded(72, "new_name_bytes", 0, Wire.NEW_NAME_MAX_BYTES);
+        int imageBytes = e.u16Bounded(74, "image_bytes", 0, Wire.IMAGE_MAX_BYTES);
+        int sidBytes = e.u16Bounded(76, "user_sid_bytes", 0, Wire.USER_SID_MAX_BYTES);
+        e.expectZero16(78, "reserved");
+        int dataBytes = e.u32Bounded(64, "data_bytes", 0, Wire.DATA_CAP_MAX);
+        int content = Wire.EVENT_HEADER_BYTES + keyBytes + valueBytes + newNameBytes + imageBytes + sidBytes
+                + dataBytes;
+        if (Wire.alignUp(content, Wire.EVENT_ALIGN) != e.length()) {
+            throw e.fail("size", 0, "is " + e.length() + " but header, strings and data take " + content
+                    + " bytes (" + Wire.alignUp(content, Wire.EVENT_ALIGN) + " aligned)");
+        }
+        int at = Wire.EVENT_HEADER_BYTES;
+        String key = e.utf16(at, keyBytes, "key_path");
+        at += keyBytes;
+        String valueName = e.utf16(at, valueBytes, "value_name");
+        at += valueBytes;
+        String newName = e.utf16(at, newNameBytes, "new_name");
+        at += newNameBytes;
+        String image = e.utf16(at, imageBytes, "image");
+        at += imageBytes;
+        String sid = e.utf16(at, sidBytes, "user_sid");
+        at += sidBytes;
+        byte[] data = e.bytes(at, dataBytes, "data");
+        long originalSize = e.u32(60, "data_original_size");
+        return new RegistryEvent(
+                id,
+                e.u64(16, "sequence"),
+                fromFileTime(e.u64(24, "timestamp")),
+                Operation.fromCode(opCode),
+                flags,
+                e.u64(32, "pid"),
+                e.u64(40, "tid"),
+                (int) e.u32(48, "session_id"),
+                e.u32Bounded(52, "timeout_ms", 0, Wire.TIMEOUT_MAX_MS),
+                key,
+                valueName,
+                newName,
+                image,
+                sid,
+                (int) e.u32(56, "value_type"),
+                data,
+                (int) Math.min(originalSize, Integer.MAX_VALUE));
+    }
+}

@@ -1,0 +1,127 @@
+package dev.hiveguard.wire;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Bounds-checked little-endian reads at absolute offsets of one message. Every read
+ * names its field, so a short or inconsistent buffer is reported as
+ * {@link WireFormatException} with the field and offset instead of an
+ * IndexOutOfBoundsException from deep inside ByteBuffer.
+ */
+final class WireReader {
+
+    private final ByteBuffer buf;
+    private final String messageType;
+    private final int base;
+    private final int limit;
+
+    /** Reads {@code [base, limit)} of {@code source}; offsets are relative to base. */
+    WireReader(ByteBuffer source, int base, int limit, String messageType) {
+        this.buf = source.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        this.base = base;
+        this.limit = limit;
+        this.messageType = messageType;
+    }
+
+    static WireReader of(ByteBuffer source, String messageType) {
+        return new WireReader(source, source.position(), source.limit(), messageType);
+    }
+
+    int length() {
+        return limit - base;
+    }
+
+    String messageType() {
+        return messageType;
+    }
+
+    WireReader slice(int offset, int length, String sliceType) {
+        check(offset, length, sliceType);
+        return new WireReader(buf, base + offset, base + offset + length, sliceType);
+    }
+
+    private void check(int offset, int width, String field) {
+        if (offset < 0 || width < 0 || (long) offset + width > length()) {
+            throw new WireFormatException(messageType, field, offset,
+                    "needs " + width + " bytes but the message is " + length() + " bytes long");
+        }
+    }
+
+    int u16(int offset, String field) {
+        check(offset, 2, field);
+        return Short.toUnsignedInt(buf.getShort(base + offset));
+    }
+
+    /** Unsigned 32-bit value; callers compare it against limits as a long. */
+    long u32(int offset, String field) {
+        check(offset, 4, field);
+        return Integer.toUnsignedLong(buf.getInt(base + offset));
+    }
+
+    /** A uint32 field that the contract bounds well below 2^31. */
+    int u32Bounded(int offset, String field, long min, long max) {
+        long v = u32(offset, field);
+        if (v < min || v > max) {
+            throw fail(field, offset, "value " + v + " outside [" + min + ", " + max + "]");
+        }
+        return (int) v;
+    }
+
+    int u16Bounded(int offset, String field, int min, int max) {
+        int v = u16(offset, field);
+        if (v < min || v > max) {
+            throw fail(field, offset, "value " + v + " outside [" + min + ", " + max + "]");
+        }
+        return v;
+    }
+
+    /** Raw 64 bits; uint64 counters above 2^63 come back negative and are kept as is. */
+    long u64(int offset, String field) {
+        check(offset, 8, field);
+        return buf.getLong(base + offset);
+    }
+
+    void expectZero32(int offset, String field) {
+        long v = u32(offset, field);
+        if (v != 0) {
+            throw fail(field, offset, "reserved, must be 0 but is " + v);
+        }
+    }
+
+    void expectZero16(int offset, String field) {
+        int v = u16(offset, field);
+        if (v != 0) {
+            throw fail(field, offset, "reserved, must be 0 but is " + v);
+        }
+    }
+
+    void expectMagic(int offset) {
+        long v = u32(offset, "magic");
+        if (v != Integer.toUnsignedLong(Wire.MAGIC)) {
+            throw fail("magic", offset, String.format("0x%08X is not HG_WIRE_MAGIC 0x%08X", v, Wire.MAGIC));
+        }
+    }
+
+    String utf16(int offset, int bytes, String field) {
+        if ((bytes & 1) != 0) {
+            throw fail(field, offset, "UTF-16 length " + bytes + " is odd");
+        }
+        check(offset, bytes, field);
+        byte[] raw = new byte[bytes];
+        buf.get(base + offset, raw);
+        return new String(raw, StandardCharsets.UTF_16LE);
+    }
+
+    byte[] bytes(int offset, int count, String field) {
+        check(offset, count, field);
+        byte[] raw = new byte[count];
+        buf.get(base + offset, raw);
+        return raw;
+    }
+
+    WireFormatException fail(String field, int offset, String problem) {
+        return new WireFormatException(messageType, field, offset, problem);
+    }
+}

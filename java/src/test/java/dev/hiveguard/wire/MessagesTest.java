@@ -1,0 +1,170 @@
+package dev.hiveguard.wire;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hiveguard.model.FailMode;
+import dev.hiveguard.model.Operation;
+import dev.hiveguard.model.Subscription;
+import dev.hiveguard.model.Verdict;
+import java.lang.reflect.RecordComponent;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MessagesTest {
+
+    private static ByteBuffer le(byte[] b) {
+        return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    static Subscription sample() {
+        int set = Operation.SET_VALUE.bit();
+        int keys = Operation.CREATE_KEY.bit() | Operation.DELETE_KEY.bit();
+        return new Subscription(set | keys, set, true, 500, FailMode.CLOSED, Verdict.BLOCK, 1024, 2048,
+                List.of(new Subscription.Prefix(true, "\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows\\Run",
+                                set, true, 1000, FailMode.OPEN),
+                        new Subscription.Prefix(false, "\\REGISTRY\\MACHINE\\SOFTWARE\\Classes", keys, false, 0,
+                                FailMode.INHERIT)),
+                List.of(4L, 1234L));
+    }
+
+    @Test
+    void configRoundTripsAndUsesTheCanonicalLayout() {
+        Subscription s = sample();
+        byte[] wire = ConfigMessage.encode(s);
+        ByteBuffer b = le(wire);
+        int pool = 48 + 2 * 24 + 2 * 8;
+        int first = s.prefixes().get(0).prefix().length() * 2;
+        int second = s.prefixes().get(1).prefix().length() * 2;
+        assertEquals(pool + first + second, wire.length);
+        assertEquals(wire.length, b.getInt(4));
+        assertEquals(pool, b.getInt(48 + 16), "first string right after the tables");
+        assertEquals(pool + first, b.getInt(48 + 24 + 16), "second string packed after the first");
+        assertEquals(Wire.CFG_F_INCLUDE_KERNEL_CALLERS, b.getInt(16));
+        assertEquals(4L, b.getLong(48 + 48));
+        assertEquals(s, ConfigMessage.decode(le(wire)));
+    }
+
+    @Test
+    void auditEverythingEncodesToTheBareHeader() {
+        byte[] wire = ConfigMessage.encode(Subscription.auditEverything());
+        assertEquals(Wire.CONFIG_HEADER_BYTES, wire.length);
+        assertEquals(Wire.OP_MASK_ALL, le(wire).getInt(8));
+        assertEquals(0, le(wire).getInt(12));
+    }
+
+    @Test
+    void configEncoderRefusesWhatTheDriverWouldReject() {
+        Subscription ok = sample();
+        assertThrows(IllegalArgumentException.class, () -> ConfigMessage.encode(new Subscription(ok.opMask(),
+                ok.opMask() | Operation.FLUSH_KEY.bit(), false, 250, FailMode.OPEN, Verdict.ALLOW, 4096, 0,
+                List.of(), List.of())), "verdict mask outside op mask");
+        assertThrows(IllegalArgumentException.class, () -> ConfigMessage.encode(new Subscription(ok.opMask(), 0,
+                false, Wire.TIMEOUT_MAX_MS + 1, FailMode.OPEN, Verdict.ALLOW, 4096, 0, List.of(), List.of())));
+        assertThrows(IllegalArgumentException.class, () -> ConfigMessage.encode(new Subscription(ok.opMask(), 0,
+                false, 250, FailMode.INHERIT, Verdict.ALLOW, 4096, 0, List.of(), List.of())));
+        assertThrows(IllegalArgumentException.class, () -> ConfigMessage.encode(new Subscription(ok.opMask(), 0,
+                false, 250, FailMode.OPEN, Verdict.ALLOW, Wire.BACKLOG_MIN - 1, 0, List.of(), List.of())));
+        assertThrows(IllegalArgumentException.class, () -> ConfigMessage.encode(new Subscription(ok.opMask(), 0,
+                false, 250, FailMode.OPEN, Verdict.ALLOW, 4096, 0,
+                List.of(new Subscription.Prefix(true, "", Operation.SET_VALUE.bit(), false, 0, FailMode.INHERIT)),
+                List.of())), "empty prefix");
+        assertThrows(IllegalArgumentException.class, () -> ConfigMessage.encode(new Subscription(ok.opMask(), 0,
+                false, 250, FailMode.OPEN, Verdict.ALLOW, 4096, 0,
+                List.of(new Subscription.Prefix(false, "\\X", Operation.SET_VALUE.bit(), true, 0, FailMode.INHERIT)),
+                List.of())), "verdict on an exclude prefix");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ConfigMessage.encode(new Subscription(1, 0, false, 250, FailMode.OPEN, Verdict.ALLOW, 4096, 0,
+                        List.of(), List.of())));
+        assertTrue(e.getMessage().contains("op_mask"), e.getMessage());
+    }
+
+    @Test
+    void configDecoderNamesTheBrokenField() {
+        byte[] wire = ConfigMessage.encode(sample());
+        ByteBuffer b = le(wire.clone());
+        b.putInt(4, wire.length + 2);
+        assertEquals("total_bytes", assertThrows(WireFormatException.class, () -> ConfigMessage.decode(b)).field());
+        ByteBuffer c = le(wire.clone());
+        c.putInt(48 + 16, wire.length); // string offset beyond the pool
+        assertEquals("prefixes[0].string_offset",
+                assertThrows(WireFormatException.class, () -> ConfigMessage.decode(c)).field());
+        ByteBuffer d = le(wire.clone());
+        d.putInt(40, 1);
+        assertEquals("reserved0", assertThrows(WireFormatException.class, () -> ConfigMessage.decode(d)).field());
+    }
+
+    @Test
+    void replyRoundTripsAndRejectsWhatTheDriverRejects() {
+        List<ReplyEntry> entries = List.of(new ReplyEntry(1, Verdict.ALLOW), new ReplyEntry(-1L, Verdict.BLOCK));
+        byte[] wire = ReplyMessage.encode(entries);
+        assertEquals(8 + 2 * 16, wire.length);
+        assertEquals(Wire.MAGIC, le(wire).getInt(0));
+        assertEquals(Verdict.BLOCK.code(), le(wire).getInt(8 + 16 + 8));
+        assertEquals(entries, ReplyMessage.decode(le(wire)));
+        assertThrows(IllegalArgumentException.class, () -> ReplyMessage.encode(List.of()));
+        assertThrows(IllegalArgumentException.class, () -> new ReplyEntry(0, Verdict.ALLOW));
+        ByteBuffer bad = le(wire.clone());
+        bad.putInt(8 + 8, 3);
+        assertEquals("entries[0].verdict", assertThrows(WireFormatException.class,
+                () -> ReplyMessage.decode(bad)).field());
+        ByteBuffer shortBuf = ByteBuffer.wrap(wire, 0, wire.length - 1).slice();
+        assertEquals("count", assertThrows(WireFormatException.class, () -> ReplyMessage.decode(shortBuf)).field());
+    }
+
+    @Test
+    void replyResultAndHelloDecode() {
+        ByteBuffer rr = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putInt(3).putInt(1).putInt(2).putInt(0);
+        assertEquals(new ReplyResult(3, 1, 2, 0), ReplyResult.decode(rr.flip()));
+        ByteBuffer h = ByteBuffer.allocate(40).order(ByteOrder.LITTLE_ENDIAN);
+        h.putInt(Wire.MAGIC).putShort((short) 1).putShort((short) 7).putInt(Wire.CAP_SIMULATOR)
+                .putInt(Wire.MAX_EVENT_BYTES).putInt(Wire.GET_EVENTS_MIN_BYTES).putInt(Wire.GET_EVENTS_MAX_BYTES)
+                .putInt(Wire.REPLY_MAX_ENTRIES).putInt(Wire.PARKED_MAX).putLong(0xABCDEF0123L).flip();
+        HelloReply reply = HelloReply.decode(h);
+        assertEquals(new HelloReply(1, 7, Wire.CAP_SIMULATOR, Wire.MAX_EVENT_BYTES, Wire.GET_EVENTS_MIN_BYTES,
+                Wire.GET_EVENTS_MAX_BYTES, Wire.REPLY_MAX_ENTRIES, Wire.PARKED_MAX, 0xABCDEF0123L), reply);
+        assertTrue(reply.has(Wire.CAP_SIMULATOR));
+        h.putInt(16, Wire.GET_EVENTS_MAX_BYTES + 1);
+        assertEquals("get_events_max_bytes",
+                assertThrows(WireFormatException.class, () -> HelloReply.decode(h)).field());
+        byte[] req = HelloRequest.current().encode();
+        assertEquals(HelloRequest.current(), HelloRequest.decode(le(req)));
+        assertEquals(Wire.VERSION_MAJOR, le(req).getShort(4));
+    }
+
+    @Test
+    void statsDecodeEveryCounterInWireOrder() throws ReflectiveOperationException {
+        ByteBuffer b = ByteBuffer.allocate(Wire.STATS_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(Wire.MAGIC).putInt(Wire.STATS_BYTES);
+        for (int i = 0; i < 23; i++) {
+            b.putLong(1000L + i);
+        }
+        DriverStats s = DriverStats.decode(b.flip());
+        RecordComponent[] components = DriverStats.class.getRecordComponents();
+        String[] wireNames = DriverStats.wireFieldNames();
+        assertEquals(23, components.length);
+        for (int i = 0; i < components.length; i++) {
+            assertEquals(1000L + i, components[i].getAccessor().invoke(s), components[i].getName());
+            // camelCase of the C name, in the same position
+            String camel = java.util.regex.Pattern.compile("_([a-z])").matcher(wireNames[i])
+                    .replaceAll(m -> m.group(1).toUpperCase());
+            assertEquals(camel, components[i].getName());
+        }
+        b.putInt(4, 8);
+        assertEquals("size", assertThrows(WireFormatException.class, () -> DriverStats.decode(b)).field());
+    }
+
+    @Test
+    void injectRoundTrips() {
+        InjectMessage m = new InjectMessage(Operation.SET_VALUE.code(), Wire.INJECT_F_KERNEL_CALLER, 4, 77,
+                "\\REGISTRY\\MACHINE\\X", "V", "", "abc".getBytes(StandardCharsets.US_ASCII));
+        InjectMessage back = InjectMessage.decode(le(m.encode()));
+        assertEquals(m.keyPath(), back.keyPath());
+        assertEquals(m.pid(), back.pid());
+        assertEquals("abc", new String(back.data(), StandardCharsets.US_ASCII));
+    }
+}

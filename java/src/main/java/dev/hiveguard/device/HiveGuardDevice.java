@@ -1,0 +1,426 @@
+package dev.hiveguard.device;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import dev.hiveguard.model.Subscription;
+import dev.hiveguard.wire.ConfigMessage;
+import dev.hiveguard.wire.DriverStats;
+import dev.hiveguard.wire.HelloReply;
+import dev.hiveguard.wire.HelloRequest;
+import dev.hiveguard.wire.NtStatus;
+import dev.hiveguard.wire.ReplyEntry;
+import dev.hiveguard.wire.ReplyMessage;
+import dev.hiveguard.wire.ReplyResult;
+import dev.hiveguard.wire.Wire;
+import dev.hiveguard.wire.WireFormatException;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's connection to {@code \\.\HiveGuard}: one overlapped handle, one I/O
+ * completion port associated with it, and one completion thread that dequeues
+ * packets (GetQueuedCompletionStatusEx) and hands each finished {@link IoRequest}
+ * back to whoever submitted it. Every DeviceIoControl goes through the port - the
+ * synchronous-looking calls ({@link #hello}, {@link #configure}, {@link #reply},
+ * {@link #stats}) included - because Windows queues a packet for every overlapped
+ * operation on an associated handle, even one that succeeds at once; letting those
+ * packets arrive for memory the caller had already reused would be a use-after-free.
+ *
+ * <p>The same code runs on Windows (kernel32) and on Linux over the user-mode host.
+ */
+public final class HiveGuardDevice implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HiveGuardDevice.class);
+
+    /**
+     * Control IOCTLs are completed by the driver without pending; a packet that has
+     * not arrived after this long means the port or the driver is broken.
+     */
+    static final long CONTROL_CALL_TIMEOUT_MS = 10_000;
+    /** How long close() waits for the packets of cancelled requests before giving up on them. */
+    static final long CLOSE_DRAIN_TIMEOUT_MS = 5_000;
+    /** The completion thread wakes at least this often to notice close(). */
+    static final int DEQUEUE_POLL_MS = 100;
+    /** Entries taken per GetQueuedCompletionStatusEx call. */
+    static final int DEQUEUE_MAX_ENTRIES = 64;
+    /** Consecutive unexplained dequeue failures after which the port is treated as gone. */
+    static final int DEQUEUE_FAILURE_LIMIT = 50;
+    /** Our only completion key; one handle is associated with the port. */
+    private static final long COMPLETION_KEY = 0x4847;
+
+    /**
+     * Requests whose completion packet can never arrive (their handle vanished) but
+     * whose memory the driver or host might still write: kept reachable forever.
+     */
+    private static final Set<IoRequest> RETIRED = ConcurrentHashMap.newKeySet();
+
+    private final String path;
+    private final Pointer handle;
+    private final Pointer port;
+    private final Map<Long, IoRequest> inFlight = new ConcurrentHashMap<>();
+    private final Object drainMonitor = new Object();
+    private final Thread completionThread;
+    private volatile boolean closing;
+    private volatile boolean stopCompletionThread;
+    private volatile boolean handlesLost;
+
+    private HiveGuardDevice(String path, Pointer handle, Pointer port) {
+        this.path = path;
+        this.handle = handle;
+        this.port = port;
+        this.completionThread = new Thread(this::completionLoop, "hiveguard-completion");
+        this.completionThread.setDaemon(true);
+    }
+
+    /** Opens {@code \\.\HiveGuard}. */
+    public static HiveGuardDevice open() {
+        return open(Wire.USER_PATH);
+    }
+
+    /**
+     * Opens the device for overlapped read/write with no sharing (the driver accepts
+     * one client at a time) and associates it with a new completion port.
+     *
+     * @throws DeviceException with the Win32 error and what it means for HiveGuard
+     */
+    public static HiveGuardDevice open(String path) {
+        Kernel32 k32 = Kernel32.INSTANCE;
+        Pointer h = k32.CreateFile(path, Kernel32.GENERIC_READ | Kernel32.GENERIC_WRITE, 0, null,
+                Kernel32.OPEN_EXISTING, Kernel32.FILE_FLAG_OVERLAPPED, null);
+        if (isInvalid(h)) {
+            int err = Native.getLastError();
+            throw new DeviceException("CreateFileW(" + path + ")", err, openHint(err));
+        }
+        Pointer p = k32.CreateIoCompletionPort(h, null, new Pointer(COMPLETION_KEY), 1);
+        if (p == null) {
+            int err = Native.getLastError();
+            k32.CloseHandle(h);
+            throw new DeviceException("CreateIoCompletionPort", err);
+        }
+        HiveGuardDevice device = new HiveGuardDevice(path, h, p);
+        device.completionThread.start();
+        LOG.info("opened {}", path);
+        return device;
+    }
+
+    private static boolean isInvalid(Pointer h) {
+        return h == null || Pointer.nativeValue(h) == -1L;
+    }
+
+    private static String openHint(int err) {
+        Win32Error e = Win32Error.fromCode(err);
+        if (e == null) {
+            return null;
+        }
+        return switch (e) {
+            case ERROR_FILE_NOT_FOUND, ERROR_PATH_NOT_FOUND ->
+                    "- the HiveGuard device does not exist: the driver is not loaded (sc start HiveGuard).";
+            case ERROR_ACCESS_DENIED ->
+                    "- the device is reachable by SYSTEM and Administrators only: run the agent elevated.";
+            case ERROR_SHARING_VIOLATION ->
+                    "- another agent is already connected; the driver serves one client at a time.";
+            default -> null;
+        };
+    }
+
+    public String path() {
+        return path;
+    }
+
+    /** A request with its own pre-allocated native buffers, reusable after each completion. */
+    public IoRequest newRequest(int inCapacity, int outCapacity) {
+        return new IoRequest(inCapacity, outCapacity);
+    }
+
+    /** Requests whose completion packet has not been dequeued yet. */
+    public int inFlight() {
+        return inFlight.size();
+    }
+
+    /** True when the handles vanished underneath the agent (a simulated process exit). */
+    public boolean handlesLost() {
+        return handlesLost;
+    }
+
+    /**
+     * Issues an overlapped DeviceIoControl. Unless it fails at once (then it throws and
+     * the request is idle again) exactly one call of {@code handler} follows on the
+     * completion thread.
+     */
+    public void submit(IoRequest request, int ioctl, int inLength, int outLength, IoCompletionHandler handler) {
+        if (closing || handlesLost) {
+            throw new DeviceException("DeviceIoControl on a closing device", Win32Error.ERROR_INVALID_HANDLE.code());
+        }
+        if (inLength < 0 || inLength > request.inCapacity() || outLength < 0 || outLength > request.outCapacity()) {
+            throw new IllegalArgumentException("lengths " + inLength + "/" + outLength + " exceed the request's "
+                    + request.inCapacity() + "/" + request.outCapacity() + " bytes");
+        }
+        request.begin(handler);
+        inFlight.put(request.key(), request);
+        int ok = Kernel32Direct.DeviceIoControl(handle, ioctl, inLength > 0 ? request.inputPointer() : null,
+                inLength, outLength > 0 ? request.outputPointer() : null, outLength,
+                request.bytesReturnedPointer(), request.overlappedPointer());
+        if (ok == 0) {
+            int err = Native.getLastError();
+            if (err != Win32Error.ERROR_IO_PENDING.code()) {
+                // Failed before it was queued: Windows posts no packet, the memory is ours again.
+                inFlight.remove(request.key());
+                request.failedImmediately();
+                signalDrain();
+                throw new DeviceException(String.format("DeviceIoControl(0x%08X)", ioctl), err);
+            }
+        }
+    }
+
+    /** Submits and waits for the completion; a failed status becomes a DeviceException. */
+    public IoResult call(IoRequest request, int ioctl, int inLength, int outLength, String what) {
+        if (Thread.currentThread() == completionThread) {
+            throw new IllegalStateException("a synchronous device call on the completion thread would wait for "
+                    + "itself");
+        }
+        submit(request, ioctl, inLength, outLength, null);
+        IoResult result;
+        try {
+            result = request.await(TimeUnit.MILLISECONDS.toNanos(CONTROL_CALL_TIMEOUT_MS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DeviceException(what + " (interrupted while its request is in flight)",
+                    Win32Error.ERROR_OPERATION_ABORTED.code());
+        }
+        if (result == null) {
+            throw new DeviceException(what, Win32Error.ERROR_TIMEOUT.code(),
+                    "- no completion packet within " + CONTROL_CALL_TIMEOUT_MS + " ms.");
+        }
+        if (result.abandoned()) {
+            throw new DeviceException(what, Win32Error.ERROR_INVALID_HANDLE.code(),
+                    "- the device handle was closed underneath the agent.");
+        }
+        if (!result.succeeded()) {
+            throw new DeviceException(what, result.win32Error(), "(" + NtStatus.describe(result.ntStatus()) + ")");
+        }
+        return result;
+    }
+
+    /**
+     * HELLO: binds this handle's process as the client and checks the wire version.
+     *
+     * @throws DeviceException when the driver rejects the version or the handle
+     * @throws WireFormatException when the reply is malformed
+     */
+    public HelloReply hello() {
+        IoRequest r = newRequest(Wire.HELLO_REQUEST_BYTES, Wire.HELLO_REPLY_BYTES);
+        r.input().put(HelloRequest.current().encode());
+        IoResult res;
+        try {
+            res = call(r, Wire.IOCTL_HELLO, Wire.HELLO_REQUEST_BYTES, Wire.HELLO_REPLY_BYTES, "HELLO");
+        } catch (DeviceException e) {
+            if (e.win32Error() == Win32Error.ERROR_REVISION_MISMATCH.code()) {
+                throw new DeviceException("HELLO", e.win32Error(), "- the driver does not speak wire version "
+                        + Wire.VERSION_MAJOR + ".x of this agent; install a matching agent and driver.");
+            }
+            throw e;
+        }
+        return HelloReply.decode(r.output(res.bytes()));
+    }
+
+    /** CONFIGURE with the canonical encoding of {@code subscription}. */
+    public void configure(Subscription subscription) {
+        byte[] message = ConfigMessage.encode(subscription);
+        IoRequest r = newRequest(message.length, 0);
+        r.input().put(message);
+        call(r, Wire.IOCTL_CONFIGURE, message.length, 0, "CONFIGURE");
+    }
+
+    /**
+     * REPLY through a caller-owned, pre-allocated request (input at least
+     * {@code ReplyMessage.encodedSize(entries.size())}, output HG_REPLY_RESULT).
+     */
+    public ReplyResult reply(IoRequest request, List<ReplyEntry> entries) {
+        int length = ReplyMessage.encodeInto(entries, request.input());
+        IoResult res = call(request, Wire.IOCTL_REPLY, length, Wire.REPLY_RESULT_BYTES, "REPLY");
+        return ReplyResult.decode(request.output(res.bytes()));
+    }
+
+    /** STATS: the driver's counters. */
+    public DriverStats stats() {
+        IoRequest r = newRequest(0, Wire.STATS_BYTES);
+        IoResult res = call(r, Wire.IOCTL_STATS, 0, Wire.STATS_BYTES, "STATS");
+        return DriverStats.decode(r.output(res.bytes()));
+    }
+
+    /**
+     * CancelIoEx for every request of this process on the handle. Cancelled requests
+     * still complete through the port (with STATUS_CANCELLED). Returns false when
+     * nothing was pending (ERROR_NOT_FOUND).
+     */
+    public boolean cancelAll() {
+        return cancel(null);
+    }
+
+    /** CancelIoEx for one request. */
+    public boolean cancel(IoRequest request) {
+        if (handlesLost) {
+            return false;
+        }
+        Pointer ov = request == null ? null : request.overlappedPointer();
+        if (Kernel32.INSTANCE.CancelIoEx(handle, ov)) {
+            return true;
+        }
+        int err = Native.getLastError();
+        if (err != Win32Error.ERROR_NOT_FOUND.code()) {
+            throw new DeviceException("CancelIoEx", err);
+        }
+        return false;
+    }
+
+    /** Waits until every submitted request has completed; false on timeout. */
+    public boolean awaitIdle(long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        synchronized (drainMonitor) {
+            while (!inFlight.isEmpty()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(drainMonitor, left);
+            }
+            return true;
+        }
+    }
+
+    private void signalDrain() {
+        synchronized (drainMonitor) {
+            drainMonitor.notifyAll();
+        }
+    }
+
+    private void completionLoop() {
+        Memory entries = new Memory((long) Overlapped.ENTRY_SIZE * DEQUEUE_MAX_ENTRIES);
+        Memory removed = new Memory(4);
+        int failures = 0;
+        while (!stopCompletionThread) {
+            removed.setInt(0, 0);
+            int ok = Kernel32Direct.GetQueuedCompletionStatusEx(port, entries, DEQUEUE_MAX_ENTRIES, removed,
+                    DEQUEUE_POLL_MS, 0);
+            if (ok == 0) {
+                int err = Native.getLastError();
+                if (err == Win32Error.WAIT_TIMEOUT.code()) {
+                    failures = 0;
+                    continue;
+                }
+                if (err == Win32Error.ERROR_ABANDONED_WAIT_0.code() || err == Win32Error.ERROR_INVALID_HANDLE.code()
+                        || ++failures >= DEQUEUE_FAILURE_LIMIT) {
+                    if (!stopCompletionThread) {
+                        LOG.warn("completion port of {} is gone ({}); abandoning {} in-flight requests", path,
+                                Win32Error.describe(err), inFlight.size());
+                        abandonAll();
+                    }
+                    return;
+                }
+                LOG.warn("GetQueuedCompletionStatusEx failed: {}", Win32Error.describe(err));
+                continue;
+            }
+            failures = 0;
+            int n = removed.getInt(0);
+            for (int i = 0; i < n; i++) {
+                long base = (long) i * Overlapped.ENTRY_SIZE;
+                long ov = entries.getLong(base + Overlapped.ENTRY_OVERLAPPED);
+                int bytes = entries.getInt(base + Overlapped.ENTRY_BYTES);
+                IoRequest r = inFlight.remove(ov);
+                if (r == null) {
+                    LOG.warn("completion packet for an unknown OVERLAPPED 0x{}", Long.toHexString(ov));
+                    continue;
+                }
+                IoResult result = new IoResult(r.overlappedStatus(), bytes, false);
+                dispatch(r, result);
+            }
+            if (inFlight.isEmpty()) {
+                signalDrain();
+            }
+        }
+    }
+
+    private void dispatch(IoRequest r, IoResult result) {
+        IoCompletionHandler h = r.finish(result);
+        if (h != null) {
+            try {
+                h.completed(r, result);
+            } catch (RuntimeException | Error e) {
+                LOG.error("completion handler failed for {}", result, e);
+            }
+        }
+    }
+
+    /** The handles vanished: no packet will ever come for what is in flight. */
+    private void abandonAll() {
+        handlesLost = true;
+        for (Long key : List.copyOf(inFlight.keySet())) {
+            IoRequest r = inFlight.remove(key);
+            if (r != null) {
+                RETIRED.add(r);
+                dispatch(r, IoResult.abandonedResult());
+            }
+        }
+        signalDrain();
+    }
+
+    /**
+     * Cancels what is in flight, waits for every completion packet (cancelled ones
+     * included) so that no buffer is released while the driver may write it, then
+     * closes the device and the port. Requests whose packets never come are retired,
+     * not freed. After a simulated process exit the handles are already closed and
+     * their values may belong to a successor; they are then not closed again.
+     */
+    @Override
+    public void close() {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        boolean drained = true;
+        if (!handlesLost) {
+            try {
+                cancelAll();
+            } catch (DeviceException e) {
+                LOG.warn("cancelling in-flight requests on close: {}", e.getMessage());
+            }
+            try {
+                drained = awaitIdle(CLOSE_DRAIN_TIMEOUT_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                drained = false;
+            }
+        }
+        if (!handlesLost) {
+            Kernel32.INSTANCE.CloseHandle(handle);
+            if (!drained) {
+                // Closing the handle cancels what CancelIoEx could not reach; give those packets a moment.
+                try {
+                    drained = awaitIdle(CLOSE_DRAIN_TIMEOUT_MS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        stopCompletionThread = true;
+        try {
+            completionThread.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!handlesLost) {
+            Kernel32.INSTANCE.CloseHandle(port);
+        }
+        if (!drained || !inFlight.isEmpty()) {
+            LOG.error("{} requests never completed on {}; their memory is retired, not freed", inFlight.size(), path);
+            RETIRED.addAll(inFlight.values());
+        }
+        LOG.info("closed {}", path);
+    }
+}

@@ -1,0 +1,173 @@
+package dev.hiveguard.device;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Pointer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Pre-allocated native memory for one overlapped DeviceIoControl: input buffer,
+ * output buffer, OVERLAPPED and the bytes-returned DWORD. Between submission and the
+ * dequeue of its completion packet the kernel (or host) may write into this memory
+ * at any moment, so while a request is in flight the device's in-flight table holds
+ * it strongly (JNA frees {@link Memory} only when it becomes unreachable) and it
+ * cannot be resubmitted. A request whose packet can never arrive is retired into a
+ * table that is never emptied: leaking a few kilobytes beats a write into freed memory.
+ */
+public final class IoRequest {
+
+    private final Memory input;
+    private final Memory output;
+    private final Memory overlapped;
+    private final Memory bytesReturned;
+    private final int inCapacity;
+    private final int outCapacity;
+
+    private final Object monitor = new Object();
+    private boolean inFlight;
+    private boolean retired;
+    private IoResult last;
+    private IoCompletionHandler handler;
+
+    IoRequest(int inCapacity, int outCapacity) {
+        if (inCapacity < 0 || outCapacity < 0) {
+            throw new IllegalArgumentException("negative buffer size");
+        }
+        this.inCapacity = inCapacity;
+        this.outCapacity = outCapacity;
+        // Memory(0) is illegal in JNA; a 1-byte buffer stands in and is passed with length 0.
+        this.input = new Memory(Math.max(1, inCapacity));
+        this.output = new Memory(Math.max(1, outCapacity));
+        this.overlapped = new Memory(Overlapped.SIZE);
+        this.bytesReturned = new Memory(4);
+        input.clear();
+        output.clear();
+    }
+
+    public int inCapacity() {
+        return inCapacity;
+    }
+
+    public int outCapacity() {
+        return outCapacity;
+    }
+
+    /** Little-endian view of the whole input buffer, for encoding a message in place. */
+    public ByteBuffer input() {
+        checkIdle("write the input of");
+        return input.getByteBuffer(0, Math.max(1, inCapacity)).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Little-endian view of the first {@code length} bytes the driver wrote. */
+    public ByteBuffer output(int length) {
+        checkIdle("read the output of");
+        if (length < 0 || length > outCapacity) {
+            throw new IllegalArgumentException("output length " + length + " outside [0, " + outCapacity + "]");
+        }
+        return output.getByteBuffer(0, length).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    public boolean inFlight() {
+        synchronized (monitor) {
+            return inFlight;
+        }
+    }
+
+    /** True once abandoned: its memory may still be written by a dead handle's completion. */
+    public boolean retired() {
+        synchronized (monitor) {
+            return retired;
+        }
+    }
+
+    private void checkIdle(String what) {
+        synchronized (monitor) {
+            if (inFlight) {
+                throw new IllegalStateException("cannot " + what + " a request that is in flight");
+            }
+        }
+    }
+
+    // ---- used by HiveGuardDevice ----------------------------------------------
+
+    Pointer inputPointer() {
+        return input;
+    }
+
+    Pointer outputPointer() {
+        return output;
+    }
+
+    Pointer overlappedPointer() {
+        return overlapped;
+    }
+
+    Pointer bytesReturnedPointer() {
+        return bytesReturned;
+    }
+
+    long key() {
+        return Pointer.nativeValue(overlapped);
+    }
+
+    /** Marks the request in flight; the OVERLAPPED must be zero before each use. */
+    void begin(IoCompletionHandler onCompletion) {
+        synchronized (monitor) {
+            if (retired) {
+                throw new IllegalStateException("request was retired after its handle disappeared");
+            }
+            if (inFlight) {
+                throw new IllegalStateException("request is already in flight");
+            }
+            inFlight = true;
+            last = null;
+            handler = onCompletion;
+        }
+        overlapped.clear();
+        bytesReturned.setInt(0, 0);
+    }
+
+    /** The submission failed at once: no packet will come, the memory is free again. */
+    void failedImmediately() {
+        synchronized (monitor) {
+            inFlight = false;
+            handler = null;
+        }
+    }
+
+    /** Its packet was dequeued (or it was abandoned); returns the handler to run. */
+    IoCompletionHandler finish(IoResult result) {
+        synchronized (monitor) {
+            inFlight = false;
+            last = result;
+            if (result.abandoned()) {
+                retired = true;
+            }
+            IoCompletionHandler h = handler;
+            handler = null;
+            monitor.notifyAll();
+            return h;
+        }
+    }
+
+    /** NTSTATUS the driver left in OVERLAPPED.Internal. */
+    int overlappedStatus() {
+        return (int) overlapped.getLong(Overlapped.INTERNAL);
+    }
+
+    /** Waits for the completion of the current submission; null on timeout. */
+    IoResult await(long timeoutNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutNanos;
+        synchronized (monitor) {
+            while (inFlight) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return null;
+                }
+                TimeUnit.NANOSECONDS.timedWait(monitor, left);
+            }
+            return last;
+        }
+    }
+}

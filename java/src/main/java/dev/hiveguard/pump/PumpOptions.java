@@ -1,0 +1,113 @@
+package dev.hiveguard.pump;
+
+import dev.hiveguard.wire.HelloReply;
+import dev.hiveguard.wire.Wire;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How the decision pump uses the device.
+ *
+ * @param parkedRequests     GET_EVENTS requests kept parked: more means the driver always
+ *                           has somewhere to put the next event while earlier batches are
+ *                           being decided; [1, HG_PARKED_MAX]
+ * @param bufferBytes        output buffer of each parked request, [HG_GET_EVENTS_MIN_BYTES,
+ *                           largest buffer whose event count still fits one REPLY]
+ * @param replyBatchMax      verdicts per REPLY, [1, HG_REPLY_MAX_ENTRIES]; must hold every
+ *                           event a full buffer can carry, so one batch needs one REPLY
+ * @param decisionThreads    threads asking the policy; [1, 64]
+ * @param handoffCapacity    decoded batches waiting for a decision thread before the pump
+ *                           stops re-parking (back-pressure); [1, 1024]
+ * @param metricsLogInterval how often metrics are logged; zero disables the log line
+ * @param closeTimeout       how long close() waits for cancelled requests and queued batches
+ */
+public record PumpOptions(
+        int parkedRequests,
+        int bufferBytes,
+        int replyBatchMax,
+        int decisionThreads,
+        int handoffCapacity,
+        Duration metricsLogInterval,
+        Duration closeTimeout) {
+
+    public static final int DEFAULT_PARKED_REQUESTS = 8;
+    /** 128 KiB holds ~1600 minimal events: far more than a burst between two completions. */
+    public static final int DEFAULT_BUFFER_BYTES = 128 * 1024;
+    public static final int DEFAULT_DECISION_THREADS = 2;
+    public static final int DEFAULT_HANDOFF_CAPACITY = 4;
+    public static final Duration DEFAULT_METRICS_LOG_INTERVAL = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
+    public static final int MAX_DECISION_THREADS = 64;
+    public static final int MAX_HANDOFF_CAPACITY = 1024;
+
+    public PumpOptions {
+        Objects.requireNonNull(metricsLogInterval, "metricsLogInterval");
+        Objects.requireNonNull(closeTimeout, "closeTimeout");
+        range("parkedRequests", parkedRequests, 1, Wire.PARKED_MAX);
+        range("bufferBytes", bufferBytes, Wire.GET_EVENTS_MIN_BYTES, Wire.GET_EVENTS_MAX_BYTES);
+        range("replyBatchMax", replyBatchMax, 1, Wire.REPLY_MAX_ENTRIES);
+        range("decisionThreads", decisionThreads, 1, MAX_DECISION_THREADS);
+        range("handoffCapacity", handoffCapacity, 1, MAX_HANDOFF_CAPACITY);
+        if (maxEventsPerBatch(bufferBytes) > replyBatchMax) {
+            throw new IllegalArgumentException("bufferBytes " + bufferBytes + " can carry "
+                    + maxEventsPerBatch(bufferBytes) + " events, more than replyBatchMax " + replyBatchMax
+                    + ": one batch would need several REPLYs");
+        }
+        if (metricsLogInterval.isNegative() || closeTimeout.isNegative() || closeTimeout.isZero()) {
+            throw new IllegalArgumentException("metricsLogInterval must be >= 0 and closeTimeout > 0");
+        }
+    }
+
+    public static PumpOptions defaults() {
+        return new PumpOptions(DEFAULT_PARKED_REQUESTS, DEFAULT_BUFFER_BYTES, Wire.REPLY_MAX_ENTRIES,
+                DEFAULT_DECISION_THREADS, DEFAULT_HANDOFF_CAPACITY, DEFAULT_METRICS_LOG_INTERVAL,
+                DEFAULT_CLOSE_TIMEOUT);
+    }
+
+    public PumpOptions withParkedRequests(int n) {
+        return new PumpOptions(n, bufferBytes, replyBatchMax, decisionThreads, handoffCapacity,
+                metricsLogInterval, closeTimeout);
+    }
+
+    public PumpOptions withDecisionThreads(int n) {
+        return new PumpOptions(parkedRequests, bufferBytes, replyBatchMax, n, handoffCapacity,
+                metricsLogInterval, closeTimeout);
+    }
+
+    public PumpOptions withHandoffCapacity(int n) {
+        return new PumpOptions(parkedRequests, bufferBytes, replyBatchMax, decisionThreads, n,
+                metricsLogInterval, closeTimeout);
+    }
+
+    public PumpOptions withMetricsLogInterval(Duration d) {
+        return new PumpOptions(parkedRequests, bufferBytes, replyBatchMax, decisionThreads, handoffCapacity, d,
+                closeTimeout);
+    }
+
+    /** Most events a completed buffer of this size can hold: every event is at least a header. */
+    static int maxEventsPerBatch(int bufferBytes) {
+        return (bufferBytes - Wire.BATCH_HEADER_BYTES) / Wire.EVENT_HEADER_BYTES;
+    }
+
+    /** Checks these options against the limits the driver announced in HELLO. */
+    void checkAgainst(HelloReply hello) {
+        if (parkedRequests > hello.parkedMax()) {
+            throw new IllegalArgumentException("parkedRequests " + parkedRequests + " exceeds the driver's "
+                    + hello.parkedMax());
+        }
+        if (bufferBytes < hello.getEventsMinBytes() || bufferBytes > hello.getEventsMaxBytes()) {
+            throw new IllegalArgumentException("bufferBytes " + bufferBytes + " outside the driver's ["
+                    + hello.getEventsMinBytes() + ", " + hello.getEventsMaxBytes() + "]");
+        }
+        if (replyBatchMax > hello.replyMaxEntries()) {
+            throw new IllegalArgumentException("replyBatchMax " + replyBatchMax + " exceeds the driver's "
+                    + hello.replyMaxEntries());
+        }
+    }
+
+    private static void range(String name, long v, long min, long max) {
+        if (v < min || v > max) {
+            throw new IllegalArgumentException(name + " " + v + " outside [" + min + ", " + max + "]");
+        }
+    }
+}

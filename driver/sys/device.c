@@ -275,6 +275,10 @@ NTSTATUS NTAPI hg_dispatch(PDEVICE_OBJECT device, PIRP irp)
         case IRP_MJ_CLOSE:
             return hg_complete(irp, STATUS_SUCCESS, 0);
         case IRP_MJ_DEVICE_CONTROL:
+            /* STATS too: a test must read the counters while some other
+             * process is the bound client. */
+            if (sp->Parameters.DeviceIoControl.IoControlCode == HG_IOCTL_STATS)
+                return hg_dispatch_ioctl(irp, sp);
             if (sp->Parameters.DeviceIoControl.IoControlCode != HG_IOCTL_INJECT)
                 return hg_complete(irp, STATUS_INVALID_DEVICE_REQUEST, 0);
             return hg_inject_dispatch(irp, sp);

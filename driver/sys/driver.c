@@ -36,14 +36,38 @@ void hg_device_delete_link(void);
 
 #define HG_PARAM_VALUE_MAX_BYTES 64u /* largest Parameters value we accept */
 
+#define HG_RUNDOWN_CLOSING ((LONG)0x40000000)
+
 BOOLEAN hg_rundown_enter(void)
 {
-    return ExAcquireRundownProtection(&g_hg.rundown);
+    LONG seen, current = InterlockedCompareExchange(&g_hg.rundown_count, 0, 0);
+
+    for (;;) {
+        if (current & HG_RUNDOWN_CLOSING)
+            return FALSE;
+        seen = InterlockedCompareExchange(&g_hg.rundown_count, current + 1, current);
+        if (seen == current)
+            return TRUE;
+        current = seen;
+    }
 }
 
 void hg_rundown_leave(void)
 {
-    ExReleaseRundownProtection(&g_hg.rundown);
+    /* The last holder out after unload began wakes the unload. */
+    if (InterlockedDecrement(&g_hg.rundown_count) == HG_RUNDOWN_CLOSING)
+        KeSetEvent(&g_hg.rundown_done, IO_NO_INCREMENT, FALSE);
+}
+
+/* Refuses new holders, then waits for the current ones. Every holder's work
+ * is bounded (a verdict wait by HG_TIMEOUT_MAX_MS, and unload has released
+ * the waiters before calling this), so the wait is too. */
+static void hg_rundown_wait(void)
+{
+    LONG before = InterlockedOr(&g_hg.rundown_count, HG_RUNDOWN_CLOSING);
+
+    if ((before & ~HG_RUNDOWN_CLOSING) != 0)
+        KeWaitForSingleObject(&g_hg.rundown_done, Executive, KernelMode, FALSE, NULL);
 }
 
 /* Reads one value of the Parameters key into a caller buffer; FALSE when
@@ -172,7 +196,7 @@ static VOID NTAPI hg_unload(PDRIVER_OBJECT driver)
     hg_callback_unregister();
     hg_device_delete_link();
     hg_device_release_client();
-    ExWaitForRundownProtectionRelease(&g_hg.rundown);
+    hg_rundown_wait();
 #ifdef HG_TEST_BUILD
     hg_inject_shutdown();
 #endif
@@ -206,7 +230,7 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING registry_path)
     RtlZeroMemory(&g_hg, sizeof(g_hg));
     g_hg.driver_object = driver;
     g_hg.state = HG_STATE_LOADING;
-    ExInitializeRundownProtection(&g_hg.rundown);
+    KeInitializeEvent(&g_hg.rundown_done, NotificationEvent, FALSE);
     KeInitializeSpinLock(&g_hg.client_lock);
     hg_platform_init();
     hg_capture_init_apis();
@@ -257,7 +281,7 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING registry_path)
 
 fail:
     hg_callback_unregister();
-    ExWaitForRundownProtectionRelease(&g_hg.rundown);
+    hg_rundown_wait();
 #ifdef HG_TEST_BUILD
     hg_inject_shutdown();
 #endif

@@ -100,8 +100,12 @@ typedef struct hg_driver {
 
     /* Held by every dispatch call, every registry callback and every inject
      * worker; unload waits for it after releasing the waiters, so no code of
-     * this image runs once the core is destroyed. */
-    EX_RUNDOWN_REF   rundown;
+     * this image runs once the core is destroyed. Our own, not
+     * EX_RUNDOWN_REF: Wine 8's ExInitializeRundownProtection and
+     * ExAcquireRundownProtection are unimplemented stubs that abort the
+     * driver host. Low bits count holders, HG_RUNDOWN_CLOSING marks unload. */
+    volatile LONG    rundown_count;
+    KEVENT           rundown_done;
 
     /* Registry callback */
     hg_cm_register_fn   cm_register;

@@ -1,0 +1,71 @@
+#!/bin/sh
+# run-wine-suite.sh TEST_SYS CLIENT_EXE WORK_DIR
+#
+# Runs hiveguard-test.sys as a kernel service in a fresh Wine prefix under
+# WORK_DIR and drives it with the mingw-built client (hgwinetest.exe), which
+# prints one line per case and, last, exactly "N passed, N failed".
+#
+# Wine facts this relies on (measured on the build machines):
+#  - a persistent wineserver (-p) keeps services.exe and the driver host
+#    alive between commands; without it they exit between `wine` calls;
+#  - the first wine process of a prefix creates it (no `wineboot -i`), and
+#    its stderr is where the driver host's DbgPrint lands with
+#    WINEDEBUG=warn+debugstr: that goes to WORK_DIR/driver.log;
+#  - `sc create ... type= kernel` + `sc start` loads a .sys from
+#    C:\windows\system32\drivers.
+set -eu
+SYS=$1
+CLIENT=$2
+WORK=$3
+WINE=${WINE:-wine}
+WINESERVER=${WINESERVER:-wineserver}
+SERVICE=HiveGuard
+IMAGE=hiveguard.sys
+# Per-command bound: a hung wine command must not eat the whole CI budget.
+STEP_TIMEOUT=${STEP_TIMEOUT:-120}
+
+mkdir -p "$WORK"
+WORK=$(cd "$WORK" && pwd)
+export WINEPREFIX="$WORK/prefix"
+export WINEARCH=win64
+# No Mono/Gecko installers: they would wait for a display.
+export WINEDLLOVERRIDES="mscoree,mshtml="
+export DISPLAY=
+LOG="$WORK/driver.log"
+
+cleanup() {
+    "$WINESERVER" -k >/dev/null 2>&1 || true
+}
+trap cleanup EXIT INT TERM
+
+"$WINESERVER" -k >/dev/null 2>&1 || true
+rm -rf "$WINEPREFIX"
+: > "$LOG"
+
+"$WINESERVER" -p
+# First process: creates the prefix and starts services.exe, whose stderr
+# (and the driver host's) is the log.
+WINEDEBUG=warn+debugstr timeout "$STEP_TIMEOUT" "$WINE" cmd /c ver >>"$LOG" 2>&1 </dev/null &
+FIRST=$!
+wait $FIRST || { echo "wine prefix creation failed"; cat "$LOG"; exit 1; }
+
+DRIVERS="$WINEPREFIX/drive_c/windows/system32/drivers"
+mkdir -p "$DRIVERS"
+cp "$SYS" "$DRIVERS/$IMAGE"
+cp "$CLIENT" "$WINEPREFIX/drive_c/hgwinetest.exe"
+
+WINEDEBUG=-all timeout "$STEP_TIMEOUT" "$WINE" sc create "$SERVICE" type= kernel start= demand \
+    binPath= 'C:\windows\system32\drivers\'"$IMAGE" </dev/null >>"$LOG" 2>&1 ||
+    { echo "sc create failed"; cat "$LOG"; exit 1; }
+
+# The client starts, stops and restarts the service itself through the SCM
+# (each step under its own timeout) and exits non-zero on any failure.
+status=0
+WINEDEBUG=-all timeout "$STEP_TIMEOUT" "$WINE" 'C:\hgwinetest.exe' "$SERVICE" </dev/null || status=$?
+
+echo "--- driver log (DbgPrint) ---"
+grep -a 'HiveGuard' "$LOG" | sed 's/^/  /' | tail -n 60 || true
+if [ $status -ne 0 ]; then
+    echo "wine suite FAILED (exit $status); full log: $LOG"
+fi
+exit $status

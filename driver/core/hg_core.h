@@ -84,7 +84,7 @@ uint32_t hg_core_stats(hg_core *core, void *out, size_t out_len, size_t *written
 /* GET_EVENTS: returns HG_STATUS_SUCCESS with *written set when events were
  * ready (the request is NOT completed by core in that case: the caller
  * completes it), HG_STATUS_PENDING when parked (core will complete it through
- * hg_plat_request_complete), or an error (caller completes with it)..
+ * hg_plat_request_complete), or an error (caller completes with it).
  * HG_STATUS_PENDING is also returned when hg_plat_request_arm reports the
  * request already cancelled: core has then completed it with
  * HG_STATUS_CANCELLED through hg_plat_request_complete (possibly before this

@@ -145,6 +145,14 @@ uint16_t hg_upcase16(uint16_t c)
     }
     if (c == 0x3C2u)                               /* Greek final sigma: same capital as sigma */
         return 0x03A3u;
+    if (c == 0x3ACu)                               /* Greek small letters with tonos */
+        return 0x0386u;
+    if (c >= 0x3ADu && c <= 0x3AFu)
+        return (uint16_t)(c - 0x25u);
+    if (c == 0x3CCu)
+        return 0x038Cu;
+    if (c == 0x3CDu || c == 0x3CEu)
+        return (uint16_t)(c - 0x3Fu);
     if (c >= 0x3B1u && c <= 0x3CBu)                /* Greek small alpha..upsilon-dialytika */
         return (uint16_t)(c - 0x20u);
     if (c >= 0x430u && c <= 0x44Fu)                /* Cyrillic small a..ya */

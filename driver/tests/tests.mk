@@ -30,3 +30,29 @@ $(TEST_BUILD)/clang/%.o: $(CORE_DIR)/%.c $(CORE_HDRS)
 	$(CLANG) -std=c11 $(WARN) -Wframe-larger-than=1024 -O2 $(CORE_INC) -c $< -o $@
 
 test: core-compile
+
+# ---- unit tests ---------------------------------------------------------------
+#   unit           every core function, plain gcc build
+#   unit-asan      the same tests under AddressSanitizer + UndefinedBehaviorSanitizer
+UNIT_DIR    := $(DRIVER_DIR)/tests/unit
+UNIT_SRCS   := $(wildcard $(UNIT_DIR)/*.c)
+UNIT_HDRS   := $(wildcard $(UNIT_DIR)/*.h) $(CORE_HDRS)
+SUPPORT_SRC := $(UNIT_DIR)/support.c
+TEST_CFLAGS := -std=c11 $(WARN) -g -pthread $(CORE_INC) -I$(UNIT_DIR)
+SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+$(TEST_BUILD)/unit: $(UNIT_SRCS) $(CORE_SRCS) $(PLAT_POSIX_SRC) $(UNIT_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -O2 $(UNIT_SRCS) $(CORE_SRCS) $(PLAT_POSIX_SRC) -o $@
+
+$(TEST_BUILD)/unit-asan: $(UNIT_SRCS) $(CORE_SRCS) $(PLAT_POSIX_SRC) $(UNIT_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -O1 $(SAN_FLAGS) $(UNIT_SRCS) $(CORE_SRCS) $(PLAT_POSIX_SRC) -o $@
+
+.PHONY: unit unit-asan
+unit: $(TEST_BUILD)/unit
+	$(TEST_BUILD)/unit
+unit-asan: $(TEST_BUILD)/unit-asan
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 $(TEST_BUILD)/unit-asan
+
+test: unit unit-asan

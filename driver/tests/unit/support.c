@@ -1,0 +1,418 @@
+/*
+ * support.c - see support.h.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "support.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+atomic_long g_treq_completions;
+
+/* ---- requests: the hg_plat_request_* hooks ------------------------------------- */
+
+static test_request *outer(struct hg_request *req)
+{
+    return (test_request *)(void *)((unsigned char *)req - offsetof(test_request, req));
+}
+
+int hg_plat_request_arm(struct hg_request *req)
+{
+    test_request *t = outer(req);
+
+    /* IoSetCancelRoutine, then check Irp->Cancel: if a cancel came first and
+     * we can take the routine back, the request was never parked. If the
+     * cancel already took it, its routine runs and will call
+     * hg_core_cancel_request, so the request counts as parked. */
+    atomic_store(&t->armed, 1);
+    if (atomic_load(&t->cancel_requested) && atomic_exchange(&t->armed, 0) == 1)
+        return 0;
+    return 1;
+}
+
+int hg_plat_request_claim(struct hg_request *req)
+{
+    return atomic_exchange(&outer(req)->armed, 0) == 1;
+}
+
+void hg_plat_request_complete(struct hg_request *req, uint32_t status, uint32_t bytes)
+{
+    test_request *t = outer(req);
+
+    pthread_mutex_lock(&t->mutex);
+    t->status = status;
+    t->bytes = bytes;
+    atomic_fetch_add(&t->completions, 1);
+    atomic_fetch_add(&g_treq_completions, 1);
+    pthread_cond_broadcast(&t->cond);
+    pthread_mutex_unlock(&t->mutex);
+}
+
+test_request *treq_new(hg_core *core, uint32_t capacity)
+{
+    test_request *t = calloc(1, sizeof *t);
+    pthread_condattr_t attr;
+
+    if (t == NULL)
+        return NULL;
+    t->buffer = calloc(1, capacity ? capacity : 1);
+    if (t->buffer == NULL) {
+        free(t);
+        return NULL;
+    }
+    t->core = core;
+    t->req.buffer = t->buffer;
+    t->req.capacity = capacity;
+    pthread_mutex_init(&t->mutex, NULL);
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&t->cond, &attr);
+    pthread_condattr_destroy(&attr);
+    return t;
+}
+
+void treq_free(test_request *t)
+{
+    if (t == NULL)
+        return;
+    pthread_cond_destroy(&t->cond);
+    pthread_mutex_destroy(&t->mutex);
+    free(t->buffer);
+    free(t);
+}
+
+void treq_reset(test_request *t)
+{
+    atomic_store(&t->armed, 0);
+    atomic_store(&t->cancel_requested, 0);
+    atomic_store(&t->completions, 0);
+    t->status = 0;
+    t->bytes = 0;
+    t->req.parked = 0;
+}
+
+int treq_cancel(test_request *t)
+{
+    atomic_store(&t->cancel_requested, 1);
+    if (atomic_exchange(&t->armed, 0) == 1) {
+        hg_core_cancel_request(t->core, &t->req);
+        return 1;
+    }
+    return 0;
+}
+
+int treq_wait(test_request *t, uint32_t timeout_ms)
+{
+    struct timespec deadline;
+    int done;
+
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += timeout_ms / 1000u;
+    deadline.tv_nsec += (long)(timeout_ms % 1000u) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&t->mutex);
+    while (atomic_load(&t->completions) == 0)
+        if (pthread_cond_timedwait(&t->cond, &t->mutex, &deadline) == ETIMEDOUT)
+            break;
+    done = atomic_load(&t->completions) != 0;
+    pthread_mutex_unlock(&t->mutex);
+    return done;
+}
+
+int treq_completions(test_request *t)
+{
+    return atomic_load(&t->completions);
+}
+
+/* ---- strings ------------------------------------------------------------------ */
+
+int utf8_to_utf16(const char *s, uint16_t *out, size_t max_units)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = 0;
+
+    while (*p) {
+        uint32_t cp;
+        int extra;
+
+        if (p[0] < 0x80) {
+            cp = p[0];
+            extra = 0;
+        } else if ((p[0] & 0xE0) == 0xC0) {
+            cp = p[0] & 0x1Fu;
+            extra = 1;
+        } else if ((p[0] & 0xF0) == 0xE0) {
+            cp = p[0] & 0x0Fu;
+            extra = 2;
+        } else if ((p[0] & 0xF8) == 0xF0) {
+            cp = p[0] & 0x07u;
+            extra = 3;
+        } else {
+            return -1;
+        }
+        p++;
+        while (extra-- > 0) {
+            if ((*p & 0xC0) != 0x80)
+                return -1;
+            cp = (cp << 6) | (*p++ & 0x3Fu);
+        }
+        if (cp >= 0x10000u) {
+            if (n + 2 > max_units)
+                return -1;
+            cp -= 0x10000u;
+            out[n++] = (uint16_t)(0xD800u + (cp >> 10));
+            out[n++] = (uint16_t)(0xDC00u + (cp & 0x3FFu));
+        } else {
+            if (n + 1 > max_units)
+                return -1;
+            out[n++] = (uint16_t)cp;
+        }
+    }
+    return (int)n;
+}
+
+size_t utf16_to_utf8(const uint16_t *s, size_t units, char *out, size_t max_bytes)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < units; i++) {
+        uint32_t cp = s[i];
+        unsigned char tmp[4];
+        size_t len, k;
+
+        if (cp >= 0xD800u && cp <= 0xDBFFu && i + 1 < units && s[i + 1] >= 0xDC00u && s[i + 1] <= 0xDFFFu) {
+            cp = 0x10000u + ((cp - 0xD800u) << 10) + (s[i + 1] - 0xDC00u);
+            i++;
+        } else if (cp >= 0xD800u && cp <= 0xDFFFu) {
+            cp = 0xFFFDu;
+        }
+        if (cp < 0x80u) {
+            tmp[0] = (unsigned char)cp;
+            len = 1;
+        } else if (cp < 0x800u) {
+            tmp[0] = (unsigned char)(0xC0u | (cp >> 6));
+            tmp[1] = (unsigned char)(0x80u | (cp & 0x3Fu));
+            len = 2;
+        } else if (cp < 0x10000u) {
+            tmp[0] = (unsigned char)(0xE0u | (cp >> 12));
+            tmp[1] = (unsigned char)(0x80u | ((cp >> 6) & 0x3Fu));
+            tmp[2] = (unsigned char)(0x80u | (cp & 0x3Fu));
+            len = 3;
+        } else {
+            tmp[0] = (unsigned char)(0xF0u | (cp >> 18));
+            tmp[1] = (unsigned char)(0x80u | ((cp >> 12) & 0x3Fu));
+            tmp[2] = (unsigned char)(0x80u | ((cp >> 6) & 0x3Fu));
+            tmp[3] = (unsigned char)(0x80u | (cp & 0x3Fu));
+            len = 4;
+        }
+        if (n + len + 1 > max_bytes)
+            break;
+        for (k = 0; k < len; k++)
+            out[n++] = (char)tmp[k];
+    }
+    if (max_bytes != 0)
+        out[n] = '\0';
+    return n;
+}
+
+/* ---- operation source ------------------------------------------------------------ */
+
+static uint32_t src_resolve(void *ctx, hg_utf16 *path)
+{
+    test_source *s = ctx;
+
+    s->resolve_calls++;
+    if (s->fail_resolve)
+        return HG_STATUS_INSUFFICIENT_RESOURCES;
+    path->chars = s->path;
+    path->bytes = s->path_units * 2u;
+    return HG_STATUS_SUCCESS;
+}
+
+static void src_release(void *ctx, hg_utf16 *path)
+{
+    test_source *s = ctx;
+
+    (void)path;
+    s->release_calls++;
+}
+
+static uint32_t src_capture(void *ctx, void *dst, uint32_t cap, int *unreadable)
+{
+    test_source *s = ctx;
+    uint32_t n = s->data_len < cap ? s->data_len : cap;
+
+    s->capture_calls++;
+    if (s->unreadable) {
+        *unreadable = 1;
+        return 0;
+    }
+    if (n != 0)
+        memcpy(dst, s->data, n);
+    return n;
+}
+
+int tsrc_init(test_source *src, const char *utf8_path)
+{
+    int n;
+
+    memset(src, 0, sizeof *src);
+    n = utf8_to_utf16(utf8_path, src->path, TEST_PATH_MAX_UNITS);
+    if (n < 0)
+        return -1;
+    src->path_units = (uint32_t)n;
+    return 0;
+}
+
+void tsrc_bind(test_source *src, hg_op_source *out)
+{
+    out->resolve_key_path = src_resolve;
+    out->release_key_path = src_release;
+    out->capture_data = src_capture;
+    out->ctx = src;
+}
+
+void top_init(hg_op *op, uint16_t operation, uint64_t pid)
+{
+    memset(op, 0, sizeof *op);
+    op->operation = operation;
+    op->pid = pid;
+    op->tid = pid * 10u + 1u;
+    op->process_key = 0x1000u + pid;
+    op->session_id = 1;
+}
+
+/* ---- configuration ----------------------------------------------------------------- */
+
+void cfg_defaults(HG_CONFIG_HEADER *h)
+{
+    memset(h, 0, sizeof *h);
+    h->magic = HG_WIRE_MAGIC;
+    h->op_mask = HG_OP_MASK_ALL;
+    h->verdict_op_mask = 0;
+    h->flags = 0;
+    h->timeout_ms = HG_TIMEOUT_DEFAULT_MS;
+    h->fail_mode = HG_FAIL_OPEN;
+    h->default_verdict = HG_VERDICT_ALLOW;
+    h->max_backlog = HG_BACKLOG_DEFAULT;
+    h->data_cap = HG_DATA_CAP_DEFAULT;
+}
+
+size_t cfg_encode(unsigned char *buf, size_t cap, const HG_CONFIG_HEADER *base,
+                  const cfg_prefix *prefixes, size_t prefix_count,
+                  const uint64_t *pids, size_t pid_count)
+{
+    HG_CONFIG_HEADER h = *base;
+    size_t pool = sizeof h + prefix_count * sizeof(HG_PREFIX_ENTRY) + pid_count * sizeof(uint64_t);
+    size_t off = pool, i;
+
+    if (pool > cap)
+        return 0;
+    memset(buf, 0, pool);
+    for (i = 0; i < prefix_count; i++) {
+        HG_PREFIX_ENTRY e;
+        /* room for twice the legal length: tests encode over-long prefixes
+         * on purpose to see them rejected */
+        uint16_t units[HG_PREFIX_MAX_BYTES];
+        int n = utf8_to_utf16(prefixes[i].utf8, units, HG_PREFIX_MAX_BYTES);
+
+        if (n < 0 || off + (size_t)n * 2u > cap)
+            return 0;
+        memset(&e, 0, sizeof e);
+        e.kind = prefixes[i].kind;
+        e.flags = prefixes[i].flags;
+        e.op_mask = prefixes[i].op_mask;
+        e.timeout_ms = prefixes[i].timeout_ms;
+        e.fail_mode = prefixes[i].fail_mode;
+        e.string_bytes = (uint16_t)(n * 2);
+        e.string_offset = (uint32_t)off;
+        memcpy(buf + sizeof h + i * sizeof e, &e, sizeof e);
+        memcpy(buf + off, units, (size_t)n * 2u);
+        off += (size_t)n * 2u;
+    }
+    if (pid_count != 0)
+        memcpy(buf + sizeof h + prefix_count * sizeof(HG_PREFIX_ENTRY), pids, pid_count * sizeof(uint64_t));
+    h.total_bytes = (uint32_t)off;
+    h.prefix_count = (uint16_t)prefix_count;
+    h.excluded_pid_count = (uint16_t)pid_count;
+    memcpy(buf, &h, sizeof h);
+    return off;
+}
+
+/* ---- fixture ---------------------------------------------------------------------- */
+
+uint32_t fixture_hello(hg_core *core, uint64_t key)
+{
+    HG_HELLO_REQUEST req = { HG_WIRE_MAGIC, HG_WIRE_VERSION_MAJOR, HG_WIRE_VERSION_MINOR, 0, 0 };
+    HG_HELLO_REPLY rep;
+    size_t written;
+
+    return hg_core_hello(core, key, &req, sizeof req, &rep, sizeof rep, &written);
+}
+
+hg_core *fixture_bound(uint16_t no_client_verdict)
+{
+    hg_core_params params = { no_client_verdict, HG_CAP_SIMULATOR, 0x1234ABCDull };
+    hg_core *core;
+
+    if (hg_core_create(&params, &core) != HG_STATUS_SUCCESS)
+        return NULL;
+    if (hg_core_open(core, TEST_CLIENT_KEY) != HG_STATUS_SUCCESS ||
+        fixture_hello(core, TEST_CLIENT_KEY) != HG_STATUS_SUCCESS) {
+        hg_core_destroy(core);
+        return NULL;
+    }
+    return core;
+}
+
+hg_core *fixture_configured(const unsigned char *cfg, size_t len)
+{
+    hg_core *core = fixture_bound(HG_VERDICT_ALLOW);
+
+    if (core != NULL && hg_core_configure(core, TEST_CLIENT_KEY, cfg, len) != HG_STATUS_SUCCESS) {
+        hg_core_destroy(core);
+        return NULL;
+    }
+    return core;
+}
+
+void raise_path(hg_core *core, hg_op *op, const char *utf8_path,
+                const void *data, uint32_t data_len, hg_raise_result *r)
+{
+    static _Thread_local test_source src;
+    hg_op_source source;
+
+    tsrc_init(&src, utf8_path);
+    src.data = data;
+    src.data_len = data_len;
+    if (data != NULL && op->data_original_size == 0)
+        op->data_original_size = data_len;
+    tsrc_bind(&src, &source);
+    hg_core_raise(core, op, &source, r);
+}
+
+HG_STATS stats_of(hg_core *core)
+{
+    HG_STATS s;
+
+    hg_core_get_stats(core, &s);
+    return s;
+}
+
+const HG_EVENT_HEADER *batch_event(const unsigned char *buf, uint32_t i)
+{
+    HG_BATCH_HEADER b;
+    uint32_t off = sizeof b, k;
+
+    memcpy(&b, buf, sizeof b);
+    if (i >= b.count)
+        return NULL;
+    for (k = 0; k < i; k++)
+        off += ((const HG_EVENT_HEADER *)(const void *)(buf + off))->size;
+    return (const HG_EVENT_HEADER *)(const void *)(buf + off);
+}

@@ -1,0 +1,67 @@
+/* test_main.c - the unit test table. `unit [filter]` runs the tests whose
+ * name contains filter. */
+#include "harness.h"
+
+#define TESTS(X)                                              \
+    X(test_list_push_pop_splice)                              \
+    X(test_sort_u64_orders_any_input)                         \
+    X(test_min_align)                                         \
+    X(test_upcase16_ranges)                                   \
+    X(test_config_accepts_canonical_and_counts_generation)    \
+    X(test_config_size_classes)                               \
+    X(test_config_trailing_pool_bytes_are_legal)              \
+    X(test_config_bad_magic)                                  \
+    X(test_config_header_ranges)                              \
+    X(test_config_verdict_mask_must_be_subset)                \
+    X(test_config_tables_must_fit)                            \
+    X(test_config_prefix_ranges)                              \
+    X(test_config_prefix_too_long)                            \
+    X(test_config_overlapping_strings)                        \
+    X(test_config_state_and_caller)                           \
+    X(test_config_rejected_keeps_previous)                    \
+    X(test_config_maximum_tables)                             \
+    X(test_match_op_mask)                                     \
+    X(test_match_self_and_kernel_and_pids)                    \
+    X(test_match_include_exclude_semantics)                   \
+    X(test_match_case_insensitive_including_non_ascii)        \
+    X(test_match_longest_include_decides_verdict)             \
+    X(test_match_duplicate_includes_first_wins)               \
+    X(test_match_cheap_first_ordering)                        \
+    X(test_match_wide_fanout)                                 \
+    X(test_event_layout_and_string_order)                     \
+    X(test_event_data_cap_and_flags)                          \
+    X(test_event_name_caps_and_surrogates)                    \
+    X(test_event_sequence_gaps_show_drops)                    \
+    X(test_get_events_buffer_limits_and_state)                \
+    X(test_get_events_parks_then_completes_on_raise)          \
+    X(test_get_events_batches_whole_events)                   \
+    X(test_get_events_quota)                                  \
+    X(test_cancel_parked_request)                             \
+    X(test_cancel_before_arm)                                 \
+    X(test_claim_failure_leaves_request_to_cancel)            \
+    X(test_backlog_bounds_count_drops)                        \
+    X(test_verdict_accepted_block_and_allow)                  \
+    X(test_verdict_unknown_late_duplicate)                    \
+    X(test_verdict_timeout_fail_closed_then_late)             \
+    X(test_verdict_prefix_overrides_timeout_and_fail_mode)    \
+    X(test_verdict_default_when_nothing_parked)               \
+    X(test_verdict_no_client_applies_param_default)           \
+    X(test_verdict_close_releases_waiters_with_default)       \
+    X(test_verdict_destroy_releases_waiters)                  \
+    X(test_reply_validation)                                  \
+    X(test_verdict_many_waiters_one_reply)                    \
+    X(test_open_is_exclusive_and_reopens_after_close)         \
+    X(test_hello_validation_and_reply)                        \
+    X(test_close_discards_backlog_and_configuration)          \
+    X(test_stats_buffer_and_invariant)
+
+#define DECLARE(name) int name(void);
+#define ENTRY(name) { #name, name },
+TESTS(DECLARE)
+
+static const hg_test k_tests[] = { TESTS(ENTRY) };
+
+int main(int argc, char **argv)
+{
+    return hg_run_tests(k_tests, sizeof k_tests / sizeof k_tests[0], argc > 1 ? argv[1] : NULL);
+}

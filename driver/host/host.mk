@@ -1,0 +1,81 @@
+# host.mk - the user-mode host library and its tests. Included by driver/Makefile.
+#
+#   make -C driver host        $(BUILD)/host/libhiveguardhost.so; with HOST_LIB_DEST set
+#                              (Maven passes target/classes/linux-x86-64) also copied there
+#   make -C driver host-test   the host tests through the exported API: a normal build, an
+#                              ASan+UBSan build, a TSan build of the multi-threaded cases,
+#                              and the exported-symbol check
+#
+# The library is built three times from the same sources (plain, asan, tsan), each into
+# its own directory; every test binary finds its library through an $ORIGIN rpath.
+
+HOST_DIR       := $(DRIVER_DIR)/host
+HOST_TEST_DIR  := $(DRIVER_DIR)/tests/host
+HOST_BUILD     := $(BUILD)/host
+HOST_LIB_NAME  := libhiveguardhost.so
+HOST_LIB       := $(HOST_BUILD)/$(HOST_LIB_NAME)
+
+HOST_OWN_SRCS  := $(addprefix $(HOST_DIR)/,host_status.c host_handles.c host_instance.c \
+                    host_file.c host_request.c host_ioctl.c host_port.c host_sim.c host_utf.c)
+HOST_LIB_SRCS  := $(CORE_SRCS) $(PLAT_POSIX_SRC) $(HOST_OWN_SRCS)
+HOST_LIB_HDRS  := $(CORE_HDRS) $(HOST_DIR)/hg_host.h $(HOST_DIR)/host_internal.h
+
+HOST_TEST_SRCS := $(wildcard $(HOST_TEST_DIR)/*.c)
+HOST_TEST_HDRS := $(wildcard $(HOST_TEST_DIR)/*.h) $(HOST_DIR)/hg_host.h
+HOST_EXPORTS   := $(HOST_TEST_DIR)/expected_exports.txt
+
+HOST_WARN      := -Wall -Wextra -Werror
+HOST_CFLAGS    := -std=c11 -D_GNU_SOURCE -O2 -g -fPIC -fvisibility=hidden -pthread $(HOST_WARN) \
+                  -DHG_HOST_BUILDING $(CORE_INC) -I$(HOST_DIR)
+HOST_TCFLAGS   := -std=c11 -D_GNU_SOURCE -O1 -g -pthread $(HOST_WARN) -I$(HOST_DIR)
+HOST_ASAN      := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+HOST_TSAN      := -fsanitize=thread
+# TSan's shadow layout needs the default 28-bit mmap randomisation or less; where the
+# kernel randomises more, `setarch -R` turns ASLR off for the one run.
+HOST_TSAN_RUN  := setarch $(shell uname -m) -R
+# The multi-threaded cases: their names start with mt_.
+HOST_TSAN_CASES := mt_
+
+.PHONY: host host-test host-test-plain host-test-asan host-test-tsan host-exports
+
+host: $(HOST_LIB)
+ifneq ($(strip $(HOST_LIB_DEST)),)
+	@mkdir -p $(HOST_LIB_DEST)
+	cp $(HOST_LIB) $(HOST_LIB_DEST)/$(HOST_LIB_NAME)
+endif
+
+# $(1) variant dir, $(2) extra flags
+define HOST_VARIANT
+$(1)/$(HOST_LIB_NAME): $(HOST_LIB_SRCS) $(HOST_LIB_HDRS)
+	@mkdir -p $(1)
+	$$(CC) $(HOST_CFLAGS) $(2) -shared -Wl,-soname,$(HOST_LIB_NAME) -Wl,--no-undefined \
+	    -o $$@ $(HOST_LIB_SRCS)
+
+$(1)/host_tests: $(1)/$(HOST_LIB_NAME) $(HOST_TEST_SRCS) $(HOST_TEST_HDRS)
+	$$(CC) $(HOST_TCFLAGS) $(2) -o $$@ $(HOST_TEST_SRCS) -L$(1) -lhiveguardhost \
+	    -Wl,-rpath,'$$$$ORIGIN'
+endef
+
+$(eval $(call HOST_VARIANT,$(HOST_BUILD),))
+$(eval $(call HOST_VARIANT,$(HOST_BUILD)/asan,$(HOST_ASAN)))
+$(eval $(call HOST_VARIANT,$(HOST_BUILD)/tsan,$(HOST_TSAN)))
+
+host-exports: $(HOST_LIB) $(HOST_EXPORTS)
+	@nm -D --defined-only $(HOST_LIB) | awk '$$2 ~ /^[TDBRVW]$$/ {print $$3}' | sort \
+	    > $(HOST_BUILD)/exports.txt
+	@sort $(HOST_EXPORTS) | diff -u - $(HOST_BUILD)/exports.txt \
+	    || { echo "host-exports: the library must export exactly $(HOST_EXPORTS)"; exit 1; }
+	@echo "host-exports: exactly the $$(wc -l < $(HOST_EXPORTS)) contract symbols"
+
+host-test-plain: $(HOST_BUILD)/host_tests
+	$(HOST_BUILD)/host_tests
+
+host-test-asan: $(HOST_BUILD)/asan/host_tests
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    $(HOST_BUILD)/asan/host_tests
+
+host-test-tsan: $(HOST_BUILD)/tsan/host_tests
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	    $(HOST_TSAN_RUN) $(HOST_BUILD)/tsan/host_tests $(HOST_TSAN_CASES)
+
+host-test: host-exports host-test-plain host-test-asan host-test-tsan

@@ -14,13 +14,22 @@
  *    not emulate FILE_SKIP_COMPLETION_PORT_ON_SUCCESS); one that fails at once
  *    returns FALSE with the error and queues nothing;
  *  - on a synchronous handle the call blocks until the request completes;
- *  - METHOD_BUFFERED output goes to the caller's buffer, which the caller keeps
- *    alive until completion, as on Windows.
+ *  - METHOD_BUFFERED: the input is copied into a private "system buffer"
+ *    before the driver sees it, so another thread rewriting the caller's
+ *    buffer cannot change a message between its validation and its use;
+ *    output goes to the caller's buffer, which the caller keeps alive until
+ *    completion, as on Windows.
  * Deliberate difference: an immediate failure also stores its status in the
  * OVERLAPPED (Windows leaves STATUS_PENDING there), so a GetOverlappedResult
  * on it reports the failure instead of waiting forever.
  */
+#include <stdlib.h>
+#include <string.h>
 #include "host_internal.h"
+
+/* Inputs up to this size are copied to the stack instead of the heap: HELLO
+ * and any REPLY of up to 63 verdicts, i.e. everything on the hot path. */
+#define SYSTEM_BUFFER_INLINE_BYTES 1024u
 
 static void write_ov(OVERLAPPED *ov, uint32_t status, uint32_t bytes)
 {
@@ -116,7 +125,18 @@ static DWORD device_io(host_file *file, DWORD code, void *in, DWORD in_len, void
         req->core_req.capacity = out_len;
         status = hg_core_get_events(core, file->process_key, &req->core_req, &written);
     } else {
-        status = dispatch_immediate(core, file, code, in, in_len, out, out_len, &written);
+        unsigned char inline_copy[SYSTEM_BUFFER_INLINE_BYTES];
+        void *system_buffer = in_len <= sizeof inline_copy ? inline_copy : malloc(in_len);
+        if (system_buffer == NULL) {
+            status = HG_STATUS_INSUFFICIENT_RESOURCES;
+        } else {
+            if (in_len != 0)
+                memcpy(system_buffer, in, in_len);
+            status = dispatch_immediate(core, file, code, in_len != 0 ? system_buffer : NULL,
+                                        in_len, out, out_len, &written);
+            if (system_buffer != inline_copy)
+                free(system_buffer);
+        }
     }
     host_core_leave();
 

@@ -56,3 +56,26 @@ unit-asan: $(TEST_BUILD)/unit-asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 $(TEST_BUILD)/unit-asan
 
 test: unit unit-asan
+
+# ---- concurrency and timing -------------------------------------------------------
+#   stress-tsan    >= 8 raisers, 100,000 operations per run, consumers parking,
+#                  replying and cancelling, disconnects mid-flight; ThreadSanitizer
+#   timing         verdict timeout -> fail mode within timeout + 10 ms; no client /
+#                  nothing parked -> default without waiting
+STRESS_DIR := $(DRIVER_DIR)/tests/stress
+
+$(TEST_BUILD)/stress-tsan: $(STRESS_DIR)/stress.c $(SUPPORT_SRC) $(CORE_SRCS) $(PLAT_POSIX_SRC) $(UNIT_HDRS)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(TEST_CFLAGS) -O1 -fsanitize=thread $(STRESS_DIR)/stress.c $(SUPPORT_SRC) $(CORE_SRCS) $(PLAT_POSIX_SRC) -o $@
+
+$(TEST_BUILD)/timing: $(STRESS_DIR)/timing.c $(SUPPORT_SRC) $(CORE_SRCS) $(PLAT_POSIX_SRC) $(UNIT_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -O2 $(STRESS_DIR)/timing.c $(SUPPORT_SRC) $(CORE_SRCS) $(PLAT_POSIX_SRC) -o $@
+
+.PHONY: stress-tsan timing
+stress-tsan: $(TEST_BUILD)/stress-tsan
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 $(TEST_BUILD)/stress-tsan
+timing: $(TEST_BUILD)/timing
+	$(TEST_BUILD)/timing
+
+test: stress-tsan timing

@@ -1,0 +1,37 @@
+package dev.hiveguard.cli;
+
+/**
+ * Process exit codes of every {@code hiveguard} command, listed in {@code --help} so
+ * that a service manager or a script can tell the failure classes apart.
+ */
+public final class ExitCodes {
+
+    public static final int OK = 0;
+    /** demo: a caller's NTSTATUS did not match the policy's decision; status: no agent is running. */
+    public static final int CHECK_FAILED = 1;
+    /** Bad command line (picocli's own code for usage errors). */
+    public static final int USAGE = 2;
+    /** The device (driver, or the host library on Linux) cannot be opened or refused the protocol. */
+    public static final int DEVICE_UNAVAILABLE = 3;
+    /** The policy file is unreadable or invalid. */
+    public static final int POLICY_INVALID = 4;
+    /** The audit, state or log directory cannot be written. */
+    public static final int IO_ERROR = 5;
+    /** A bug: an unexpected exception (sysexits EX_SOFTWARE). */
+    public static final int INTERNAL_ERROR = 70;
+
+    /** The {@code exitCodeList} of the top-level command's help. */
+    static final String[] HELP_LIST = {
+        OK + ":success",
+        CHECK_FAILED + ":demo: a verdict did not match the policy; status: no agent is running",
+        USAGE + ":invalid command line",
+        DEVICE_UNAVAILABLE + ":the HiveGuard device cannot be opened (driver not loaded, another agent connected, "
+                + "or version mismatch)",
+        POLICY_INVALID + ":the policy file is unreadable or invalid",
+        IO_ERROR + ":the audit, state or log directory cannot be written",
+        INTERNAL_ERROR + ":internal error (a bug; the log has the stack trace)",
+    };
+
+    private ExitCodes() {
+    }
+}

@@ -90,6 +90,15 @@ HT_TEST(immediate_failure_queues_nothing)
     memset(&ov2, 0, sizeof ov2);
     HT_CHECK_ERR(!DeviceIoControl(h, HG_IOCTL_GET_EVENTS, NULL, 0, small, sizeof small, &got,
                                   &ov2), ERROR_INSUFFICIENT_BUFFER);
+    /* ... and one above the maximum. */
+    void *huge = malloc(HG_GET_EVENTS_MAX_BYTES + HG_EVENT_ALIGN);
+    HT_CHECK(huge != NULL);
+    HT_CHECK_ERR(!DeviceIoControl(h, HG_IOCTL_GET_EVENTS, NULL, 0, huge,
+                                  HG_GET_EVENTS_MAX_BYTES + HG_EVENT_ALIGN, &got, &ov2),
+                 ERROR_INVALID_USER_BUFFER);
+    free(huge);
+    HT_CHECK(ov2.Internal == HG_STATUS_INVALID_BUFFER_SIZE);
+    HT_CHECK_ERR(!GetOverlappedResult(h, &ov2, &got, 1), ERROR_INVALID_USER_BUFFER);
     DWORD bytes;
     ULONG_PTR key;
     OVERLAPPED *done = (OVERLAPPED *)&ov;
@@ -316,19 +325,28 @@ static void *wait_on_port(void *arg)
     return NULL;
 }
 
+/* Attempts with a growing head start for the waiter: whether it is already
+ * blocked when the port closes cannot be observed, only made near certain. */
+#define PORT_CLOSE_ATTEMPTS 5
+
 HT_TEST(mt_closing_the_port_releases_its_waiter)
 {
-    HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 1);
-    HT_CHECK(port != NULL);
-    port_waiter w = { port, 1, 0, (OVERLAPPED *)&w };
-    pthread_t t;
-    HT_CHECK(pthread_create(&t, NULL, wait_on_port, &w) == 0);
-    ht_sleep_ms(20); /* let it block; the result is the same if it has not yet */
-    HT_CHECK(CloseHandle(port));
-    pthread_join(t, NULL);
-    HT_CHECK(!w.ok && w.ov == NULL);
-    /* Closed before the wait began, it is a stale handle instead. */
-    HT_CHECK(w.error == ERROR_ABANDONED_WAIT_0 || w.error == ERROR_INVALID_HANDLE);
+    int abandoned = 0;
+    for (int attempt = 0; attempt < PORT_CLOSE_ATTEMPTS && !abandoned; attempt++) {
+        HANDLE port = CreateIoCompletionPort(INVALID_HANDLE_VALUE, NULL, 0, 1);
+        HT_CHECK(port != NULL);
+        port_waiter w = { port, 1, 0, (OVERLAPPED *)&w };
+        pthread_t t;
+        HT_CHECK(pthread_create(&t, NULL, wait_on_port, &w) == 0);
+        ht_sleep_ms(20u << attempt);
+        HT_CHECK(CloseHandle(port));
+        pthread_join(t, NULL);
+        HT_CHECK(!w.ok && w.ov == NULL);
+        /* Closed before the wait began, it is a stale handle instead. */
+        HT_CHECK(w.error == ERROR_ABANDONED_WAIT_0 || w.error == ERROR_INVALID_HANDLE);
+        abandoned = w.error == ERROR_ABANDONED_WAIT_0;
+    }
+    HT_CHECK(abandoned);
 }
 
 typedef struct overlapped_waiter {

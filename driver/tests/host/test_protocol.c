@@ -2,6 +2,7 @@
  * test_protocol.c - the synchronous IOCTLs and the NTSTATUS -> Win32 mapping
  * the agent sees for malformed input.
  */
+#include <stdlib.h>
 #include <string.h>
 #include "ht_device.h"
 
@@ -133,4 +134,72 @@ HT_TEST(stats_ioctl_matches_simulator_stats)
     HT_CHECK(direct.raised == s.raised && direct.config_generation == s.config_generation);
     HT_CHECK(hg_sim_get_stats(NULL) != 0);
     HT_CHECK(CloseHandle(h));
+}
+
+HT_TEST(reply_and_stats_malformed_or_unknown)
+{
+    HANDLE h = ht_client(0, 0, 100, HG_FAIL_OPEN, HG_VERDICT_ALLOW);
+    HT_CHECK(h != INVALID_HANDLE_VALUE);
+    /* Unknown ids are counted, never an error. */
+    HG_REPLY_RESULT res;
+    memset(&res, 0, sizeof res);
+    HT_CHECK(ht_reply(h, 0, 12345, HG_VERDICT_ALLOW, &res));
+    HT_CHECK(res.unknown == 1 && res.accepted == 0);
+    HT_CHECK(ht_stats().replies_unknown == 1);
+
+    struct {
+        HG_REPLY_HEADER hdr;
+        HG_REPLY_ENTRY  e;
+    } msg;
+    memset(&msg, 0, sizeof msg);
+    msg.hdr.magic = HG_WIRE_MAGIC ^ 0x100u;
+    msg.hdr.count = 1;
+    msg.e.id = 1;
+    msg.e.verdict = HG_VERDICT_ALLOW;
+    DWORD got = 0;
+    HT_CHECK_ERR(!DeviceIoControl(h, HG_IOCTL_REPLY, &msg, sizeof msg, &res, sizeof res, &got,
+                                  NULL), ERROR_UNKNOWN_REVISION);
+    msg.hdr.magic = HG_WIRE_MAGIC;
+    HT_CHECK_ERR(!DeviceIoControl(h, HG_IOCTL_REPLY, &msg, sizeof msg - 1, &res, sizeof res, &got,
+                                  NULL), ERROR_BAD_LENGTH);
+    HT_CHECK(ht_stats().replies_unknown == 1); /* the rejected ones counted nothing */
+
+    HG_STATS s;
+    HT_CHECK_ERR(!DeviceIoControl(h, HG_IOCTL_STATS, NULL, 0, &s, sizeof s - 8, &got, NULL),
+                 ERROR_INSUFFICIENT_BUFFER);
+    HT_CHECK(CloseHandle(h));
+}
+
+HT_TEST(success_leaves_last_error_alone)
+{
+    /* JNA's LastErrorException clears errno before a call and throws if it is
+     * non-zero afterwards; a successful call must not leave one behind. */
+    SetLastError(0);
+    HANDLE h = ht_open(1);
+    HT_CHECK(h != INVALID_HANDLE_VALUE);
+    HT_CHECK(errno == 0);
+    HANDLE port = CreateIoCompletionPort(h, NULL, 1, 0);
+    HT_CHECK(port != NULL && errno == 0);
+    HT_CHECK(ht_hello(h, 1) != 0 && errno == 0);
+    HT_CHECK(ht_configure(h, 1, 0, 100, HG_FAIL_OPEN, HG_VERDICT_ALLOW) && errno == 0);
+    HT_CHECK(ht_raise(HG_OP_SET_VALUE, L"\\REGISTRY\\MACHINE\\A", L"v") == 0 && errno == 0);
+    void *buf = malloc(HT_EVENTS_BYTES);
+    OVERLAPPED ov;
+    memset(&ov, 0, sizeof ov);
+    DWORD got = 0;
+    HT_CHECK(DeviceIoControl(h, HG_IOCTL_GET_EVENTS, NULL, 0, buf, HT_EVENTS_BYTES, &got, &ov));
+    HT_CHECK(errno == 0);
+    ULONG_PTR key;
+    OVERLAPPED *done;
+    HT_CHECK(GetQueuedCompletionStatus(port, &got, &key, &done, 0) && errno == 0);
+    HT_CHECK(GetOverlappedResult(h, &ov, &got, 0) && errno == 0);
+    HG_STATS s;
+    HT_CHECK(hg_sim_get_stats(&s) == 0 && errno == 0);
+    /* Windows does not clear an earlier error on success either. */
+    SetLastError(ERROR_NOT_FOUND);
+    HT_CHECK(CloseHandle(port));
+    HT_CHECK(GetLastError() == ERROR_NOT_FOUND);
+    SetLastError(0);
+    HT_CHECK(CloseHandle(h) && errno == 0);
+    free(buf);
 }

@@ -79,3 +79,38 @@ timing: $(TEST_BUILD)/timing
 	$(TEST_BUILD)/timing
 
 test: stress-tsan timing
+
+# ---- golden vectors -----------------------------------------------------------------
+#   vectors        writes <name>.bin/.txt for every message type into $(VECTORS_DIR)
+#                  and builds $(VECTORS_DIR)/check_vectors (see tests/golden/README.md)
+#   vectors-selftest  check_vectors accepts identical bytes and rejects a changed byte
+VECTORS_DIR ?= $(BUILD)/vectors
+GOLDEN_DIR  := $(DRIVER_DIR)/tests/golden
+GOLDEN_COMMON := $(GOLDEN_DIR)/golden_config.c $(SUPPORT_SRC) $(CORE_SRCS) $(PLAT_POSIX_SRC)
+GOLDEN_CFLAGS := $(TEST_CFLAGS) -O1 -I$(GOLDEN_DIR)
+
+$(TEST_BUILD)/golden/emit_vectors: $(GOLDEN_DIR)/emit_vectors.c $(GOLDEN_DIR)/vectors.h $(GOLDEN_COMMON) $(UNIT_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(GOLDEN_CFLAGS) $(GOLDEN_DIR)/emit_vectors.c $(GOLDEN_COMMON) -o $@
+
+$(TEST_BUILD)/golden/check_vectors: $(GOLDEN_DIR)/check_vectors.c $(GOLDEN_DIR)/vectors.h $(GOLDEN_COMMON) $(UNIT_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(GOLDEN_CFLAGS) $(GOLDEN_DIR)/check_vectors.c $(GOLDEN_COMMON) -o $@
+
+.PHONY: vectors vectors-selftest
+vectors: $(TEST_BUILD)/golden/emit_vectors $(TEST_BUILD)/golden/check_vectors
+	@mkdir -p $(VECTORS_DIR)/java
+	$(TEST_BUILD)/golden/emit_vectors $(VECTORS_DIR)
+	cp $(TEST_BUILD)/golden/check_vectors $(VECTORS_DIR)/check_vectors
+
+SELFTEST_DIR := $(TEST_BUILD)/vectors-selftest
+vectors-selftest: $(TEST_BUILD)/golden/emit_vectors $(TEST_BUILD)/golden/check_vectors
+	rm -rf $(SELFTEST_DIR) && mkdir -p $(SELFTEST_DIR)/java
+	$(TEST_BUILD)/golden/emit_vectors $(SELFTEST_DIR)
+	cp $(SELFTEST_DIR)/config.bin $(SELFTEST_DIR)/reply.bin $(SELFTEST_DIR)/hello_request.bin $(SELFTEST_DIR)/java/
+	$(TEST_BUILD)/golden/check_vectors $(SELFTEST_DIR)
+	printf '\001' | dd of=$(SELFTEST_DIR)/java/config.bin bs=1 seek=20 conv=notrunc status=none
+	! $(TEST_BUILD)/golden/check_vectors $(SELFTEST_DIR)
+	@echo "vectors-selftest: identical vectors pass, a changed byte fails"
+
+test: vectors-selftest

@@ -1,0 +1,59 @@
+package dev.hiveguard.replay;
+
+import dev.hiveguard.pump.PumpOptions;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a replay runs.
+ *
+ * @param realtime      sleep the recorded gaps between operations instead of going flat out
+ * @param speed         with realtime: 2.0 replays twice as fast as recorded
+ * @param raisers       threads raising operations; each process's operations stay on one
+ *                      thread, in recorded order
+ * @param progress      draw a progress bar on stderr
+ * @param drainTimeout  longest wait, after the last raise, for the pump to decide what the
+ *                      driver delivered
+ * @param pump          the decision pump's options (as live)
+ */
+public record ReplayOptions(boolean realtime, double speed, int raisers, boolean progress, Duration drainTimeout,
+                            PumpOptions pump) {
+
+    /**
+     * Two raisers keep a verdict round trip in flight while the other waits; more buys nothing
+     * on the two-core machines this is measured on and costs determinism nothing either way.
+     */
+    public static final int DEFAULT_RAISERS = 2;
+    public static final int MAX_RAISERS = 64;
+    public static final double MIN_SPEED = 0.001;
+    public static final double MAX_SPEED = 1_000_000;
+    /** A pump that has not decided a delivered event in this long is stuck, not slow. */
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+
+    public ReplayOptions {
+        Objects.requireNonNull(drainTimeout, "drainTimeout");
+        Objects.requireNonNull(pump, "pump");
+        if (raisers < 1 || raisers > MAX_RAISERS) {
+            throw new IllegalArgumentException("raisers " + raisers + " is outside [1, " + MAX_RAISERS + "]");
+        }
+        if (!(speed >= MIN_SPEED && speed <= MAX_SPEED)) {
+            throw new IllegalArgumentException("speed " + speed + " is outside [" + MIN_SPEED + ", " + MAX_SPEED + "]");
+        }
+    }
+
+    public static ReplayOptions defaults() {
+        return new ReplayOptions(false, 1.0, DEFAULT_RAISERS, false, DEFAULT_DRAIN_TIMEOUT, PumpOptions.defaults());
+    }
+
+    public ReplayOptions withRealtime(boolean on, double factor) {
+        return new ReplayOptions(on, factor, raisers, progress, drainTimeout, pump);
+    }
+
+    public ReplayOptions withRaisers(int n) {
+        return new ReplayOptions(realtime, speed, n, progress, drainTimeout, pump);
+    }
+
+    public ReplayOptions withProgress(boolean on) {
+        return new ReplayOptions(realtime, speed, raisers, on, drainTimeout, pump);
+    }
+}

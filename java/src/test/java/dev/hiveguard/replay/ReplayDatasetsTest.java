@@ -1,0 +1,82 @@
+package dev.hiveguard.replay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hiveguard.audit.AuditOptions;
+import dev.hiveguard.audit.JsonAuditWriter;
+import dev.hiveguard.policy.Policy;
+import dev.hiveguard.policy.PolicyLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every shared recording replayed with the shipped protection policy through the host, a live
+ * pump and the audit writer. The counts are checked three ways: against literal numbers, against
+ * the policy asked directly without the driver (DirectEvaluation), and against the driver's own
+ * counters.
+ */
+class ReplayDatasetsTest {
+
+    @TempDir
+    Path tmp;
+
+    private static String entry(ReplayReport.WouldBlock w) {
+        return w.time() + " | " + w.image() + " (" + w.pid() + ") | " + w.operation() + " " + w.targetObject()
+                + " = " + w.details() + " | " + w.rule() + " | " + Path.of(w.location()).getFileName()
+                + (w.enforced() ? " | denied" : " | not denied");
+    }
+
+    @Test
+    void everyDatasetWithTheProtectionPolicy() throws Exception {
+        Policy policy = PolicyLoader.loadResource("protect.xml");
+        List<Path> files = ReplayTestData.datasets();
+        LoadedRecordings input = LoadedRecordings.load(files, null, PathTranslator.defaults());
+        ReplayReport r;
+        try (JsonAuditWriter audit = new JsonAuditWriter(AuditOptions.in(tmp))) {
+            r = new ReplayEngine(policy, audit, ReplayOptions.defaults()).replay(input,
+                    files.stream().map(Path::toString).toList(), PathTranslator.UNKNOWN_USER_SID);
+        }
+
+        assertEquals(List.of(), r.unparseable());
+        assertTrue(r.consistency().sound(), r.consistency().toString());
+        assertEquals(968 + 13215 + 173 + 22, r.operations());
+        assertEquals(new ReplayReport.Verdicts(4, 4, 1237, 13133), r.verdicts());
+        assertEquals(new ReplayReport.DriverCounts(14378, 13133, 1245, 0, 1244, 0, 0, 4), r.driver());
+
+        assertEquals(List.of(
+                "2022-08-04 15:37:04.864 | C:\\Windows\\system32\\services.exe (596) | SetValue "
+                        + "HKLM\\System\\CurrentControlSet\\Services\\EventLog\\Start = DWORD (0x00000004) | "
+                        + "security service start type changed | sysmon-registry-disable-eventlog-service.jsonl.gz:884 "
+                        + "| denied",
+                "2020-09-04 07:06:21.311 | C:\\windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe (5376) | "
+                        + "SetValue HKU\\S-1-5-21-3125456671-949036322-3048627137-1104\\Software\\Microsoft\\Windows\\"
+                        + "CurrentVersion\\Run\\Updater = \"C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\"
+                        + "powershell.exe\" -c \"$x=$((gp HKCU:Software\\Microsoft\\Windows\\CurrentVersion Debug)"
+                        + ".Debug);powershell -Win Hidden -enc $x\" | Run key entry added or changed | "
+                        + "sysmon-registry-run-keys-standard-user.jsonl.gz:25 | denied",
+                "2020-10-22 00:45:33.681 | C:\\windows\\system32\\services.exe (716) | SetValue "
+                        + "HKLM\\System\\CurrentControlSet\\Services\\Fax\\ImagePath = C:\\windows\\system32\\"
+                        + "WindowsPowerShell\\v1.0\\powershell.exe -noexit -c \"write-host 'T1543.003 Test'\" | "
+                        + "service binary points at a script host or user-writable path | "
+                        + "sysmon-registry-service-mod-fax.jsonl.gz:7 | denied",
+                "2020-10-20 02:47:08.761 | C:\\windows\\system32\\reg.exe (8684) | SetValue "
+                        + "HKU\\S-1-5-21-3940915590-64593676-1414006259-500\\Environment\\UserInitMprLogonScript = "
+                        + "C:\\Users\\wardog\\AppData\\Local\\Temp\\art.bat | UserInitMprLogonScript set | "
+                        + "sysmon-registry-userinitmprlogonscript.jsonl.gz:15 | denied"),
+                r.wouldBlock().stream().map(ReplayDatasetsTest::entry).toList());
+
+        // The same decisions with the policy asked directly, without the driver in between.
+        DirectEvaluation.Result direct = new DirectEvaluation(policy, input).evaluate();
+        assertEquals(direct.verdicts(), r.verdicts());
+        assertEquals(direct.rules(), new java.util.TreeMap<>(r.rules()));
+        assertEquals(direct.wouldBlock(), r.wouldBlock().stream()
+                .map(w -> w.operation() + " " + w.targetObject() + " " + w.rule()).toList());
+
+        // One audit line per delivered event, as live.
+        assertEquals(r.driver().delivered(), Files.readAllLines(tmp.resolve("audit.jsonl")).size());
+    }
+}

@@ -173,7 +173,7 @@ public final class HiveGuardDevice implements AutoCloseable {
                 inFlight.remove(request.key());
                 request.failedImmediately();
                 signalDrain();
-                throw new DeviceException(String.format("DeviceIoControl(0x%08X)", ioctl), err);
+                throw new DeviceException("DeviceIoControl(" + Wire.ioctlName(ioctl) + ")", err);
             }
         }
     }

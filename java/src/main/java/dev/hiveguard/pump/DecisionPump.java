@@ -89,6 +89,12 @@ public final class DecisionPump implements AutoCloseable {
     // ---- metrics ---------------------------------------------------------------
     private final LatencyHistogram latency = new LatencyHistogram();
     private final AtomicInteger parked = new AtomicInteger();
+    /**
+     * GET_EVENTS submitted whose completion handler has not finished. Not the same as
+     * IoRequest.inFlight(): a request stops being in flight before its handler runs,
+     * and close() must not queue STOP ahead of a batch that handler is about to hand off.
+     */
+    private final AtomicInteger outstanding = new AtomicInteger();
     private final LongAdder eventsReceived = new LongAdder();
     private final LongAdder batches = new LongAdder();
     private final LongAdder eventsWithoutVerdict = new LongAdder();
@@ -221,10 +227,12 @@ public final class DecisionPump implements AutoCloseable {
     /** Caller holds parkLock. */
     private void park(IoRequest r) {
         parked.incrementAndGet();
+        outstanding.incrementAndGet();
         try {
             device.submit(r, Wire.IOCTL_GET_EVENTS, 0, options.bufferBytes(), this::onEvents);
         } catch (DeviceException | IllegalStateException e) {
             parked.decrementAndGet();
+            outstanding.decrementAndGet();
             LOG.error("cannot park GET_EVENTS: {}", e.getMessage());
         }
     }
@@ -264,6 +272,7 @@ public final class DecisionPump implements AutoCloseable {
             }
         } finally {
             synchronized (returnMonitor) {
+                outstanding.decrementAndGet();
                 returnMonitor.notifyAll();
             }
         }
@@ -492,7 +501,7 @@ public final class DecisionPump implements AutoCloseable {
     private boolean awaitRequestsReturned(long timeoutMs) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         synchronized (returnMonitor) {
-            while (getEventsRequests.stream().anyMatch(IoRequest::inFlight)) {
+            while (outstanding.get() > 0) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;

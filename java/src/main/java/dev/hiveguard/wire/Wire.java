@@ -43,6 +43,24 @@ public final class Wire {
     /** Test build of the driver only. */
     public static final int IOCTL_INJECT = ioctl(0x9F0);
 
+    /** "CONFIGURE" for IOCTL_CONFIGURE etc., or the code in hex: for error messages and logs. */
+    public static String ioctlName(int code) {
+        if (code == IOCTL_HELLO) {
+            return "HELLO";
+        } else if (code == IOCTL_CONFIGURE) {
+            return "CONFIGURE";
+        } else if (code == IOCTL_GET_EVENTS) {
+            return "GET_EVENTS";
+        } else if (code == IOCTL_REPLY) {
+            return "REPLY";
+        } else if (code == IOCTL_STATS) {
+            return "STATS";
+        } else if (code == IOCTL_INJECT) {
+            return "INJECT";
+        }
+        return String.format("IOCTL 0x%08X", code);
+    }
+
     // ---- limits (name, default, legal range) ---------------------------------
     public static final int TIMEOUT_MIN_MS = 1;
     public static final int TIMEOUT_DEFAULT_MS = 250;

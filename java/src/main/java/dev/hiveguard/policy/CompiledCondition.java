@@ -1,0 +1,199 @@
+package dev.hiveguard.policy;
+
+import dev.hiveguard.model.Operation;
+import dev.hiveguard.model.RegistryPaths;
+import java.util.Locale;
+
+/**
+ * One condition ready to run: patterns lower-cased once, numbers parsed once, and for
+ * EventType the whole test folded into an operation mask at compile time.
+ */
+final class CompiledCondition {
+
+    /** The classes Sysmon reports; a rule without EventType applies to these only. */
+    static final int SYSMON_OPS = Operation.CREATE_KEY.bit() | Operation.DELETE_KEY.bit() | Operation.SET_VALUE.bit()
+            | Operation.DELETE_VALUE.bit() | Operation.RENAME_KEY.bit();
+
+    final RuleCondition source;
+    final Field field;
+    final Condition cond;
+    private final String[] values;
+    private final boolean[] hkcu;
+    private final Long[] numbers;
+    private final boolean[] fullPath;
+    /** EventType only: the operation classes this condition accepts. */
+    final int opMask;
+
+    CompiledCondition(RuleCondition c) {
+        this.source = c;
+        this.field = c.field();
+        this.cond = c.condition();
+        int n = c.values().size();
+        values = new String[n];
+        hkcu = new boolean[n];
+        numbers = new Long[n];
+        fullPath = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            String raw = c.values().get(i);
+            values[i] = raw.toLowerCase(Locale.ROOT);
+            hkcu[i] = field == Field.TARGET_OBJECT && RegistryPaths.isHkcu(raw);
+            numbers[i] = Numbers.parse(raw);
+            fullPath[i] = raw.indexOf('\\') >= 0;
+        }
+        opMask = field == Field.EVENT_TYPE ? eventTypeMask() : 0;
+    }
+
+    /** Whether value {@code i} names HKCU and so is matched against the event's HKCU view. */
+    boolean valueIsHkcu(int i) {
+        return hkcu[i];
+    }
+
+    String value(int i) {
+        return values[i];
+    }
+
+    int valueCount() {
+        return values.length;
+    }
+
+    /**
+     * The classes this EventType condition accepts, among Sysmon's classes plus any class it
+     * names: "is not SetValue" must not silently start matching OpenKey.
+     */
+    private int eventTypeMask() {
+        int universe = SYSMON_OPS;
+        for (String v : values) {
+            Operation named = Operation.fromEventType(v);
+            if (named != null) {
+                universe |= named.bit();
+            }
+        }
+        int mask = 0;
+        for (Operation op : Operation.values()) {
+            if ((universe & op.bit()) != 0 && testText(op.eventType().toLowerCase(Locale.ROOT), null)) {
+                mask |= op.bit();
+            }
+        }
+        return mask;
+    }
+
+    boolean test(EventView v) {
+        if (field == Field.EVENT_TYPE) {
+            return (opMask & v.op.bit()) != 0;
+        }
+        if (!field.presentFor(v.op)) {
+            return false;
+        }
+        if (field == Field.PROCESS_ID) {
+            Boolean numeric = testPid(v.event.pid());
+            if (numeric != null) {
+                return numeric;
+            }
+        }
+        return testText(v.text(field), v);
+    }
+
+    /** Numeric comparison of a process id, or null when this condition compares text. */
+    private Boolean testPid(long pid) {
+        switch (cond) {
+            case IS:
+            case IS_ANY:
+                for (Long n : numbers) {
+                    if (n != null && n == pid) {
+                        return true;
+                    }
+                }
+                return false;
+            case IS_NOT:
+                return numbers[0] == null || numbers[0] != pid;
+            case LESS_THAN:
+                return numbers[0] != null && pid < numbers[0];
+            case MORE_THAN:
+                return numbers[0] != null && pid > numbers[0];
+            default:
+                return null;
+        }
+    }
+
+    private String subject(String text, EventView v, int i) {
+        return hkcu[i] && v != null ? v.hkcuLower() : text;
+    }
+
+    private boolean testText(String text, EventView v) {
+        switch (cond) {
+            case IS:
+            case IS_ANY:
+                for (int i = 0; i < values.length; i++) {
+                    if (subject(text, v, i).equals(values[i])) {
+                        return true;
+                    }
+                }
+                return false;
+            case IS_NOT:
+                return !subject(text, v, 0).equals(values[0]);
+            case CONTAINS:
+            case CONTAINS_ANY:
+                for (int i = 0; i < values.length; i++) {
+                    if (subject(text, v, i).contains(values[i])) {
+                        return true;
+                    }
+                }
+                return false;
+            case CONTAINS_ALL:
+                for (int i = 0; i < values.length; i++) {
+                    if (!subject(text, v, i).contains(values[i])) {
+                        return false;
+                    }
+                }
+                return true;
+            case EXCLUDES:
+                return !subject(text, v, 0).contains(values[0]);
+            case EXCLUDES_ANY:
+                for (int i = 0; i < values.length; i++) {
+                    if (!subject(text, v, i).contains(values[i])) {
+                        return true;
+                    }
+                }
+                return false;
+            case EXCLUDES_ALL:
+                for (int i = 0; i < values.length; i++) {
+                    if (subject(text, v, i).contains(values[i])) {
+                        return false;
+                    }
+                }
+                return true;
+            case BEGIN_WITH:
+                return subject(text, v, 0).startsWith(values[0]);
+            case NOT_BEGIN_WITH:
+                return !subject(text, v, 0).startsWith(values[0]);
+            case END_WITH:
+                return subject(text, v, 0).endsWith(values[0]);
+            case NOT_END_WITH:
+                return !subject(text, v, 0).endsWith(values[0]);
+            case LESS_THAN:
+                return compare(subject(text, v, 0), 0) < 0;
+            case MORE_THAN:
+                return compare(subject(text, v, 0), 0) > 0;
+            case IMAGE:
+                for (int i = 0; i < values.length; i++) {
+                    String img = fullPath[i] ? v.imageLower() : v.imageNameLower();
+                    if (img.equals(values[i])) {
+                        return true;
+                    }
+                }
+                return false;
+            default:
+                throw new IllegalStateException("unhandled condition " + cond);
+        }
+    }
+
+    /** Numbers compare as numbers, anything else as case-folded text (Sysmon does the same). */
+    private int compare(String text, int i) {
+        Long a = Numbers.parse(text);
+        Long b = numbers[i];
+        if (a != null && b != null) {
+            return Long.compare(a, b);
+        }
+        return text.compareTo(values[i]);
+    }
+}

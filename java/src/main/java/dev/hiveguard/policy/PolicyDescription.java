@@ -1,0 +1,69 @@
+package dev.hiveguard.policy;
+
+import dev.hiveguard.model.FailMode;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The effective policy as canonical text - settings, then every rule with its resolved
+ * action, timeout, fail mode and conditions - and its SHA-256. Comments, whitespace and
+ * grouping syntax do not change the text, so the hash changes exactly when decisions can.
+ */
+public final class PolicyDescription {
+
+    private PolicyDescription() {
+    }
+
+    public static String render(PolicyDocument doc) {
+        PolicySettings s = doc.settings();
+        StringBuilder b = new StringBuilder();
+        b.append("mode=").append(s.mode().xmlName()).append(" default=").append(lower(s.defaultAction()))
+                .append(" timeout=").append(s.timeoutMs()).append("ms failmode=").append(lower(s.failMode()))
+                .append(" kernelCallers=").append(s.includeKernelCallers() ? "include" : "exclude").append('\n');
+        for (PolicyRule r : doc.rules()) {
+            b.append('#').append(r.index()).append(' ');
+            if (r.include()) {
+                b.append("include ").append(lower(r.action()));
+                if (r.timeoutMs() != 0) {
+                    b.append(" timeout=").append(r.timeoutMs()).append("ms");
+                }
+                if (r.failMode() != FailMode.INHERIT) {
+                    b.append(" failmode=").append(lower(r.failMode()));
+                }
+            } else {
+                b.append("exclude");
+            }
+            b.append(" \"").append(r.name()).append("\"\n");
+            if (r.conditions().isEmpty()) {
+                b.append("    (every event)\n");
+            }
+            for (RuleCondition c : r.conditions()) {
+                b.append("    ").append(c.field().xmlName()).append(' ').append(c.condition().xmlName()).append(' ');
+                for (int i = 0; i < c.values().size(); i++) {
+                    b.append(i == 0 ? "" : " | ").append('"').append(c.values().get(i)).append('"');
+                }
+                b.append('\n');
+            }
+        }
+        return b.toString();
+    }
+
+    /** SHA-256 of {@link #render}, lower-case hex. */
+    public static String hash(PolicyDocument doc) {
+        return sha256(render(doc).getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+
+    private static String lower(Enum<?> e) {
+        return e.name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

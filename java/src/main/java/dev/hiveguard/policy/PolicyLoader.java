@@ -1,0 +1,41 @@
+package dev.hiveguard.policy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Reads, validates and compiles a policy file. */
+public final class PolicyLoader {
+
+    /** A policy file larger than this is refused before parsing: real ones are tens of KiB. */
+    public static final long MAX_POLICY_BYTES = 16L * 1024 * 1024;
+
+    private PolicyLoader() {
+    }
+
+    public static CompiledPolicy load(Path file) throws PolicyException, IOException {
+        return CompiledPolicy.compile(parse(file));
+    }
+
+    public static PolicyDocument parse(Path file) throws PolicyException, IOException {
+        String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
+        long size = Files.size(file);
+        if (size > MAX_POLICY_BYTES) {
+            throw new PolicyException(List.of(new PolicyError(name, 1, 1,
+                    "file is " + size + " bytes, more than the " + MAX_POLICY_BYTES + " a policy may have")));
+        }
+        return PolicyParser.parse(name, Files.readAllBytes(file));
+    }
+
+    /** A policy shipped in the jar under {@code policies/}, e.g. "protect.xml". */
+    public static CompiledPolicy loadResource(String name) throws PolicyException, IOException {
+        try (InputStream in = PolicyLoader.class.getResourceAsStream("/policies/" + name)) {
+            if (in == null) {
+                throw new IOException("no bundled policy policies/" + name);
+            }
+            return CompiledPolicy.compile(PolicyParser.parse(name, in.readAllBytes()));
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package dev.hiveguard.policy;
+
+import dev.hiveguard.model.FailMode;
+import dev.hiveguard.model.Operation;
+import dev.hiveguard.model.Subscription;
+
+/**
+ * What the driver does with one operation under a subscription, in Java, following
+ * {@code driver/core/subscription.c} step for step: delivered iff its class is in the
+ * operation mask, the caller is not an excluded pid nor (without the flag) kernel mode, no
+ * EXCLUDE prefix for the class is a prefix of the key path, and some INCLUDE prefix for
+ * the class is (or there is no INCLUDE at all). The longest such INCLUDE (the first in
+ * entry order among equal strings) decides verdict, timeout and fail mode. Comparison
+ * upcases UTF-16 units with the driver's own table ({@link #upcase}).
+ *
+ * <p>The policy's property test uses this to prove a compiled subscription never hides an
+ * event the policy acts on.
+ */
+public final class SubscriptionMatcher {
+
+    private SubscriptionMatcher() {
+    }
+
+    /**
+     * @param delivered    the event reaches the agent
+     * @param wantsVerdict the caller waits for the agent's verdict
+     * @param timeoutMs    effective timeout when waiting
+     * @param failMode     effective fail mode (OPEN or CLOSED) when waiting
+     */
+    public record Match(boolean delivered, boolean wantsVerdict, int timeoutMs, FailMode failMode) {
+        static final Match DROPPED = new Match(false, false, 0, FailMode.OPEN);
+    }
+
+    public static Match match(Subscription s, Operation op, String keyPath, long pid, boolean kernelCaller) {
+        int bit = op.bit();
+        if ((s.opMask() & bit) == 0 || s.excludedPids().contains(pid) || (kernelCaller && !s.includeKernelCallers())) {
+            return Match.DROPPED;
+        }
+        boolean anyInclude = false;
+        Subscription.Prefix best = null;
+        for (Subscription.Prefix p : s.prefixes()) {
+            if (p.include()) {
+                anyInclude = true;
+            }
+            if ((p.opMask() & bit) == 0 || !startsWithUpcased(keyPath, p.prefix())) {
+                continue;
+            }
+            if (!p.include()) {
+                return Match.DROPPED;
+            }
+            if (best == null || p.prefix().length() > best.prefix().length()) {
+                best = p;
+            }
+        }
+        if (anyInclude && best == null) {
+            return Match.DROPPED;
+        }
+        if ((s.verdictOpMask() & bit) == 0) {
+            return new Match(true, false, s.timeoutMs(), s.failMode());
+        }
+        if (!anyInclude) {
+            return new Match(true, true, s.timeoutMs(), s.failMode());
+        }
+        if (!best.verdict()) {
+            return new Match(true, false, s.timeoutMs(), s.failMode());
+        }
+        int t = best.timeoutMs() != 0 ? best.timeoutMs() : s.timeoutMs();
+        FailMode f = best.failMode() != FailMode.INHERIT ? best.failMode() : s.failMode();
+        return new Match(true, true, t, f);
+    }
+
+    /** Case-insensitive prefix test with the driver's upcase table. */
+    public static boolean startsWithUpcased(String s, String prefix) {
+        if (prefix.length() > s.length()) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length(); i++) {
+            if (upcase(s.charAt(i)) != upcase(prefix.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The upcased string, unit by unit, as the driver compares it. */
+    public static String upcase(String s) {
+        char[] c = s.toCharArray();
+        for (int i = 0; i < c.length; i++) {
+            c[i] = upcase(c[i]);
+        }
+        return new String(c);
+    }
+
+    /**
+     * {@code hg_upcase16} from driver/core/util.c: ASCII, Latin-1, Latin Extended-A, Greek and
+     * Cyrillic lower-case letters map to their capitals; every other unit is its own capital.
+     */
+    public static char upcase(char c) {
+        if (c < 0x80) {
+            return c >= 'a' && c <= 'z' ? (char) (c - 0x20) : c;
+        }
+        if (c <= 0xFF) {
+            if (c >= 0xE0 && c <= 0xFE && c != 0xF7) {
+                return (char) (c - 0x20);
+            }
+            return c == 0xFF ? (char) 0x0178 : c;
+        }
+        if (c <= 0x17F) {
+            if ((c >= 0x100 && c <= 0x12F) || (c >= 0x132 && c <= 0x137) || (c >= 0x14A && c <= 0x177)) {
+                return (c & 1) != 0 ? (char) (c - 1) : c;
+            }
+            if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E)) {
+                return (c & 1) != 0 ? c : (char) (c - 1);
+            }
+            return c;
+        }
+        if (c == 0x3C2) {
+            return (char) 0x03A3;
+        }
+        if (c >= 0x3B1 && c <= 0x3CB) {
+            return (char) (c - 0x20);
+        }
+        if (c >= 0x430 && c <= 0x44F) {
+            return (char) (c - 0x20);
+        }
+        if (c >= 0x450 && c <= 0x45F) {
+            return (char) (c - 0x50);
+        }
+        return c;
+    }
+}

@@ -208,20 +208,20 @@ NTSTATUS NTAPI hg_registry_callback(PVOID context, PVOID argument1, PVOID argume
     RtlZeroMemory(&cap, sizeof(cap));
     RtlZeroMemory(&result, sizeof(result));
     op.operation = operation;
-    op.kernel_caller = ExGetPreviousMode() == KernelMode;
-    op.process_key = hg_process_key(IoGetCurrentProcess());
-    op.pid = (uint64_t)(ULONG_PTR)PsGetCurrentProcessId();
-    op.tid = (uint64_t)(ULONG_PTR)PsGetCurrentThreadId();
-    op.session_id = PsGetProcessSessionId(IoGetCurrentProcess());
 #ifdef HG_TEST_BUILD
-    {
-        /* An injected operation runs on a worker thread of this driver:
-         * it stands in for the registry caller the test describes. */
-        BOOLEAN kernel_caller;
-        if (hg_inject_caller(&op.process_key, &op.pid, &kernel_caller))
-            op.kernel_caller = kernel_caller;
-    }
+    /* An injected operation runs on a worker thread of this driver: it
+     * stands in for the registry caller the test describes. Checked first,
+     * because Wine's ExGetPreviousMode and PsGetProcessSessionId are stubs
+     * that abort the host, and there only injected operations ever arrive. */
+    if (!hg_inject_caller(&op))
 #endif
+    {
+        op.kernel_caller = ExGetPreviousMode() == KernelMode;
+        op.process_key = hg_process_key(IoGetCurrentProcess());
+        op.pid = (uint64_t)(ULONG_PTR)PsGetCurrentProcessId();
+        op.tid = (uint64_t)(ULONG_PTR)PsGetCurrentThreadId();
+        op.session_id = PsGetProcessSessionId(IoGetCurrentProcess());
+    }
     hg_describe(cls, argument2, &op, &cap);
     cap.user_data = !op.kernel_caller;
     hg_capture_source(&cap, &source);

@@ -142,13 +142,23 @@ static void hg_capture_release(void *ctx, hg_utf16 *path)
     }
 }
 
+/*
+ * The value of MmUserProbeAddress on x64 Windows 8.1 and later (128 TiB user
+ * space, minus the 64 KiB guard ProbeForRead keeps below it). A constant,
+ * not the exported variable: Wine 8 exports MmUserProbeAddress as a stub, so
+ * importing it would read code bytes there. On older x64 kernels (8 TiB user
+ * space) the addresses between the two bounds are unmapped user addresses,
+ * whose reads fault and are caught like any other bad user pointer.
+ */
+#define HG_USER_PROBE_ADDRESS ((ULONG_PTR)0x00007FFFFFFF0000ULL)
+
 /* What ProbeForRead checks, without raising: [p, p+len) lies below the
  * highest user address and does not wrap. */
 static BOOLEAN hg_user_range(const VOID *p, SIZE_T len)
 {
     ULONG_PTR start = (ULONG_PTR)p;
     ULONG_PTR end = start + len;
-    return end >= start && end <= (ULONG_PTR)MmUserProbeAddress;
+    return end >= start && end <= HG_USER_PROBE_ADDRESS;
 }
 
 static uint32_t hg_capture_data(void *ctx, void *dst, uint32_t cap, int *unreadable)
@@ -163,7 +173,7 @@ static uint32_t hg_capture_data(void *ctx, void *dst, uint32_t cap, int *unreada
         *unreadable = 1;
         return 0;
     }
-    if (c->user_data && (ULONG_PTR)c->data < (ULONG_PTR)MmUserProbeAddress &&
+    if (c->user_data && (ULONG_PTR)c->data < HG_USER_PROBE_ADDRESS &&
         !hg_user_range(c->data, c->data_size)) {
         /* Starts in user space and runs past its end: ProbeForRead would
          * raise, so nothing is read. (A kernel-range pointer for a user-mode

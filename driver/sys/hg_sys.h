@@ -189,7 +189,7 @@ void hg_platform_init(void);
 NTSTATUS hg_inject_init(PDRIVER_OBJECT driver);
 void     hg_inject_shutdown(void);
 NTSTATUS hg_inject_dispatch(PIRP irp, PIO_STACK_LOCATION sp);
-BOOLEAN  hg_inject_caller(ULONG64 *process_key, ULONG64 *pid, BOOLEAN *kernel_caller);
+BOOLEAN  hg_inject_caller(hg_op *op);
 BOOLEAN  hg_inject_key_name(PVOID key_object, PCUNICODE_STRING *name);
 #endif
 

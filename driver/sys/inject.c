@@ -77,7 +77,7 @@ static NTSTATUS hg_inject_complete(PIRP irp, NTSTATUS status, ULONG_PTR informat
     return status;
 }
 
-BOOLEAN hg_inject_caller(ULONG64 *process_key, ULONG64 *pid, BOOLEAN *kernel_caller)
+BOOLEAN hg_inject_caller(hg_op *op)
 {
     HANDLE tid = PsGetCurrentThreadId();
     BOOLEAN found = FALSE;
@@ -91,16 +91,18 @@ BOOLEAN hg_inject_caller(ULONG64 *process_key, ULONG64 *pid, BOOLEAN *kernel_cal
         hg_inject_ctx *ctx = CONTAINING_RECORD(e, hg_inject_ctx, link);
         if (ctx->worker_tid != tid)
             continue;
-        *pid = ctx->header.pid;
-        *kernel_caller = (ctx->header.flags & HG_INJECT_F_KERNEL_CALLER) != 0;
+        op->pid = ctx->header.pid;
+        op->tid = (uint64_t)(ULONG_PTR)tid;
+        op->session_id = 0;
+        op->kernel_caller = (ctx->header.flags & HG_INJECT_F_KERNEL_CALLER) != 0;
         if (ctx->header.flags & HG_INJECT_F_AS_CLIENT) {
             KIRQL client_irql;
             KeAcquireSpinLock(&g_hg.client_lock, &client_irql);
-            *process_key = g_hg.client_key;
+            op->process_key = g_hg.client_key;
             KeReleaseSpinLock(&g_hg.client_lock, client_irql);
         } else {
             /* Odd, so it never equals a (pool-aligned) process object. */
-            *process_key = (ctx->header.pid << 1) | 1u;
+            op->process_key = (ctx->header.pid << 1) | 1u;
         }
         found = TRUE;
         break;

@@ -77,7 +77,7 @@ sign: $(SYS_RELEASE)
 $(WINE_CLIENT): $(wildcard $(WINE_TEST_DIR)/*.c) $(wildcard $(WINE_TEST_DIR)/*.h) $(SYS_DIR)/hg_inject_abi.h $(DRIVER_DIR)/include/hiveguard_wire.h
 	@mkdir -p $(SYS_OUT)
 	$(MINGW_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -I$(DRIVER_DIR)/include -I$(SYS_DIR) \
-	    -o $@ $(filter %.c,$^) -lkernel32
+	    -municode -o $@ $(filter %.c,$^) -ladvapi32 -lkernel32
 
 wine-test: $(SYS_TEST) sys-check $(WINE_CLIENT)
 	WINE="$(WINE)" WINESERVER="$(WINESERVER)" timeout -k 10 $(WINE_TEST_TIMEOUT) \

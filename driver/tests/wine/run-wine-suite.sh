@@ -40,6 +40,7 @@ trap cleanup EXIT INT TERM
 
 "$WINESERVER" -k >/dev/null 2>&1 || true
 rm -rf "$WINEPREFIX"
+mkdir -p "$WINEPREFIX"
 : > "$LOG"
 
 "$WINESERVER" -p
@@ -60,12 +61,22 @@ WINEDEBUG=-all timeout "$STEP_TIMEOUT" "$WINE" sc create "$SERVICE" type= kernel
 
 # The client starts, stops and restarts the service itself through the SCM
 # (each step under its own timeout) and exits non-zero on any failure.
+OUT="$WORK/client.out"
+echo "driver log (DbgPrint): $LOG"
 status=0
-WINEDEBUG=-all timeout "$STEP_TIMEOUT" "$WINE" 'C:\hgwinetest.exe' "$SERVICE" </dev/null || status=$?
-
-echo "--- driver log (DbgPrint) ---"
-grep -a 'HiveGuard' "$LOG" | sed 's/^/  /' | tail -n 60 || true
+WINEDEBUG=-all timeout "$STEP_TIMEOUT" "$WINE" 'C:\hgwinetest.exe' "$SERVICE" </dev/null >"$OUT" 2>&1 || status=$?
+# wine can leave a CR at line ends.
+tr -d '\r' <"$OUT" >"$OUT.txt"
+summary=$(tail -n 1 "$OUT.txt")
+case "$summary" in
+    *" passed, "*" failed") sed '$d' "$OUT.txt" ;;
+    *) cat "$OUT.txt"; echo "the client ended without a summary (exit $status)"
+       summary="0 passed, 1 failed"; [ $status -ne 0 ] || status=1 ;;
+esac
 if [ $status -ne 0 ]; then
-    echo "wine suite FAILED (exit $status); full log: $LOG"
+    echo "--- driver log (DbgPrint), last lines ---"
+    grep -a 'HiveGuard' "$LOG" | tail -n 60 | sed 's/^/  /' || true
+    echo "wine suite FAILED (exit $status)"
 fi
+echo "$summary"
 exit $status

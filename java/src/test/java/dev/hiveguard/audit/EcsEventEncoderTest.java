@@ -90,7 +90,7 @@ class EcsEventEncoderTest {
         assertEquals("event", j.get("event.kind").asText());
         assertEquals("success", j.get("event.outcome").asText());
         assertEquals("HKLM", j.get("registry.hive").asText());
-        assertEquals("SYSTEM\\ControlSet001\\Services\\EventLog", j.get("registry.key").asText());
+        assertEquals("System\\CurrentControlSet\\Services\\EventLog", j.get("registry.key").asText());
         assertEquals("REG_DWORD", j.get("registry.data.type").asText());
         assertEquals(List.of("2"), strings(j.get("registry.data.strings")));
         assertTrue(j.get("hiveguard.rule").isNull());
@@ -121,7 +121,7 @@ class EcsEventEncoderTest {
         assertTrue(j.get("hiveguard.event_id") == null);
         assertTrue(j.get("registry.value") == null, "key operations carry no value name");
         assertTrue(j.get("registry.data.type") == null, "key operations carry no data");
-        assertEquals("HKLM\\SYSTEM\\ControlSet001\\Services\\EventLog\\Parameters", j.get("registry.path").asText());
+        assertEquals("HKLM\\System\\CurrentControlSet\\Services\\EventLog\\Parameters", j.get("registry.path").asText());
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
 
+/** ECS registry fields in Sysmon's spelling, as the datasets' TargetObjects show it. */
 class RegistryLocationTest {
 
     @Test
@@ -13,15 +14,26 @@ class RegistryLocationTest {
                 "Debugger");
         assertEquals("HKLM", l.hive());
         assertEquals("SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Image File Execution Options\\sethc.exe", l.key());
+        assertEquals("Debugger", l.value());
         assertEquals("HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Image File Execution Options\\sethc.exe\\Debugger",
                 l.path());
     }
 
     @Test
-    void userPathKeepsTheSidAsSysmonDoesAndRootMatchIsCaseInsensitive() {
-        RegistryLocation l = RegistryLocation.of("\\Registry\\User\\S-1-5-18\\Environment", "");
+    void controlSetIsWrittenAsSysmonsCurrentControlSet() {
+        RegistryLocation l = RegistryLocation.of("\\REGISTRY\\MACHINE\\SYSTEM\\ControlSet001\\Services\\EventLog",
+                "Start");
+        assertEquals("HKLM", l.hive());
+        assertEquals("System\\CurrentControlSet\\Services\\EventLog", l.key());
+        assertEquals("HKLM\\System\\CurrentControlSet\\Services\\EventLog\\Start", l.path());
+    }
+
+    @Test
+    void userPathKeepsTheSidAsSysmonDoes() {
+        RegistryLocation l = RegistryLocation.of("\\REGISTRY\\USER\\S-1-5-18\\Environment", "");
         assertEquals("HKU", l.hive());
         assertEquals("S-1-5-18\\Environment", l.key());
+        assertEquals("", l.value());
         assertEquals("HKU\\S-1-5-18\\Environment", l.path());
     }
 
@@ -30,8 +42,6 @@ class RegistryLocationTest {
         RegistryLocation l = RegistryLocation.of("\\REGISTRY\\A\\{1234}\\Settings", "x");
         assertEquals("", l.hive());
         assertEquals("\\REGISTRY\\A\\{1234}\\Settings", l.key());
-        RegistryLocation lookalike = RegistryLocation.of("\\REGISTRY\\MACHINEX\\Y", "");
-        assertEquals("", lookalike.hive(), "a prefix match must end at a path separator");
-        assertEquals("HKLM", RegistryLocation.of("\\REGISTRY\\MACHINE", "").path());
+        assertEquals("\\REGISTRY\\A\\{1234}\\Settings\\x", l.path());
     }
 }

@@ -1,0 +1,206 @@
+package dev.hiveguard.cli;
+
+import ch.qos.logback.classic.Level;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.hiveguard.audit.AuditOptions;
+import dev.hiveguard.model.FailMode;
+import dev.hiveguard.policy.Policy;
+import dev.hiveguard.pump.PumpOptions;
+import dev.hiveguard.pump.PumpStatus;
+import dev.hiveguard.wire.DriverStats;
+import dev.hiveguard.wire.Wire;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code hiveguard run}: the agent service. Connects to the driver, decides every
+ * delivered operation by policy until SIGINT/SIGTERM (or the service control
+ * manager's stop, which the JVM sees the same way), then stops gracefully: parked
+ * requests cancelled, every delivered event answered and audited, files closed.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {
+            "Connect to the HiveGuard driver and decide registry operations by policy until stopped",
+            "(Ctrl+C, SIGTERM, or the HiveGuardAgent service's stop).",
+        })
+public final class RunCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+    /** What the shutdown hook grants the graceful stop before the JVM exits anyway. */
+    static final long STOP_GRACE_MS = 20_000;
+    /** Part of the grace period spent taking in events the driver had already queued. */
+    static final long STOP_DRAIN_MS = 2_000;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--policy", paramLabel = "FILE",
+            description = "Policy file (Sysmon RegistryEvent rules with actions). Default: audit everything, "
+                    + "block nothing.")
+    Path policyFile;
+
+    @Option(names = "--state-dir", paramLabel = "DIR",
+            description = "Status file, log and default audit directory (default: ${DEFAULT-VALUE}).")
+    Path stateDir = StateDirectory.defaultPath();
+
+    @Option(names = "--audit-dir", paramLabel = "DIR", description = "Audit trail directory (default: <state-dir>/audit).")
+    Path auditDir;
+
+    @Option(names = "--audit-max-mb", paramLabel = "MB", description = "Roll the audit file at this size "
+            + "(default: ${DEFAULT-VALUE}).")
+    long auditMaxMb = AuditOptions.DEFAULT_MAX_FILE_BYTES / (1024 * 1024);
+
+    @Option(names = "--audit-keep", paramLabel = "N", description = "Rolled audit files kept (default: "
+            + "${DEFAULT-VALUE}).")
+    int auditKeep = AuditOptions.DEFAULT_RETAINED_FILES;
+
+    @Option(names = "--parked", paramLabel = "N",
+            description = "GET_EVENTS requests kept parked in the driver (default: ${DEFAULT-VALUE}).")
+    int parked = PumpOptions.DEFAULT_PARKED_REQUESTS;
+
+    @Option(names = "--timeout-ms", paramLabel = "MS",
+            description = "Verdict timeout the driver applies, overriding the policy's.")
+    Integer timeoutMs;
+
+    @Option(names = "--fail-mode", paramLabel = "MODE",
+            description = "Verdict on timeout, overriding the policy's: ${COMPLETION-CANDIDATES}.")
+    FailModeOption failMode;
+
+    @Option(names = "--no-log-file", description = "Log to stderr only, not to <state-dir>/hiveguard.log.")
+    boolean noLogFile;
+
+    /** Counted down to stop; a test or the shutdown hook does it. */
+    final CountDownLatch stopRequested = new CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    /** The fail modes an admin may choose (INHERIT is for per-prefix rules only). */
+    enum FailModeOption {
+        open(FailMode.OPEN), closed(FailMode.CLOSED);
+
+        final FailMode mode;
+
+        FailModeOption(FailMode mode) {
+            this.mode = mode;
+        }
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Logging.setDefaultLevel(Level.INFO);
+        try {
+            Files.createDirectories(stateDir);
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.IO_ERROR, "cannot create state directory " + stateDir + ": " + e, e);
+        }
+        if (!noLogFile) {
+            Logging.addRollingFile(stateDir);
+        }
+        if (timeoutMs != null && (timeoutMs < Wire.TIMEOUT_MIN_MS || timeoutMs > Wire.TIMEOUT_MAX_MS)) {
+            throw new CliException(ExitCodes.USAGE, "--timeout-ms " + timeoutMs + " is outside ["
+                    + Wire.TIMEOUT_MIN_MS + ", " + Wire.TIMEOUT_MAX_MS + "]");
+        }
+        PolicyLoader.Loaded loaded = PolicyLoader.fileOrDefault(policyFile);
+        Policy policy;
+        AuditOptions auditOptions;
+        PumpOptions pumpOptions;
+        try {
+            policy = TunedPolicy.of(loaded.policy(), timeoutMs, failMode == null ? null : failMode.mode);
+            auditOptions = AuditOptions.in(auditDir != null ? auditDir : stateDir.resolve("audit"))
+                    .withMaxFileBytes(auditMaxMb * 1024 * 1024).withRetainedFiles(auditKeep);
+            pumpOptions = PumpOptions.defaults().withParkedRequests(parked);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCodes.USAGE, e.getMessage(), e);
+        }
+
+        AgentSession session = AgentSession.start(policy, auditOptions, pumpOptions);
+        Instant started = Instant.now();
+        AgentStatusFile statusFile = new AgentStatusFile(stateDir);
+        LOG.info("serving: policy {} ({}), audit {}, state {}", loaded.source(), policy.hash(),
+                auditOptions.activeFile(), stateDir);
+        Thread hook = new Thread(() -> {
+            stopRequested.countDown();
+            try {
+                // The JVM exits when the hooks return: hold it until the graceful stop is done.
+                stopped.await(STOP_GRACE_MS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "hiveguard-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        ScheduledExecutorService publisher = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "hiveguard-status");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            publisher.scheduleWithFixedDelay(() -> publish(statusFile, session, loaded, started, auditOptions), 0,
+                    AgentStatusFile.WRITE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+            stopRequested.await();
+            LOG.info("stopping");
+        } finally {
+            publisher.shutdownNow();
+            publisher.awaitTermination(AgentStatusFile.WRITE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+            // Take in what the driver already queued (callers that needed no verdict do not
+            // wait for us); bounded, because on a busy machine the queue never empties.
+            if (!session.awaitDrained(STOP_DRAIN_MS)) {
+                LOG.info("stopping with events still queued in the driver; they are counted as dropped");
+            }
+            session.close();
+            try {
+                ObjectNode last = status(session, loaded, started, auditOptions);
+                statusFile.markStopped(last, Instant.now());
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("cannot write the final status to {}: {}", statusFile.path(), e.toString());
+            }
+            LOG.info("stopped");
+            stopped.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // already shutting down: the hook is running and waits for `stopped`
+            }
+        }
+        return ExitCodes.OK;
+    }
+
+    private static ObjectNode status(AgentSession session, PolicyLoader.Loaded loaded, Instant started,
+                                     AuditOptions audit) {
+        PumpStatus pump = session.status();
+        ObjectNode s = AgentStatusFile.newStatus();
+        s.put("started", started.toString());
+        s.put("policy", loaded.source());
+        s.put("policyHash", pump.policyHash());
+        s.put("auditFile", audit.activeFile().toAbsolutePath().toString());
+        s.set("audit", AgentStatusFile.toTree(session.audit().stats()));
+        // The driver counters get their own section; the pump section keeps its own metrics.
+        s.set("pump", ((ObjectNode) AgentStatusFile.toTree(pump)).without("driver"));
+        DriverStats driver = pump.driver() != null ? pump.driver() : session.finalDriverStats();
+        if (driver != null) {
+            s.set("driver", AgentStatusFile.toTree(driver));
+        }
+        return s;
+    }
+
+    private static void publish(AgentStatusFile file, AgentSession session, PolicyLoader.Loaded loaded,
+                                Instant started, AuditOptions audit) {
+        try {
+            file.write(status(session, loaded, started, audit), Instant.now());
+        } catch (IOException | RuntimeException e) {
+            // A status file that cannot be written must not stop the agent.
+            LOG.warn("cannot write status to {}: {}", file.path(), e.toString());
+        }
+    }
+}

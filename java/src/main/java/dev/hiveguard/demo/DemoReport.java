@@ -1,0 +1,197 @@
+package dev.hiveguard.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hiveguard.audit.AuditOptions;
+import dev.hiveguard.audit.AuditReader;
+import dev.hiveguard.audit.RegistryLocation;
+import dev.hiveguard.metrics.LatencySamples;
+import dev.hiveguard.metrics.TextTable;
+import dev.hiveguard.policy.Action;
+import dev.hiveguard.wire.DriverStats;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The demo's verdict on itself: what the callers got, what the audit trail and the
+ * driver's counters say, and every way those disagree with the policy or with each
+ * other. The run passes only when the list of failures is empty.
+ *
+ * @param raised            operations raised
+ * @param allowed           callers that got STATUS_SUCCESS
+ * @param blocked           callers that got STATUS_ACCESS_DENIED
+ * @param tamperingTotal    persistence and tampering writes raised
+ * @param tamperingBlocked  ... of which blocked
+ * @param auditRecords      lines in this run's audit trail
+ * @param auditAlerts       ... with event.kind alert
+ * @param auditByAction     lines by hiveguard.action
+ * @param auditByRule       lines by "rule (action)"
+ * @param driver            the simulated driver's counters after the agent stopped
+ * @param callerLatency     how long callers were held (ns)
+ * @param agentLatency      batch receipt to reply, from hiveguard.latency_us (ns)
+ * @param failures          every check that failed, one line each
+ * @param auditFile         the trail's active file
+ */
+public record DemoReport(int raised, int allowed, int blocked, int tamperingTotal, int tamperingBlocked,
+                         long auditRecords, long auditAlerts, Map<String, Long> auditByAction,
+                         Map<String, Long> auditByRule, DriverStats driver, LatencySamples.Summary callerLatency,
+                         LatencySamples.Summary agentLatency, List<String> failures, Path auditFile) {
+
+    /** 0 when every check passed, 1 otherwise (ExitCodes.CHECK_FAILED). */
+    public int exitCode() {
+        return failures.isEmpty() ? 0 : 1;
+    }
+
+    /**
+     * Checks a finished run.
+     *
+     * @param requireTamperingBlocked the built-in protection policy is in force: every
+     *                                tampering write must be blocked, whatever else matched
+     */
+    public static DemoReport build(List<OperationOutcome> outcomes, LatencySamples callerLatency, DriverStats driver,
+                                   AuditOptions trail, boolean requireTamperingBlocked) throws IOException {
+        List<String> failures = new ArrayList<>();
+        int allowed = 0;
+        int blocked = 0;
+        int tamperingTotal = 0;
+        int tamperingBlocked = 0;
+        for (OperationOutcome o : outcomes) {
+            if (o.ntStatus() == OperationOutcome.STATUS_SUCCESS) {
+                allowed++;
+            } else if (o.blocked()) {
+                blocked++;
+            }
+            if (!o.matchesPolicy()) {
+                failures.add(String.format("%s %s by %s got 0x%08X but the policy says %s", o.operation().operation()
+                                .eventType(), where(o.operation()), o.operation().process().name(), o.ntStatus(),
+                        o.expected().action()));
+            }
+            if (o.operation().tampering()) {
+                tamperingTotal++;
+                if (o.blocked()) {
+                    tamperingBlocked++;
+                } else if (requireTamperingBlocked) {
+                    failures.add("not blocked by the built-in protection policy: " + o.operation().label() + " ("
+                            + where(o.operation()) + ")");
+                }
+            }
+        }
+
+        List<JsonNode> lines = new ArrayList<>();
+        AuditReader.Summary read = AuditReader.readTrail(trail, lines::add);
+        if (read.malformedLines() > 0 || read.partialTrailingLine()) {
+            failures.add("audit trail has " + read.malformedLines() + " malformed lines"
+                    + (read.partialTrailingLine() ? " and a partial last line" : "") + " after a graceful stop");
+        }
+        Map<String, Long> byAction = new TreeMap<>();
+        Map<String, Long> byRule = new TreeMap<>();
+        long alerts = 0;
+        LatencySamples agentLatency = new LatencySamples(Math.max(1, lines.size()));
+        for (JsonNode l : lines) {
+            String action = l.path("hiveguard.action").asText("?");
+            byAction.merge(action, 1L, Long::sum);
+            String rule = l.path("hiveguard.rule").isNull() ? "(no rule)" : l.path("hiveguard.rule").asText("?");
+            byRule.merge(rule + " (" + action + ")", 1L, Long::sum);
+            if ("alert".equals(l.path("event.kind").asText())) {
+                alerts++;
+            }
+            if (!"none".equals(l.path("hiveguard.verdict").asText())) {
+                agentLatency.record(l.path("hiveguard.latency_us").asLong() * 1_000L);
+            }
+        }
+        if (lines.size() != driver.delivered()) {
+            failures.add("the driver delivered " + driver.delivered() + " events but the audit trail has "
+                    + lines.size() + " lines");
+        }
+        if (driver.dropped() != 0 || driver.timedOut() != 0) {
+            failures.add("the driver dropped " + driver.dropped() + " events and timed out " + driver.timedOut()
+                    + " verdicts");
+        }
+        for (OperationOutcome o : outcomes) {
+            if (o.operation().tampering() && (o.expected().action() != Action.ALLOW || o.expected().wouldBlock())) {
+                checkAudited(o, lines, failures);
+            }
+        }
+        return new DemoReport(outcomes.size(), allowed, blocked, tamperingTotal, tamperingBlocked, lines.size(),
+                alerts, byAction, byRule, driver, callerLatency.summary(), agentLatency.summary(),
+                List.copyOf(failures), trail.activeFile());
+    }
+
+    /** A write the policy acts on must be in the trail, with the verdict the caller got. */
+    private static void checkAudited(OperationOutcome o, List<JsonNode> lines, List<String> failures) {
+        ScriptedOperation op = o.operation();
+        String expectedVerdict = o.blocked() ? "block" : "allow";
+        for (JsonNode l : lines) {
+            if (l.path("process.pid").asLong() == op.process().pid()
+                    && op.valueName().equals(l.path("registry.value").asText())
+                    && op.operation().eventType().equals(l.path("event.action").asText())) {
+                if (!expectedVerdict.equals(l.path("hiveguard.verdict").asText())) {
+                    failures.add("audit line for " + where(op) + " says verdict " + l.path("hiveguard.verdict")
+                            .asText() + ", the caller got " + expectedVerdict);
+                }
+                return;
+            }
+        }
+        failures.add("no audit line for " + op.label() + " (" + where(op) + ")");
+    }
+
+    private static String where(ScriptedOperation op) {
+        return RegistryLocation.of(op.keyPath(), op.valueName()).path();
+    }
+
+    /** The summary printed after the run. */
+    public String render() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("Summary\n\n");
+        sb.append(new TextTable("operations", "count>")
+                .row("raised by simulated callers", raised)
+                .row("allowed (STATUS_SUCCESS)", allowed)
+                .row("blocked (STATUS_ACCESS_DENIED)", blocked)
+                .row("persistence/tampering writes", tamperingTotal)
+                .row("... blocked", tamperingBlocked)
+                .row("audit lines", auditRecords)
+                .row("... alerts (block, audit, would-block)", auditAlerts)
+                .render());
+        sb.append('\n');
+        TextTable rules = new TextTable("audit lines by rule (action)", "count>");
+        auditByRule.forEach(rules::row);
+        sb.append(rules.render()).append('\n');
+        sb.append(new TextTable("driver counter", "value>")
+                .row("raised", driver.raised())
+                .row("filtered out", driver.filteredOut())
+                .row("delivered", driver.delivered())
+                .row("dropped", driver.dropped())
+                .row("verdicts requested", driver.verdictsRequested())
+                .row("replies accepted", driver.repliesAccepted())
+                .row("timed out", driver.timedOut())
+                .row("defaults applied", driver.defaultsApplied())
+                .row("blocked", driver.blocked())
+                .row("batches", driver.batches())
+                .render());
+        sb.append('\n');
+        sb.append(new TextTable("latency (us)", "p50>", "p90>", "p99>", "max>", "samples>")
+                .row("caller held in the registry call", us(callerLatency.p50()), us(callerLatency.p90()),
+                        us(callerLatency.p99()), us(callerLatency.max()), callerLatency.count())
+                .row("agent: batch received to reply", us(agentLatency.p50()), us(agentLatency.p90()),
+                        us(agentLatency.p99()), us(agentLatency.max()), agentLatency.count())
+                .render());
+        sb.append('\n').append("audit trail: ").append(auditFile.toAbsolutePath()).append('\n');
+        if (failures.isEmpty()) {
+            sb.append(String.format("result: PASS - every verdict matched the policy; %d of %d persistence/tampering "
+                    + "writes blocked with STATUS_ACCESS_DENIED%n", tamperingBlocked, tamperingTotal));
+        } else {
+            sb.append("result: FAIL\n");
+            for (String f : failures) {
+                sb.append("  - ").append(f).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String us(long nanos) {
+        return String.format("%.1f", nanos / 1_000.0);
+    }
+}

@@ -35,7 +35,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * processes are spread over {@link ReplayOptions#raisers()} threads so one caller's verdict
  * wait does not stall the others. The outcome of each operation depends only on the policy
  * and the operation, never on scheduling: the driver is never allowed to drop (raisers hold
- * back while its backlog is half full), and decisions are tied to operations by content.
+ * back while its backlog is half full), verdict waits are stretched so machine load cannot
+ * turn into fail-mode verdicts ({@link PatientPolicy}), and decisions are tied to operations
+ * by content.
  */
 public final class ReplayEngine {
 
@@ -91,7 +93,7 @@ public final class ReplayEngine {
         long startNanos;
         long endNanos;
         try (HiveGuardDevice device = HiveGuardDevice.open()) {
-            try (DecisionPump pump = new DecisionPump(device, policy, ledger, options.pump())) {
+            try (DecisionPump pump = new DecisionPump(device, new PatientPolicy(policy), ledger, options.pump())) {
                 pump.start();
                 before = RegistrySimulator.stats();
                 startNanos = System.nanoTime();
@@ -315,7 +317,7 @@ public final class ReplayEngine {
         return new ReplayReport(policy.name(), policy.hash(), recordings, ops.size(),
                 new ReplayReport.Verdicts(blocked, audited, allowed, outside), rules, wouldBlock,
                 input.unparseable(), input.outsideClasses(), driver, consistency, processes, pidsUnknown,
-                hkcuSid, seconds, seconds > 0 ? ops.size() / seconds : 0);
+                ops.stream().filter(o -> o.operation() == Operation.SET_VALUE && !o.dataKnown()).count(), hkcuSid, seconds, seconds > 0 ? ops.size() / seconds : 0);
     }
 
     private static void note(List<String> examples, String text) {

@@ -27,6 +27,8 @@ import java.util.TreeMap;
  *                                what the pump decided; all zero on a sound replay
  * @param processes               distinct processes replayed
  * @param pidsUnknown             operations whose pid no record revealed (replayed with pid 0)
+ * @param valuesHidden            set-value operations whose data the recording hid (Sysmon's
+ *                                "Binary Data"): rules on Details saw only that rendering
  * @param hkcuSid                 the SID ProcMon HKCU paths were placed under
  * @param seconds                 wall time from the first raise until the last decision was recorded
  * @param eventsPerSecond         operations / seconds
@@ -45,6 +47,7 @@ public record ReplayReport(
         Consistency consistency,
         int processes,
         long pidsUnknown,
+        long valuesHidden,
         String hkcuSid,
         double seconds,
         double eventsPerSecond) {

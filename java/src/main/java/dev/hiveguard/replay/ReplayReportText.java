@@ -71,6 +71,10 @@ public final class ReplayReportText {
         if (r.pidsUnknown() > 0) {
             b.append(r.pidsUnknown()).append(" operations had no process id in any record (replayed as pid 0)\n");
         }
+        if (r.valuesHidden() > 0) {
+            b.append(r.valuesHidden()).append(" set-value operations had their data hidden by the recording "
+                    + "(\"Binary Data\"): rules on Details saw only that text\n");
+        }
         b.append(String.format(Locale.ROOT, "throughput: %d operations in %.3f s = %.0f events/s%n", r.operations(),
                 r.seconds(), r.eventsPerSecond()));
         return b.toString();

@@ -66,6 +66,7 @@ class ReplayEngineTest {
         assertEquals(11, r.driver().delivered());
         assertEquals(0, r.driver().dropped());
         assertEquals(0, r.driver().timedOut());
+        assertEquals(1, r.valuesHidden(), "Explorer's VirtualDesktop value is 'Binary Data'");
         assertEquals(Map.of("EventLogDisabled", new ReplayReport.Verdicts(1, 0, 0, 0),
                 "LogonScriptPersistence", new ReplayReport.Verdicts(1, 0, 0, 0),
                 "RunKeyPersistence", new ReplayReport.Verdicts(3, 0, 0, 0),
@@ -112,6 +113,20 @@ class ReplayEngineTest {
         }
         assertEquals(Map.of("CreateFile", 1L, "RegCloseKey", 1L, "RegEnumKey", 1L, "RegQueryValue", 1L),
                 csv.outsideOperationClasses());
+    }
+
+    @Test
+    void verdictWaitsAreStretchedButEverythingElseIsThePolicysOwn() throws Exception {
+        Policy policy = PolicyLoader.load(ReplayTestData.fixture("replay-enforce.xml"));
+        dev.hiveguard.model.Subscription own = policy.subscription();
+        dev.hiveguard.model.Subscription patient = new PatientPolicy(policy).subscription();
+        assertEquals(dev.hiveguard.wire.Wire.TIMEOUT_MAX_MS, patient.timeoutMs());
+        assertEquals(own.opMask(), patient.opMask());
+        assertEquals(own.verdictOpMask(), patient.verdictOpMask());
+        assertEquals(own.failMode(), patient.failMode());
+        assertEquals(own.dataCap(), patient.dataCap());
+        assertEquals(own.prefixes().stream().map(p -> p.prefix() + p.opMask() + p.verdict() + p.failMode()).toList(),
+                patient.prefixes().stream().map(p -> p.prefix() + p.opMask() + p.verdict() + p.failMode()).toList());
     }
 
     @Test

@@ -1,0 +1,221 @@
+/*
+ * hgwt_real_cases.c - the Windows VM suite: the RELEASE hiveguard.sys with its
+ * real CmRegisterCallbackEx registration, driven by real registry calls.
+ *
+ * This process is the agent. Each registry caller is a separate helper
+ * process (this exe with --reg-helper) so that the calls come from a process
+ * the driver does not exclude as the agent's own, through the real
+ * advapi32 -> NtSetValueKey/NtDeleteValueKey path; the helper's exit code is
+ * the Win32 error of its one call. The agent itself creates and removes the
+ * test key: its own operations are self-excluded, which the suite also
+ * checks. Cannot run in Wine (no registry callbacks there): it fails at the
+ * capability check, by design.
+ */
+#include "hgwt.h"
+
+#define REAL_VERDICT_MS    5000u  /* budget the agent answers well within */
+#define REAL_TIMEOUT_MS    1000u  /* budget a case lets expire */
+#define HELPER_TIMEOUT_MS  (REAL_VERDICT_MS + 5000u)
+
+static const wchar_t *REAL_KEY_USER = L"SOFTWARE\\HiveGuardE2E";              /* under HKLM */
+static const wchar_t *REAL_KEY_KERNEL = L"\\REGISTRY\\MACHINE\\SOFTWARE\\HiveGuardE2E";
+static const char     REAL_DATA[] = "hiveguard-e2e";
+
+/* --reg-helper set|delete NAME: one call on HKLM\SOFTWARE\HiveGuardE2E. */
+int reg_helper_main(int argc, wchar_t **argv)
+{
+    HKEY key;
+    LONG err;
+
+    if (argc != 4)
+        return ERROR_BAD_ARGUMENTS;
+    err = RegOpenKeyExW(HKEY_LOCAL_MACHINE, REAL_KEY_USER, 0, KEY_SET_VALUE, &key);
+    if (err != ERROR_SUCCESS)
+        return (int)err + 100000; /* distinguishable from the verdict */
+    if (wcscmp(argv[2], L"set") == 0)
+        err = RegSetValueExW(key, argv[3], 0, REG_BINARY, (const BYTE *)REAL_DATA, sizeof(REAL_DATA));
+    else if (wcscmp(argv[2], L"delete") == 0)
+        err = RegDeleteValueW(key, argv[3]);
+    else
+        err = ERROR_BAD_ARGUMENTS;
+    RegCloseKey(key);
+    return (int)err;
+}
+
+typedef struct helper {
+    PROCESS_INFORMATION pi;
+    DWORD exit_code;
+} helper;
+
+static int helper_start(helper *h, const wchar_t *op, const wchar_t *name)
+{
+    wchar_t cmd[MAX_PATH * 2], exe[MAX_PATH];
+    STARTUPINFOW si;
+
+    GetModuleFileNameW(NULL, exe, MAX_PATH);
+    swprintf(cmd, MAX_PATH * 2, L"\"%ls\" --reg-helper %ls %ls", exe, op, name);
+    memset(&si, 0, sizeof(si));
+    si.cb = sizeof(si);
+    memset(h, 0, sizeof(*h));
+    return CHECK(CreateProcessW(NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &h->pi));
+}
+
+static int helper_finish(helper *h)
+{
+    int ok = CHECK_EQ(WaitForSingleObject(h->pi.hProcess, HELPER_TIMEOUT_MS), WAIT_OBJECT_0);
+    GetExitCodeProcess(h->pi.hProcess, &h->exit_code);
+    CloseHandle(h->pi.hProcess);
+    CloseHandle(h->pi.hThread);
+    return ok;
+}
+
+static int value_exists(const wchar_t *name)
+{
+    HKEY key;
+    LONG err = RegOpenKeyExW(HKEY_LOCAL_MACHINE, REAL_KEY_USER, 0, KEY_QUERY_VALUE, &key);
+    if (err != ERROR_SUCCESS)
+        return 0;
+    err = RegQueryValueExW(key, name, NULL, NULL, NULL, NULL);
+    RegCloseKey(key);
+    return err == ERROR_SUCCESS;
+}
+
+/* Set-value and delete-value under the test key wait for a verdict;
+ * everything else there is audited; nothing else is delivered. */
+static config_spec real_config(uint32_t timeout_ms, uint16_t fail_mode)
+{
+    config_spec s = verdict_all(timeout_ms, fail_mode);
+    s.verdict_op_mask = HG_OP_BIT(HG_OP_SET_VALUE) | HG_OP_BIT(HG_OP_DELETE_VALUE);
+    s.prefix = REAL_KEY_KERNEL;
+    s.prefix_kind = HG_PREFIX_INCLUDE;
+    s.prefix_flags = HG_PREFIX_F_VERDICT;
+    return s;
+}
+
+/* One helper call answered by the agent with `verdict` (0 = no reply). */
+static void real_call(const wchar_t *op, const wchar_t *name, uint16_t operation,
+                      uint32_t verdict, DWORD expected_exit)
+{
+    static parked p;
+    helper h;
+    parked *done;
+    event_view ev;
+    DWORD err, bytes, rerr;
+
+    CHECK_EQ(park(&p), ERROR_IO_PENDING);
+    if (!helper_start(&h, op, name))
+        return;
+    done = completion(EVENT_WAIT_MS, &err, &bytes);
+    if (CHECK(done == &p) && CHECK_EQ(err, 0) && first_event(done, bytes, &ev, NULL)) {
+        CHECK_EQ(ev.h.operation, operation);
+        CHECK(ev.h.flags & HG_EVENT_F_VERDICT_REQUESTED);
+        CHECK_EQ(ev.h.pid, h.pi.dwProcessId);
+        CHECK((ev.h.flags & HG_EVENT_F_KERNEL_CALLER) == 0);
+        CHECK(str_is(ev.key, ev.h.key_path_bytes, REAL_KEY_KERNEL));
+        CHECK(str_is(ev.value_name, ev.h.value_name_bytes, name));
+        if (operation == HG_OP_SET_VALUE) {
+            CHECK_EQ(ev.h.data_bytes, sizeof(REAL_DATA));
+            CHECK(memcmp(ev.data, REAL_DATA, sizeof(REAL_DATA)) == 0);
+        }
+        if (verdict != 0) {
+            HG_REPLY_RESULT rr = reply(ev.h.id, verdict, &rerr);
+            CHECK_EQ(rr.accepted, 1);
+        }
+    } else {
+        CancelIoEx(g_client, &p.ov);
+        completion(EVENT_WAIT_MS, &err, &bytes);
+    }
+    if (helper_finish(&h))
+        CHECK_EQ(h.exit_code, expected_exit);
+}
+
+static void case_real_start(void)
+{
+    HG_HELLO_REPLY r;
+    HKEY key;
+
+    CHECK(service_start());
+    if (!connect_client())
+        return;
+    CHECK_EQ(hello(g_client, HG_WIRE_MAGIC, HG_WIRE_VERSION_MAJOR, &r), 0);
+    CHECK(r.capabilities & HG_CAP_REGISTRY_CALLBACK);
+    CHECK((r.capabilities & HG_CAP_INJECT) == 0); /* the release build */
+    /* The agent's own write: self-excluded, so no event and no wait. */
+    CHECK_EQ(RegCreateKeyExW(HKEY_LOCAL_MACHINE, REAL_KEY_USER, 0, NULL, 0, KEY_ALL_ACCESS, NULL,
+                             &key, NULL), ERROR_SUCCESS);
+    RegCloseKey(key);
+}
+
+static void case_real_allowed_write(void)
+{
+    config_spec s = real_config(REAL_VERDICT_MS, HG_FAIL_CLOSED);
+    CHECK_EQ(configure(g_client, &s), 0);
+    real_call(L"set", L"Allowed", HG_OP_SET_VALUE, HG_VERDICT_ALLOW, ERROR_SUCCESS);
+    CHECK(value_exists(L"Allowed"));
+}
+
+static void case_real_blocked_write(void)
+{
+    real_call(L"set", L"Blocked", HG_OP_SET_VALUE, HG_VERDICT_BLOCK, ERROR_ACCESS_DENIED);
+    CHECK(!value_exists(L"Blocked"));
+}
+
+static void case_real_blocked_delete(void)
+{
+    real_call(L"delete", L"Allowed", HG_OP_DELETE_VALUE, HG_VERDICT_BLOCK, ERROR_ACCESS_DENIED);
+    CHECK(value_exists(L"Allowed"));
+}
+
+static void case_real_timeout_fail_closed(void)
+{
+    config_spec s = real_config(REAL_TIMEOUT_MS, HG_FAIL_CLOSED);
+    CHECK_EQ(configure(g_client, &s), 0);
+    real_call(L"set", L"Late", HG_OP_SET_VALUE, 0, ERROR_ACCESS_DENIED);
+    CHECK(!value_exists(L"Late"));
+}
+
+static void case_real_timeout_fail_open(void)
+{
+    config_spec s = real_config(REAL_TIMEOUT_MS, HG_FAIL_OPEN);
+    CHECK_EQ(configure(g_client, &s), 0);
+    real_call(L"set", L"LateOpen", HG_OP_SET_VALUE, 0, ERROR_SUCCESS);
+    CHECK(value_exists(L"LateOpen"));
+}
+
+static void case_real_counters_and_cleanup(void)
+{
+    HG_STATS st;
+
+    CHECK(get_stats(&st));
+    CHECK_EQ(st.raised, st.filtered_out + st.delivered + st.dropped + st.backlog_events);
+    CHECK_EQ(st.pending_waiters, 0);
+    CHECK_EQ(st.parked_requests, 0);
+    CHECK_EQ(st.replies_accepted, 3);
+    CHECK_EQ(st.timed_out, 2);
+    CHECK_EQ(st.fail_closed_applied, 1);
+    CHECK_EQ(st.fail_open_applied, 1);
+    CHECK(st.blocked >= 3);
+    printf("    STATS raised=%llu filtered_out=%llu self_excluded=%llu delivered=%llu dropped=%llu "
+           "blocked=%llu timed_out=%llu\n",
+           (unsigned long long)st.raised, (unsigned long long)st.filtered_out,
+           (unsigned long long)st.self_excluded, (unsigned long long)st.delivered,
+           (unsigned long long)st.dropped, (unsigned long long)st.blocked,
+           (unsigned long long)st.timed_out);
+    /* The agent removes its key: self-excluded, never blocked. */
+    CHECK_EQ(RegDeleteTreeW(HKEY_LOCAL_MACHINE, REAL_KEY_USER), ERROR_SUCCESS);
+    disconnect_client();
+    CHECK(service_stop());
+}
+
+void run_real_suite(void)
+{
+    run_case("real_start_and_capabilities", case_real_start);
+    if (g_failed)
+        return;
+    run_case("real_write_allowed_by_agent", case_real_allowed_write);
+    run_case("real_write_blocked_by_agent", case_real_blocked_write);
+    run_case("real_delete_blocked_by_agent", case_real_blocked_delete);
+    run_case("real_timeout_fail_closed", case_real_timeout_fail_closed);
+    run_case("real_timeout_fail_open", case_real_timeout_fail_open);
+    run_case("real_counters_exact_and_cleanup", case_real_counters_and_cleanup);
+}

@@ -109,6 +109,7 @@ public final class PolicyParser {
             error(root, "missing <" + EVENT_FILTERING + ">");
         }
         if (!errors.isEmpty()) {
+            errors.sort(java.util.Comparator.comparingInt(PolicyError::line).thenComparingInt(PolicyError::column));
             throw new PolicyException(errors);
         }
         List<PolicyRule> all = new ArrayList<>(rules);
@@ -280,9 +281,12 @@ public final class PolicyParser {
                 error(child, "unknown field <" + child.name + "> in <" + RULE + "> (expected one of " + fieldNames() + ")");
             }
         }
-        if (fields.isEmpty()) {
+        if (n.children.isEmpty()) {
             error(n, "missing field: <" + RULE + "> has no field condition");
             return;
+        }
+        if (fields.isEmpty()) {
+            return; // every child was wrong, each already reported
         }
         if (and == null || and) {
             addRule(fields, include, inh, base, n, true);
@@ -508,7 +512,7 @@ public final class PolicyParser {
     }
 
     private void noText(XmlNode n) {
-        if (n.mixedText || (n.children.isEmpty() && !n.text.toString().isBlank())) {
+        if (!n.text.toString().isBlank()) {
             error(n, "text is not allowed directly in <" + n.name + "> (wrong nesting?)");
         }
     }

@@ -26,8 +26,6 @@ final class XmlNode {
     final StringBuilder text = new StringBuilder();
     final int line;
     final int column;
-    /** Non-whitespace text found between child elements (wrong nesting in a container). */
-    boolean mixedText;
 
     private XmlNode(String name, int line, int column) {
         this.name = name;
@@ -95,11 +93,7 @@ final class XmlNode {
                     case XMLStreamConstants.SPACE:
                         if (!stack.isEmpty()) {
                             XmlNode top = stack.get(stack.size() - 1);
-                            String t = r.getText();
-                            top.text.append(t);
-                            if (!top.children.isEmpty() && !t.isBlank()) {
-                                top.mixedText = true;
-                            }
+                            top.text.append(r.getText());
                         }
                         break;
                     default:

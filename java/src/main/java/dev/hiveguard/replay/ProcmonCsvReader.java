@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
+import org.apache.commons.csv.DuplicateHeaderMode;
 
 /**
  * Process Monitor's File > Save > CSV export: a header row naming the columns (by default
@@ -105,8 +106,17 @@ final class ProcmonCsvReader implements RecordingReader {
         in.skipNBytes(TextDecoding.bomLength(head, head.length));
         BufferedReader text = new BufferedReader(new InputStreamReader(in, TextDecoding.sniff(head, head.length)));
         CSVFormat format = CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true)
-                .setIgnoreSurroundingSpaces(false).setAllowMissingColumnNames(true).get();
-        try (CSVParser csv = CSVParser.parse(text, format)) {
+                .setIgnoreSurroundingSpaces(false).setAllowMissingColumnNames(true)
+                // Two "Path" columns would make every row ambiguous.
+                .setDuplicateHeaderMode(DuplicateHeaderMode.ALLOW_EMPTY).get();
+        CSVParser parser;
+        try {
+            parser = CSVParser.parse(text, format);
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            // Duplicate column names, or a header line that is not CSV at all.
+            throw new RecordingException(source + ": ProcMon CSV header is unusable: " + rootMessage(e), e);
+        }
+        try (CSVParser csv = parser) {
             Map<String, Integer> columns = new HashMap<>();
             for (Map.Entry<String, Integer> e : csv.getHeaderMap().entrySet()) {
                 columns.put(e.getKey().strip(), e.getValue());

@@ -283,6 +283,21 @@ class RecordingReadersTest {
     }
 
     @Test
+    void procmonCsvWithoutTheNeededColumnsIsAFileError() throws Exception {
+        Path noPath = tmp.resolve("nopath.csv");
+        Files.writeString(noPath, "\"Time of Day\",\"Operation\",\"Detail\"\r\n\"1:00:00 AM\",\"RegSetValue\",\"\"\r\n");
+        RecordingException e = assertThrows(RecordingException.class, () -> load(noPath));
+        assertTrue(e.getMessage().startsWith(noPath + ": not a recording"), e.getMessage());
+        e = assertThrows(RecordingException.class,
+                () -> LoadedRecordings.load(List.of(noPath), RecordingFormat.PROCMON_CSV, FIXTURE_PATHS));
+        assertEquals(noPath + ": ProcMon CSV header has no \"Path\" column", e.getMessage());
+        Path dup = tmp.resolve("dup.csv");
+        Files.writeString(dup, "\"Operation\",\"Path\",\"Path\"\r\n\"RegOpenKey\",\"HKLM\\A\",\"x\"\r\n");
+        e = assertThrows(RecordingException.class, () -> load(dup));
+        assertTrue(e.getMessage().startsWith(dup + ": ProcMon CSV header is unusable"), e.getMessage());
+    }
+
+    @Test
     void procmonSetValueDetails() {
         RegValue sz = ProcmonCsvReader.setValueDetail("Type: REG_SZ, Length: 28, Data: C:\\x\\evil.exe");
         assertArrayEquals(ValueRendering.sz("C:\\x\\evil.exe"), sz.data());

@@ -31,11 +31,12 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {
-            "Run the agent over the user-mode host (Linux) against a built-in workload: ordinary registry",
-            "noise from several simulated processes plus persistence and tampering writes. Prints live",
-            "decisions and a summary, writes the audit trail, and exits " + ExitCodes.OK + " only when every",
-            "caller got the verdict the policy gives it (and, with the built-in protection policy, every",
-            "persistence/tampering write was blocked with STATUS_ACCESS_DENIED).",
+            "Show the agent at work on Linux: simulated noise plus persistence and tampering writes.",
+            "%nRuns the agent over the user-mode host against a built-in workload: ordinary registry noise "
+                    + "from several simulated processes plus persistence and tampering writes. Prints live "
+                    + "decisions and a summary, writes the audit trail, and exits " + ExitCodes.OK + " only when "
+                    + "every caller got the verdict the policy gives it (and, with the built-in protection policy, "
+                    + "every persistence/tampering write was blocked with STATUS_ACCESS_DENIED).",
         })
 public final class DemoCommand implements Callable<Integer> {
 

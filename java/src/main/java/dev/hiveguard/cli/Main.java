@@ -19,10 +19,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "hiveguard",
         mixinStandardHelpOptions = true,
         versionProvider = VersionInfo.class,
-        description = {
-            "Guards the Windows registry: decides allow / block / audit for the operations the hiveguard.sys",
-            "driver reports, and writes an ECS JSON audit trail.",
-        },
+        description = "Guards the Windows registry: decides allow / block / audit for the operations the "
+                + "hiveguard.sys driver reports, and writes an ECS JSON audit trail.",
         subcommands = {RunCommand.class, StatusCommand.class, DemoCommand.class, ReplayCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

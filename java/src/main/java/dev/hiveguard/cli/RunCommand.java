@@ -33,8 +33,10 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {
-            "Connect to the HiveGuard driver and decide registry operations by policy until stopped",
-            "(Ctrl+C, SIGTERM, or the HiveGuardAgent service's stop).",
+            "Serve as the agent: decide registry operations by policy until stopped.",
+            "%nConnects to the HiveGuard driver, decides every delivered operation and writes the audit trail "
+                    + "until Ctrl+C, SIGTERM or the HiveGuardAgent service's stop, then stops gracefully: every "
+                    + "delivered operation is answered and audited.",
         })
 public final class RunCommand implements Callable<Integer> {
 

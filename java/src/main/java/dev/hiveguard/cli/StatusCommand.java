@@ -26,7 +26,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = {
             "Show the running agent's metrics and the driver's counters.",
-            "Exits " + ExitCodes.CHECK_FAILED + " when no agent is running.",
+            "%nReads the status the running agent publishes in its state directory; exits "
+                    + ExitCodes.CHECK_FAILED + " when no agent is running.",
         })
 public final class StatusCommand implements Callable<Integer> {
 

@@ -119,4 +119,16 @@ class DemoCommandTest {
         AuditReader.read(report.auditFile(), l -> rules.add(l.path("hiveguard.rule").asText()));
         assertEquals(1, rules.stream().filter("RunKeyOnly"::equals).count());
     }
+
+    @Test
+    void durationBoundRunRaisesNoiseUntilTheDeadlineAndStillPlaysEveryTamperingWrite() {
+        CliRun r = CliRun.execute("demo", "--quiet", "--duration", "400ms", "--processes", "2", "--audit-dir",
+                dir.toString());
+        assertEquals(0, r.exitCode, r.toString());
+        DemoReport report = r.<DemoCommand>command("demo").report();
+        assertTrue(report.raised() > 5, "some noise was raised: " + report.raised());
+        assertEquals(5, report.tamperingTotal());
+        assertEquals(5, report.tamperingBlocked());
+        assertTrue(r.out.contains("workload: noise for 400 ms from 2 processes"), r.out);
+    }
 }

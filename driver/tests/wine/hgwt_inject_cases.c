@@ -609,10 +609,11 @@ static void case_restart_and_serve(void)
     parked *done;
     event_view ev;
     DWORD err, bytes, rerr;
+    wchar_t params[MAX_PATH];
 
-    /* The driver reads Parameters\DefaultVerdict at load. */
-    CHECK_EQ(RegCreateKeyExW(HKEY_LOCAL_MACHINE,
-                             L"System\\CurrentControlSet\\Services\\HiveGuard\\Parameters", 0, NULL, 0,
+    /* The driver reads Parameters\DefaultVerdict of its service at load. */
+    swprintf(params, MAX_PATH, L"System\\CurrentControlSet\\Services\\%ls\\Parameters", g_service);
+    CHECK_EQ(RegCreateKeyExW(HKEY_LOCAL_MACHINE, params, 0, NULL, 0,
                              KEY_SET_VALUE, NULL, &key, NULL), ERROR_SUCCESS);
     CHECK_EQ(RegSetValueExW(key, L"DefaultVerdict", 0, REG_DWORD, (const BYTE *)&block, sizeof(block)), 0);
     RegCloseKey(key);

@@ -1,0 +1,141 @@
+#!/bin/sh
+# run-e2e.sh [ARTIFACT_DIR]
+#
+# Brings up a throw-away test-signed Windows VM (QEMU/KVM, overlay over a
+# prepared base image), installs the release hiveguard.sys through its INF,
+# runs the real-registry end-to-end suite (hgwinetest.exe --real) and, when
+# the agent jar is built and WITH_AGENT=1, the Java agent against a policy,
+# then collects logs, STATS, audit files and any minidumps into ARTIFACT_DIR
+# (default: driver/build/vm-artifacts) and powers the VM off.
+#
+# Exit status: 0 only if every guest step passed. See README.md for the
+# prerequisites and the one-time base image.
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+ART=${1:-$ROOT/driver/build/vm-artifacts}
+CONF=${HG_VM_CONF:-$HERE/vm.conf}
+
+[ -f "$CONF" ] || { echo "run-e2e.sh: no $CONF (copy vm.conf.example)" >&2; exit 2; }
+# shellcheck disable=SC1090
+. "$CONF"
+: "${BASE_IMAGE:?}" "${SSH_USER:?}" "${SSH_KEY:?}" "${SSH_PORT:?}"
+MEMORY_MB=${MEMORY_MB:-4096} CPUS=${CPUS:-2} QEMU=${QEMU:-qemu-system-x86_64} ACCEL=${ACCEL:-kvm}
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-600} SUITE_TIMEOUT=${SUITE_TIMEOUT:-900} SHUTDOWN_TIMEOUT=${SHUTDOWN_TIMEOUT:-180}
+WITH_AGENT=${WITH_AGENT:-1}
+
+for tool in "$QEMU" qemu-img ssh scp make; do
+    command -v "$tool" >/dev/null || { echo "run-e2e.sh: $tool not found" >&2; exit 2; }
+done
+[ -f "$BASE_IMAGE" ] || { echo "run-e2e.sh: base image $BASE_IMAGE not found" >&2; exit 2; }
+if [ "$ACCEL" = kvm ] && [ ! -w /dev/kvm ]; then
+    echo "run-e2e.sh: /dev/kvm not writable (add yourself to group kvm, or ACCEL=tcg)" >&2; exit 2
+fi
+
+RUN="$ART/run"
+STAGE="$RUN/stage"
+rm -rf "$ART"
+mkdir -p "$STAGE"
+
+# ---- build ---------------------------------------------------------------
+make -C "$ROOT/driver" sys >"$ART/build.log" 2>&1 || { cat "$ART/build.log"; exit 1; }
+SYS_OUT="$ROOT/driver/build/sys"
+make -C "$ROOT/driver" "$SYS_OUT/hgwinetest.exe" >>"$ART/build.log" 2>&1 || { cat "$ART/build.log"; exit 1; }
+cp "$SYS_OUT/hiveguard.sys" "$SYS_OUT/hgwinetest.exe" "$ROOT/inf/hiveguard.inf" "$STAGE/"
+cp "$HERE"/guest/*.ps1 "$HERE"/guest/*.xml "$STAGE/"
+if [ "$WITH_AGENT" = 1 ]; then
+    if [ ! -f "$ROOT/target/hiveguard.jar" ]; then
+        (cd "$ROOT" && mvn -q -DskipTests package) >>"$ART/build.log" 2>&1 ||
+            echo "run-e2e.sh: agent jar did not build; the agent step will be skipped" >&2
+    fi
+    [ -f "$ROOT/target/hiveguard.jar" ] && cp "$ROOT/target/hiveguard.jar" "$STAGE/"
+fi
+
+# ---- VM ------------------------------------------------------------------
+DISK="$RUN/disk.qcow2"
+PIDFILE="$RUN/qemu.pid"
+qemu-img create -q -f qcow2 -F qcow2 -b "$BASE_IMAGE" "$DISK"
+
+SSH_OPTS="-i $SSH_KEY -p $SSH_PORT -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=10 -o ServerAliveInterval=15"
+SCP_OPTS="-i $SSH_KEY -P $SSH_PORT -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=10"
+guest() { # guest TIMEOUT_SECONDS POWERSHELL_COMMAND...
+    t=$1; shift
+    # shellcheck disable=SC2086
+    timeout "$t" ssh $SSH_OPTS "$SSH_USER@127.0.0.1" "$@"
+}
+wait_ssh() {
+    end=$(( $(date +%s) + BOOT_TIMEOUT ))
+    while [ "$(date +%s)" -lt "$end" ]; do
+        guest 20 'exit 0' >/dev/null 2>&1 && return 0
+        sleep 5
+    done
+    echo "run-e2e.sh: guest SSH did not answer within ${BOOT_TIMEOUT}s" >&2
+    return 1
+}
+wait_ssh_down() {
+    end=$(( $(date +%s) + SHUTDOWN_TIMEOUT ))
+    while [ "$(date +%s)" -lt "$end" ]; do
+        guest 10 'exit 0' >/dev/null 2>&1 || return 0
+        sleep 3
+    done
+    return 1
+}
+stop_vm() {
+    [ -f "$PIDFILE" ] || return 0
+    pid=$(cat "$PIDFILE")
+    guest 30 'shutdown /s /t 0' >/dev/null 2>&1 || true
+    end=$(( $(date +%s) + SHUTDOWN_TIMEOUT ))
+    while kill -0 "$pid" 2>/dev/null && [ "$(date +%s)" -lt "$end" ]; do sleep 2; done
+    kill "$pid" 2>/dev/null || true
+    rm -f "$PIDFILE"
+}
+trap stop_vm EXIT INT TERM
+
+# i440fx + IDE + e1000: inbox Windows drivers, no virtio media needed.
+# SeaBIOS boot: no Secure Boot, so `bcdedit /set testsigning on` takes effect.
+"$QEMU" -machine pc,accel="$ACCEL" -cpu "${QEMU_CPU:-host}" -smp "$CPUS" -m "$MEMORY_MB" \
+    -drive file="$DISK",format=qcow2,if=ide \
+    -nic user,model=e1000,hostfwd=tcp:127.0.0.1:"$SSH_PORT"-:22 \
+    -display none -serial file:"$RUN/serial.log" -daemonize -pidfile "$PIDFILE"
+wait_ssh
+
+# ---- guest ---------------------------------------------------------------
+guest 60 'Remove-Item -Recurse -Force C:\hiveguard -ErrorAction SilentlyContinue; New-Item -ItemType Directory C:\hiveguard | Out-Null'
+# shellcheck disable=SC2086
+timeout 300 scp $SCP_OPTS "$STAGE"/* "$SSH_USER@127.0.0.1:C:/hiveguard/"
+
+status=0
+rc=0
+guest 120 'powershell -NoProfile -ExecutionPolicy Bypass -File C:\hiveguard\enable-testsigning.ps1; exit $LASTEXITCODE' || rc=$?
+if [ "$rc" -eq 3010 ]; then
+    echo "test signing enabled; rebooting the guest"
+    guest 30 'shutdown /r /t 0' || true
+    wait_ssh_down || true
+    wait_ssh
+elif [ "$rc" -ne 0 ]; then
+    echo "enable-testsigning.ps1 failed ($rc)"; status=1
+fi
+
+if [ $status -eq 0 ]; then
+    guest "$SUITE_TIMEOUT" 'powershell -NoProfile -ExecutionPolicy Bypass -File C:\hiveguard\install-driver.ps1; exit $LASTEXITCODE' ||
+        { echo "install-driver.ps1 failed"; status=1; }
+fi
+if [ $status -eq 0 ]; then
+    guest "$SUITE_TIMEOUT" 'powershell -NoProfile -ExecutionPolicy Bypass -File C:\hiveguard\run-suite.ps1; exit $LASTEXITCODE' ||
+        { echo "run-suite.ps1 failed"; status=1; }
+fi
+if [ $status -eq 0 ] && [ "$WITH_AGENT" = 1 ] && [ -f "$STAGE/hiveguard.jar" ]; then
+    guest "$SUITE_TIMEOUT" 'powershell -NoProfile -ExecutionPolicy Bypass -File C:\hiveguard\run-agent.ps1; exit $LASTEXITCODE' ||
+        { echo "run-agent.ps1 failed"; status=1; }
+fi
+
+# Always collect, pass or fail.
+guest 300 'powershell -NoProfile -ExecutionPolicy Bypass -File C:\hiveguard\collect.ps1; exit $LASTEXITCODE' || true
+# shellcheck disable=SC2086
+timeout 600 scp $SCP_OPTS "$SSH_USER@127.0.0.1:C:/hiveguard/artifacts.zip" "$ART/" || echo "could not fetch artifacts.zip"
+[ -f "$ART/artifacts.zip" ] && command -v unzip >/dev/null && unzip -q -o "$ART/artifacts.zip" -d "$ART/guest"
+cp "$RUN/serial.log" "$ART/" 2>/dev/null || true
+
+[ -f "$ART/guest/real-suite.txt" ] && tail -n 1 "$ART/guest/real-suite.txt"
+echo "artifacts: $ART"
+exit $status

@@ -8,9 +8,12 @@ import java.util.Objects;
 /**
  * How the decision pump uses the device.
  *
- * @param parkedRequests     GET_EVENTS requests kept parked: more means the driver always
- *                           has somewhere to put the next event while earlier batches are
- *                           being decided; [1, HG_PARKED_MAX]
+ * @param parkedRequests     GET_EVENTS requests kept parked; [1, HG_PARKED_MAX]. A caller
+ *                           whose verdict is due while none is parked gets the driver's
+ *                           default at once, unjudged. Requests out of the driver at any
+ *                           moment are at most the callers waiting for a verdict plus the one
+ *                           being re-parked, so this should exceed the expected number of
+ *                           concurrently waiting registry callers by two
  * @param bufferBytes        output buffer of each parked request, [HG_GET_EVENTS_MIN_BYTES,
  *                           largest buffer whose event count still fits one REPLY]
  * @param replyBatchMax      verdicts per REPLY, [1, HG_REPLY_MAX_ENTRIES]; must hold every

@@ -120,8 +120,11 @@ class DecisionPumpIT {
         List<List<Integer>> statuses;
         PumpStatus status;
         DriverStats driver;
+        // A caller whose verdict is due while no request is parked gets the default at once
+        // (driver design). Requests out of the driver at any moment are at most the waiting
+        // callers plus the one being re-parked, so CALLERS + 2 parked keeps one always parked.
         try (HiveGuardDevice device = HiveGuardDevice.open();
-             DecisionPump pump = new DecisionPump(device, policy, audit, options(4))) {
+             DecisionPump pump = new DecisionPump(device, policy, audit, options(CALLERS + 2))) {
             pump.start();
             statuses = raiseConcurrently(work);
             pump.close();

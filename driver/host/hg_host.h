@@ -198,7 +198,8 @@ HG_HOST_API void     hg_sim_reset(uint32_t no_client_verdict);
 HG_HOST_API uint64_t hg_sim_current_process_key(void);
 
 /* What Windows does when a process dies: every handle it opened (devices and
- * completion ports) is closed and its I/O cancelled. */
+ * completion ports) is closed and its I/O cancelled; returns once all of that
+ * I/O has completed, so nothing writes into the dead process's buffers after. */
 HG_HOST_API void     hg_sim_process_exit(uint64_t process_key);
 
 #ifdef __cplusplus

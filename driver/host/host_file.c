@@ -136,21 +136,40 @@ void host_file_destroy(host_file *file)
     free(file);
 }
 
-static void close_object(host_object *obj)
+/* Process exit on Windows does not let the address space go while the
+ * process has I/O in flight: thread rundown cancels it and waits for every
+ * request to complete. So after hg_sim_process_exit no request of the dead
+ * process still writes into its buffers - e.g. one core had already claimed
+ * and was packing events into when the cancel came. */
+static void wait_until_idle(host_file *file)
 {
-    if (obj->type == HOST_OBJ_FILE)
-        host_file_close(HOST_CONTAINER_OF(obj, host_file, obj));
-    else if (obj->type == HOST_OBJ_PORT)
+    pthread_mutex_lock(&g_io.lock);
+    while (!host_list_empty(&file->inflight))
+        pthread_cond_wait(&g_io.done, &g_io.lock);
+    pthread_mutex_unlock(&g_io.lock);
+}
+
+static void close_object(host_object *obj, int process_exit)
+{
+    if (obj->type == HOST_OBJ_FILE) {
+        host_file *file = HOST_CONTAINER_OF(obj, host_file, obj);
+        host_file_close(file);
+        if (process_exit)
+            wait_until_idle(file);
+    } else if (obj->type == HOST_OBJ_PORT) {
         host_port_close(host_port_of(obj));
+    }
     host_object_unref(obj); /* the handle's reference */
 }
 
 HG_HOST_API BOOL CloseHandle(HANDLE handle)
 {
+    /* Unlike process exit, CloseHandle does not wait for the I/O it cancels:
+     * the completions arrive later, on the port, as on Windows. */
     host_object *obj = host_handle_remove(handle);
     if (obj == NULL)
         return host_fail(ERROR_INVALID_HANDLE);
-    close_object(obj);
+    close_object(obj, 0);
     return 1;
 }
 
@@ -165,6 +184,6 @@ HG_HOST_API void hg_sim_process_exit(uint64_t process_key)
         if (n == 0)
             return;
         for (size_t i = 0; i < n; i++)
-            close_object(objs[i]);
+            close_object(objs[i], 1);
     }
 }

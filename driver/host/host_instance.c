@@ -104,6 +104,13 @@ HG_HOST_API void hg_sim_reset(uint32_t no_client_verdict)
         }
     }
 
+    /* A CloseHandle that took its handle out of the table before we looked
+     * may still be on its way into core (held up by `unloading`): unbind
+     * whatever client is left, so the callers waiting on it leave now rather
+     * than at their timeout. That close then finds its instance gone. */
+    if (old != NULL)
+        hg_core_close(old, 0);
+
     pthread_mutex_lock(&g_host.lock);
     while (g_host.active != 0)
         pthread_cond_wait(&g_host.cond, &g_host.lock);

@@ -149,6 +149,8 @@ host_request *host_request_new(host_file *file, OVERLAPPED *ov);
 void          host_request_free(host_request *req);
 /* Puts req on its file's in-flight list; fails (0) if the file is closed. */
 int           host_request_track(host_request *req);
+/* 0 once CloseHandle (or process exit, or an unload) began closing it. */
+int           host_file_is_open(host_file *file);
 /* Takes a request that never went to core off the in-flight list. */
 void          host_request_untrack(host_request *req);
 /* The one completion path of every request, whoever completes it. */

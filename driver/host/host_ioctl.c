@@ -105,7 +105,8 @@ static DWORD device_io(host_file *file, DWORD code, void *in, DWORD in_len, void
         write_ov(ov, HG_STATUS_PENDING, 0);
 
     hg_core *core = host_core_enter();
-    if (core == NULL || core != file->core || (get_events && !host_request_track(req))) {
+    if (core == NULL || core != file->core ||
+        (get_events ? !host_request_track(req) : !host_file_is_open(file))) {
         /* No instance (out of memory), or the file's instance was unloaded
          * or the handle closed under us: the handle is dead. */
         DWORD err = core == NULL ? ERROR_NO_SYSTEM_RESOURCES : ERROR_INVALID_HANDLE;

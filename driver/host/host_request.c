@@ -83,10 +83,20 @@ int host_request_track(host_request *req)
     return tracked;
 }
 
+int host_file_is_open(host_file *file)
+{
+    pthread_mutex_lock(&g_io.lock);
+    int open = !file->closed;
+    pthread_mutex_unlock(&g_io.lock);
+    return open;
+}
+
 void host_request_untrack(host_request *req)
 {
     pthread_mutex_lock(&g_io.lock);
     host_list_remove(&req->file_link);
+    /* Leaving the in-flight list is what a process exit waits for. */
+    pthread_cond_broadcast(&g_io.done);
     pthread_mutex_unlock(&g_io.lock);
 }
 

@@ -441,8 +441,14 @@ HT_TEST(mt_synchronous_get_events_blocks_until_completed_or_cancelled)
     HT_CHECK(CancelIoEx(h, NULL));
     pthread_join(t, NULL);
     HT_CHECK(!r.ok && r.error == ERROR_OPERATION_ABORTED && r.got == 0);
-    free(r.buf);
+
+    /* Blocked a third time; closing the handle under it aborts it too. */
+    HT_CHECK(pthread_create(&t, NULL, read_sync, &r) == 0);
+    HT_CHECK(ht_wait_stats(ht_pred_parked, 1));
     HT_CHECK(CloseHandle(h));
+    pthread_join(t, NULL);
+    HT_CHECK(!r.ok && r.error == ERROR_OPERATION_ABORTED);
+    free(r.buf);
 }
 
 HT_TEST(cancel_io_cancels_the_calling_threads_io)

@@ -34,6 +34,7 @@ typedef struct session {
     void      *buf[STRESS_SLOTS];
     OVERLAPPED ov[STRESS_SLOTS];
     atomic_int closing;
+    atomic_int outstanding; /* submitted and not yet dequeued from the port */
 } session;
 
 static atomic_int g_raisers_left;
@@ -77,12 +78,17 @@ static void repark(session *s, int slot)
         return;
     memset(&s->ov[slot], 0, sizeof s->ov[slot]);
     DWORD got;
+    /* Counted before the call: the packet may be dequeued before it returns. */
+    atomic_fetch_add(&s->outstanding, 1);
     if (DeviceIoControl(s->dev, HG_IOCTL_GET_EVENTS, NULL, 0, s->buf[slot], HT_EVENTS_BYTES, &got,
                         &s->ov[slot]))
         return; /* completed at once; its packet is on the port */
     DWORD err = GetLastError();
+    if (err == ERROR_IO_PENDING)
+        return;
+    atomic_fetch_sub(&s->outstanding, 1); /* failed at once: no packet will come */
     /* The client may vanish under us at any moment. */
-    if (err != ERROR_IO_PENDING && err != ERROR_INVALID_HANDLE && err != ERROR_BAD_COMMAND)
+    if (err != ERROR_INVALID_HANDLE && err != ERROR_BAD_COMMAND)
         atomic_fetch_add(&g_bad_packet, 1);
 }
 
@@ -96,6 +102,7 @@ static void *stress_pump(void *arg)
         BOOL ok = GetQueuedCompletionStatus(s->port, &bytes, &key, &done, INFINITE);
         if (done == NULL)
             return NULL; /* the port was closed */
+        atomic_fetch_sub(&s->outstanding, 1);
         int slot = slot_of(s, done);
         if (slot < 0 || key != STRESS_KEY) {
             atomic_fetch_add(&g_bad_packet, 1);
@@ -158,7 +165,11 @@ static int run_session(int round)
     if (round % 4 == 3) {
         hg_sim_process_exit(hg_sim_current_process_key()); /* the agent is killed */
     } else {
+        /* As the agent must: a buffer stays alive until its packet is back,
+         * aborted ones included, so drain the port before closing it. */
         HT_CHECK_R(CloseHandle(s.dev), 0);
+        while (atomic_load(&s.outstanding) > 0)
+            ht_sleep_ms(1);
         HT_CHECK_R(CloseHandle(s.port), 0);
     }
     for (int i = 0; i < STRESS_PUMPS; i++)

@@ -67,15 +67,29 @@ host-exports: $(HOST_LIB) $(HOST_EXPORTS)
 	    || { echo "host-exports: the library must export exactly $(HOST_EXPORTS)"; exit 1; }
 	@echo "host-exports: exactly the $$(wc -l < $(HOST_EXPORTS)) contract symbols"
 
+# Each run is bounded: a hang must fail the build, not stall it. The cases take
+# seconds; the bound is two orders of magnitude above that.
+HOST_TEST_LIMIT_S := 600
+HOST_RUN          := timeout -k 10 $(HOST_TEST_LIMIT_S)
+HOST_RUN_PLAIN    := $(HOST_RUN) $(HOST_BUILD)/host_tests
+HOST_RUN_ASAN     := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+                     $(HOST_RUN) $(HOST_BUILD)/asan/host_tests
+HOST_RUN_TSAN     := TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+                     $(HOST_RUN) $(HOST_TSAN_RUN) $(HOST_BUILD)/tsan/host_tests $(HOST_TSAN_CASES)
+
 host-test-plain: $(HOST_BUILD)/host_tests
-	$(HOST_BUILD)/host_tests
+	$(HOST_RUN_PLAIN)
 
 host-test-asan: $(HOST_BUILD)/asan/host_tests
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	    $(HOST_BUILD)/asan/host_tests
+	$(HOST_RUN_ASAN)
 
 host-test-tsan: $(HOST_BUILD)/tsan/host_tests
-	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-	    $(HOST_TSAN_RUN) $(HOST_BUILD)/tsan/host_tests $(HOST_TSAN_CASES)
+	$(HOST_RUN_TSAN)
 
-host-test: host-exports host-test-plain host-test-asan host-test-tsan
+# The three builds may go in parallel (make -j2); the runs go one after another,
+# so sanitizer runs do not compete with each other for the two cores.
+host-test: host-exports $(HOST_BUILD)/host_tests $(HOST_BUILD)/asan/host_tests \
+           $(HOST_BUILD)/tsan/host_tests
+	$(HOST_RUN_PLAIN)
+	$(HOST_RUN_ASAN)
+	$(HOST_RUN_TSAN)

@@ -10,9 +10,12 @@
  *    FILE_DEVICE_SECURE_OPEN makes the I/O manager apply that DACL to
  *    \Device\HiveGuard\anything as well, and CREATE refuses trailing names.
  *  - One client at a time: CREATE binds the opening process object through
- *    hg_core_open; a second open gets STATUS_SHARING_VIOLATION. The file
- *    object remembers its opener, so every IOCTL is judged by the handle's
- *    owner and not by whoever happens to send it.
+ *    hg_core_open; a second open gets STATUS_SHARING_VIOLATION. An IOCTL is
+ *    served only on the bound file object AND from the process that opened
+ *    it (IOCTL dispatch runs in the requestor's context, so
+ *    IoGetCurrentProcess is the sender): a handle duplicated into another
+ *    process cannot steer verdicts. Wine 8 hands out a handle even when
+ *    IRP_MJ_CREATE fails, which the file-object check also covers.
  *  - The client's handle going away releases every waiting registry caller
  *    and completes its parked IRPs. Windows sends IRP_MJ_CLEANUP for that;
  *    Wine sends only IRP_MJ_CLOSE, so both do it (the second is a no-op).
@@ -146,6 +149,17 @@ static void hg_device_unbind(PFILE_OBJECT file)
         hg_core_close(g_hg.core, key);
 }
 
+static BOOLEAN hg_device_is_client_file(PFILE_OBJECT file)
+{
+    BOOLEAN is_client;
+    KIRQL irql;
+
+    KeAcquireSpinLock(&g_hg.client_lock, &irql);
+    is_client = file != NULL && g_hg.client_file == file;
+    KeReleaseSpinLock(&g_hg.client_lock, irql);
+    return is_client;
+}
+
 void hg_device_release_client(void)
 {
     hg_device_unbind(NULL);
@@ -176,7 +190,6 @@ static NTSTATUS hg_dispatch_create(PIRP irp, PIO_STACK_LOCATION sp)
     key = hg_process_key(IoGetCurrentProcess());
     status = (NTSTATUS)hg_core_open(g_hg.core, key);
     if (NT_SUCCESS(status)) {
-        file->FsContext = (PVOID)(ULONG_PTR)key;
         KeAcquireSpinLock(&g_hg.client_lock, &irql);
         g_hg.client_file = file;
         g_hg.client_key = key;
@@ -193,18 +206,35 @@ static size_t hg_local_out_len(ULONG out_len, size_t local_size)
     return out_len < local_size ? out_len : local_size;
 }
 
+static NTSTATUS hg_dispatch_stats(PVOID buffer, ULONG out_len, size_t *written)
+{
+    HG_STATS stats;
+    NTSTATUS status;
+
+    RtlZeroMemory(&stats, sizeof(stats));
+    status = (NTSTATUS)hg_core_stats(g_hg.core, &stats, hg_local_out_len(out_len, sizeof(stats)),
+                                     written);
+    if (NT_SUCCESS(status))
+        RtlCopyMemory(buffer, &stats, *written);
+    return status;
+}
+
 static NTSTATUS hg_dispatch_ioctl(PIRP irp, PIO_STACK_LOCATION sp)
 {
     ULONG code = sp->Parameters.DeviceIoControl.IoControlCode;
     ULONG in_len = sp->Parameters.DeviceIoControl.InputBufferLength;
     ULONG out_len = sp->Parameters.DeviceIoControl.OutputBufferLength;
     PVOID buffer = irp->AssociatedIrp.SystemBuffer;
-    ULONG64 key = (ULONG64)(ULONG_PTR)sp->FileObject->FsContext;
+    ULONG64 key = hg_process_key(IoGetCurrentProcess());
     size_t written = 0;
     NTSTATUS status;
 
     if (!hg_rundown_enter())
         return hg_complete(irp, STATUS_DELETE_PENDING, 0);
+    if (!hg_device_is_client_file(sp->FileObject)) {
+        hg_rundown_leave();
+        return hg_complete(irp, STATUS_ACCESS_DENIED, 0);
+    }
 
     switch (code) {
     case HG_IOCTL_HELLO: {
@@ -229,15 +259,9 @@ static NTSTATUS hg_dispatch_ioctl(PIRP irp, PIO_STACK_LOCATION sp)
             RtlCopyMemory(buffer, &result, written);
         break;
     }
-    case HG_IOCTL_STATS: {
-        HG_STATS stats;
-        RtlZeroMemory(&stats, sizeof(stats));
-        status = (NTSTATUS)hg_core_stats(g_hg.core, &stats,
-                                         hg_local_out_len(out_len, sizeof(stats)), &written);
-        if (NT_SUCCESS(status))
-            RtlCopyMemory(buffer, &stats, written);
+    case HG_IOCTL_STATS:
+        status = hg_dispatch_stats(buffer, out_len, &written);
         break;
-    }
     case HG_IOCTL_GET_EVENTS: {
         hg_request *req = hg_irp_request(irp);
         req->buffer = buffer;
@@ -277,8 +301,16 @@ NTSTATUS NTAPI hg_dispatch(PDEVICE_OBJECT device, PIRP irp)
         case IRP_MJ_DEVICE_CONTROL:
             /* STATS too: a test must read the counters while some other
              * process is the bound client. */
-            if (sp->Parameters.DeviceIoControl.IoControlCode == HG_IOCTL_STATS)
-                return hg_dispatch_ioctl(irp, sp);
+            if (sp->Parameters.DeviceIoControl.IoControlCode == HG_IOCTL_STATS) {
+                size_t written = 0;
+                NTSTATUS status;
+                if (!hg_rundown_enter())
+                    return hg_complete(irp, STATUS_DELETE_PENDING, 0);
+                status = hg_dispatch_stats(irp->AssociatedIrp.SystemBuffer,
+                                           sp->Parameters.DeviceIoControl.OutputBufferLength, &written);
+                hg_rundown_leave();
+                return hg_complete(irp, status, written);
+            }
             if (sp->Parameters.DeviceIoControl.IoControlCode != HG_IOCTL_INJECT)
                 return hg_complete(irp, STATUS_INVALID_DEVICE_REQUEST, 0);
             return hg_inject_dispatch(irp, sp);

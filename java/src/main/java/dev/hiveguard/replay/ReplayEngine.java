@@ -313,7 +313,7 @@ public final class ReplayEngine {
         long raisedOk = ops.size() - raiseFailures;
         long uncounted = raisedOk - (driver.filteredOut() + driver.delivered() + driver.dropped());
         ReplayReport.Consistency consistency = new ReplayReport.Consistency(raiseFailures, ledger.unmatched(),
-                mismatches, mismatchExamples, uncounted);
+                mismatches, mismatchExamples, uncounted, driver.defaultsApplied() + driver.timedOut());
         return new ReplayReport(policy.name(), policy.hash(), recordings, ops.size(),
                 new ReplayReport.Verdicts(blocked, audited, allowed, outside), rules, wouldBlock,
                 input.unparseable(), input.outsideClasses(), driver, consistency, processes, pidsUnknown,

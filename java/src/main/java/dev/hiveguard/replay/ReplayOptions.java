@@ -1,6 +1,7 @@
 package dev.hiveguard.replay;
 
 import dev.hiveguard.pump.PumpOptions;
+import dev.hiveguard.wire.Wire;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -24,7 +25,15 @@ public record ReplayOptions(boolean realtime, double speed, int raisers, boolean
      * on the two-core machines this is measured on and costs determinism nothing either way.
      */
     public static final int DEFAULT_RAISERS = 2;
-    public static final int MAX_RAISERS = 64;
+    /**
+     * A verdict-requesting operation that finds no GET_EVENTS request parked gets the driver's
+     * default at once instead of the policy's answer. The replay parks the most requests the
+     * driver allows and keeps the raisers (each has at most one verdict outstanding) to a
+     * quarter of them, so completed-but-not-yet-re-parked requests can never use them all up.
+     */
+    public static final int PARKED_REQUESTS = Wire.PARKED_MAX;
+    public static final int PARKED_PER_RAISER = 4;
+    public static final int MAX_RAISERS = PARKED_REQUESTS / PARKED_PER_RAISER;
     public static final double MIN_SPEED = 0.001;
     public static final double MAX_SPEED = 1_000_000;
     /** A pump that has not decided a delivered event in this long is stuck, not slow. */
@@ -36,13 +45,18 @@ public record ReplayOptions(boolean realtime, double speed, int raisers, boolean
         if (raisers < 1 || raisers > MAX_RAISERS) {
             throw new IllegalArgumentException("raisers " + raisers + " is outside [1, " + MAX_RAISERS + "]");
         }
+        if (pump.parkedRequests() < raisers * PARKED_PER_RAISER) {
+            throw new IllegalArgumentException(raisers + " raisers need at least " + raisers * PARKED_PER_RAISER
+                    + " parked requests, the pump has " + pump.parkedRequests());
+        }
         if (!(speed >= MIN_SPEED && speed <= MAX_SPEED)) {
             throw new IllegalArgumentException("speed " + speed + " is outside [" + MIN_SPEED + ", " + MAX_SPEED + "]");
         }
     }
 
     public static ReplayOptions defaults() {
-        return new ReplayOptions(false, 1.0, DEFAULT_RAISERS, false, DEFAULT_DRAIN_TIMEOUT, PumpOptions.defaults());
+        return new ReplayOptions(false, 1.0, DEFAULT_RAISERS, false, DEFAULT_DRAIN_TIMEOUT,
+                PumpOptions.defaults().withParkedRequests(PARKED_REQUESTS));
     }
 
     public ReplayOptions withRealtime(boolean on, double factor) {

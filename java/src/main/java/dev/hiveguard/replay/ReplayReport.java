@@ -110,15 +110,19 @@ public record ReplayReport(
      *                             not hold for a verdict)
      * @param mismatchExamples     the first few, as file:line and what happened
      * @param uncountedByDriver    raised minus what the driver's counters account for
+     * @param verdictsNotAwaited   operations that were due a verdict but got the driver's default
+     *                             (no request parked) or fail mode (timeout) instead of the policy's
+     *                             answer: the decisions still count, but the driver did not wait
      */
     public record Consistency(long raiseFailures, long unmatchedAuditEvents, long verdictMismatches,
-                              List<String> mismatchExamples, long uncountedByDriver) {
+                              List<String> mismatchExamples, long uncountedByDriver, long verdictsNotAwaited) {
         public Consistency {
             mismatchExamples = List.copyOf(mismatchExamples);
         }
 
         public boolean sound() {
-            return raiseFailures == 0 && unmatchedAuditEvents == 0 && verdictMismatches == 0 && uncountedByDriver == 0;
+            return raiseFailures == 0 && unmatchedAuditEvents == 0 && verdictMismatches == 0 && uncountedByDriver == 0
+                    && verdictsNotAwaited == 0;
         }
     }
 }

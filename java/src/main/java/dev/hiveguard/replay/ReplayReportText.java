@@ -64,8 +64,9 @@ public final class ReplayReportText {
             b.append("consistency: every operation accounted for by the driver and the pump\n");
         } else {
             b.append(String.format(Locale.ROOT, "consistency: %d raise failures, %d unmatched audit events, "
-                            + "%d verdict mismatches, %d operations the driver did not count%n", c.raiseFailures(),
-                    c.unmatchedAuditEvents(), c.verdictMismatches(), c.uncountedByDriver()));
+                            + "%d verdict mismatches, %d operations the driver did not count, %d verdicts not "
+                            + "awaited (default or timeout applied)%n", c.raiseFailures(), c.unmatchedAuditEvents(),
+                    c.verdictMismatches(), c.uncountedByDriver(), c.verdictsNotAwaited()));
             c.mismatchExamples().forEach(m -> b.append("  ").append(m).append('\n'));
         }
         if (r.pidsUnknown() > 0) {

@@ -44,6 +44,7 @@ class ReplayDatasetsTest {
         assertEquals(List.of(), r.unparseable());
         assertTrue(r.consistency().sound(), r.consistency().toString());
         assertEquals(968 + 13215 + 173 + 22, r.operations());
+        assertEquals(0, r.pidsUnknown(), "the nine records without ProcessId take it from their ProcessGuid");
         assertEquals(new ReplayReport.Verdicts(4, 4, 1237, 13133), r.verdicts());
         assertEquals(new ReplayReport.DriverCounts(14378, 13133, 1245, 0, 1244, 0, 0, 4), r.driver());
 
@@ -78,5 +79,32 @@ class ReplayDatasetsTest {
 
         // One audit line per delivered event, as live.
         assertEquals(r.driver().delivered(), Files.readAllLines(tmp.resolve("audit.jsonl")).size());
+    }
+
+    /** Scheduling must not show in the result: one raiser or eight, the report's decisions are the same. */
+    @Test
+    void resultDoesNotDependOnTheNumberOfRaisers() throws Exception {
+        Policy policy = PolicyLoader.loadResource("protect.xml");
+        List<Path> files = List.of(ReplayTestData.dataset("sysmon-registry-run-keys-standard-user.jsonl.gz"));
+        LoadedRecordings input = LoadedRecordings.load(files, null, PathTranslator.defaults());
+        ReplayReport first = null;
+        for (int raisers : new int[] {1, 8}) {
+            Path audit = tmp.resolve("audit-" + raisers);
+            Files.createDirectories(audit);
+            ReplayReport r;
+            try (JsonAuditWriter writer = new JsonAuditWriter(AuditOptions.in(audit))) {
+                r = new ReplayEngine(policy, writer, ReplayOptions.defaults().withRaisers(raisers)).replay(input,
+                        List.of("run-keys"), PathTranslator.UNKNOWN_USER_SID);
+            }
+            assertTrue(r.consistency().sound(), raisers + " raisers: " + r.consistency());
+            if (first == null) {
+                first = r;
+            } else {
+                assertEquals(first.verdicts(), r.verdicts());
+                assertEquals(first.rules(), r.rules());
+                assertEquals(first.wouldBlock(), r.wouldBlock());
+                assertEquals(first.driver(), r.driver());
+            }
+        }
     }
 }

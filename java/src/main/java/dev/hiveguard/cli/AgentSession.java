@@ -53,7 +53,8 @@ final class AgentSession implements AutoCloseable {
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
             // JNA could not load kernel32 or the host library (libhiveguard_host.so on Linux).
             audit.close();
-            throw new CliException(ExitCodes.DEVICE_UNAVAILABLE, "cannot load the device library: " + e.getMessage(),
+            throw new CliException(ExitCodes.DEVICE_UNAVAILABLE, "cannot load the device library: "
+                    + CliException.firstLine(e.getMessage()),
                     e);
         }
         DecisionPump pump = new DecisionPump(device, policy, audit, pumpOptions);

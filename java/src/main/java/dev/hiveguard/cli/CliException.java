@@ -20,6 +20,20 @@ public final class CliException extends RuntimeException {
         this.exitCode = exitCode;
     }
 
+    /** Lines of a library's message kept in a one-line error. */
+    static final int LIBRARY_MESSAGE_LINES = 2;
+
+    /**
+     * The head of a library's message on one line: JNA, for one, puts the cause on its
+     * second line and then every path it searched, which belongs in a debug log.
+     */
+    public static String firstLine(String message) {
+        if (message == null) {
+            return "";
+        }
+        return String.join(" ", message.lines().limit(LIBRARY_MESSAGE_LINES).toList());
+    }
+
     public int exitCode() {
         return exitCode;
     }

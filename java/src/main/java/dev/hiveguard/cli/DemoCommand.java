@@ -112,7 +112,12 @@ public final class DemoCommand implements Callable<Integer> {
         out.flush();
 
         // A fresh simulated driver: counters from zero, so the summary is this run's alone.
-        RegistrySimulator.reset(Verdict.ALLOW);
+        try {
+            RegistrySimulator.reset(Verdict.ALLOW);
+        } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
+            throw new CliException(ExitCodes.DEVICE_UNAVAILABLE, "cannot load the user-mode host library "
+                    + "(built by 'mvn package' from driver/host): " + CliException.firstLine(e.getMessage()), e);
+        }
         AgentSession session = AgentSession.start(loaded.policy(), trail,
                 PumpOptions.defaults().withMetricsLogInterval(Duration.ZERO));
         List<OperationOutcome> outcomes;

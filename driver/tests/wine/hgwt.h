@@ -59,6 +59,7 @@ extern int g_passed, g_failed;
 extern const wchar_t *g_service;
 extern HANDLE g_client, g_port, g_inject;
 extern int g_want_inject;
+extern const wchar_t *g_release_image; /* optional: path of the release .sys for the inject suite */
 
 #define CHECK(c) check_at((c) != 0, #c, __LINE__)
 #define CHECK_EQ(a, b) check_eq_at((unsigned long long)(a), (unsigned long long)(b), #a, __LINE__)

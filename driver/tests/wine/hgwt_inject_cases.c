@@ -738,6 +738,55 @@ int inject_child_main(const wchar_t *ready_name, const wchar_t *die_name)
     ExitProcess(0); /* no CloseHandle, no replies: the kernel cleans up */
 }
 
+/* The release image, loaded as a second service once the test one is
+ * stopped: it serves the protocol, reports no inject capability, and an
+ * INJECT on its device is an unknown IOCTL - the run-time side of the
+ * build's symbol/string check. */
+const wchar_t *g_release_image;
+
+static void case_release_image_has_no_inject_path(void)
+{
+    SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_ALL_ACCESS), svc;
+    const wchar_t *saved = g_service;
+    HG_HELLO_REPLY r;
+    HG_INJECT_HEADER h;
+    unsigned char out[64];
+
+    if (!CHECK(scm != NULL))
+        return;
+    svc = CreateServiceW(scm, L"HiveGuardRelease", L"HiveGuard release image", SERVICE_ALL_ACCESS,
+                         SERVICE_KERNEL_DRIVER, SERVICE_DEMAND_START, SERVICE_ERROR_NORMAL,
+                         g_release_image, NULL, NULL, NULL, NULL, NULL);
+    if (!CHECK(svc != NULL)) {
+        CloseServiceHandle(scm);
+        return;
+    }
+    CloseServiceHandle(svc);
+    g_service = L"HiveGuardRelease";
+    g_want_inject = 0;
+    if (CHECK(service_start()) && connect_client()) {
+        CHECK_EQ(hello(g_client, HG_WIRE_MAGIC, HG_WIRE_VERSION_MAJOR, &r), 0);
+        CHECK_EQ(r.capabilities & HG_CAP_INJECT, 0);
+        memset(&h, 0, sizeof(h));
+        h.magic = HG_WIRE_MAGIC;
+        h.total_bytes = sizeof(h);
+        CHECK_EQ(dev_call(g_client, HG_IOCTL_INJECT, &h, sizeof(h), out, sizeof(out), NULL),
+                 ERROR_INVALID_FUNCTION);
+        CHECK(CreateFileW(HG_INJECT_USER_PATH_W, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0,
+                          NULL) == INVALID_HANDLE_VALUE);
+        disconnect_client();
+    }
+    CHECK(service_stop());
+    svc = OpenServiceW(scm, L"HiveGuardRelease", SERVICE_ALL_ACCESS);
+    if (svc != NULL) {
+        CHECK(DeleteService(svc));
+        CloseServiceHandle(svc);
+    }
+    CloseServiceHandle(scm);
+    g_service = saved;
+    g_want_inject = 1;
+}
+
 void run_inject_suite(void)
 {
     run_case("start_service", case_start_service);
@@ -760,4 +809,6 @@ void run_inject_suite(void)
     run_case("stop_with_requests_parked", case_stop_with_requests_parked);
     run_case("restart_and_serve_exact_counters", case_restart_and_serve);
     run_case("final_stop", case_final_stop);
+    if (g_release_image != NULL)
+        run_case("release_image_has_no_inject_path", case_release_image_has_no_inject_path);
 }

@@ -1,7 +1,10 @@
 /*
  * hgwt_main.c - hgwinetest.exe, the end-to-end client of hiveguard.sys.
  *
- *   hgwinetest.exe [SERVICE]             Wine suite, test build (injection)
+ *   hgwinetest.exe [SERVICE [--release-image PATH]]
+ *                                        Wine suite, test build (injection); with
+ *                                        PATH, also loads the release image and
+ *                                        proves it has no inject path
  *   hgwinetest.exe --real [SERVICE]      Windows VM suite, release build: real
  *                                        registry writes from helper processes
  *   hgwinetest.exe --child READY DIE     (internal) agent that dies with callers waiting
@@ -26,6 +29,8 @@ int wmain(int argc, wchar_t **argv)
     } else {
         if (argc >= 2)
             g_service = argv[1];
+        if (argc >= 4 && wcscmp(argv[2], L"--release-image") == 0)
+            g_release_image = argv[3];
         run_inject_suite();
     }
     summary_and_exit(g_failed ? 1 : 0);

@@ -131,10 +131,14 @@ static void real_call(const wchar_t *op, const wchar_t *name, uint16_t operation
 
 static void case_real_start(void)
 {
+    CHECK(service_start());
+}
+
+static void case_real_connect(void)
+{
     HG_HELLO_REPLY r;
     HKEY key;
 
-    CHECK(service_start());
     if (!connect_client())
         return;
     CHECK_EQ(hello(g_client, HG_WIRE_MAGIC, HG_WIRE_VERSION_MAJOR, &r), 0);
@@ -144,6 +148,49 @@ static void case_real_start(void)
     CHECK_EQ(RegCreateKeyExW(HKEY_LOCAL_MACHINE, REAL_KEY_USER, 0, NULL, 0, KEY_ALL_ACCESS, NULL,
                              &key, NULL), ERROR_SUCCESS);
     RegCloseKey(key);
+}
+
+/* The DACL the driver applied to \\.\HiveGuard: exactly LocalSystem and
+ * BUILTIN\Administrators. Windows only: Wine's device file handles do not
+ * report the device object's security descriptor. The open binds this
+ * process as the client until the handle closes, so no client may be bound. */
+static void case_real_device_dacl(void)
+{
+    HANDLE h = CreateFileW(HG_USER_PATH_W, READ_CONTROL, 0, NULL, OPEN_EXISTING, 0, NULL);
+    unsigned char sd[1024];
+    DWORD need = 0;
+    BOOL present = FALSE, defaulted = FALSE;
+    PACL acl = NULL;
+    ACL_SIZE_INFORMATION info;
+    DWORD i;
+    int system_seen = 0, admins_seen = 0;
+    static const SID_IDENTIFIER_AUTHORITY nt = SECURITY_NT_AUTHORITY;
+    PSID system_sid = NULL, admins_sid = NULL;
+
+    if (!CHECK(h != INVALID_HANDLE_VALUE))
+        return;
+    CHECK(GetKernelObjectSecurity(h, DACL_SECURITY_INFORMATION, (PSECURITY_DESCRIPTOR)sd, sizeof(sd), &need));
+    CloseHandle(h);
+    CHECK(GetSecurityDescriptorDacl((PSECURITY_DESCRIPTOR)sd, &present, &acl, &defaulted));
+    if (!CHECK(present && acl != NULL))
+        return;
+    CHECK(GetAclInformation(acl, &info, sizeof(info), AclSizeInformation));
+    CHECK_EQ(info.AceCount, 2);
+    AllocateAndInitializeSid((PSID_IDENTIFIER_AUTHORITY)&nt, 1, SECURITY_LOCAL_SYSTEM_RID, 0, 0, 0, 0, 0, 0, 0, &system_sid);
+    AllocateAndInitializeSid((PSID_IDENTIFIER_AUTHORITY)&nt, 2, SECURITY_BUILTIN_DOMAIN_RID,
+                             DOMAIN_ALIAS_RID_ADMINS, 0, 0, 0, 0, 0, 0, &admins_sid);
+    for (i = 0; i < info.AceCount; i++) {
+        ACCESS_ALLOWED_ACE *ace = NULL;
+        if (!CHECK(GetAce(acl, i, (LPVOID *)&ace)))
+            continue;
+        CHECK_EQ(ace->Header.AceType, ACCESS_ALLOWED_ACE_TYPE);
+        system_seen += EqualSid((PSID)&ace->SidStart, system_sid) ? 1 : 0;
+        admins_seen += EqualSid((PSID)&ace->SidStart, admins_sid) ? 1 : 0;
+    }
+    CHECK_EQ(system_seen, 1);
+    CHECK_EQ(admins_seen, 1);
+    FreeSid(system_sid);
+    FreeSid(admins_sid);
 }
 
 static void case_real_allowed_write(void)
@@ -209,9 +256,11 @@ static void case_real_counters_and_cleanup(void)
 
 void run_real_suite(void)
 {
-    run_case("real_start_and_capabilities", case_real_start);
+    run_case("real_service_start", case_real_start);
     if (g_failed)
         return;
+    run_case("real_device_dacl_system_and_admins_only", case_real_device_dacl);
+    run_case("real_connect_and_capabilities", case_real_connect);
     run_case("real_write_allowed_by_agent", case_real_allowed_write);
     run_case("real_write_blocked_by_agent", case_real_blocked_write);
     run_case("real_delete_blocked_by_agent", case_real_blocked_delete);

@@ -1,5 +1,5 @@
 #!/bin/sh
-# run-wine-suite.sh TEST_SYS CLIENT_EXE WORK_DIR
+# run-wine-suite.sh TEST_SYS CLIENT_EXE WORK_DIR [RELEASE_SYS]
 #
 # Runs hiveguard-test.sys as a kernel service in a fresh Wine prefix under
 # WORK_DIR and drives it with the mingw-built client (hgwinetest.exe), which
@@ -17,6 +17,7 @@ set -eu
 SYS=$1
 CLIENT=$2
 WORK=$3
+RELEASE_SYS=${4:-}
 WINE=${WINE:-wine}
 WINESERVER=${WINESERVER:-wineserver}
 SERVICE=HiveGuard
@@ -54,6 +55,11 @@ DRIVERS="$WINEPREFIX/drive_c/windows/system32/drivers"
 mkdir -p "$DRIVERS"
 cp "$SYS" "$DRIVERS/$IMAGE"
 cp "$CLIENT" "$WINEPREFIX/drive_c/hgwinetest.exe"
+RELEASE_ARGS=
+if [ -n "$RELEASE_SYS" ]; then
+    cp "$RELEASE_SYS" "$DRIVERS/hiveguard-release.sys"
+    RELEASE_ARGS='--release-image C:\windows\system32\drivers\hiveguard-release.sys'
+fi
 
 WINEDEBUG=-all timeout "$STEP_TIMEOUT" "$WINE" sc create "$SERVICE" type= kernel start= demand \
     binPath= 'C:\windows\system32\drivers\'"$IMAGE" </dev/null >>"$LOG" 2>&1 ||
@@ -64,7 +70,7 @@ WINEDEBUG=-all timeout "$STEP_TIMEOUT" "$WINE" sc create "$SERVICE" type= kernel
 OUT="$WORK/client.out"
 echo "driver log (DbgPrint): $LOG"
 status=0
-WINEDEBUG=-all timeout "$STEP_TIMEOUT" "$WINE" 'C:\hgwinetest.exe' "$SERVICE" </dev/null >"$OUT" 2>&1 || status=$?
+WINEDEBUG=-all timeout "$STEP_TIMEOUT" "$WINE" 'C:\hgwinetest.exe' "$SERVICE" $RELEASE_ARGS </dev/null >"$OUT" 2>&1 || status=$?
 # wine can leave a CR at line ends.
 tr -d '\r' <"$OUT" >"$OUT.txt"
 summary=$(tail -n 1 "$OUT.txt")

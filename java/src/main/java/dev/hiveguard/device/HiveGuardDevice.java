@@ -69,6 +69,7 @@ public final class HiveGuardDevice implements AutoCloseable {
     private volatile boolean closing;
     private volatile boolean stopCompletionThread;
     private volatile boolean handlesLost;
+    private volatile boolean completionThreadDead;
 
     private HiveGuardDevice(String path, Pointer handle, Pointer port) {
         this.path = path;
@@ -154,8 +155,9 @@ public final class HiveGuardDevice implements AutoCloseable {
      * completion thread.
      */
     public void submit(IoRequest request, int ioctl, int inLength, int outLength, IoCompletionHandler handler) {
-        if (closing || handlesLost) {
-            throw new DeviceException("DeviceIoControl on a closing device", Win32Error.ERROR_INVALID_HANDLE.code());
+        if (closing || handlesLost || completionThreadDead) {
+            throw new DeviceException("DeviceIoControl on a closing or broken device",
+                    Win32Error.ERROR_INVALID_HANDLE.code());
         }
         if (inLength < 0 || inLength > request.inCapacity() || outLength < 0 || outLength > request.outCapacity()) {
             throw new IllegalArgumentException("lengths " + inLength + "/" + outLength + " exceed the request's "
@@ -301,6 +303,17 @@ public final class HiveGuardDevice implements AutoCloseable {
     }
 
     private void completionLoop() {
+        try {
+            dequeueUntilStopped();
+        } catch (RuntimeException | Error e) {
+            // Nothing would ever complete again: fail everything in flight loudly rather than hang.
+            LOG.error("completion thread of {} died; abandoning {} in-flight requests", path, inFlight.size(), e);
+            completionThreadDead = true;
+            abandonAll(false);
+        }
+    }
+
+    private void dequeueUntilStopped() {
         Memory entries = new Memory((long) Overlapped.ENTRY_SIZE * DEQUEUE_MAX_ENTRIES);
         Memory removed = new Memory(4);
         int failures = 0;
@@ -319,7 +332,7 @@ public final class HiveGuardDevice implements AutoCloseable {
                     if (!stopCompletionThread) {
                         LOG.warn("completion port of {} is gone ({}); abandoning {} in-flight requests", path,
                                 Win32Error.describe(err), inFlight.size());
-                        abandonAll();
+                        abandonAll(true);
                     }
                     return;
                 }
@@ -357,9 +370,14 @@ public final class HiveGuardDevice implements AutoCloseable {
         }
     }
 
-    /** The handles vanished: no packet will ever come for what is in flight. */
-    private void abandonAll() {
-        handlesLost = true;
+    /**
+     * No packet will ever be dequeued for what is in flight: the handles vanished
+     * ({@code handlesGone}), or the completion thread died. The requests are retired.
+     */
+    private void abandonAll(boolean handlesGone) {
+        if (handlesGone) {
+            handlesLost = true;
+        }
         for (Long key : List.copyOf(inFlight.keySet())) {
             IoRequest r = inFlight.remove(key);
             if (r != null) {

@@ -214,6 +214,7 @@ class DecisionPumpIT {
         assertEquals(driver.delivered(), audit.entries().size());
         assertEquals(4000, driver.raised());
         assertEquals(0, driver.dropped(), "the default backlog (4096) holds the whole burst");
+        assertEquals(0, driver.verdictsRequested(), "the default policy makes no caller wait");
         assertEquals(4000, driver.delivered());
         assertTrue(audit.entries().stream().anyMatch(e -> e.event().keyPath().startsWith(
                 "\\REGISTRY\\MACHINE\\System\\CurrentControlSet\\Services")), "replayed paths arrive in kernel form");
@@ -393,7 +394,20 @@ class DecisionPumpIT {
              DecisionPump pump = new DecisionPump(device, policy, audit, one)) {
             pump.start();
             raiseConcurrently(work);
+            // Back-pressure: the stuck decision thread holds batch 1, batch 2 fills the hand-off
+            // (capacity 1), so its request is held back instead of re-parked.
+            assertTrue(policy.awaitStalled(BOUND_S * 1000));
+            PumpStatus held = pump.status();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_S);
+            while (held.heldRequests() < 1 && System.nanoTime() < deadline) {
+                Thread.sleep(1); // polling: the hand-off happens on the completion thread
+                held = pump.status();
+            }
+            assertEquals(1, held.heldRequests(), held.summaryLine());
+            assertEquals(0, held.parkedRequests(), held.summaryLine());
+            assertEquals(1, held.queuedBatches(), held.summaryLine());
             atPeak = device.stats();
+            assertEquals(0, atPeak.parkedRequests());
             policy.resume();
             pump.close();
         }

@@ -93,3 +93,15 @@ host-test: host-exports $(HOST_BUILD)/host_tests $(HOST_BUILD)/asan/host_tests \
 	$(HOST_RUN_PLAIN)
 	$(HOST_RUN_ASAN)
 	$(HOST_RUN_TSAN)
+
+# ---- benchmark (not part of host-test: numbers are reported, never asserted) ----
+HOST_BENCH_SRC := $(HOST_TEST_DIR)/bench/host_bench.c
+HOST_BENCH     := $(HOST_BUILD)/host_bench
+
+$(HOST_BENCH): $(HOST_LIB) $(HOST_BENCH_SRC) $(HOST_DIR)/hg_host.h
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g -pthread $(HOST_WARN) -I$(HOST_DIR) -o $@ $(HOST_BENCH_SRC) \
+	    -L$(HOST_BUILD) -lhiveguardhost -Wl,-rpath,'$$ORIGIN'
+
+.PHONY: host-bench
+host-bench: $(HOST_BENCH)
+	$(HOST_BENCH) $(HOST_BENCH_ARGS)

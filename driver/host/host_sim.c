@@ -13,6 +13,10 @@
 #include <string.h>
 #include "host_internal.h"
 
+/* UTF-16 units of all five strings of one raise kept on the stack: a typical
+ * key path is under 200 characters; 1024 units is 2 KiB of user-mode stack. */
+#define SIM_INLINE_UNITS 1024u
+
 typedef struct sim_source {
     hg_utf16    key_path;
     const void *data;
@@ -63,8 +67,10 @@ HG_HOST_API uint32_t hg_sim_raise(uint32_t operation, uint64_t process_key, uint
             return HG_SIM_STATUS_INVALID_PARAMETER;
         total += units[i];
     }
-    uint16_t *pool = NULL;
-    if (total != 0 && (pool = malloc(total * sizeof *pool)) == NULL)
+    /* Ordinary names fit on the stack; only huge ones cost an allocation. */
+    uint16_t inline_pool[SIM_INLINE_UNITS];
+    uint16_t *pool = inline_pool;
+    if (total > SIM_INLINE_UNITS && (pool = malloc(total * sizeof *pool)) == NULL)
         return HG_SIM_STATUS_NO_RESOURCES;
 
     hg_utf16 str[SIM_STRINGS];
@@ -108,7 +114,8 @@ HG_HOST_API uint32_t hg_sim_raise(uint32_t operation, uint64_t process_key, uint
         status = result.verdict == HG_VERDICT_BLOCK ? HG_SIM_STATUS_ACCESS_DENIED
                                                     : HG_SIM_STATUS_SUCCESS;
     }
-    free(pool);
+    if (pool != inline_pool)
+        free(pool);
     return status;
 }
 

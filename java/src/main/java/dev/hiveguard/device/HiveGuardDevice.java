@@ -216,15 +216,21 @@ public final class HiveGuardDevice implements AutoCloseable {
      * @throws WireFormatException when the reply is malformed
      */
     public HelloReply hello() {
+        return hello(HelloRequest.current());
+    }
+
+    /** HELLO with a given request: tests use it to play an agent of another wire version. */
+    HelloReply hello(HelloRequest request) {
         IoRequest r = newRequest(Wire.HELLO_REQUEST_BYTES, Wire.HELLO_REPLY_BYTES);
-        r.input().put(HelloRequest.current().encode());
+        r.input().put(request.encode());
         IoResult res;
         try {
             res = call(r, Wire.IOCTL_HELLO, Wire.HELLO_REQUEST_BYTES, Wire.HELLO_REPLY_BYTES, "HELLO");
         } catch (DeviceException e) {
             if (e.win32Error() == Win32Error.ERROR_REVISION_MISMATCH.code()) {
                 throw new DeviceException("HELLO", e.win32Error(), "- the driver does not speak wire version "
-                        + Wire.VERSION_MAJOR + ".x of this agent; install a matching agent and driver.");
+                        + request.versionMajor() + ".x of this agent (" + Wire.VERSION_MAJOR + "."
+                        + Wire.VERSION_MINOR + " is this build's); install a matching agent and driver.");
             }
             throw e;
         }

@@ -69,6 +69,19 @@ class HiveGuardDeviceTest {
     }
 
     @Test
+    void helloFromAnotherMajorVersionIsRefusedWithAClearMessage() {
+        DeviceException e = assertThrows(DeviceException.class,
+                () -> device.hello(new dev.hiveguard.wire.HelloRequest(Wire.MAGIC, Wire.VERSION_MAJOR + 1, 0, 0, 0)));
+        assertEquals(Win32Error.ERROR_REVISION_MISMATCH, e.error());
+        assertTrue(e.getMessage().contains("does not speak wire version " + (Wire.VERSION_MAJOR + 1)), e.getMessage());
+        DeviceException magic = assertThrows(DeviceException.class,
+                () -> device.hello(new dev.hiveguard.wire.HelloRequest(0x12345678, Wire.VERSION_MAJOR, 0, 0, 0)));
+        assertEquals(Win32Error.ERROR_UNKNOWN_REVISION, magic.error());
+        // The refusals bound nothing: the right HELLO still works on the same handle.
+        assertEquals(Wire.VERSION_MAJOR, device.hello().versionMajor());
+    }
+
+    @Test
     void secondClientGetsSharingViolationWithAnExplanation() {
         DeviceException e = assertThrows(DeviceException.class, HiveGuardDevice::open);
         assertEquals(Win32Error.ERROR_SHARING_VIOLATION, e.error());

@@ -356,6 +356,35 @@ class DecisionPumpIT {
     }
 
     @Test
+    void setPolicySwapsTheDecisionAndReconfiguresTheDriver() throws Exception {
+        SimulatedOperation persist = setValue(2, 1, RUN_PREFIX + "\\Swap");
+        try (HiveGuardDevice device = HiveGuardDevice.open();
+             DecisionPump pump = new DecisionPump(device, new DefaultPolicy(), audit, options(4))) {
+            pump.start();
+            long generation = device.stats().configGeneration();
+            assertEquals(ALLOWED, RegistrySimulator.raise(persist), "the default policy blocks nothing");
+            assertEquals(0, device.stats().verdictsRequested(), "and makes nobody wait");
+
+            pump.setPolicy(new PrefixBlockPolicy(RUN_PREFIX, 5000, FailMode.OPEN));
+            assertEquals(generation + 1, device.stats().configGeneration());
+            assertEquals("test-prefix-block", pump.status().policyName());
+            assertEquals(DENIED, RegistrySimulator.raise(persist));
+
+            // A subscription the driver would reject is refused before it is sent: the policy stays.
+            PrefixBlockPolicy invalid = new PrefixBlockPolicy(RUN_PREFIX, dev.hiveguard.wire.Wire.TIMEOUT_MAX_MS + 1,
+                    FailMode.OPEN);
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> pump.setPolicy(invalid));
+            assertEquals(generation + 1, device.stats().configGeneration());
+            assertEquals(DENIED, RegistrySimulator.raise(persist));
+        }
+        List<InMemoryAuditSink.Entry> entries = audit.entries();
+        assertEquals(3, entries.size());
+        assertNull(entries.get(0).applied());
+        assertEquals(Verdict.BLOCK, entries.get(1).applied());
+        assertEquals(Verdict.BLOCK, entries.get(2).applied());
+    }
+
+    @Test
     void restartAfterAGracefulStopServesAgain() throws Exception {
         PrefixBlockPolicy policy = new PrefixBlockPolicy(RUN_PREFIX, 5000, FailMode.OPEN);
         for (int round = 0; round < 3; round++) {

@@ -257,6 +257,7 @@ public final class ReplayEngine {
         long mismatches = 0;
         List<String> mismatchExamples = new ArrayList<>();
         Map<String, long[]> perRule = new TreeMap<>();
+        Map<String, Long> outsideByOperation = new TreeMap<>();
         List<ReplayReport.WouldBlock> wouldBlock = new ArrayList<>();
         for (int i = 0; i < ops.size(); i++) {
             RecordedOperation op = ops.get(i);
@@ -271,6 +272,7 @@ public final class ReplayEngine {
             DecisionLedger.Outcome outcome = ledger.outcome(i);
             if (outcome == null) {
                 outside++;
+                outsideByOperation.merge(op.operation().eventType(), 1L, Long::sum);
                 if (denied) {
                     mismatches++;
                     note(mismatchExamples, op.location() + ": denied by the driver without a policy decision "
@@ -315,7 +317,7 @@ public final class ReplayEngine {
         ReplayReport.Consistency consistency = new ReplayReport.Consistency(raiseFailures, ledger.unmatched(),
                 mismatches, mismatchExamples, uncounted, driver.defaultsApplied() + driver.timedOut());
         return new ReplayReport(policy.name(), policy.hash(), recordings, ops.size(),
-                new ReplayReport.Verdicts(blocked, audited, allowed, outside), rules, wouldBlock,
+                new ReplayReport.Verdicts(blocked, audited, allowed, outside), outsideByOperation, rules, wouldBlock,
                 input.unparseable(), input.outsideClasses(), driver, consistency, processes, pidsUnknown,
                 ops.stream().filter(o -> o.operation() == Operation.SET_VALUE && !o.dataKnown()).count(), hkcuSid, seconds, seconds > 0 ? ops.size() / seconds : 0);
     }

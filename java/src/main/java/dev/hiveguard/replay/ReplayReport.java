@@ -17,6 +17,8 @@ import java.util.TreeMap;
  * @param recordings              the inputs, as given
  * @param operations              operations replayed (records that became a registry operation)
  * @param verdicts                how many operations got each outcome
+ * @param outsideSubscriptionByOperation the operations the driver filtered out, by class
+ *                                (Sysmon-style EventType), so an admin sees what the policy ignores
  * @param rules                   per rule (by name; "(default)" when no rule matched), outcome counts
  * @param wouldBlock              every operation the policy blocks, in recorded order
  * @param unparseable             every record that could not be read, with file and line
@@ -39,6 +41,7 @@ public record ReplayReport(
         List<String> recordings,
         long operations,
         Verdicts verdicts,
+        Map<String, Long> outsideSubscriptionByOperation,
         Map<String, Verdicts> rules,
         List<WouldBlock> wouldBlock,
         List<UnparseableRecord> unparseable,
@@ -55,6 +58,7 @@ public record ReplayReport(
     public ReplayReport {
         recordings = List.copyOf(recordings);
         rules = Collections.unmodifiableMap(new LinkedHashMap<>(rules)); // keep the caller's order
+        outsideSubscriptionByOperation = Collections.unmodifiableMap(new TreeMap<>(outsideSubscriptionByOperation));
         wouldBlock = List.copyOf(wouldBlock);
         unparseable = List.copyOf(unparseable);
         outsideOperationClasses = Collections.unmodifiableMap(new TreeMap<>(outsideOperationClasses));

@@ -24,6 +24,11 @@ public final class ReplayReportText {
         b.append(String.format(Locale.ROOT, "  %-22s %8d%n", "allowed", v.allowed()));
         b.append(String.format(Locale.ROOT, "  %-22s %8d   (no rule can act on them: the driver's subscription "
                 + "filtered them out)%n", "outside subscription", v.outsideSubscription()));
+        if (!r.outsideSubscriptionByOperation().isEmpty()) {
+            b.append("    by operation:");
+            r.outsideSubscriptionByOperation().forEach((op, n) -> b.append(' ').append(op).append(' ').append(n));
+            b.append('\n');
+        }
 
         b.append("\nper rule:\n");
         int width = Math.max(24, r.rules().keySet().stream().mapToInt(String::length).max().orElse(0));

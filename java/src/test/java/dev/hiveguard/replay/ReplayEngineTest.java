@@ -67,6 +67,8 @@ class ReplayEngineTest {
         assertEquals(0, r.driver().dropped());
         assertEquals(0, r.driver().timedOut());
         assertEquals(1, r.valuesHidden(), "Explorer's VirtualDesktop value is 'Binary Data'");
+        // DiagTrack's CreateKey and SetValue, and the txtfile command's SetValue
+        assertEquals(Map.of("CreateKey", 1L, "SetValue", 2L), r.outsideSubscriptionByOperation());
         assertEquals(Map.of("EventLogDisabled", new ReplayReport.Verdicts(1, 0, 0, 0),
                 "LogonScriptPersistence", new ReplayReport.Verdicts(1, 0, 0, 0),
                 "RunKeyPersistence", new ReplayReport.Verdicts(3, 0, 0, 0),

@@ -49,7 +49,7 @@ public final class CompiledPolicy implements Policy {
         for (PolicyRule r : doc.rules()) {
             CompiledRule cr = new CompiledRule(r, s.mode());
             rules[r.index()] = cr;
-            sc |= cr.opMask;
+            sc |= cr.namedOps;
             if (cr.prefixGroup == null) {
                 (cr.include ? incRest : excRest).add(cr.index);
                 continue;

@@ -20,6 +20,8 @@ final class CompiledRule {
     /** block 3 > audit 2 > allow 1: the most severe matching include rule decides. */
     final int severity;
     final int opMask;
+    /** The classes the rule names (or Sysmon's), before field presence narrows them: the policy's scope. */
+    final int namedOps;
     final CompiledCondition[][] groups;
     /** The TargetObject group when all its conditions only constrain a prefix, else null. */
     final CompiledCondition[] prefixGroup;
@@ -61,6 +63,7 @@ final class CompiledRule {
                 prefix = allPrefix ? arr : null;
             }
         }
+        this.namedOps = mask;
         for (Field f : byField.keySet()) {
             if (f != Field.EVENT_TYPE) {
                 mask &= f.presentMask();

@@ -66,7 +66,14 @@ public final class DatasetEvents {
         return directory().resolve(name);
     }
 
+    private static final java.util.Map<Path, List<Recorded>> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Every event of one recording, parsed once per test JVM (the files are read-only). */
     public static List<Recorded> read(Path file) {
+        return CACHE.computeIfAbsent(file.toAbsolutePath().normalize(), DatasetEvents::load);
+    }
+
+    private static List<Recorded> load(Path file) {
         List<Recorded> out = new ArrayList<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(file)),
                 StandardCharsets.UTF_8))) {
@@ -83,7 +90,7 @@ public final class DatasetEvents {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return out;
+        return List.copyOf(out);
     }
 
     public static List<RegistryEvent> allEvents() {

@@ -1,0 +1,202 @@
+package dev.hiveguard.policy;
+
+import dev.hiveguard.model.Operation;
+import dev.hiveguard.model.RegistryEvent;
+import dev.hiveguard.model.RegistryPaths;
+import dev.hiveguard.model.ValueRendering;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Seeded generators of policies and events for the property test and the benchmark:
+ * paths built from real registry locations (machine, user, classes, control sets), rules
+ * of every condition kind, and events placed on, under, beside and far from the rules'
+ * paths, spelled the ways the kernel may spell them.
+ */
+public final class RandomPolicies {
+
+    static final String[] ROOTS = {
+        "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run",
+        "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\RunOnce",
+        "HKLM\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Run",
+        "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon",
+        "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Image File Execution Options",
+        "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows Defender",
+        "HKLM\\SOFTWARE\\Microsoft\\Windows Defender",
+        "HKLM\\System\\CurrentControlSet\\Services",
+        "HKLM\\System\\CurrentControlSet\\Services\\EventLog",
+        "HKLM\\System\\CurrentControlSet\\Control\\Lsa",
+        "HKLM\\SYSTEM\\Setup",
+        "HKLM\\SAM",
+        "HKCR\\CLSID",
+        "HKCR\\exefile\\shell\\open\\command",
+        "HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run",
+        "HKCU\\Environment",
+        "HKCU\\Software\\Classes\\CLSID",
+        "HKU\\.DEFAULT\\Software\\Microsoft",
+        "HKU\\S-1-5-18\\Software",
+        "\\REGISTRY\\A\\{7ca2a469-7ee5-443b-8f85-50259decbb15}\\Root",
+    };
+    static final String[] SEGMENTS = {"Updater", "Start", "ImagePath", "ServiceDll", "Parameters", "Fax", "WinDefend",
+        "Debugger", "notepad.exe", "{1AC14E77-02E7-4E5D-B744-2EB1AE5198B7}", "Shell", "Userinit", "x", "Run", "Ru", "R\u00e9seau"};
+    static final String[] VALUE_NAMES = {"", "Start", "ImagePath", "ServiceDll", "Debugger", "Updater", "Shell",
+        "UserInitMprLogonScript", "DisableAntiSpyware", "C:\\Windows\\System32\\shared.dll", "v"};
+    static final String[] IMAGES = {"C:\\Windows\\System32\\svchost.exe", "C:\\Windows\\system32\\services.exe",
+        "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", "C:\\Windows\\System32\\msiexec.exe",
+        "C:\\Windows\\servicing\\TrustedInstaller.exe", "C:\\Users\\bob\\AppData\\Local\\Temp\\evil.exe",
+        "\\??\\C:\\Windows\\System32\\reg.exe", "System", ""};
+    static final String[] SIDS = {"S-1-5-21-3125456671-949036322-3048627137-1104", "S-1-5-21-1-2-3-500", ".DEFAULT",
+        "S-1-5-18"};
+    static final String[] DETAILS = {"DWORD (0x00000004)", "DWORD (0x00000000)", "C:\\Users\\bob\\evil.exe",
+        "powershell -enc AAA", "Binary Data", "(Empty)", "C:\\Windows\\System32\\fxssvc.exe", "QWORD (0x00000001-0x00000002)"};
+    private static final String[] SETTINGS_EXTRA = {"", "", "", "<HiveGuard defaultAction=\"audit\"/>",
+        "<HiveGuard defaultAction=\"block\" timeout=\"400\" failmode=\"closed\"/>", "<HiveGuard mode=\"audit-only\"/>"};
+
+    private RandomPolicies() {
+    }
+
+    /** The canonical XML text of a random policy of {@code rules} rules. */
+    public static String policyXml(Random rnd, int rules, boolean randomSettings) {
+        StringBuilder b = new StringBuilder("<Sysmon schemaversion=\"4.90\">");
+        b.append(randomSettings ? SETTINGS_EXTRA[rnd.nextInt(SETTINGS_EXTRA.length)] : "");
+        b.append("<EventFiltering>");
+        for (int i = 0; i < rules; i++) {
+            boolean include = rnd.nextInt(5) != 0;
+            String action = new String[] {"block", "audit", "allow"}[rnd.nextInt(3)];
+            b.append("<RuleGroup name=\"g").append(i).append("\" groupRelation=\"or\"");
+            if (include) {
+                b.append(" action=\"").append(action).append('"');
+                if (rnd.nextInt(4) == 0) {
+                    b.append(" timeout=\"").append(1 + rnd.nextInt(2000)).append('"');
+                }
+                if (rnd.nextInt(4) == 0) {
+                    b.append(" failmode=\"").append(rnd.nextBoolean() ? "closed" : "open").append('"');
+                }
+            }
+            b.append("><RegistryEvent onmatch=\"").append(include ? "include" : "exclude").append("\">");
+            b.append("<Rule name=\"r").append(i).append("\" groupRelation=\"and\">");
+            int paths = rnd.nextInt(4);
+            for (int p = 0; p < paths; p++) {
+                String cond = new String[] {"begin with", "begin with", "begin with", "is", "contains", "end with",
+                    "not begin with"}[rnd.nextInt(7)];
+                b.append("<TargetObject condition=\"").append(cond).append("\">").append(xml(rulePath(rnd, cond)))
+                        .append("</TargetObject>");
+            }
+            if (rnd.nextInt(3) == 0) {
+                String ops = pick(rnd, new String[] {"SetValue", "SetValue;DeleteValue", "DeleteKey;RenameKey", "CreateKey",
+                    "OpenKey", "SetKeySecurity;SetValue"});
+                b.append("<EventType condition=\"is any\">").append(ops).append("</EventType>");
+            }
+            if (rnd.nextInt(4) == 0) {
+                b.append("<ValueName condition=\"is any\">Start;ImagePath;Debugger</ValueName>");
+            }
+            if (rnd.nextInt(4) == 0) {
+                b.append("<Image condition=\"").append(rnd.nextBoolean() ? "image" : "is not").append("\">")
+                        .append(xml(ruleImage(rnd))).append("</Image>");
+            }
+            if (rnd.nextInt(5) == 0) {
+                b.append("<Details condition=\"contains any\">powershell;\\Users\\;DWORD (0x00000004)</Details>");
+            }
+            if (paths == 0 && !b.toString().endsWith("groupRelation=\"and\">")) {
+                // fine: a rule without a path
+            } else if (b.toString().endsWith("groupRelation=\"and\">")) {
+                b.append("<Details condition=\"contains\">evil</Details>");
+            }
+            b.append("</Rule></RegistryEvent></RuleGroup>");
+        }
+        b.append("</EventFiltering></Sysmon>");
+        return b.toString();
+    }
+
+    public static PolicyDocument policy(Random rnd, int rules, boolean randomSettings) throws PolicyException {
+        return PolicyParser.parse("random.xml", policyXml(rnd, rules, randomSettings).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String ruleImage(Random rnd) {
+        String img = "";
+        while (img.isEmpty()) {
+            img = pick(rnd, IMAGES).replace("\\??\\", "");
+        }
+        return img;
+    }
+
+    private static String rulePath(Random rnd, String cond) {
+        String p = pick(rnd, ROOTS);
+        int depth = rnd.nextInt(3);
+        for (int i = 0; i < depth; i++) {
+            p += "\\" + pick(rnd, SEGMENTS);
+        }
+        if (cond.equals("begin with") && rnd.nextInt(3) == 0) {
+            p += "\\";
+        }
+        if (cond.equals("begin with") && rnd.nextInt(6) == 0) {
+            p = p.substring(0, Math.max(2, p.length() - 1 - rnd.nextInt(Math.min(p.length() - 2, 12))));
+        }
+        if (cond.equals("contains") || cond.equals("end with")) {
+            p = p.substring(p.lastIndexOf('\\'));
+        }
+        return rnd.nextInt(4) == 0 ? p.toUpperCase(java.util.Locale.ROOT) : p;
+    }
+
+    /** A random event near the paths a policy talks about, in kernel form. */
+    public static RegistryEvent event(Random rnd, long seq) {
+        String sysmonKey = pick(rnd, ROOTS);
+        int depth = rnd.nextInt(4);
+        for (int i = 0; i < depth; i++) {
+            sysmonKey += "\\" + pick(rnd, SEGMENTS);
+        }
+        String kernel = kernelSpelling(rnd, sysmonKey);
+        Operation op = Operation.values()[rnd.nextInt(Operation.values().length)];
+        String valueName = op == Operation.SET_VALUE || op == Operation.DELETE_VALUE ? pick(rnd, VALUE_NAMES) : "";
+        ValueRendering.Value v = ValueRendering.fromDetails(pick(rnd, DETAILS));
+        String newName = op == Operation.RENAME_KEY ? pick(rnd, SEGMENTS) : "";
+        return new RegistryEvent(0, seq, Instant.EPOCH, op, 0, 4 + rnd.nextInt(9000), 1, 1, 0, kernel, valueName, newName,
+                pick(rnd, IMAGES), rnd.nextBoolean() ? "S-1-5-18" : pick(rnd, SIDS), op == Operation.SET_VALUE ? v.type() : 0,
+                op == Operation.SET_VALUE ? v.data() : new byte[0], v.data().length);
+    }
+
+    /** Kernel form of a Sysmon-form key: HKCU becomes some user's hive, control sets vary, case varies. */
+    static String kernelSpelling(Random rnd, String sysmonKey) {
+        String k = sysmonKey;
+        if (RegistryPaths.isHkcu(k)) {
+            String rest = k.substring(4);
+            String sid = pick(rnd, SIDS);
+            if (rest.toLowerCase(java.util.Locale.ROOT).startsWith("\\software\\classes") && rnd.nextBoolean()) {
+                k = "HKU\\" + sid + "_Classes" + rest.substring("\\Software\\Classes".length());
+            } else {
+                k = "HKU\\" + sid + rest;
+            }
+        }
+        String kernel = RegistryPaths.toKernel(k);
+        String ccs = "\\REGISTRY\\MACHINE\\SYSTEM\\ControlSet001";
+        if (kernel.startsWith(ccs)) {
+            String set = new String[] {"ControlSet001", "ControlSet002", "CurrentControlSet", "ControlSet012"}[rnd.nextInt(4)];
+            kernel = "\\REGISTRY\\MACHINE\\SYSTEM\\" + set + kernel.substring(ccs.length());
+        }
+        if (rnd.nextInt(4) == 0) {
+            kernel = rnd.nextBoolean() ? kernel.toLowerCase(java.util.Locale.ROOT) : kernel.toUpperCase(java.util.Locale.ROOT);
+        }
+        return kernel;
+    }
+
+    private static String pick(Random rnd, String[] a) {
+        return a[rnd.nextInt(a.length)];
+    }
+
+    private static String xml(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;");
+    }
+
+    /** Random events for a benchmark or test, reproducible by seed. */
+    public static List<RegistryEvent> events(long seed, int n) {
+        Random rnd = new Random(seed);
+        List<RegistryEvent> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(event(rnd, i));
+        }
+        return out;
+    }
+}

@@ -261,7 +261,7 @@ int tsrc_init(test_source *src, const char *utf8_path)
 {
     int n;
 
-    memset(src, 0, sizeof *src);
+    memset(src, 0, offsetof(test_source, path));
     n = utf8_to_utf16(utf8_path, src->path, TEST_PATH_MAX_UNITS);
     if (n < 0)
         return -1;

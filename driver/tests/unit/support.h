@@ -63,13 +63,13 @@ size_t utf16_to_utf8(const uint16_t *s, size_t units, char *out, size_t max_byte
 #define TEST_PATH_MAX_UNITS 8192
 
 typedef struct test_source {
-    uint16_t    path[TEST_PATH_MAX_UNITS];
     uint32_t    path_units;
     const void *data;
     uint32_t    data_len;
     int         fail_resolve;
     int         unreadable;
     int         resolve_calls, release_calls, capture_calls;
+    uint16_t    path[TEST_PATH_MAX_UNITS]; /* last: tsrc_init clears only what precedes it */
 } test_source;
 
 /* Fills src (zeroed) with a UTF-8 path; returns 0 on success. */

@@ -1,0 +1,65 @@
+/* fuzz_configure.c - CONFIGURE input buffers. A rejected buffer must leave
+ * the configuration generation where it was; an accepted one is then used:
+ * operations whose paths are taken from the buffer's own prefix strings (so
+ * they walk deep into the compiled trie) are raised through it, and the
+ * accounting must balance. */
+#include "fuzz_common.h"
+
+static void raise_through(hg_core *core, const uint8_t *data, size_t size)
+{
+    static test_source src;
+    hg_op_source source;
+    hg_raise_result r;
+    HG_CONFIG_HEADER h;
+    uint32_t i, op;
+
+    memcpy(&h, data, sizeof h);
+    for (i = 0; i < h.prefix_count && i < 64u; i++) {
+        HG_PREFIX_ENTRY e;
+        uint32_t units, k;
+
+        memcpy(&e, data + sizeof h + i * sizeof e, sizeof e);
+        units = e.string_bytes / 2u;
+        memset(&src, 0, sizeof src);
+        for (k = 0; k < units && k + 1u < TEST_PATH_MAX_UNITS; k++)
+            src.path[k] = (uint16_t)(data[e.string_offset + 2u * k] | (data[e.string_offset + 2u * k + 1u] << 8));
+        src.path[k++] = '\\'; /* a key below the prefix */
+        src.path[k++] = 'x';
+        src.path_units = k;
+        src.data = data;
+        src.data_len = (uint32_t)size;
+        tsrc_bind(&src, &source);
+        for (op = HG_OP_CREATE_KEY; op < HG_OP_COUNT; op += 3u) {
+            hg_op o;
+            top_init(&o, (uint16_t)op, 100u + i);
+            o.data_original_size = (uint32_t)size;
+            hg_core_raise(core, &o, &source, &r);
+            FUZZ_REQUIRE(r.verdict == HG_VERDICT_ALLOW || r.verdict == HG_VERDICT_BLOCK);
+            FUZZ_REQUIRE(!r.waited); /* nothing is parked: no caller may wait */
+        }
+    }
+    require_accounting(core);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    hg_core *core = fixture_bound(HG_VERDICT_ALLOW);
+    uint64_t before, after;
+    uint32_t status;
+    HG_STATS s;
+
+    FUZZ_REQUIRE(core != NULL);
+    hg_core_get_stats(core, &s);
+    before = s.config_generation;
+    status = hg_core_configure(core, TEST_CLIENT_KEY, data, size);
+    hg_core_get_stats(core, &s);
+    after = s.config_generation;
+    if (status == HG_STATUS_SUCCESS) {
+        FUZZ_REQUIRE(after == before + 1u);
+        raise_through(core, data, size);
+    } else {
+        FUZZ_REQUIRE(is_error_status(status) && after == before);
+    }
+    hg_core_destroy(core);
+    return 0;
+}

@@ -134,6 +134,11 @@ public final class HiveGuardDevice implements AutoCloseable {
         return path;
     }
 
+    /** The raw device handle, for tests of the binding itself. */
+    Pointer handle() {
+        return handle;
+    }
+
     /** A request with its own pre-allocated native buffers, reusable after each completion. */
     public IoRequest newRequest(int inCapacity, int outCapacity) {
         return new IoRequest(inCapacity, outCapacity);

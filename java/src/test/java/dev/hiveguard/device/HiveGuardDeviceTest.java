@@ -188,6 +188,35 @@ class HiveGuardDeviceTest {
     }
 
     @Test
+    void getOverlappedResultReadsACompletedRequest() {
+        device.hello();
+        IoRequest r = device.newRequest(0, Wire.STATS_BYTES);
+        IoResult res = device.call(r, Wire.IOCTL_STATS, 0, Wire.STATS_BYTES, "STATS");
+        com.sun.jna.ptr.IntByReference bytes = new com.sun.jna.ptr.IntByReference(-1);
+        assertTrue(Kernel32.INSTANCE.GetOverlappedResult(device.handle(), r.overlappedPointer(), bytes, false));
+        assertEquals(res.bytes(), bytes.getValue());
+        assertEquals(Wire.STATS_BYTES, bytes.getValue());
+    }
+
+    @Test
+    void cancelIoCancelsOnlyTheCallingThreadsRequests() throws Exception {
+        device.hello();
+        CompletableFuture<IoResult> mine = new CompletableFuture<>();
+        CompletableFuture<IoResult> other = new CompletableFuture<>();
+        IoRequest a = device.newRequest(0, Wire.GET_EVENTS_MIN_BYTES);
+        IoRequest b = device.newRequest(0, Wire.GET_EVENTS_MIN_BYTES);
+        device.submit(a, Wire.IOCTL_GET_EVENTS, 0, a.outCapacity(), (req, res) -> mine.complete(res));
+        Thread t = new Thread(() -> device.submit(b, Wire.IOCTL_GET_EVENTS, 0, b.outCapacity(),
+                (req, res) -> other.complete(res)));
+        t.start();
+        t.join();
+        assertTrue(Kernel32.INSTANCE.CancelIo(device.handle()));
+        assertTrue(mine.get(WAIT_S, TimeUnit.SECONDS).cancelled());
+        assertFalse(other.isDone(), "CancelIo must leave another thread's request parked");
+        assertTrue(b.inFlight());
+    }
+
+    @Test
     void closeWaitsForEveryParkedRequestToComeBack() {
         device.hello();
         IoRequest[] rs = new IoRequest[4];

@@ -19,6 +19,9 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -42,6 +45,10 @@ import picocli.CommandLine.Spec;
         })
 public final class ReplayCommand implements Callable<Integer> {
 
+    static final String DEFAULT_AUDIT_DIR_PREFIX = "replay-audit-";
+    private static final DateTimeFormatter AUDIT_DIR_TIME =
+            DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
+
     @Spec
     CommandSpec spec;
 
@@ -57,8 +64,9 @@ public final class ReplayCommand implements Callable<Integer> {
             description = "Force the format of every recording: sysmon-json, sysmon-xml or procmon-csv.")
     String format;
 
-    @Option(names = "--audit-dir", paramLabel = "DIR", defaultValue = "replay-audit",
-            description = "Directory of the audit trail, same format as live (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--audit-dir", paramLabel = "DIR",
+            description = "Directory of the audit trail, same format as live (default: a new replay-audit-<UTC time> "
+                    + "in the current directory, so runs never mix).")
     Path auditDir;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the summary as JSON to FILE.")
@@ -133,6 +141,9 @@ public final class ReplayCommand implements Callable<Integer> {
     }
 
     private JsonAuditWriter openAudit() {
+        if (auditDir == null) {
+            auditDir = Path.of(DEFAULT_AUDIT_DIR_PREFIX + AUDIT_DIR_TIME.format(Instant.now()));
+        }
         try {
             Files.createDirectories(auditDir);
             return new JsonAuditWriter(AuditOptions.in(auditDir));

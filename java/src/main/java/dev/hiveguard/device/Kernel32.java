@@ -8,11 +8,14 @@ import com.sun.jna.win32.W32APIOptions;
 
 /**
  * The cold half of the device I/O subset, in interface mapping (set-up and tear-down
- * calls, where JNA's ~1 µs per call does not matter). Declared here rather than
- * taken from JNA Platform's Kernel32 because that interface loads "kernel32" in its
- * static initializer, which does not exist on Linux, and lacks GetOverlappedResult's
- * and CancelIoEx's use with raw OVERLAPPED memory. Handles are {@link Pointer}s;
- * {@link #INVALID_HANDLE_VALUE} is {@code (HANDLE)-1}.
+ * calls, where JNA's ~1 µs per call does not matter). Declared here rather than by
+ * extending JNA Platform's Kernel32 because that interface loads "kernel32" in its
+ * static initializer, which does not exist on Linux, and lacks GetOverlappedResult,
+ * CancelIoEx, CancelIo and GetQueuedCompletionStatusEx (the last is direct-mapped in
+ * {@link Kernel32Direct}). GetOverlappedResultEx is not declared: the agent never waits
+ * on an OVERLAPPED (every completion comes through the port) and the Linux host does
+ * not export it. Handles are {@link Pointer}s; {@link #INVALID_HANDLE_VALUE} is
+ * {@code (HANDLE)-1}.
  *
  * <p>With {@link W32APIOptions#DEFAULT_OPTIONS} {@code CreateFile} binds to
  * {@code CreateFileW} and passes a wide string, on Windows and in the host alike.

@@ -32,7 +32,7 @@ public record SimulatedOperation(
         data = data == null ? new byte[0] : data;
     }
 
-    /** A SetValue of REG_SZ-free raw data from a user-mode caller, the common case in tests and the demo. */
+    /** A SetValue from a user-mode caller in session 1 (tid = pid + 1), the common case in tests and the demo. */
     public static SimulatedOperation setValue(long processKey, long pid, String keyPath, String valueName,
                                               int valueType, byte[] data, String image) {
         return new SimulatedOperation(Operation.SET_VALUE, processKey, pid, pid + 1, 1, false, keyPath, valueName,

@@ -5,6 +5,7 @@ import dev.hiveguard.device.DeviceException;
 import dev.hiveguard.device.HiveGuardDevice;
 import dev.hiveguard.device.IoRequest;
 import dev.hiveguard.device.IoResult;
+import dev.hiveguard.device.Win32Error;
 import dev.hiveguard.model.RegistryEvent;
 import dev.hiveguard.model.Verdict;
 import dev.hiveguard.policy.Action;
@@ -176,7 +177,7 @@ public final class DecisionPump implements AutoCloseable {
         }
         if (parked.get() == 0) {
             close();
-            throw new DeviceException("parking GET_EVENTS", dev.hiveguard.device.Win32Error.ERROR_NOT_READY.code(),
+            throw new DeviceException("parking GET_EVENTS", Win32Error.ERROR_NOT_READY.code(),
                     "- no request could be parked; see the log for the device's answer.");
         }
         Duration every = options.metricsLogInterval();

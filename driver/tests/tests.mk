@@ -179,3 +179,13 @@ test:
 		echo "==== make test: $$stage"; \
 		$(MAKE) --no-print-directory -C $(DRIVER_DIR) $$stage; \
 	done; echo "==== make test: all stages passed"
+
+# ---- benchmark (not part of `test`) ------------------------------------------------------
+#   bench-core     prefix matching: the core's trie vs a per-prefix compare, side by side
+$(TEST_BUILD)/bench_match: $(STRESS_DIR)/bench_match.c $(SUPPORT_SRC) $(CORE_SRCS) $(PLAT_POSIX_SRC) $(UNIT_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -O2 $(STRESS_DIR)/bench_match.c $(SUPPORT_SRC) $(CORE_SRCS) $(PLAT_POSIX_SRC) -o $@
+
+.PHONY: bench-core
+bench-core: $(TEST_BUILD)/bench_match
+	$(TEST_BUILD)/bench_match

@@ -4,7 +4,9 @@
 #                              (Maven passes target/classes/linux-x86-64) also copied there
 #   make -C driver host-test   the host tests through the exported API: a normal build, an
 #                              ASan+UBSan build, a TSan build of the multi-threaded cases,
-#                              and the exported-symbol check
+#                              the exported-symbol check, and host-fuzz for $(FUZZ_SECONDS) s
+#   make -C driver host-fuzz   libFuzzer on the Win32 surface (random API programs)
+#   make -C driver host-bench  cost per raise / per IOCTL against baselines (not a test)
 #
 # The library is built three times from the same sources (plain, asan, tsan), each into
 # its own directory; every test binary finds its library through an $ORIGIN rpath.
@@ -23,6 +25,9 @@ HOST_LIB_HDRS  := $(CORE_HDRS) $(HOST_DIR)/hg_host.h $(HOST_DIR)/host_internal.h
 HOST_TEST_SRCS := $(wildcard $(HOST_TEST_DIR)/*.c)
 HOST_TEST_HDRS := $(wildcard $(HOST_TEST_DIR)/*.h) $(HOST_DIR)/hg_host.h
 HOST_EXPORTS   := $(HOST_TEST_DIR)/expected_exports.txt
+HOST_FUZZ_SRC  := $(HOST_TEST_DIR)/fuzz/fuzz_host_api.c
+HOST_FUZZ_OUT  := $(HOST_BUILD)/fuzz
+HOST_FUZZ      := $(HOST_FUZZ_OUT)/fuzz_host_api
 
 HOST_WARN      := -Wall -Wextra -Werror
 HOST_CFLAGS    := -std=c11 -D_GNU_SOURCE -O2 -g -fPIC -fvisibility=hidden -pthread $(HOST_WARN) \
@@ -89,10 +94,11 @@ host-test-tsan: $(HOST_BUILD)/tsan/host_tests
 # The three builds may go in parallel (make -j2); the runs go one after another,
 # so sanitizer runs do not compete with each other for the two cores.
 host-test: host-exports $(HOST_BUILD)/host_tests $(HOST_BUILD)/asan/host_tests \
-           $(HOST_BUILD)/tsan/host_tests
+           $(HOST_BUILD)/tsan/host_tests $(HOST_FUZZ) $(HOST_FUZZ_OUT)/seeds.stamp
 	$(HOST_RUN_PLAIN)
 	$(HOST_RUN_ASAN)
 	$(HOST_RUN_TSAN)
+	$(MAKE) --no-print-directory host-fuzz
 
 # ---- benchmark (not part of host-test: numbers are reported, never asserted) ----
 HOST_BENCH_SRC := $(HOST_TEST_DIR)/bench/host_bench.c
@@ -105,3 +111,34 @@ $(HOST_BENCH): $(HOST_LIB) $(HOST_BENCH_SRC) $(HOST_DIR)/hg_host.h
 .PHONY: host-bench
 host-bench: $(HOST_BENCH)
 	$(HOST_BENCH) $(HOST_BENCH_ARGS)
+
+# ---- fuzzing the Win32 surface (libFuzzer, clang) ----
+#   host-fuzz   random API programs (handles, IOCTLs, cancels, closes, raises, resets)
+#               for $(FUZZ_SECONDS) s; a finding fails and leaves its input in $(HOST_FUZZ_OUT)
+# Programs longer than this add little: every state is a few dozen calls away.
+HOST_FUZZ_MAX_LEN := 4096
+HOST_FUZZ_SEEDS   := $(wildcard $(HOST_TEST_DIR)/fuzz/seeds/*.txt)
+
+# Seeds are kept as readable decimal bytes; comments start with '#'.
+$(HOST_FUZZ_OUT)/seeds.stamp: $(HOST_FUZZ_SEEDS)
+	@mkdir -p $(HOST_FUZZ_OUT)/seeds
+	@for f in $(HOST_FUZZ_SEEDS); do \
+	    grep -v '^#' $$f | LC_ALL=C awk '{for (i = 1; i <= NF; i++) printf "%c", $$i}' \
+	        > $(HOST_FUZZ_OUT)/seeds/$$(basename $$f .txt); \
+	done
+	@touch $@
+
+$(HOST_FUZZ): $(HOST_FUZZ_SRC) $(HOST_LIB_SRCS) $(HOST_LIB_HDRS)
+	@mkdir -p $(HOST_FUZZ_OUT)
+	$(CLANG) -std=c11 -D_GNU_SOURCE -O1 -g -pthread $(HOST_WARN) -DHG_HOST_BUILDING $(CORE_INC) \
+	    -I$(HOST_DIR) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    -o $@ $(HOST_FUZZ_SRC) $(HOST_LIB_SRCS)
+
+.PHONY: host-fuzz
+host-fuzz: $(HOST_FUZZ) $(HOST_FUZZ_OUT)/seeds.stamp
+	@mkdir -p $(HOST_FUZZ_OUT)/corpus
+	$(HOST_RUN) $(HOST_FUZZ) -max_total_time=$(FUZZ_SECONDS) -max_len=$(HOST_FUZZ_MAX_LEN) \
+	    -timeout=10 -rss_limit_mb=2048 -artifact_prefix=$(HOST_FUZZ_OUT)/finding- \
+	    -print_final_stats=1 $(HOST_FUZZ_OUT)/corpus $(HOST_FUZZ_OUT)/seeds > $(HOST_FUZZ_OUT)/fuzz.log 2>&1; rc=$$?; \
+	grep -E 'Done|stat::number_of_executed_units|ERROR|SUMMARY|contract' $(HOST_FUZZ_OUT)/fuzz.log; \
+	echo "host-fuzz: exit $$rc (log: $(HOST_FUZZ_OUT)/fuzz.log)"; exit $$rc

@@ -2,6 +2,18 @@
  * core_internal.h - private state of the portable core, shared by the core's
  * .c files only. Nothing here is part of the API (hg_core.h) or the wire.
  *
+ * Where things live (the path of one operation reads top to bottom):
+ *   raise.c         hg_core_raise: cheap checks -> name -> match -> encode ->
+ *                   queue -> bounded verdict wait
+ *   subscription.c  matching against the compiled configuration
+ *   event.c         encoding one event record (caps, truncation flags)
+ *   delivery.c      backlog, parked GET_EVENTS, batching, cancellation
+ *   verdict.c       waiter table, REPLY (accepted/unknown/late/duplicate)
+ *   config.c        CONFIGURE validation and compilation (prefix trie)
+ *   client.c        open / HELLO / CONFIGURE swap / close
+ *   core.c          create / destroy / STATS
+ *   util.c          lists, sort, upcase (no libc in the kernel build)
+ *
  * Locking: one lock (hg_core.lock) guards everything in struct hg_core. It is
  * a spin lock in the kernel, so it is held for a few lines, never across an
  * allocation, a free, a wait, a source callback or a request completion.

@@ -124,6 +124,10 @@ public final class ReplayCommand implements Callable<Integer> {
         } catch (DeviceException e) {
             throw new CliException(ExitCodes.DEVICE_UNAVAILABLE, "the HiveGuard host device is unavailable: "
                     + e.getMessage(), e);
+        } catch (UnsupportedOperationException e) {
+            // Windows: the simulator lives only in the Linux host; replay never touches a real registry.
+            throw new CliException(ExitCodes.DEVICE_UNAVAILABLE, "replay needs the user-mode host: " + e.getMessage(),
+                    e);
         } catch (UnsatisfiedLinkError e) {
             throw new CliException(ExitCodes.DEVICE_UNAVAILABLE, "the HiveGuard host library cannot be loaded: "
                     + e.getMessage(), e);

@@ -1,6 +1,9 @@
 /* test_client.c - open/HELLO/close and STATS. */
 #include "tests.h"
 
+#include <pthread.h>
+#include <time.h>
+
 int test_open_is_exclusive_and_reopens_after_close(void)
 {
     hg_core_params params = { HG_VERDICT_ALLOW, 0, 1 };
@@ -152,5 +155,45 @@ int test_stats_buffer_and_invariant(void)
     CHECK_EQ(s.raised, s.filtered_out + s.delivered + s.dropped);
     treq_free(t);
     hg_core_destroy(core);
+    return 0;
+}
+
+typedef struct late_cancel {
+    hg_core      *core;
+    test_request *t;
+} late_cancel;
+
+static void *cancel_later(void *arg)
+{
+    late_cancel *lc = arg;
+    struct timespec ts = { 0, 30 * 1000000L };
+
+    nanosleep(&ts, NULL);
+    hg_core_cancel_request(lc->core, &lc->t->req);
+    return NULL;
+}
+
+/* Unload while a request's cancel routine is already running (it has taken
+ * the request but not yet reached the core): destroy must wait for it
+ * rather than free the core under it. */
+int test_destroy_waits_for_running_cancel(void)
+{
+    unsigned char buf[256];
+    size_t len = cfg_simple(buf, sizeof buf, HG_OP_MASK_ALL, 0), w;
+    hg_core *core = fixture_configured(buf, len);
+    test_request *t = treq_new(core, GE_MIN);
+    late_cancel lc = { core, t };
+    pthread_t thread;
+
+    CHECK(core != NULL && t != NULL);
+    CHECK_EQ(hg_core_get_events(core, TEST_CLIENT_KEY, &t->req, &w), HG_STATUS_PENDING);
+    atomic_store(&t->cancel_requested, 1);
+    CHECK_EQ(atomic_exchange(&t->armed, 0), 1);
+    pthread_create(&thread, NULL, cancel_later, &lc);
+    hg_core_destroy(core);
+    CHECK_EQ(treq_completions(t), 1); /* completed by the cancel, before destroy returned */
+    CHECK_EQ(t->status, HG_STATUS_CANCELLED);
+    pthread_join(thread, NULL);
+    treq_free(t);
     return 0;
 }

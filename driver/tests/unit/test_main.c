@@ -50,10 +50,12 @@
     X(test_verdict_destroy_releases_waiters)                  \
     X(test_reply_validation)                                  \
     X(test_verdict_many_waiters_one_reply)                    \
+    X(test_verdict_disconnect_while_resolving)                \
     X(test_open_is_exclusive_and_reopens_after_close)         \
     X(test_hello_validation_and_reply)                        \
     X(test_close_discards_backlog_and_configuration)          \
-    X(test_stats_buffer_and_invariant)
+    X(test_stats_buffer_and_invariant)                        \
+    X(test_destroy_waits_for_running_cancel)
 
 #define DECLARE(name) int name(void);
 #define ENTRY(name) { #name, name },

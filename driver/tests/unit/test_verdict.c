@@ -422,3 +422,52 @@ int test_verdict_many_waiters_one_reply(void)
     hg_core_destroy(core);
     return 0;
 }
+
+typedef struct closing_source {
+    hg_core *core;
+    uint16_t path[32];
+    uint32_t units;
+} closing_source;
+
+static uint32_t resolve_and_disconnect(void *ctx, hg_utf16 *path)
+{
+    closing_source *s = ctx;
+
+    hg_core_close(s->core, TEST_CLIENT_KEY); /* the agent goes away while we resolve */
+    path->chars = s->path;
+    path->bytes = s->units * 2u;
+    return HG_STATUS_SUCCESS;
+}
+
+/* A raiser that passed the cheap checks, then found the client gone when it
+ * came back to queue: no event, the no-client verdict, counted as no_client,
+ * and its reference to the old configuration released (ASan checks the leak). */
+int test_verdict_disconnect_while_resolving(void)
+{
+    hg_core_params params = { HG_VERDICT_BLOCK, 0, 1 };
+    unsigned char buf[256];
+    size_t len = cfg_simple(buf, sizeof buf, HG_OP_MASK_ALL, HG_OP_MASK_ALL);
+    closing_source cs;
+    hg_op_source source = { resolve_and_disconnect, NULL, NULL, &cs };
+    hg_raise_result r;
+    hg_op op;
+    HG_STATS s;
+
+    CHECK_EQ(hg_core_create(&params, &cs.core), HG_STATUS_SUCCESS);
+    CHECK_EQ(hg_core_open(cs.core, TEST_CLIENT_KEY), HG_STATUS_SUCCESS);
+    CHECK_EQ(fixture_hello(cs.core, TEST_CLIENT_KEY), HG_STATUS_SUCCESS);
+    CHECK_EQ(hg_core_configure(cs.core, TEST_CLIENT_KEY, buf, len), HG_STATUS_SUCCESS);
+    cs.units = (uint32_t)utf8_to_utf16("\\REGISTRY\\K", cs.path, 32);
+    top_init(&op, HG_OP_SET_VALUE, 5);
+    hg_core_raise(cs.core, &op, &source, &r);
+    CHECK_EQ(r.verdict, HG_VERDICT_BLOCK);
+    CHECK_EQ(r.delivered, 0);
+    CHECK_EQ(r.waited, 0);
+    s = stats_of(cs.core);
+    CHECK_EQ(s.no_client, 1);
+    CHECK_EQ(s.filtered_out, 1);
+    CHECK_EQ(s.backlog_events, 0);
+    CHECK_EQ(s.raised, s.filtered_out + s.delivered + s.dropped);
+    hg_core_destroy(cs.core);
+    return 0;
+}

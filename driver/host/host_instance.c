@@ -17,6 +17,9 @@
 
 /* Handles closed per pass while the table lock is dropped; bounds stack use. */
 #define RESET_CLOSE_BATCH 64u
+/* The pid goes into bits the FILETIME of the next few thousand years leaves
+ * almost untouched, so two processes loading in the same 100 ns tick differ. */
+#define INSTANCE_PID_SHIFT 40u
 
 host_state g_host = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
@@ -36,7 +39,7 @@ static uint64_t g_instance_base; /* g_host.lock; fixed at the first load */
 static hg_core *create_instance_locked(void)
 {
     if (g_instance_base == 0)
-        g_instance_base = hg_plat_filetime_now() ^ ((uint64_t)getpid() << 40);
+        g_instance_base = hg_plat_filetime_now() ^ ((uint64_t)getpid() << INSTANCE_PID_SHIFT);
     hg_core_params params = {
         .no_client_verdict = g_host.no_client_verdict,
         .capabilities = HG_CAP_SIMULATOR,

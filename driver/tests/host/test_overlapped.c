@@ -9,6 +9,10 @@
 
 #define KEY_DEVICE 0xC0FFEEu
 #define PARK_MANY  3
+/* Time given to a thread to reach its blocking call before we act on it; the
+ * outcome checked is the same either way, this only makes the tested
+ * interleaving the likely one. */
+#define HEAD_START_MS 10u
 
 static const wchar_t *const k_run_key = L"\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run";
 
@@ -338,7 +342,7 @@ HT_TEST(mt_closing_the_port_releases_its_waiter)
         port_waiter w = { port, 1, 0, (OVERLAPPED *)&w };
         pthread_t t;
         HT_CHECK(pthread_create(&t, NULL, wait_on_port, &w) == 0);
-        ht_sleep_ms(20u << attempt);
+        ht_sleep_ms((2u * HEAD_START_MS) << attempt);
         HT_CHECK(CloseHandle(port));
         pthread_join(t, NULL);
         HT_CHECK(!w.ok && w.ov == NULL);
@@ -376,7 +380,7 @@ HT_TEST(mt_get_overlapped_result_waits_for_completion)
     overlapped_waiter w = { h, &ov, 0, 0, 0 };
     pthread_t t;
     HT_CHECK(pthread_create(&t, NULL, wait_overlapped, &w) == 0);
-    ht_sleep_ms(10);
+    ht_sleep_ms(HEAD_START_MS);
     HT_CHECK(ht_raise(HG_OP_SET_VALUE, L"\\REGISTRY\\MACHINE\\SYSTEM\\X", L"y") == 0);
     pthread_join(t, NULL);
     HT_CHECK(w.ok && w.bytes > sizeof(HG_BATCH_HEADER) && w.bytes == ov.InternalHigh);
@@ -385,7 +389,7 @@ HT_TEST(mt_get_overlapped_result_waits_for_completion)
     HT_CHECK(ht_park(h, &ov, buf));
     w.ok = 1;
     HT_CHECK(pthread_create(&t, NULL, wait_overlapped, &w) == 0);
-    ht_sleep_ms(10);
+    ht_sleep_ms(HEAD_START_MS);
     HT_CHECK(CancelIoEx(h, &ov));
     pthread_join(t, NULL);
     HT_CHECK(!w.ok && w.error == ERROR_OPERATION_ABORTED);

@@ -26,6 +26,7 @@
 #define STRESS_UNANSWERED     8u     /* every 8th verdict id is never answered */
 #define STRESS_SESSION_MS     15u    /* a client lives this long before it goes away */
 #define STRESS_KEY            0x5E55u
+#define STRESS_POLL_MS        1u
 
 static const wchar_t *const k_stress_key = L"\\REGISTRY\\MACHINE\\SOFTWARE\\Stress";
 
@@ -49,7 +50,7 @@ static void *stress_raiser(void *arg)
 {
     uintptr_t index = (uintptr_t)arg;
     while (!atomic_load(&g_go))
-        ht_sleep_ms(1);
+        ht_sleep_ms(STRESS_POLL_MS);
     int i;
     for (i = 0; i < STRESS_RAISES_EACH || !atomic_load(&g_stop); i++) {
         uint32_t st = hg_sim_raise(HG_OP_SET_VALUE, HT_OTHER_PROCESS + index, HT_OTHER_PID + index,
@@ -169,7 +170,7 @@ static int run_session(int round)
          * aborted ones included, so drain the port before closing it. */
         HT_CHECK_R(CloseHandle(s.dev), 0);
         while (atomic_load(&s.outstanding) > 0)
-            ht_sleep_ms(1);
+            ht_sleep_ms(STRESS_POLL_MS);
         HT_CHECK_R(CloseHandle(s.port), 0);
     }
     for (int i = 0; i < STRESS_PUMPS; i++)

@@ -138,7 +138,13 @@ _Static_assert(__builtin_offsetof(OVERLAPPED_ENTRY, dwNumberOfBytesTransferred) 
  * Handles are small tagged integers from a table, never pointers: a stale or
  * forged handle is ERROR_INVALID_HANDLE, never a crash. Every failure sets
  * the calling thread's last error AND errno to the Win32 code, because JNA's
- * Native.getLastError() reads errno on Linux and GetLastError on Windows.
+ * Native.getLastError() reads errno on Linux and GetLastError on Windows;
+ * success leaves both alone, as on Windows.
+ *
+ * As on Windows, an OVERLAPPED and the output buffer of a request that pended
+ * belong to the I/O until its completion is known (its packet dequeued, or
+ * GetOverlappedResult reporting it) - cancelled and aborted requests included.
+ * All functions may be called from any thread.
  */
 HG_HOST_API HANDLE CreateFileW(const wchar_t *name, DWORD access, DWORD share, void *security,
                                DWORD disposition, DWORD flags, HANDLE template_file);

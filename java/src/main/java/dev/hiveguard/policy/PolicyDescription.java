@@ -1,6 +1,7 @@
 package dev.hiveguard.policy;
 
 import dev.hiveguard.model.FailMode;
+import dev.hiveguard.model.Subscription;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -46,6 +47,31 @@ public final class PolicyDescription {
                 }
                 b.append('\n');
             }
+        }
+        return b.toString();
+    }
+
+    /** The driver subscription in words: what crosses to user mode, what waits, with which budget. */
+    public static String describe(Subscription sub) {
+        StringBuilder b = new StringBuilder();
+        b.append("  operations ").append(SubscriptionCompiler.ops(sub.opMask())).append("; waiting for a verdict: ")
+                .append(SubscriptionCompiler.ops(sub.verdictOpMask())).append('\n');
+        b.append("  timeout ").append(sub.timeoutMs()).append(" ms, on timeout ").append(lower(sub.failMode()))
+                .append(", while no agent answers ").append(lower(sub.defaultVerdict())).append(", kernel-mode callers ")
+                .append(sub.includeKernelCallers() ? "included" : "excluded").append('\n');
+        for (Subscription.Prefix p : sub.prefixes()) {
+            b.append("  ").append(p.include() ? "include " : "exclude ").append(p.prefix()).append("  [")
+                    .append(SubscriptionCompiler.ops(p.opMask())).append(']');
+            if (p.verdict()) {
+                b.append(" verdict");
+                if (p.timeoutMs() != 0) {
+                    b.append(" timeout=").append(p.timeoutMs()).append("ms");
+                }
+                if (p.failMode() != FailMode.INHERIT) {
+                    b.append(" failmode=").append(lower(p.failMode()));
+                }
+            }
+            b.append('\n');
         }
         return b.toString();
     }

@@ -282,30 +282,6 @@ final class SubscriptionCompiler {
         return null;
     }
 
-    static String describe(Subscription sub) {
-        Objects.requireNonNull(sub);
-        StringBuilder b = new StringBuilder();
-        b.append("opMask=").append(ops(sub.opMask())).append(" verdictOpMask=").append(ops(sub.verdictOpMask()))
-                .append(" timeoutMs=").append(sub.timeoutMs()).append(" failMode=").append(sub.failMode())
-                .append(" unavailable=").append(sub.defaultVerdict()).append(" kernelCallers=")
-                .append(sub.includeKernelCallers()).append('\n');
-        for (Subscription.Prefix p : sub.prefixes()) {
-            b.append("  ").append(p.include() ? "INCLUDE " : "EXCLUDE ").append(p.prefix()).append("  ops=")
-                    .append(ops(p.opMask()));
-            if (p.verdict()) {
-                b.append(" verdict");
-                if (p.timeoutMs() != 0) {
-                    b.append(" timeoutMs=").append(p.timeoutMs());
-                }
-                if (p.failMode() != FailMode.INHERIT) {
-                    b.append(" failMode=").append(p.failMode());
-                }
-            }
-            b.append('\n');
-        }
-        return b.toString();
-    }
-
     static String ops(int mask) {
         StringBuilder b = new StringBuilder();
         for (Operation op : Operation.values()) {
@@ -313,6 +289,6 @@ final class SubscriptionCompiler {
                 b.append(b.length() == 0 ? "" : ",").append(op.eventType());
             }
         }
-        return b.length() == 0 ? "-" : b.toString();
+        return b.length() == 0 ? "none" : b.toString();
     }
 }

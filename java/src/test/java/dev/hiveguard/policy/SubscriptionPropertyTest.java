@@ -103,7 +103,7 @@ class SubscriptionPropertyTest {
         Decision d = p.decide(e);
         SubscriptionMatcher.Match m = SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(), e.pid(), false);
         String ctx = e.operation() + " " + e.keyPath() + " [" + e.valueName() + "] -> " + d + "\n"
-                + PolicyDescription.render(p.document()) + SubscriptionCompiler.describe(p.subscription());
+                + PolicyDescription.render(p.document()) + PolicyDescription.describe(p.subscription());
         if (!m.delivered() && d.action() != Action.ALLOW) {
             fail("kept in the kernel but the policy says " + d.action() + ": " + ctx);
         }

@@ -1,0 +1,91 @@
+package dev.hiveguard.policy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.hiveguard.cli.PolicyCommand;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code policy validate} / {@code policy show} as an admin runs them. */
+class PolicyCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(new PolicyCommand());
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int exit = cl.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    private Path shipped(String name) throws Exception {
+        Path f = dir.resolve(name);
+        try (var in = PolicyCommandTest.class.getResourceAsStream("/policies/" + name)) {
+            Files.write(f, in.readAllBytes());
+        }
+        return f;
+    }
+
+    @Test
+    void validateAcceptsTheShippedPoliciesAndPrintsTheirHash() throws Exception {
+        Run r = run("validate", shipped("protect.xml").toString());
+        assertEquals(0, r.exit, r.err);
+        String hash = PolicyLoader.loadResource("protect.xml").hash();
+        assertTrue(r.out.contains("valid, ") && r.out.contains("hash " + hash), r.out);
+        Run audit = run("validate", shipped("audit-only.xml").toString());
+        assertEquals(0, audit.exit, audit.err);
+        assertTrue(audit.out.contains("note: audit-only.xml:"), "ignored Sysmon sections are noted: " + audit.out);
+        assertTrue(audit.out.contains("mode audit-only"), audit.out);
+    }
+
+    @Test
+    void validateReportsEveryErrorLocatedAndFailsWithThePolicyExitCode() throws Exception {
+        Path f = dir.resolve("bad.xml");
+        Files.writeString(f, "<Sysmon><EventFiltering>\n<RegistryEvent onmatch=\"include\" action=\"deny\">\n"
+                + "<TargetObject condition=\"like\">HKLM</TargetObject>\n</RegistryEvent></EventFiltering></Sysmon>");
+        Run r = run("validate", f.toString());
+        assertEquals(4, r.exit);
+        String[] lines = r.err.strip().split("\\R");
+        assertEquals(3, lines.length, r.err);
+        assertTrue(lines[0].startsWith("bad.xml:2:") && lines[0].contains("bad value action=\"deny\""), lines[0]);
+        assertTrue(lines[1].startsWith("bad.xml:3:") && lines[1].contains("unknown condition \"like\""), lines[1]);
+        assertEquals("2 error(s); the policy cannot be used", lines[2]);
+    }
+
+    @Test
+    void aMissingFileIsOneLine() {
+        Run r = run("validate", dir.resolve("nope.xml").toString());
+        assertEquals(4, r.exit);
+        assertTrue(r.err.strip().endsWith("nope.xml: no such file"), r.err);
+    }
+
+    @Test
+    void showPrintsRulesHashAndSubscription() throws Exception {
+        Run r = run("show", shipped("protect.xml").toString());
+        assertEquals(0, r.exit, r.err);
+        assertTrue(r.out.contains("hash " + PolicyLoader.loadResource("protect.xml").hash()), r.out);
+        assertTrue(r.out.contains("include block \"UserInitMprLogonScript set\""), r.out);
+        assertTrue(r.out.contains("TargetObject is \"HKCU\\Environment\\UserInitMprLogonScript\""), r.out);
+        assertTrue(r.out.contains("driver subscription:"), r.out);
+        assertTrue(r.out.contains("include \\REGISTRY\\USER\\  [SetValue"), r.out);
+        assertTrue(r.out.contains("timeout=1000ms failmode=closed"), "the agent's own keys: " + r.out);
+    }
+
+    @Test
+    void noSubcommandIsAUsageError() {
+        assertEquals(2, run().exit);
+    }
+}

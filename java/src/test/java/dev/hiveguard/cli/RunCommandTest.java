@@ -47,8 +47,10 @@ class RunCommandTest {
     }
 
     @AfterEach
-    void stopThread() {
+    void stopThreadAndRestoreLogLevel() {
         agentThread.shutdownNow();
+        // run raised the root level to INFO in this JVM; later test classes expect logback.xml's default.
+        Logging.setLevel(ch.qos.logback.classic.Level.WARN);
     }
 
     @Test

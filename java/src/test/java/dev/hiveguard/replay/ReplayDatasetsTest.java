@@ -5,11 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hiveguard.audit.AuditOptions;
 import dev.hiveguard.audit.JsonAuditWriter;
+import dev.hiveguard.policy.CompiledPolicy;
 import dev.hiveguard.policy.Policy;
 import dev.hiveguard.policy.PolicyLoader;
+import dev.hiveguard.policy.PolicyParser;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,12 +78,47 @@ class ReplayDatasetsTest {
         // The same decisions with the policy asked directly, without the driver in between.
         DirectEvaluation.Result direct = new DirectEvaluation(policy, input).evaluate();
         assertEquals(direct.verdicts(), r.verdicts());
-        assertEquals(direct.rules(), new java.util.TreeMap<>(r.rules()));
+        assertEquals(direct.rules(), new TreeMap<>(r.rules()));
         assertEquals(direct.wouldBlock(), r.wouldBlock().stream()
                 .map(w -> w.operation() + " " + w.targetObject() + " " + w.rule()).toList());
 
         // One audit line per delivered event, as live.
         assertEquals(r.driver().delivered(), Files.readAllLines(tmp.resolve("audit.jsonl")).size());
+    }
+
+    /** The same policy in audit-only mode: nothing waits in the kernel, the would-block list is the same. */
+    @Test
+    void auditOnlyProtectionPolicyReportsTheSameWouldBlockList() throws Exception {
+        String xml;
+        try (InputStream in = PolicyLoader.class.getResourceAsStream("/policies/protect.xml")) {
+            xml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        String auditOnly = xml.replace("mode=\"enforce\"", "mode=\"audit-only\"");
+        assertTrue(!auditOnly.equals(xml), "protect.xml no longer says mode=\"enforce\"");
+        Policy enforce = PolicyLoader.loadResource("protect.xml");
+        Policy audit = CompiledPolicy.compile(PolicyParser.parse(
+                "protect-audit-only.xml", auditOnly.getBytes(StandardCharsets.UTF_8)));
+        List<Path> files = ReplayTestData.datasets();
+        LoadedRecordings input = LoadedRecordings.load(files, null, PathTranslator.defaults());
+        ReplayReport e;
+        ReplayReport a;
+        Files.createDirectories(tmp.resolve("e"));
+        Files.createDirectories(tmp.resolve("a"));
+        try (JsonAuditWriter w = new JsonAuditWriter(AuditOptions.in(tmp.resolve("e")))) {
+            e = new ReplayEngine(enforce, w, ReplayOptions.defaults()).replay(input, List.of("all"), "-");
+        }
+        try (JsonAuditWriter w = new JsonAuditWriter(AuditOptions.in(tmp.resolve("a")))) {
+            a = new ReplayEngine(audit, w, ReplayOptions.defaults()).replay(input, List.of("all"), "-");
+        }
+        assertTrue(a.consistency().sound(), a.consistency().toString());
+        assertEquals(e.verdicts(), a.verdicts());
+        assertEquals(e.rules(), a.rules());
+        assertEquals(e.wouldBlock().stream().map(w -> w.location() + " " + w.rule()).toList(),
+                a.wouldBlock().stream().map(w -> w.location() + " " + w.rule()).toList());
+        assertTrue(a.wouldBlock().stream().noneMatch(ReplayReport.WouldBlock::enforced));
+        assertEquals(0, a.driver().blocked());
+        assertEquals(0, a.driver().verdictsRequested());
+        assertEquals(0, a.driver().dropped());
     }
 
     /** Scheduling must not show in the result: one raiser or eight, the report's decisions are the same. */

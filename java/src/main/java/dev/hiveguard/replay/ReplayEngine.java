@@ -16,6 +16,7 @@ import dev.hiveguard.wire.NtStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -131,8 +132,14 @@ public final class ReplayEngine {
         }
         AtomicLong raised = new AtomicLong();
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        Instant first = ops.stream().map(RecordedOperation::timestamp).filter(Objects::nonNull).min(Instant::compareTo)
-                .orElse(null);
+        // Each recording keeps its own gaps and all start together: their clocks need not agree
+        // (a ProcMon export without dates sits in 1970, a Sysmon one in its real year).
+        Map<String, Instant> firstOfSource = new HashMap<>();
+        for (RecordedOperation op : ops) {
+            if (op.timestamp() != null) {
+                firstOfSource.merge(op.source(), op.timestamp(), (a, b) -> a.isBefore(b) ? a : b);
+            }
+        }
         long clockStart = System.nanoTime();
         int highWater = Math.max(1, policy.subscription().maxBacklog() / BACKLOG_HIGH_WATER_DIVISOR);
         List<Thread> threads = new ArrayList<>();
@@ -146,7 +153,8 @@ public final class ReplayEngine {
                     int sinceCheck = 0;
                     for (int i : lane) {
                         RecordedOperation op = ops.get(i);
-                        if (options.realtime() && first != null && op.timestamp() != null) {
+                        if (options.realtime() && op.timestamp() != null) {
+                            Instant first = firstOfSource.get(op.source());
                             sleepUntil(clockStart + (long) (Duration.between(first, op.timestamp()).toNanos()
                                     / options.speed()));
                         }

@@ -144,5 +144,16 @@ class ReplayEngineTest {
             assertTrue(r.seconds() >= 0.120, "replay took " + r.seconds() + " s, less than the scaled gaps");
             assertEquals(new ReplayReport.Verdicts(6, 3, 2, 3), r.verdicts());
         }
+        // A ProcMon export (no date: 1970) next to a Sysmon one (2020): each keeps its own gaps and
+        // both start together, instead of the Sysmon one waiting fifty years.
+        LoadedRecordings mixed = LoadedRecordings.load(List.of(ReplayTestData.fixture("persistence.csv"),
+                ReplayTestData.fixture("persistence.jsonl")), null, FIXTURE_PATHS);
+        Files.createDirectories(tmp.resolve("rt2"));
+        try (JsonAuditWriter audit = new JsonAuditWriter(AuditOptions.in(tmp.resolve("rt2")))) {
+            ReplayReport r = new ReplayEngine(policy, audit, ReplayOptions.defaults().withRealtime(true, 1000))
+                    .replay(mixed, List.of("persistence.csv", "persistence.jsonl"), FIXTURE_PATHS.hkcuSid());
+            assertTrue(r.seconds() >= 0.120 && r.seconds() < 30, "replay took " + r.seconds() + " s");
+            assertEquals(new ReplayReport.Verdicts(12, 6, 4, 6), r.verdicts());
+        }
     }
 }

@@ -119,25 +119,23 @@ int ht_batch_events(const void *buf, DWORD bytes, ht_event_view *out, int cap)
     if (b.magic != HG_WIRE_MAGIC || b.total_bytes != bytes || b.count == 0)
         return -1;
     size_t at = sizeof b;
-    int n = 0;
     for (uint32_t i = 0; i < b.count; i++) {
         if (at + sizeof(HG_EVENT_HEADER) > bytes)
             return -1;
         const HG_EVENT_HEADER *h = (const HG_EVENT_HEADER *)(p + at);
         if (h->size < sizeof *h || h->size % HG_EVENT_ALIGN != 0 || at + h->size > bytes)
             return -1;
-        if (n < cap) {
+        if ((int)i < cap) {
             const unsigned char *v = p + at + sizeof *h;
-            out[n].h = h;
-            out[n].key_path = (const uint16_t *)v;
-            out[n].value_name = (const uint16_t *)(v + h->key_path_bytes);
-            out[n].data = v + h->key_path_bytes + h->value_name_bytes + h->new_name_bytes +
+            out[i].h = h;
+            out[i].key_path = (const uint16_t *)v;
+            out[i].value_name = (const uint16_t *)(v + h->key_path_bytes);
+            out[i].data = v + h->key_path_bytes + h->value_name_bytes + h->new_name_bytes +
                           h->image_bytes + h->user_sid_bytes;
-            n++;
         }
         at += h->size;
     }
-    return at == bytes ? n : -1;
+    return at == bytes ? (int)b.count : -1;
 }
 
 int ht_utf16_eq(const uint16_t *chars, uint32_t bytes, const wchar_t *expect)

@@ -12,6 +12,8 @@
 
 /* A GET_EVENTS buffer: the smallest the driver accepts, rounded up. */
 #define HT_EVENTS_BYTES      (64u * 1024u)
+/* Most events one such buffer can carry (each is at least a header). */
+#define HT_MAX_BATCH_EVENTS  (HT_EVENTS_BYTES / HG_EVENT_HEADER_BYTES)
 /* A registry caller that is not this process (this process is the client,
  * whose own operations the driver never delivers). */
 #define HT_OTHER_PROCESS     0x5151u
@@ -46,7 +48,8 @@ typedef struct ht_event_view {
     const uint16_t        *value_name;
     const unsigned char   *data;
 } ht_event_view;
-/* Validates the batch; returns the event count or -1. */
+/* Validates the batch; returns its event count (filling at most cap views)
+ * or -1 if it is malformed. */
 int      ht_batch_events(const void *buf, DWORD bytes, ht_event_view *out, int cap);
 /* 1 if the UTF-16 field equals the ASCII/BMP wide string. */
 int      ht_utf16_eq(const uint16_t *chars, uint32_t bytes, const wchar_t *expect);

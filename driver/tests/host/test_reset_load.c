@@ -105,11 +105,11 @@ static void rl_session(void)
         outstanding--;
         int slot = done == &ov[0] ? 0 : 1;
         if (ok) {
-            ht_event_view ev[64];
-            int n = ht_batch_events(buf[slot], bytes, ev, 64);
+            ht_event_view ev[HT_MAX_BATCH_EVENTS];
+            int n = ht_batch_events(buf[slot], bytes, ev, HT_MAX_BATCH_EVENTS);
             if (n <= 0)
                 RL_BAD();
-            for (int i = 0; i < n && i < 64; i++) {
+            for (int i = 0; i < n; i++) {
                 if (ev[i].h->flags & HG_EVENT_F_VERDICT_REQUESTED)
                     (void)ht_reply(dev, 1, ev[i].h->id, HG_VERDICT_ALLOW, NULL);
             }

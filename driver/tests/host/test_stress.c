@@ -115,13 +115,13 @@ static void *stress_pump(void *arg)
             repark(s, slot); /* a cancel while the session lives: park again */
             continue;
         }
-        ht_event_view ev[64];
-        int n = ht_batch_events(s->buf[slot], bytes, ev, 64);
+        ht_event_view ev[HT_MAX_BATCH_EVENTS];
+        int n = ht_batch_events(s->buf[slot], bytes, ev, HT_MAX_BATCH_EVENTS);
         if (n <= 0) {
             atomic_fetch_add(&g_bad_packet, 1);
             continue;
         }
-        for (int i = 0; i < n && i < 64; i++) {
+        for (int i = 0; i < n; i++) {
             if (!(ev[i].h->flags & HG_EVENT_F_VERDICT_REQUESTED) ||
                 ev[i].h->id % STRESS_UNANSWERED == 0)
                 continue;

@@ -44,8 +44,8 @@ static void *agent_pump(void *arg)
             HT_CHECK_T(GetLastError() == ERROR_OPERATION_ABORTED);
             continue; /* cancelled at close: do not re-park */
         }
-        ht_event_view ev[64];
-        int n = ht_batch_events(a->buf[slot], bytes, ev, 64);
+        ht_event_view ev[HT_MAX_BATCH_EVENTS];
+        int n = ht_batch_events(a->buf[slot], bytes, ev, HT_MAX_BATCH_EVENTS);
         HT_CHECK_T(n > 0);
         for (int i = 0; i < n; i++) {
             if (!(ev[i].h->flags & HG_EVENT_F_VERDICT_REQUESTED))

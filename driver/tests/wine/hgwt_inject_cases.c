@@ -216,8 +216,9 @@ static void case_cancel_io_ex(void)
  * dispatch_cancel can run IoCancelIrp on an IRP that another thread has just
  * completed and freed (page fault in ntoskrnl.exe IoCancelIrp+0x39, reproduced
  * here in 3 runs of 5) - a Wine bug, not a driver one; on Windows the I/O
- * manager keeps a cancelled IRP alive. That race is covered by the core's
- * TSan stress (driver/tests) and by the VM suite. */
+ * manager keeps a cancelled IRP alive. The claim/cancel race itself is
+ * counted exactly against core in user mode (driver/tests/host/
+ * test_cancel_race.c); irpqueue.c's side of it has no racing test here. */
 #define RACE_SLOTS      8u
 #define RACE_INJECTORS  3u
 #define RACE_PER_THREAD 60u

@@ -82,6 +82,11 @@ final class AgentSession implements AutoCloseable {
         }
     }
 
+    /** True when the device's handles vanished underneath the agent (its process object went away). */
+    boolean handlesLost() {
+        return device.handlesLost();
+    }
+
     PumpStatus status() {
         return pump.status();
     }

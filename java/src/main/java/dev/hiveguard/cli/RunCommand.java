@@ -84,6 +84,12 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-log-file", description = "Log to stderr only, not to <state-dir>/hiveguard.log.")
     boolean noLogFile;
 
+    /** Consecutive status checks without a parked request before the agent gives up (3 x 2 s). */
+    static final int NOT_SERVING_CHECKS = 3;
+
+    private int unservedChecks;
+    private volatile String notServing;
+
     /** Counted down to stop; a test or the shutdown hook does it. */
     final CountDownLatch stopRequested = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -148,8 +154,10 @@ public final class RunCommand implements Callable<Integer> {
             return t;
         });
         try {
-            publisher.scheduleWithFixedDelay(() -> publish(statusFile, session, loaded, started, auditOptions), 0,
-                    AgentStatusFile.WRITE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+            publisher.scheduleWithFixedDelay(() -> {
+                publish(statusFile, session, loaded, started, auditOptions);
+                watchServing(session);
+            }, 0, AgentStatusFile.WRITE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
             stopRequested.await();
             LOG.info("stopping");
         } finally {
@@ -175,7 +183,37 @@ public final class RunCommand implements Callable<Integer> {
                 // already shutting down: the hook is running and waits for `stopped`
             }
         }
+        String why = notServing;
+        if (why != null) {
+            throw new CliException(ExitCodes.DEVICE_UNAVAILABLE, "stopped because the driver no longer serves this "
+                    + "agent (" + why + "); restart the agent once the driver is back");
+        }
         return ExitCodes.OK;
+    }
+
+    /**
+     * Stops the agent when it can no longer receive events - every GET_EVENTS request
+     * failed (driver stopped or unloaded, handle closed under us) - so that the service
+     * manager's recovery restarts it instead of leaving a process that protects
+     * nothing. One empty observation is normal (requests are re-parked right after
+     * each completion); several in a row are not.
+     */
+    private void watchServing(AgentSession session) {
+        PumpStatus s;
+        try {
+            s = session.status();
+        } catch (RuntimeException e) {
+            LOG.warn("pump status unavailable: {}", e.toString());
+            return;
+        }
+        boolean serving = s.running() && s.parkedRequests() + s.heldRequests() + s.queuedBatches() > 0
+                && !session.handlesLost();
+        unservedChecks = serving ? 0 : unservedChecks + 1;
+        if (unservedChecks >= NOT_SERVING_CHECKS && notServing == null) {
+            notServing = session.handlesLost() ? "the device handle was closed" : "no GET_EVENTS request is parked";
+            LOG.error("not serving: {} for {} consecutive checks; stopping", notServing, unservedChecks);
+            stopRequested.countDown();
+        }
     }
 
     private static ObjectNode status(AgentSession session, PolicyLoader.Loaded loaded, Instant started,

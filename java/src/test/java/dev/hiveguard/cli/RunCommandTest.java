@@ -101,4 +101,47 @@ class RunCommandTest {
         assertTrue(driver.path("raised").asLong() >= n, stopped.status().toString());
         assertEquals(lines.size(), stopped.status().at("/audit/linesWritten").asLong());
     }
+
+    @Test
+    void stopsWithDeviceUnavailableWhenItsHandlesDieAndARestartServesAgain() throws Exception {
+        Path state = dir.resolve("state");
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.newCommandLine(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
+        Future<Integer> exit = agentThread.submit(() -> cl.execute("run", "--no-log-file", "--state-dir",
+                state.toString()));
+        awaitLive(new AgentStatusFile(state), exit);
+
+        // What the host does when the agent's process object goes away: every handle it opened is closed.
+        RegistrySimulator.processExit(RegistrySimulator.currentProcessKey());
+        long limit = WAIT_MS + RunCommand.NOT_SERVING_CHECKS * AgentStatusFile.WRITE_INTERVAL.toMillis();
+        assertEquals(ExitCodes.DEVICE_UNAVAILABLE, exit.get(limit, TimeUnit.MILLISECONDS), err.toString());
+        assertTrue(err.toString().contains("no longer serves this agent"), err.toString());
+        assertTrue(new AgentStatusFile(state).read(Instant.now()).orElseThrow().whyNotLive().startsWith("stopped"));
+
+        CommandLine again = Main.newCommandLine(new PrintWriter(new StringWriter(), true),
+                new PrintWriter(new StringWriter(), true));
+        RunCommand second = again.getSubcommands().get("run").getCommand();
+        Future<Integer> exit2 = agentThread.submit(() -> again.execute("run", "--no-log-file", "--state-dir",
+                state.toString()));
+        try {
+            awaitLive(new AgentStatusFile(state), exit2);
+            assertEquals(0, RegistrySimulator.raise(SimulatedOperation.setValue(0x7E57_1000L, 4242, KEY, "after",
+                    RegistryValueFormat.REG_DWORD, RegistryValueFormat.dword(1), "C:\\Tools\\restarted.exe")));
+        } finally {
+            second.stopRequested.countDown();
+        }
+        assertEquals(ExitCodes.OK, exit2.get(WAIT_MS, TimeUnit.MILLISECONDS));
+        List<JsonNode> lines = AuditReader.readAll(AuditOptions.in(state.resolve("audit")));
+        assertTrue(lines.stream().anyMatch(l -> l.path("process.executable").asText().endsWith("restarted.exe")),
+                "the restarted agent audits again");
+    }
+
+    private static void awaitLive(AgentStatusFile status, Future<Integer> exit) throws Exception {
+        long deadline = System.currentTimeMillis() + WAIT_MS;
+        while (status.read(Instant.now()).map(s -> !s.live()).orElse(true)) {
+            assertTrue(System.currentTimeMillis() < deadline, "no live status within " + WAIT_MS + " ms");
+            assertTrue(!exit.isDone(), "run ended early: " + (exit.isDone() ? exit.get() : ""));
+            Thread.sleep(20);
+        }
+    }
 }

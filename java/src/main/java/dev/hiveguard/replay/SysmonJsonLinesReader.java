@@ -12,13 +12,17 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Sysmon events as JSON lines, one event object per line, as Winlogbeat, NXLog and the OTRF
- * datasets ship them. Only top-level scalar fields are read: the collectors put Sysmon's
- * EventData fields at the top level next to their own metadata.
+ * Sysmon events as JSON lines, one event object per line, as NXLog, the OTRF datasets and
+ * Winlogbeat ship them. NXLog and the datasets put Sysmon's EventData fields at the top level
+ * next to their own metadata; Winlogbeat nests them under {@code winlog} (see
+ * {@link #winlogbeat}). Other nested objects are collector metadata and are skipped.
  */
 final class SysmonJsonLinesReader implements RecordingReader {
 
     private static final JsonFactory JSON = new JsonFactory();
+    private static final String WINLOGBEAT_OBJECT = "winlog";
+    private static final String WINLOGBEAT_EVENT_DATA = "event_data";
+    private static final String WINLOGBEAT_EVENT_ID = "event_id";
 
     private final PathTranslator paths;
 
@@ -78,6 +82,37 @@ final class SysmonJsonLinesReader implements RecordingReader {
         return head;
     }
 
+    /**
+     * Winlogbeat nests the event under {@code winlog}: {@code winlog.event_id} and the EventData
+     * fields in {@code winlog.event_data}. They are lifted to the top level unless the line also
+     * has them there.
+     */
+    private static void winlogbeat(JsonParser p, Map<String, String> fields) throws IOException {
+        JsonToken t;
+        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken value = p.nextToken();
+            if (value == JsonToken.START_OBJECT && WINLOGBEAT_EVENT_DATA.equals(name)) {
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = p.currentName();
+                    JsonToken v = p.nextToken();
+                    if (v == JsonToken.START_OBJECT || v == JsonToken.START_ARRAY) {
+                        p.skipChildren();
+                    } else if (v != JsonToken.VALUE_NULL) {
+                        fields.putIfAbsent(field, p.getText());
+                    }
+                }
+            } else if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
+                p.skipChildren();
+            } else if (WINLOGBEAT_EVENT_ID.equals(name) && value != JsonToken.VALUE_NULL) {
+                fields.putIfAbsent("EventID", p.getText());
+            }
+        }
+        if (t != JsonToken.END_OBJECT) {
+            throw new com.fasterxml.jackson.core.JsonParseException(p, "unexpected " + t + " in winlog");
+        }
+    }
+
     /** Field name to text for every top-level string/number/boolean; null if not an object. */
     private static Map<String, String> topLevelScalars(String line) throws IOException {
         try (JsonParser p = JSON.createParser(line)) {
@@ -89,7 +124,9 @@ final class SysmonJsonLinesReader implements RecordingReader {
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken value = p.nextToken();
-                if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
+                if (value == JsonToken.START_OBJECT && WINLOGBEAT_OBJECT.equals(name)) {
+                    winlogbeat(p, fields);
+                } else if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
                     p.skipChildren();
                 } else if (value != JsonToken.VALUE_NULL) {
                     fields.put(name, p.getText());

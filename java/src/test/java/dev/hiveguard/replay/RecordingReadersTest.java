@@ -175,6 +175,25 @@ class RecordingReadersTest {
     }
 
     @Test
+    void winlogbeatNestingIsLifted() throws Exception {
+        Path file = tmp.resolve("winlogbeat.jsonl");
+        Files.writeString(file, "{\"@timestamp\":\"2020-10-20T02:47:08.761Z\",\"event\":{\"code\":\"13\"},"
+                + "\"winlog\":{\"channel\":\"Microsoft-Windows-Sysmon/Operational\",\"event_id\":13,"
+                + "\"event_data\":{\"EventType\":\"SetValue\",\"UtcTime\":\"2020-10-20 02:47:08.761\","
+                + "\"ProcessId\":\"8684\",\"Image\":\"C:\\\\windows\\\\system32\\\\reg.exe\","
+                + "\"TargetObject\":\"HKU\\\\S-1-5-21-1\\\\Environment\\\\UserInitMprLogonScript\","
+                + "\"Details\":\"C:\\\\Temp\\\\art.bat\"},\"process\":{\"pid\":3252}}}\n");
+        LoadedRecordings r = load(file);
+        assertEquals(List.of(), r.unparseable());
+        RecordedOperation op = r.operations().get(0);
+        assertEquals(Operation.SET_VALUE, op.operation());
+        assertEquals("\\REGISTRY\\USER\\S-1-5-21-1\\Environment", op.keyPath());
+        assertEquals("UserInitMprLogonScript", op.valueName());
+        assertEquals(8684, op.pid());
+        assertArrayEquals(ValueRendering.sz("C:\\Temp\\art.bat"), op.data());
+    }
+
+    @Test
     void gzipIsDetectedByContentNotName() throws Exception {
         Path gz = tmp.resolve("recording.txt");
         try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(gz))) {

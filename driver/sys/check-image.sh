@@ -6,7 +6,9 @@
 #    image importing anything else does not load; printed for review);
 #  - the release image has no injection path: no hg_inject_* symbol in its
 #    unstripped link, no inject device name in ASCII or UTF-16;
-#  - the test image HAS those markers (proves the check can fail).
+#  - no section of the release image is both writable and executable
+#    (HVCI / memory integrity refuses to load such a driver);
+#  - the test image HAS the injection markers (proves that check can fail).
 set -eu
 OBJDUMP=$1 NM=$2 REL_FULL=$3 REL_SYS=$4 TEST_FULL=$5 TEST_SYS=$6
 ALLOWED="ntoskrnl.exe hal.dll"
@@ -24,6 +26,15 @@ for d in $dlls; do
     if [ $ok -ne 1 ]; then echo "FAIL: release image imports from $d"; fail=1; fi
 done
 [ -n "$dlls" ] || { echo "FAIL: no import table found in $REL_SYS"; fail=1; }
+
+wx=$("$OBJDUMP" -h "$REL_SYS" | awk '
+    /^ *[0-9]+ / { name = $2; next }
+    name != "" { if ($0 ~ /CODE/ && $0 !~ /READONLY/) print name; name = "" }')
+if [ -n "$wx" ]; then
+    echo "FAIL: writable code section(s) in the release image: $wx"; fail=1
+else
+    echo "release image: no writable+executable section"
+fi
 
 has_inject() { # $1 full image, $2 stripped image
     "$NM" "$1" 2>/dev/null | grep -q 'hg_inject_' && return 0

@@ -11,7 +11,10 @@ public final class ExitCodes {
     public static final int CHECK_FAILED = 1;
     /** Bad command line (picocli's own code for usage errors). */
     public static final int USAGE = 2;
-    /** The device (driver, or the host library on Linux) cannot be opened or refused the protocol. */
+    /**
+     * The device (driver, or the host library on Linux) cannot be opened or refused the
+     * protocol, or {@code run} lost it while serving.
+     */
     public static final int DEVICE_UNAVAILABLE = 3;
     /** The policy file is unreadable or invalid. */
     public static final int POLICY_INVALID = 4;
@@ -26,7 +29,7 @@ public final class ExitCodes {
         CHECK_FAILED + ":demo: a verdict did not match the policy; status: no agent is running",
         USAGE + ":invalid command line",
         DEVICE_UNAVAILABLE + ":the HiveGuard device cannot be opened (driver not loaded, another agent connected, "
-                + "or version mismatch)",
+                + "version mismatch), or run lost it while serving",
         POLICY_INVALID + ":the policy file is unreadable or invalid",
         IO_ERROR + ":the audit, state or log directory cannot be written",
         INTERNAL_ERROR + ":internal error (a bug; the log has the stack trace)",

@@ -123,6 +123,11 @@ HT_TEST(stale_and_forged_handles_are_invalid_handle)
     HT_CHECK(CloseHandle(port));
     HT_CHECK_ERR(!GetQueuedCompletionStatus(port, &got, &key, &pov, 0), ERROR_INVALID_HANDLE);
     HT_CHECK(pov == NULL);
+    OVERLAPPED_ENTRY e[1];
+    ULONG removed = 9;
+    HT_CHECK_ERR(!GetQueuedCompletionStatusEx(port, e, 1, &removed, 0, 0), ERROR_INVALID_HANDLE);
+    HT_CHECK(removed == 0);
+    HT_CHECK_ERR(!GetOverlappedResult(again, NULL, &got, 0), ERROR_INVALID_PARAMETER);
     HT_CHECK(CloseHandle(again));
 }
 

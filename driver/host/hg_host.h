@@ -190,7 +190,9 @@ HG_HOST_API uint32_t hg_sim_raise(uint32_t operation, uint64_t process_key, uint
                                   const wchar_t *user_sid, uint32_t value_type,
                                   const void *data, uint32_t data_len);
 
-/* Counters of the current driver instance. 0 on success. */
+/* Counters of the current driver instance. 0 on success, else an NTSTATUS
+ * (STATUS_INVALID_PARAMETER for a NULL out, STATUS_INSUFFICIENT_RESOURCES if
+ * no instance can be created). */
 HG_HOST_API int32_t  hg_sim_get_stats(HG_STATS *out);
 
 /* Unload and reload the "driver": every device handle is closed as if its

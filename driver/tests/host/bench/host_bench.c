@@ -10,7 +10,10 @@
  *   raise, not subscribed     a bound client that does not want the class
  *   raise, delivered          an audit event handed to a consumer thread
  *   raise, verdict round trip the caller waits; the consumer replies ALLOW
- *   ... x4 raisers            the same with four raising threads (throughput)
+ *   ... x4 raisers            the same with four raising threads (throughput); a
+ *                             caller that finds no request parked gets the
+ *                             default at once (core's rule), so this row mixes
+ *                             round trips with cheap raises and varies run to run
  * and for the IOCTL path:
  *   GetLastError              the cheapest exported call (baseline)
  *   DeviceIoControl STATS     a synchronous IOCTL through handle table and core

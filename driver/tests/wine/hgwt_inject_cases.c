@@ -40,6 +40,12 @@ static void case_handshake(void)
         CHECK_EQ(dev_call(g_client, HG_IOCTL_HELLO, &shortreq, 8, &out, sizeof(out), NULL),
                  ERROR_INSUFFICIENT_BUFFER);
     }
+    {
+        /* A newer minor version is informational: accepted. */
+        HG_HELLO_REQUEST newer = { HG_WIRE_MAGIC, HG_WIRE_VERSION_MAJOR, HG_WIRE_VERSION_MINOR + 7, 0, 0 };
+        HG_HELLO_REPLY out;
+        CHECK_EQ(dev_call(g_client, HG_IOCTL_HELLO, &newer, sizeof(newer), &out, sizeof(out), NULL), 0);
+    }
     memset(&r, 0, sizeof(r));
     err = hello(g_client, HG_WIRE_MAGIC, HG_WIRE_VERSION_MAJOR, &r);
     CHECK_EQ(err, 0);
@@ -929,6 +935,37 @@ static void case_release_image_has_no_inject_path(void)
     g_want_inject = 1;
 }
 
+/* Parameters the driver cannot use are logged and replaced by the defaults:
+ * DefaultVerdict 7 -> allow, a non-numeric Altitude -> 385100. The service
+ * still loads and the no-client default is allow again. */
+static void case_invalid_parameters_fall_back(void)
+{
+    wchar_t params[MAX_PATH];
+    DWORD bad_verdict = 7;
+    HKEY key;
+    inject_op op;
+
+    swprintf(params, MAX_PATH, L"System\\CurrentControlSet\\Services\\%ls\\Parameters", g_service);
+    CHECK_EQ(RegCreateKeyExW(HKEY_LOCAL_MACHINE, params, 0, NULL, 0, KEY_SET_VALUE, NULL, &key, NULL),
+             ERROR_SUCCESS);
+    CHECK_EQ(RegSetValueExW(key, L"DefaultVerdict", 0, REG_DWORD, (const BYTE *)&bad_verdict,
+                            sizeof(bad_verdict)), 0);
+    CHECK_EQ(RegSetValueExW(key, L"Altitude", 0, REG_SZ, (const BYTE *)L"high", 5 * sizeof(wchar_t)), 0);
+    RegCloseKey(key);
+    if (!CHECK(service_start()))
+        return;
+    memset(&op, 0, sizeof(op));
+    op.operation = HG_OP_SET_VALUE;
+    op.key = K_RUN;
+    inject_run(g_inject, &op);
+    CHECK_EQ(op.error, 0);
+    CHECK_EQ(op.status, 0);
+    CHECK(op.elapsed_ms < RELEASE_BOUND_MS);
+    CloseHandle(g_inject);
+    g_inject = INVALID_HANDLE_VALUE;
+    CHECK(service_stop());
+}
+
 void run_inject_suite(void)
 {
     run_case("start_service", case_start_service);
@@ -952,6 +989,7 @@ void run_inject_suite(void)
     run_case("stop_with_requests_parked", case_stop_with_requests_parked);
     run_case("restart_and_serve_exact_counters", case_restart_and_serve);
     run_case("final_stop", case_final_stop);
+    run_case("invalid_parameters_fall_back_to_defaults", case_invalid_parameters_fall_back);
     if (g_release_image != NULL)
         run_case("release_image_has_no_inject_path", case_release_image_has_no_inject_path);
 }

@@ -43,7 +43,7 @@ class MainTest {
     void helpListsTheCommandsAndEveryExitCode() {
         CliRun r = CliRun.execute("--help");
         assertEquals(0, r.exitCode);
-        for (String cmd : new String[] {"run", "status", "demo"}) {
+        for (String cmd : new String[] {"run", "status", "demo", "policy", "replay"}) {
             assertTrue(r.out.contains("  " + cmd + " "), cmd + " missing from:\n" + r.out);
         }
         assertTrue(r.out.contains("Exit codes:"), r.out);
@@ -51,6 +51,13 @@ class MainTest {
             String code = entry.substring(0, entry.indexOf(':'));
             assertTrue(r.out.matches("(?s).*\\n\\s+" + code + "\\s+\\S.*"), "exit code " + code + " undocumented");
         }
+    }
+
+    @Test
+    void policyValidateIsReachableFromTheTopLevelCommand() throws IOException {
+        Path bad = Files.writeString(dir.resolve("bad.xml"), "<Sysmon><EventFiltering>");
+        CliRun r = CliRun.execute("policy", "validate", bad.toString());
+        assertEquals(ExitCodes.POLICY_INVALID, r.exitCode, r.toString());
     }
 
     @Test

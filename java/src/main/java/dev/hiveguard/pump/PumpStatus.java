@@ -5,6 +5,8 @@ import dev.hiveguard.policy.Action;
 import dev.hiveguard.wire.DriverStats;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.Map;
 
 /**
@@ -57,8 +59,9 @@ public record PumpStatus(
         DriverStats driver) {
 
     public PumpStatus {
-        decisions = Map.copyOf(decisions);
-        verdicts = Map.copyOf(verdicts);
+        // EnumMap copies keep the enums' order, so log lines and status output read the same every time.
+        decisions = decisions.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(decisions));
+        verdicts = verdicts.isEmpty() ? Map.of() : Collections.unmodifiableMap(new EnumMap<>(verdicts));
     }
 
     /** One log line. */

@@ -110,7 +110,12 @@ public final class ReplayCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.USAGE, e.getMessage());
         }
-        PathTranslator paths = new PathTranslator(hkcuSid);
+        PathTranslator paths;
+        try {
+            paths = new PathTranslator(hkcuSid);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(ExitCodes.USAGE, "--hkcu-sid: " + e.getMessage());
+        }
         LoadedRecordings input;
         try {
             input = LoadedRecordings.load(recordings, forced, paths);

@@ -1,6 +1,7 @@
 package dev.hiveguard.replay;
 
 import dev.hiveguard.model.RegistryPaths;
+import java.util.regex.Pattern;
 
 /**
  * Turns a key path as Sysmon and ProcMon print it (HKLM\..., HKU\SID\..., HKCR\..., HKCU\...,
@@ -26,7 +27,17 @@ public final class PathTranslator {
 
     private final String hkcuSid;
 
+    /** A SID string as ConvertSidToStringSid writes it: S-1-, an authority, sub-authorities. */
+    private static final Pattern SID = Pattern.compile("S-1-\\d+(-\\d+)*");
+
+    /**
+     * @throws IllegalArgumentException when {@code hkcuSid} is not a SID string: it becomes a
+     *                                  key name under \REGISTRY\USER, where only SIDs live
+     */
     public PathTranslator(String hkcuSid) {
+        if (hkcuSid != null && !hkcuSid.isEmpty() && !SID.matcher(hkcuSid).matches()) {
+            throw new IllegalArgumentException("'" + hkcuSid + "' is not a SID (expected S-1-5-21-...)");
+        }
         this.hkcuSid = hkcuSid == null || hkcuSid.isEmpty() ? UNKNOWN_USER_SID : hkcuSid;
     }
 

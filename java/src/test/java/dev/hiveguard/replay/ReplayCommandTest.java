@@ -115,5 +115,8 @@ class ReplayCommandTest {
         r = run("--policy", policy(), "--realtime", "--speed", "0", ReplayTestData.fixture("persistence.xml")
                 .toString());
         assertEquals(ExitCodes.USAGE, r.exit());
+        r = run("--policy", policy(), "--hkcu-sid", "pgustavo", ReplayTestData.fixture("persistence.csv").toString());
+        assertEquals(ExitCodes.USAGE, r.exit());
+        assertTrue(r.err().contains("'pgustavo' is not a SID"), r.err());
     }
 }

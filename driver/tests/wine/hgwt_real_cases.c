@@ -235,7 +235,8 @@ static void case_real_counters_and_cleanup(void)
 {
     HG_STATS st;
 
-    int i, balanced = 0;
+    unsigned i;
+    int balanced = 0;
 
     /* On a live machine other processes' registry operations are always in
      * flight, so one snapshot may catch one between "raised" and its

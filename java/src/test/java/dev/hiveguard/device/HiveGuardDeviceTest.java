@@ -123,8 +123,17 @@ class HiveGuardDeviceTest {
         // STATS into a buffer shorter than HG_STATS.
         assertEquals(Win32Error.ERROR_INSUFFICIENT_BUFFER, assertThrows(DeviceException.class,
                 () -> device.call(r, Wire.IOCTL_STATS, 0, 16, "STATS")).error());
-        // GET_EVENTS with a buffer below HG_GET_EVENTS_MIN_BYTES.
+        // GET_EVENTS with a buffer below HG_GET_EVENTS_MIN_BYTES, and above HG_GET_EVENTS_MAX_BYTES.
         assertThrows(DeviceException.class, () -> device.call(r, Wire.IOCTL_GET_EVENTS, 0, 64, "GET_EVENTS"));
+        IoRequest huge = device.newRequest(0, Wire.GET_EVENTS_MAX_BYTES + 8);
+        assertEquals(Win32Error.ERROR_INVALID_USER_BUFFER, assertThrows(DeviceException.class,
+                () -> device.call(huge, Wire.IOCTL_GET_EVENTS, 0, huge.outCapacity(), "GET_EVENTS")).error());
+        // A CONFIGURE of zeros (no magic), and one that is only half a header.
+        IoRequest config = device.newRequest(Wire.CONFIG_HEADER_BYTES, 0);
+        assertEquals(Win32Error.ERROR_UNKNOWN_REVISION, assertThrows(DeviceException.class,
+                () -> device.call(config, Wire.IOCTL_CONFIGURE, Wire.CONFIG_HEADER_BYTES, 0, "CONFIGURE")).error());
+        assertEquals(Win32Error.ERROR_INSUFFICIENT_BUFFER, assertThrows(DeviceException.class,
+                () -> device.call(config, Wire.IOCTL_CONFIGURE, Wire.CONFIG_HEADER_BYTES / 2, 0, "CONFIGURE")).error());
         // Nothing of this left a request behind or broke the handle.
         assertEquals(0, device.inFlight());
         assertEquals(1, device.stats().clientBound());

@@ -12,6 +12,7 @@ import dev.hiveguard.pump.PumpOptions;
 import dev.hiveguard.wire.DriverStats;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,7 +55,8 @@ public final class DemoCommand implements Callable<Integer> {
     Path policyFile;
 
     @Option(names = "--audit-dir", paramLabel = "DIR",
-            description = "Where this run's audit file goes (default: ${DEFAULT-VALUE}).")
+            description = "Directory for the audit trail; each run writes its own demo-<UTC time>.jsonl "
+                    + "(default: ${DEFAULT-VALUE}).")
     Path auditDir = Path.of("hiveguard-demo-audit");
 
     @Option(names = "--operations", paramLabel = "N",
@@ -77,6 +79,21 @@ public final class DemoCommand implements Callable<Integer> {
 
     private DemoReport report;
 
+    /**
+     * This run's own trail: the summary checks the trail against this run's counters, so
+     * it must not append to an earlier run's file (two runs can start in the same second).
+     */
+    private AuditOptions newTrail(String runId) {
+        for (int n = 1; ; n++) {
+            String base = "demo-" + runId + (n == 1 ? "" : "-" + n);
+            AuditOptions trail = new AuditOptions(auditDir, base, AuditOptions.DEFAULT_MAX_FILE_BYTES,
+                    AuditOptions.DEFAULT_RETAINED_FILES, AuditOptions.DEFAULT_FLUSH_INTERVAL);
+            if (!Files.exists(trail.activeFile()) && !Files.exists(trail.rolledFile(1))) {
+                return trail;
+            }
+        }
+    }
+
     /** The last run's report (for in-process callers such as tests). */
     public DemoReport report() {
         return report;
@@ -97,8 +114,7 @@ public final class DemoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PolicyLoader.Loaded loaded = PolicyLoader.fileOrBuiltInProtection(policyFile);
         String runId = RUN_ID.format(Instant.now());
-        AuditOptions trail = new AuditOptions(auditDir, "demo-" + runId, AuditOptions.DEFAULT_MAX_FILE_BYTES,
-                AuditOptions.DEFAULT_RETAINED_FILES, AuditOptions.DEFAULT_FLUSH_INTERVAL);
+        AuditOptions trail = newTrail(runId);
 
         out.println("HiveGuard demo " + runId + ": agent over the user-mode host");
         out.println("policy: " + loaded.source() + " (" + loaded.policy().hash() + ")");

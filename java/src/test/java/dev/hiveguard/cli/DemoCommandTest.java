@@ -131,4 +131,16 @@ class DemoCommandTest {
         assertEquals(5, report.tamperingBlocked());
         assertTrue(r.out.contains("workload: noise for 400 ms from 2 processes"), r.out);
     }
+
+    @Test
+    void backToBackRunsInOneDirectoryEachCheckOnlyTheirOwnTrail() {
+        CliRun first = CliRun.execute("demo", "--quiet", "--operations", "50", "--audit-dir", dir.toString());
+        CliRun second = CliRun.execute("demo", "--quiet", "--operations", "50", "--audit-dir", dir.toString());
+        assertEquals(0, first.exitCode, first.toString());
+        assertEquals(0, second.exitCode, second.toString());
+        Path a = first.<DemoCommand>command("demo").report().auditFile();
+        Path b = second.<DemoCommand>command("demo").report().auditFile();
+        assertTrue(!a.equals(b), a + " reused");
+        assertEquals(55, second.<DemoCommand>command("demo").report().raised());
+    }
 }

@@ -24,6 +24,8 @@ SERVICE=HiveGuard
 IMAGE=hiveguard.sys
 # Per-command bound: a hung wine command must not eat the whole CI budget.
 STEP_TIMEOUT=${STEP_TIMEOUT:-120}
+# The client: ~30 s normally; each of its cases has its own 30 s bound.
+CLIENT_TIMEOUT=${CLIENT_TIMEOUT:-300}
 
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
@@ -70,7 +72,7 @@ WINEDEBUG=-all timeout "$STEP_TIMEOUT" "$WINE" sc create "$SERVICE" type= kernel
 OUT="$WORK/client.out"
 echo "driver log (DbgPrint): $LOG"
 status=0
-WINEDEBUG=-all timeout "$STEP_TIMEOUT" "$WINE" 'C:\hgwinetest.exe' "$SERVICE" $RELEASE_ARGS </dev/null >"$OUT" 2>&1 || status=$?
+WINEDEBUG=-all timeout "$CLIENT_TIMEOUT" "$WINE" 'C:\hgwinetest.exe' "$SERVICE" $RELEASE_ARGS </dev/null >"$OUT" 2>&1 || status=$?
 # wine can leave a CR at line ends.
 tr -d '\r' <"$OUT" >"$OUT.txt"
 summary=$(tail -n 1 "$OUT.txt")
@@ -83,6 +85,12 @@ if [ $status -ne 0 ]; then
     echo "--- driver log (DbgPrint), last lines ---"
     grep -a 'HiveGuard' "$LOG" | tail -n 60 | sed 's/^/  /' || true
     echo "wine suite FAILED (exit $status)"
+fi
+# A passing run leaves only its logs (the prefix is ~700 MB); a failing one
+# keeps the prefix for inspection.
+if [ $status -eq 0 ]; then
+    "$WINESERVER" -k >/dev/null 2>&1 || true
+    rm -rf "$WINEPREFIX"
 fi
 echo "$summary"
 exit $status

@@ -294,7 +294,7 @@ public final class ReplayEngine {
             if (d.blocks() || d.wouldBlock()) {
                 blocked++;
                 counts[0]++;
-                wouldBlock.add(wouldBlock(op, rule, denied));
+                wouldBlock.add(wouldBlock(op, rule, denied, d.wouldBlock()));
             } else if (d.action() == Action.AUDIT) {
                 audited++;
                 counts[1]++;
@@ -336,13 +336,14 @@ public final class ReplayEngine {
         }
     }
 
-    private static ReplayReport.WouldBlock wouldBlock(RecordedOperation op, String rule, boolean enforced) {
+    private static ReplayReport.WouldBlock wouldBlock(RecordedOperation op, String rule, boolean enforced,
+                                                      boolean auditOnly) {
         boolean valueOp = op.operation() == Operation.SET_VALUE || op.operation() == Operation.DELETE_VALUE;
         String details = op.operation() == Operation.SET_VALUE
                 ? (op.dataKnown() ? ValueRendering.details(op.valueType(), op.data()) : ValueRendering.BINARY_DATA)
                 : "";
         return new ReplayReport.WouldBlock(op.recordedTime(), op.location(), op.image(), op.pid(), op.processGuid(),
                 op.operation().eventType(), RegistryPaths.targetObject(op.keyPath(), op.valueName(), valueOp),
-                details, rule, enforced);
+                details, rule, enforced, auditOnly);
     }
 }

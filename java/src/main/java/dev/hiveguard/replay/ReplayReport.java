@@ -95,10 +95,12 @@ public record ReplayReport(
      * @param targetObject the path as Sysmon and rules write it, value name included for value operations
      * @param details      the value as Sysmon renders it (set-value only)
      * @param rule         the rule that blocks it
-     * @param enforced     true when the driver denied the call in this replay; false in audit-only mode
+     * @param enforced     true when the driver denied the call in this replay
+     * @param auditOnly      the policy is in audit-only mode: the block was recorded, not applied
      */
     public record WouldBlock(String time, String location, String image, long pid, String processGuid,
-                             String operation, String targetObject, String details, String rule, boolean enforced) {
+                             String operation, String targetObject, String details, String rule, boolean enforced,
+                             boolean auditOnly) {
     }
 
     /** The driver's counters over the replay; see HG_STATS in the wire contract. */

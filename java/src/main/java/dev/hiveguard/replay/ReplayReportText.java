@@ -46,7 +46,10 @@ public final class ReplayReportText {
             if (!w.details().isEmpty()) {
                 b.append(" = ").append(w.details());
             }
-            b.append("\n      rule ").append(w.rule()).append(w.enforced() ? ", denied by the driver" : ", audit-only")
+            String applied = w.enforced() ? ", denied by the driver"
+                    : w.auditOnly() ? ", audit-only policy: recorded, not denied"
+                    : ", NOT denied by the driver (see consistency)";
+            b.append("\n      rule ").append(w.rule()).append(applied)
                     .append("  [").append(w.location()).append("]\n");
         }
 

@@ -60,6 +60,7 @@ class ReplayEngineTest {
         assertEquals(new ReplayReport.Verdicts(6, 3, 2, 3), r.verdicts());
         assertEquals(EXPECTED_WOULD_BLOCK, wouldBlock(r));
         assertTrue(r.wouldBlock().stream().allMatch(ReplayReport.WouldBlock::enforced));
+        assertFalse(r.wouldBlock().stream().anyMatch(ReplayReport.WouldBlock::auditOnly));
         assertEquals(6, r.driver().blocked(), "the driver itself denied the six calls");
         assertEquals(14, r.driver().raised());
         assertEquals(3, r.driver().filteredOut());
@@ -97,6 +98,8 @@ class ReplayEngineTest {
         assertEquals(new ReplayReport.Verdicts(6, 3, 2, 3), r.verdicts());
         assertEquals(EXPECTED_WOULD_BLOCK, wouldBlock(r));
         assertFalse(r.wouldBlock().stream().anyMatch(ReplayReport.WouldBlock::enforced));
+        assertTrue(r.wouldBlock().stream().allMatch(ReplayReport.WouldBlock::auditOnly));
+        assertTrue(ReplayReportText.render(r).contains("rule RunKeyPersistence, audit-only policy: recorded, not denied"));
         assertEquals(0, r.driver().blocked());
         assertEquals(0, r.driver().verdictsRequested(), "audit-only: nothing waits in the kernel");
     }

@@ -98,6 +98,62 @@ public final class RegistryPaths {
     }
 
     /**
+     * {@link #targetObject} lower-cased, built in one pass without intermediate strings:
+     * the policy engine computes this for every event it decides. Falls back to the plain
+     * composition for non-ASCII text, where Java's string lower-casing can change length.
+     */
+    public static String targetObjectLower(String kernelKeyPath, String valueName, boolean valueOperation) {
+        String p = kernelKeyPath == null ? "" : kernelKeyPath;
+        String v = valueOperation ? (valueName == null || valueName.isEmpty() ? DEFAULT_VALUE_NAME : valueName) : "";
+        String root;
+        int restStart;
+        if (hasRoot(p, KERNEL_MACHINE)) {
+            int rel = KERNEL_MACHINE.length() + 1;
+            int ccsEnd = rel < p.length() ? controlSetEndAt(p, rel) : 0;
+            if (rel < p.length() && p.regionMatches(true, rel, "SOFTWARE\\Classes", 0, 16)
+                    && (p.length() == rel + 16 || p.charAt(rel + 16) == '\\')) {
+                root = "hkcr";
+                restStart = rel + 16;
+            } else if (ccsEnd > 0) {
+                root = "hklm\\system\\currentcontrolset";
+                restStart = ccsEnd;
+            } else {
+                root = "hklm";
+                restStart = KERNEL_MACHINE.length();
+            }
+        } else if (hasRoot(p, KERNEL_USER)) {
+            root = "hku";
+            restStart = KERNEL_USER.length();
+        } else {
+            root = "";
+            restStart = 0;
+        }
+        char[] out = new char[root.length() + (p.length() - restStart) + (valueOperation ? 1 + v.length() : 0)];
+        int n = 0;
+        for (int i = 0; i < root.length(); i++) {
+            out[n++] = root.charAt(i);
+        }
+        for (int i = restStart; i < p.length(); i++) {
+            char c = p.charAt(i);
+            if (c >= 0x80) {
+                return targetObject(kernelKeyPath, valueName, valueOperation).toLowerCase(Locale.ROOT);
+            }
+            out[n++] = c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+        }
+        if (valueOperation) {
+            out[n++] = '\\';
+            for (int i = 0; i < v.length(); i++) {
+                char c = v.charAt(i);
+                if (c >= 0x80) {
+                    return targetObject(kernelKeyPath, valueName, valueOperation).toLowerCase(Locale.ROOT);
+                }
+                out[n++] = c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+            }
+        }
+        return new String(out, 0, n);
+    }
+
+    /**
      * ECS registry.hive: HKLM, HKU or HKCR, or empty for a path with no Win32 root
      * (application hives), so nothing is invented.
      */
@@ -323,21 +379,28 @@ public final class RegistryPaths {
      * segment pair in a machine-relative path, or 0.
      */
     private static int controlSetEnd(String machineRelative) {
-        if (!startsWithIgnoreCase(machineRelative, "SYSTEM\\")) {
+        return controlSetEndAt(machineRelative, 0);
+    }
+
+    /** As {@link #controlSetEnd} for the machine-relative part starting at {@code from}; an index into {@code p}. */
+    private static int controlSetEndAt(String p, int from) {
+        if (!p.regionMatches(true, from, "SYSTEM\\", 0, 7)) {
             return 0;
         }
-        int segStart = "SYSTEM\\".length();
-        int segEnd = machineRelative.indexOf('\\', segStart);
+        int segStart = from + 7;
+        int segEnd = p.indexOf('\\', segStart);
         if (segEnd < 0) {
-            segEnd = machineRelative.length();
+            segEnd = p.length();
         }
-        String seg = machineRelative.substring(segStart, segEnd);
-        if (seg.equalsIgnoreCase("CurrentControlSet")) {
+        int len = segEnd - segStart;
+        String ccs = "CurrentControlSet";
+        if (len == ccs.length() && p.regionMatches(true, segStart, ccs, 0, len)) {
             return segEnd;
         }
-        if (seg.length() == CONTROL_SET.length() + CONTROL_SET_DIGITS && startsWithIgnoreCase(seg, CONTROL_SET)) {
-            for (int i = CONTROL_SET.length(); i < seg.length(); i++) {
-                if (!Character.isDigit(seg.charAt(i))) {
+        if (len == CONTROL_SET.length() + CONTROL_SET_DIGITS && p.regionMatches(true, segStart, CONTROL_SET, 0, CONTROL_SET.length())) {
+            for (int i = segStart + CONTROL_SET.length(); i < segEnd; i++) {
+                char c = p.charAt(i);
+                if (c < '0' || c > '9') {
                     return 0;
                 }
             }

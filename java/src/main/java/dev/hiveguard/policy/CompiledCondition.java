@@ -41,6 +41,68 @@ final class CompiledCondition {
             fullPath[i] = raw.indexOf('\\') >= 0;
         }
         opMask = field == Field.EVENT_TYPE ? eventTypeMask() : 0;
+        boolean ascii = true;
+        for (String v : values) {
+            for (int i = 0; i < v.length(); i++) {
+                ascii &= v.charAt(i) < 0x80;
+            }
+        }
+        rawImage = field == Field.IMAGE && ascii && (cond == Condition.IS || cond == Condition.IS_ANY
+                || cond == Condition.IS_NOT || cond == Condition.IMAGE || cond == Condition.BEGIN_WITH
+                || cond == Condition.NOT_BEGIN_WITH || cond == Condition.END_WITH || cond == Condition.NOT_END_WITH);
+    }
+
+    /**
+     * Image tests that compare whole names, prefixes or suffixes run on the raw image with
+     * case-insensitive region matches: exclusions by image (OS servicing, installers) are
+     * checked for nearly every event, and lower-casing a copy of the path each time would
+     * be most of a decision's cost.
+     */
+    private final boolean rawImage;
+
+    private boolean testRawImage(String image) {
+        int off = image.startsWith("\\??\\") ? 4 : 0;
+        int len = image.length() - off;
+        switch (cond) {
+            case IS:
+            case IS_ANY:
+                for (String v : values) {
+                    if (len == v.length() && image.regionMatches(true, off, v, 0, len)) {
+                        return true;
+                    }
+                }
+                return false;
+            case IS_NOT:
+                return !(len == values[0].length() && image.regionMatches(true, off, values[0], 0, len));
+            case IMAGE:
+                for (int i = 0; i < values.length; i++) {
+                    String v = values[i];
+                    if (fullPath[i]) {
+                        if (len == v.length() && image.regionMatches(true, off, v, 0, len)) {
+                            return true;
+                        }
+                    } else {
+                        int nameStart = image.lastIndexOf('\\') + 1;
+                        int nameLen = image.length() - Math.max(nameStart, off);
+                        if (nameLen == v.length() && image.regionMatches(true, Math.max(nameStart, off), v, 0, nameLen)) {
+                            return true;
+                        }
+                    }
+                }
+                return false;
+            case BEGIN_WITH:
+                return image.regionMatches(true, off, values[0], 0, values[0].length()) && len >= values[0].length();
+            case NOT_BEGIN_WITH:
+                return !(image.regionMatches(true, off, values[0], 0, values[0].length()) && len >= values[0].length());
+            case END_WITH:
+                return len >= values[0].length()
+                        && image.regionMatches(true, image.length() - values[0].length(), values[0], 0, values[0].length());
+            case NOT_END_WITH:
+                return !(len >= values[0].length()
+                        && image.regionMatches(true, image.length() - values[0].length(), values[0], 0, values[0].length()));
+            default:
+                throw new IllegalStateException("not a raw image condition: " + cond);
+        }
     }
 
     /** Whether value {@code i} names HKCU and so is matched against the event's HKCU view. */
@@ -89,6 +151,9 @@ final class CompiledCondition {
             if (numeric != null) {
                 return numeric;
             }
+        }
+        if (rawImage) {
+            return testRawImage(v.event.image());
         }
         return testText(v.text(field), v);
     }

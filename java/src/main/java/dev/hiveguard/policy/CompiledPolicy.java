@@ -90,7 +90,7 @@ public final class CompiledPolicy implements Policy {
         cand.clear();
         boolean userHive = v.targetLower().startsWith("hku\\");
         excludeTrie.collect(v.targetLower(), cand);
-        if (userHive) {
+        if (userHive && !excludeHkcuTrie.isEmpty()) {
             excludeHkcuTrie.collect(v.hkcuLower(), cand);
         }
         cand.addAll(excludeUnindexed);
@@ -101,7 +101,7 @@ public final class CompiledPolicy implements Policy {
         }
         cand.clear();
         includeTrie.collect(v.targetLower(), cand);
-        if (userHive) {
+        if (userHive && !includeHkcuTrie.isEmpty()) {
             includeHkcuTrie.collect(v.hkcuLower(), cand);
         }
         cand.addAll(includeUnindexed);

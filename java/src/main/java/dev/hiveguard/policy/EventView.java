@@ -18,7 +18,6 @@ final class EventView {
 
     final RegistryEvent event;
     final Operation op;
-    private String target;
     private String targetLower;
     private String hkcuLower;
     private String detailsLower;
@@ -38,17 +37,9 @@ final class EventView {
         return (op.bit() & VALUE_OPS) != 0;
     }
 
-    /** TargetObject in Sysmon's spelling and case. */
-    String target() {
-        if (target == null) {
-            target = RegistryPaths.targetObject(event.keyPath(), event.valueName(), isValueOp(op));
-        }
-        return target;
-    }
-
     String targetLower() {
         if (targetLower == null) {
-            targetLower = target().toLowerCase(Locale.ROOT);
+            targetLower = RegistryPaths.targetObjectLower(event.keyPath(), event.valueName(), isValueOp(op));
         }
         return targetLower;
     }
@@ -56,7 +47,10 @@ final class EventView {
     /** TargetObject as the owning user would write it (HKCU\...), for rules naming HKCU. */
     String hkcuLower() {
         if (hkcuLower == null) {
-            hkcuLower = RegistryPaths.hkcuView(target()).toLowerCase(Locale.ROOT);
+            // hkcuView only rewrites the root, so it can work on the lower-cased path directly.
+            String t = targetLower();
+            String view = RegistryPaths.hkcuView(t);
+            hkcuLower = view == t ? t : view.toLowerCase(Locale.ROOT);
         }
         return hkcuLower;
     }

@@ -99,10 +99,28 @@ class RegistryPathsTest {
                 boolean valueOp = e.operation() == Operation.SET_VALUE || e.operation() == Operation.DELETE_VALUE;
                 assertEquals(r.targetObject(), RegistryPaths.targetObject(e.keyPath(), e.valueName(), valueOp),
                         r.file() + ":" + r.line());
+                assertEquals(r.targetObject().toLowerCase(java.util.Locale.ROOT),
+                        RegistryPaths.targetObjectLower(e.keyPath(), e.valueName(), valueOp), r.file() + ":" + r.line());
                 checked++;
             }
         }
         assertEquals(14378, checked, "every event of the four recordings");
+    }
+
+    @Test
+    void theOnePassLowerCaseFormEqualsLowerCasingTheSysmonForm() {
+        String[] keys = {"\\REGISTRY\\MACHINE", "\\REGISTRY\\MACHINE\\SOFTWARE\\Classes", "\\REGISTRY\\MACHINE\\SOFTWARE\\ClassesX",
+            "\\registry\\machine\\software\\classes\\CLSID", "\\REGISTRY\\MACHINE\\SYSTEM\\ControlSet002\\Services",
+            "\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet", "\\REGISTRY\\MACHINE\\SYSTEM\\ControlSet01\\x",
+            "\\REGISTRY\\USER", "\\REGISTRY\\USER\\S-1-5-18\\R\u00c9SEAU\\\u0130", "\\REGISTRY\\A\\{x}", "", "\\REGISTRY\\MACHINEX"};
+        for (String k : keys) {
+            for (String v : new String[] {"", "Start", "\u00c9t\u00e9"}) {
+                for (boolean valueOp : new boolean[] {false, true}) {
+                    assertEquals(RegistryPaths.targetObject(k, v, valueOp).toLowerCase(java.util.Locale.ROOT),
+                            RegistryPaths.targetObjectLower(k, v, valueOp), k + " " + v + " " + valueOp);
+                }
+            }
+        }
     }
 
     @Test

@@ -12,8 +12,10 @@
  *  - Pre-create and pre-open carry no key object yet: the name is
  *    CompleteName, which is relative to RootObject unless it starts with a
  *    backslash (then it is already a full \REGISTRY\... path).
- *  - Value data of a user-mode caller is the caller's own user-mode buffer
- *    (see seh_copy.S); a kernel-range pointer is either a kernel caller's
+ *  - NtSetValueKey captures the value name into kernel memory before it
+ *    calls the callbacks, but passes Data as the caller gave it: value data
+ *    of a user-mode caller is the caller's own user-mode buffer (see
+ *    seh_copy.S); a kernel-range pointer is either a kernel caller's
  *    buffer or one the configuration manager captured, and both are safe to
  *    read. The address decides, because a user-mode caller cannot make the
  *    configuration manager hand us a kernel address it did not capture.

@@ -60,7 +60,6 @@ final class SysmonXmlReader implements RecordingReader {
                 return;
             }
             end += EVENT_CLOSE.length();
-            // A self-contained <Event/> would not carry any data; treat the span up to </Event> as the event.
             parseEvent(source, line, text.substring(start, end), visitor);
             line += countNewlines(text, start, end);
             pos = end;

@@ -196,6 +196,7 @@ NTSTATUS NTAPI hg_registry_callback(PVOID context, PVOID argument1, PVOID argume
     hg_op_source source;
     hg_raise_result result;
     uint16_t operation;
+    void *owned_value_name = NULL, *owned_new_name = NULL;
 
     UNREFERENCED_PARAMETER(context);
     operation = hg_op_of_class(cls);
@@ -224,10 +225,16 @@ NTSTATUS NTAPI hg_registry_callback(PVOID context, PVOID argument1, PVOID argume
     }
     hg_describe(cls, argument2, &op, &cap);
     cap.user_data = !op.kernel_caller;
+    if (!op.kernel_caller) {
+        hg_capture_user_name(&op.value_name, &owned_value_name);
+        hg_capture_user_name(&op.new_name, &owned_new_name);
+    }
     hg_capture_source(&cap, &source);
 
     hg_core_raise(g_hg.core, &op, &source, &result);
 
+    hg_plat_free(owned_value_name);
+    hg_plat_free(owned_new_name);
     hg_rundown_leave();
     return result.verdict == HG_VERDICT_BLOCK ? STATUS_ACCESS_DENIED : STATUS_SUCCESS;
 }

@@ -190,6 +190,34 @@ static uint32_t hg_capture_data(void *ctx, void *dst, uint32_t cap, int *unreada
     return (uint32_t)n;
 }
 
+/*
+ * A name the configuration manager passed without capturing: NtSetValueKey
+ * copies the value name into kernel memory, but other paths (rename's
+ * NewName, older kernels) may hand over a UNICODE_STRING whose Buffer is
+ * still the caller's. Core copies names into the event without any
+ * exception handling, so a user-range buffer is copied here first, under
+ * seh_copy. Kernel-range buffers are used in place. On a fault or without
+ * memory the name is dropped (empty) rather than read unsafely.
+ */
+void hg_capture_user_name(hg_utf16 *name, void **owned)
+{
+    void *copy;
+
+    *owned = NULL;
+    if (name->bytes == 0 || name->chars == NULL ||
+        (ULONG_PTR)name->chars >= HG_USER_PROBE_ADDRESS)
+        return;
+    copy = hg_user_range(name->chars, name->bytes) ? hg_plat_alloc(name->bytes) : NULL;
+    if (copy == NULL || hg_seh_copy(copy, name->chars, name->bytes) != 0) {
+        hg_plat_free(copy);
+        name->chars = NULL;
+        name->bytes = 0;
+        return;
+    }
+    name->chars = (const uint16_t *)copy;
+    *owned = copy;
+}
+
 void hg_capture_source(hg_capture *capture, hg_op_source *source)
 {
     source->resolve_key_path = hg_capture_resolve;

@@ -176,6 +176,7 @@ typedef struct hg_capture {
 } hg_capture;
 
 void hg_capture_source(hg_capture *capture, hg_op_source *source);
+void hg_capture_user_name(hg_utf16 *name, void **owned);
 void hg_capture_init_apis(void);
 
 /* seh_copy.S: copies len bytes, returns 0 or 1 if the source faulted. */

@@ -46,6 +46,8 @@ import picocli.CommandLine.Spec;
 public final class ReplayCommand implements Callable<Integer> {
 
     static final String DEFAULT_AUDIT_DIR_PREFIX = "replay-audit-";
+    /** Below this many operations a replay ends before a progress bar would tell anything. */
+    static final int PROGRESS_MIN_OPERATIONS = 5000;
     private static final DateTimeFormatter AUDIT_DIR_TIME =
             DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
@@ -90,7 +92,8 @@ public final class ReplayCommand implements Callable<Integer> {
     String hkcuSid;
 
     @Option(names = "--progress", negatable = true,
-            description = "Progress bar on stderr (default: when a terminal is attached).")
+            description = "Progress bar on stderr (default: on a terminal, for --realtime or at least "
+                    + PROGRESS_MIN_OPERATIONS + " operations).")
     Boolean progress;
 
     @Override
@@ -105,8 +108,7 @@ public final class ReplayCommand implements Callable<Integer> {
         }
         ReplayOptions options;
         try {
-            options = ReplayOptions.defaults().withRealtime(realtime, speed).withRaisers(raisers)
-                    .withProgress(progress != null ? progress : System.console() != null);
+            options = ReplayOptions.defaults().withRealtime(realtime, speed).withRaisers(raisers);
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.USAGE, e.getMessage());
         }
@@ -122,6 +124,9 @@ public final class ReplayCommand implements Callable<Integer> {
         } catch (RecordingException e) {
             throw new CliException(ExitCodes.USAGE, e.getMessage(), e);
         }
+        // Unasked, the bar appears only on a terminal and only when there is something to wait for.
+        options = options.withProgress(progress != null ? progress
+                : System.console() != null && (realtime || input.operations().size() >= PROGRESS_MIN_OPERATIONS));
         ReplayReport report;
         try (JsonAuditWriter audit = openAudit()) {
             report = new ReplayEngine(policy, audit, options).replay(input,

@@ -196,7 +196,8 @@ NTSTATUS NTAPI hg_registry_callback(PVOID context, PVOID argument1, PVOID argume
     hg_op_source source;
     hg_raise_result result;
     uint16_t operation;
-    void *owned_value_name = NULL, *owned_new_name = NULL;
+    void *owned_value_name = NULL, *owned_new_name = NULL, *owned_relative = NULL;
+    UNICODE_STRING relative_copy;
 
     UNREFERENCED_PARAMETER(context);
     operation = hg_op_of_class(cls);
@@ -228,6 +229,17 @@ NTSTATUS NTAPI hg_registry_callback(PVOID context, PVOID argument1, PVOID argume
     if (!op.kernel_caller) {
         hg_capture_user_name(&op.value_name, &owned_value_name);
         hg_capture_user_name(&op.new_name, &owned_new_name);
+        if (cap.relative_name != NULL && cap.relative_name->Length != 0) {
+            hg_utf16 rel = { (const uint16_t *)cap.relative_name->Buffer, cap.relative_name->Length };
+            hg_capture_user_name(&rel, &owned_relative);
+            if (rel.bytes == 0) {
+                cap.name_unreadable = TRUE; /* resolve fails: no verdict on a guessed path */
+            } else if (owned_relative != NULL) {
+                relative_copy.Buffer = (PWCH)owned_relative;
+                relative_copy.Length = relative_copy.MaximumLength = (USHORT)rel.bytes;
+                cap.relative_name = &relative_copy;
+            }
+        }
     }
     hg_capture_source(&cap, &source);
 
@@ -235,6 +247,7 @@ NTSTATUS NTAPI hg_registry_callback(PVOID context, PVOID argument1, PVOID argume
 
     hg_plat_free(owned_value_name);
     hg_plat_free(owned_new_name);
+    hg_plat_free(owned_relative);
     hg_rundown_leave();
     return result.verdict == HG_VERDICT_BLOCK ? STATUS_ACCESS_DENIED : STATUS_SUCCESS;
 }

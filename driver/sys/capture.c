@@ -96,7 +96,7 @@ static uint32_t hg_capture_resolve(void *ctx, hg_utf16 *path)
     PCUNICODE_STRING rel = c->relative_name;
     SIZE_T total;
 
-    if (rel != NULL && !hg_unicode_ok(rel))
+    if (c->name_unreadable || (rel != NULL && !hg_unicode_ok(rel)))
         return HG_STATUS_INVALID_PARAMETER;
     if (rel != NULL && hg_is_absolute(rel)) {
         path->chars = (const uint16_t *)rel->Buffer;

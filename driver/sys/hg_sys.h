@@ -169,6 +169,7 @@ typedef struct hg_capture {
     const VOID      *data;            /* value data as the caller passed it */
     ULONG            data_size;
     BOOLEAN          user_data;       /* data is a user-mode address (PreviousMode == UserMode) */
+    BOOLEAN          name_unreadable; /* relative_name was a user buffer that faulted */
     /* resolved name, owned until hg_capture_release_path */
     PCUNICODE_STRING cm_name;         /* from CmCallbackGetKeyObjectID(Ex) */
     BOOLEAN          cm_name_ex;      /* must be released with release_id_ex */

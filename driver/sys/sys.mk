@@ -31,10 +31,16 @@ SYS_TEST_SRCS  := $(SYS_DIR)/inject.c
 SYS_HDRS       := $(SYS_DIR)/hg_sys.h $(SYS_DIR)/hg_inject_abi.h $(CORE_HDRS)
 
 # Kernel code: no CRT, no stack protector runtime, no red zone (interrupts
-# share the stack), unwind tables kept (.pdata is what SEH and stack walks
-# use). Warnings are errors for the glue and the core alike.
-SYS_CFLAGS     = -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding -fno-stack-protector \
-                 -mno-red-zone -fno-strict-aliasing -fno-omit-frame-pointer \
+# share the stack), no SSE/x87 (the compiler must not touch vector state the
+# kernel does not save for us), frames bounded (the x64 kernel stack is
+# 24 KiB and the registry callback runs deep in someone else's call chain),
+# unwind tables kept (.pdata is what SEH and stack walks use). Warnings are
+# errors for the glue and the core alike; the limits match core's own
+# kernel-compile check (driver/tests/tests.mk).
+SYS_FRAME_LIMIT := 512
+SYS_CFLAGS     = -std=gnu11 -O2 -Wall -Wextra -Werror -Wframe-larger-than=$(SYS_FRAME_LIMIT) \
+                 -ffreestanding -fno-stack-protector \
+                 -mno-red-zone -mgeneral-regs-only -fno-strict-aliasing -fno-omit-frame-pointer \
                  -D_WIN32_WINNT=0x0A00 -DNTDDI_VERSION=0x0A000000 \
                  -I$(SYS_DDK_INC) $(CORE_INC)
 SYS_LDFLAGS    = -nostdlib -nostartfiles -Wl,--subsystem,native -Wl,--entry,DriverEntry \

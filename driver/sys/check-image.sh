@@ -8,6 +8,8 @@
 #    unstripped link, no inject device name in ASCII or UTF-16;
 #  - no section of the release image is both writable and executable
 #    (HVCI / memory integrity refuses to load such a driver);
+#  - no SSE/AVX register appears in its code (built -mgeneral-regs-only:
+#    the kernel does not save vector state around our code for us);
 #  - the test image HAS the injection markers (proves that check can fail).
 set -eu
 OBJDUMP=$1 NM=$2 REL_FULL=$3 REL_SYS=$4 TEST_FULL=$5 TEST_SYS=$6
@@ -34,6 +36,12 @@ if [ -n "$wx" ]; then
     echo "FAIL: writable code section(s) in the release image: $wx"; fail=1
 else
     echo "release image: no writable+executable section"
+fi
+
+if "$OBJDUMP" -d "$REL_SYS" | grep -q '%[xyz]mm[0-9]'; then
+    echo "FAIL: vector registers used in the release image"; fail=1
+else
+    echo "release image: general-purpose registers only"
 fi
 
 has_inject() { # $1 full image, $2 stripped image

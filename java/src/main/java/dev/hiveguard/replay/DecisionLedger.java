@@ -1,6 +1,7 @@
 package dev.hiveguard.replay;
 
 import dev.hiveguard.audit.AuditSink;
+import dev.hiveguard.device.SimulatedOperation;
 import dev.hiveguard.model.RegistryEvent;
 import dev.hiveguard.model.Verdict;
 import dev.hiveguard.policy.Decision;
@@ -18,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>The tie is by content, not by order: the pump decides batches on several threads, so
  * audit calls for one process may arrive out of raise order. An operation is expected under
- * (pid, class, key path, value name, new name, image, type, data as far as the driver
+ * (pid, class, key path, value name, new name, image, user, type, data as far as the driver
  * copies it); each audit call takes the oldest operation expected under its event's key.
  * Operations the driver filtered out are never claimed; since the driver's filter looks only
  * at fields in that key, identical keys are filtered alike and an unclaimed entry never
@@ -31,7 +32,7 @@ final class DecisionLedger implements AuditSink {
     }
 
     private record Key(long pid, int operation, String keyPath, String valueName, String newName, String image,
-                       int valueType, int dataLength, int dataHash) {
+                       String userSid, int valueType, int dataLength, int dataHash) {
     }
 
     private final AuditSink delegate;
@@ -51,11 +52,12 @@ final class DecisionLedger implements AuditSink {
         this.outcomes = new Outcome[size];
     }
 
-    /** Called before operation {@code index} is raised. */
-    void expect(int index, RecordedOperation op, long pid) {
-        int len = Math.min(op.data().length, dataCap);
-        Key key = new Key(pid, op.operation().code(), op.keyPath(), op.valueName(), op.newName(), op.image(),
-                op.valueType(), len, Arrays.hashCode(Arrays.copyOf(op.data(), len)));
+    /** Called before operation {@code index} is raised as {@code call}. */
+    void expect(int index, SimulatedOperation call) {
+        int len = Math.min(call.data().length, dataCap);
+        Key key = new Key(call.pid(), call.operation().code(), call.keyPath(), orEmpty(call.valueName()),
+                orEmpty(call.newName()), orEmpty(call.image()), orEmpty(call.userSid()), call.valueType(), len,
+                Arrays.hashCode(Arrays.copyOf(call.data(), len)));
         synchronized (expected) {
             expected.computeIfAbsent(key, k -> new ArrayDeque<>()).addLast(index);
         }
@@ -66,7 +68,7 @@ final class DecisionLedger implements AuditSink {
         delegate.record(event, decision, applied, latencyNanos);
         byte[] data = event.data();
         Key key = new Key(event.pid(), event.operation().code(), event.keyPath(), event.valueName(), event.newName(),
-                event.image(), event.valueType(), data.length, Arrays.hashCode(data));
+                event.image(), event.userSid(), event.valueType(), data.length, Arrays.hashCode(data));
         Integer index;
         synchronized (expected) {
             ArrayDeque<Integer> q = expected.get(key);
@@ -80,6 +82,10 @@ final class DecisionLedger implements AuditSink {
             }
         }
         recorded.incrementAndGet();
+    }
+
+    private static String orEmpty(String s) {
+        return s == null ? "" : s;
     }
 
     /** Audit calls so far (matched or not). */

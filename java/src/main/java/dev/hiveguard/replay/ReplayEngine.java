@@ -164,8 +164,9 @@ public final class ReplayEngine {
                                 sleepNanos(BACKLOG_PAUSE_NANOS);
                             }
                         }
-                        ledger.expect(i, op, op.pid());
-                        statuses[i] = raise(op, processKeys[i]);
+                        SimulatedOperation call = toSimulated(op, processKeys[i]);
+                        ledger.expect(i, call);
+                        statuses[i] = RegistrySimulator.raise(call);
                         raised.incrementAndGet();
                     }
                 } catch (Throwable e) {
@@ -192,11 +193,6 @@ public final class ReplayEngine {
         if (failure.get() != null) {
             throw new IllegalStateException("replay raiser failed: " + failure.get(), failure.get());
         }
-    }
-
-    /** The decision the driver took for one recorded operation, as the registry caller sees it. */
-    private static int raise(RecordedOperation op, long processKey) {
-        return RegistrySimulator.raise(toSimulated(op, processKey));
     }
 
     /**

@@ -32,6 +32,17 @@ try {
     $signtool = Find-Kit 'signtool.exe'
     if (-not $signtool) { throw 'signtool.exe not found: install the Windows SDK signing tools in the base image' }
     $inf2cat = Find-Kit 'Inf2Cat.exe'
+    $infverif = Find-Kit 'InfVerif.exe'
+
+    # The INF is written on Linux where no validator runs: check it here.
+    # Recorded, not fatal - an InfVerif finding is a review item, while the
+    # install below is the real gate.
+    if ($infverif) {
+        & $infverif /v /w (Join-Path $pkg 'hiveguard.inf') *> (Join-Path $art 'infverif.txt')
+        if ($LASTEXITCODE -ne 0) { Write-Output "InfVerif reported problems (exit $LASTEXITCODE): see infverif.txt" }
+    } else {
+        Write-Output 'InfVerif.exe not found (WDK): INF not validated'
+    }
 
     # A per-VM test certificate, trusted as root and publisher on this VM only.
     $subject = 'CN=HiveGuard VM Test Signing'

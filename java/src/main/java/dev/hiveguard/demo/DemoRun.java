@@ -34,6 +34,8 @@ public final class DemoRun {
 
     /** Progress line for the noise at most this often, so it informs without scrolling. */
     static final long PROGRESS_INTERVAL_NANOS = 500_000_000L;
+    /** Thread ids a noise process's operations rotate through, as a program's worker threads would. */
+    static final int THREADS_PER_PROCESS = 4;
     /** The verdict budget the simulated events claim when the policy is asked directly. */
     private static final int EXPECTATION_TIMEOUT_MS = 250;
 
@@ -114,7 +116,7 @@ public final class DemoRun {
                 : startNanos + settings.duration().toNanos();
         int thread = 0;
         for (int i = 0; settings.duration() != null ? System.nanoTime() < deadline : i < count; i++) {
-            OperationOutcome o = raise(source.next(), thread++ % 4);
+            OperationOutcome o = raise(source.next(), thread++ % THREADS_PER_PROCESS);
             noiseDone.incrementAndGet();
             if (o.blocked()) {
                 noiseBlocked.incrementAndGet();

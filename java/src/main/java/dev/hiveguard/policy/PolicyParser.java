@@ -240,11 +240,18 @@ public final class PolicyParser {
             excludeHasNoAction(n, inh);
         }
         List<XmlNode> loose = new ArrayList<>();
+        int combinedAt = -1;
         for (XmlNode child : n.children) {
             if (child.name.equals(RULE)) {
                 rule(child, include, inh, baseName);
             } else if (Field.fromXml(child.name) != null) {
-                loose.add(child);
+                if (looseAreAnd) {
+                    combinedAt = combinedAt < 0 ? rules.size() : combinedAt;
+                    loose.add(child);
+                } else {
+                    // Document order is precedence order among equally severe rules.
+                    addRule(List.of(child), include, inh, baseName, child, false);
+                }
             } else if (child.name.equals(REGISTRY_EVENT) || child.name.equals(RULE_GROUP)) {
                 error(child, "<" + child.name + "> cannot be nested in <" + REGISTRY_EVENT + ">");
             } else {
@@ -252,11 +259,11 @@ public final class PolicyParser {
                         + fieldNames() + " or <" + RULE + ">)");
             }
         }
-        if (looseAreAnd && !loose.isEmpty()) {
+        if (!loose.isEmpty()) {
+            int before = rules.size();
             addRule(loose, include, inh, baseName, n, true);
-        } else {
-            for (XmlNode f : loose) {
-                addRule(List.of(f), include, inh, baseName, f, false);
+            if (rules.size() > before && combinedAt < before) {
+                rules.add(combinedAt, rules.remove(rules.size() - 1)); // where its first filter stands
             }
         }
     }

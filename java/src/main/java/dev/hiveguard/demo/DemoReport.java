@@ -11,8 +11,10 @@ import dev.hiveguard.wire.DriverStats;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -40,6 +42,9 @@ public record DemoReport(int raised, int allowed, int blocked, int tamperingTota
                          Map<String, Long> auditByRule, DriverStats driver, LatencySamples.Summary callerLatency,
                          LatencySamples.Summary agentLatency, List<String> failures, Path auditFile) {
 
+    /** Failures listed in full in the report; the rest are counted. */
+    static final int MAX_LISTED_FAILURES = 50;
+
     /** 0 when every check passed, 1 otherwise (ExitCodes.CHECK_FAILED). */
     public int exitCode() {
         return failures.isEmpty() ? 0 : 1;
@@ -53,7 +58,7 @@ public record DemoReport(int raised, int allowed, int blocked, int tamperingTota
      */
     public static DemoReport build(List<OperationOutcome> outcomes, LatencySamples callerLatency, DriverStats driver,
                                    AuditOptions trail, boolean requireTamperingBlocked) throws IOException {
-        List<String> failures = new ArrayList<>();
+        Failures failures = new Failures();
         int allowed = 0;
         int blocked = 0;
         int tamperingTotal = 0;
@@ -80,31 +85,42 @@ public record DemoReport(int raised, int allowed, int blocked, int tamperingTota
             }
         }
 
-        List<JsonNode> lines = new ArrayList<>();
-        AuditReader.Summary read = AuditReader.readTrail(trail, lines::add);
-        if (read.malformedLines() > 0 || read.partialTrailingLine()) {
-            failures.add("audit trail has " + read.malformedLines() + " malformed lines"
-                    + (read.partialTrailingLine() ? " and a partial last line" : "") + " after a graceful stop");
+        // One streaming pass: a long --duration run writes millions of lines, and only the
+        // tampering callers' lines are needed again afterwards.
+        Set<Long> tamperingPids = new HashSet<>();
+        for (OperationOutcome o : outcomes) {
+            if (o.operation().tampering()) {
+                tamperingPids.add(o.operation().process().pid());
+            }
         }
+        List<JsonNode> tamperingLines = new ArrayList<>();
         Map<String, Long> byAction = new TreeMap<>();
         Map<String, Long> byRule = new TreeMap<>();
-        long alerts = 0;
-        LatencySamples agentLatency = new LatencySamples(Math.max(1, lines.size()));
-        for (JsonNode l : lines) {
+        long[] alerts = {0};
+        LatencySamples agentLatency = new LatencySamples(Math.max(1, outcomes.size()));
+        AuditReader.Summary read = AuditReader.readTrail(trail, l -> {
             String action = l.path("hiveguard.action").asText("?");
             byAction.merge(action, 1L, Long::sum);
             String rule = l.path("hiveguard.rule").isNull() ? "(no rule)" : l.path("hiveguard.rule").asText("?");
             byRule.merge(rule + " (" + action + ")", 1L, Long::sum);
             if ("alert".equals(l.path("event.kind").asText())) {
-                alerts++;
+                alerts[0]++;
             }
             if (!"none".equals(l.path("hiveguard.verdict").asText())) {
                 agentLatency.record(l.path("hiveguard.latency_us").asLong() * 1_000L);
             }
+            if (tamperingPids.contains(l.path("process.pid").asLong())) {
+                tamperingLines.add(l);
+            }
+        });
+        if (read.malformedLines() > 0 || read.partialTrailingLine()) {
+            failures.add("audit trail has " + read.malformedLines() + " malformed lines"
+                    + (read.partialTrailingLine() ? " and a partial last line" : "") + " after a graceful stop");
         }
-        if (lines.size() != driver.delivered()) {
+        long auditLines = read.records();
+        if (auditLines != driver.delivered()) {
             failures.add("the driver delivered " + driver.delivered() + " events but the audit trail has "
-                    + lines.size() + " lines");
+                    + auditLines + " lines");
         }
         if (driver.dropped() != 0 || driver.timedOut() != 0) {
             failures.add("the driver dropped " + driver.dropped() + " events and timed out " + driver.timedOut()
@@ -112,16 +128,16 @@ public record DemoReport(int raised, int allowed, int blocked, int tamperingTota
         }
         for (OperationOutcome o : outcomes) {
             if (o.operation().tampering() && (o.expected().action() != Action.ALLOW || o.expected().wouldBlock())) {
-                checkAudited(o, lines, failures);
+                checkAudited(o, tamperingLines, failures);
             }
         }
-        return new DemoReport(outcomes.size(), allowed, blocked, tamperingTotal, tamperingBlocked, lines.size(),
-                alerts, byAction, byRule, driver, callerLatency.summary(), agentLatency.summary(),
-                List.copyOf(failures), trail.activeFile());
+        return new DemoReport(outcomes.size(), allowed, blocked, tamperingTotal, tamperingBlocked, auditLines,
+                alerts[0], byAction, byRule, driver, callerLatency.summary(), agentLatency.summary(),
+                failures.list(), trail.activeFile());
     }
 
     /** A write the policy acts on must be in the trail, with the verdict the caller got. */
-    private static void checkAudited(OperationOutcome o, List<JsonNode> lines, List<String> failures) {
+    private static void checkAudited(OperationOutcome o, List<JsonNode> lines, Failures failures) {
         ScriptedOperation op = o.operation();
         String expectedVerdict = o.blocked() ? "block" : "allow";
         for (JsonNode l : lines) {
@@ -136,6 +152,31 @@ public record DemoReport(int raised, int allowed, int blocked, int tamperingTota
             }
         }
         failures.add("no audit line for " + op.label() + " (" + where(op) + ")");
+    }
+
+    /**
+     * The failures found, the first {@link #MAX_LISTED_FAILURES} in full: a systematic
+     * fault in a million-operation run must not become a million-line summary.
+     */
+    private static final class Failures {
+        private final List<String> listed = new ArrayList<>();
+        private long more;
+
+        void add(String failure) {
+            if (listed.size() < MAX_LISTED_FAILURES) {
+                listed.add(failure);
+            } else {
+                more++;
+            }
+        }
+
+        List<String> list() {
+            List<String> out = new ArrayList<>(listed);
+            if (more > 0) {
+                out.add("... and " + more + " more failures");
+            }
+            return List.copyOf(out);
+        }
     }
 
     private static String where(ScriptedOperation op) {

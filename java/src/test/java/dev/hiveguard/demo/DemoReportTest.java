@@ -129,4 +129,16 @@ class DemoReportTest {
         assertTrue(r.failures().stream().anyMatch(f -> f.startsWith("no audit line for T1546.008")),
                 r.failures().toString());
     }
+
+    @Test
+    void aSystematicFaultIsListedOnceUpToTheCapAndCountedBeyondIt() throws IOException {
+        List<OperationOutcome> run = new ArrayList<>();
+        for (ScriptedOperation op : DemoWorkload.noise(DemoWorkload.SVCHOST, 80, 3)) {
+            run.add(new OperationOutcome(op, OperationOutcome.STATUS_ACCESS_DENIED, ALLOW, 1_000));
+        }
+        DemoReport r = DemoReport.build(run, samples(), driver(run.size(), 0, 0), trail(run), false);
+        assertEquals(DemoReport.MAX_LISTED_FAILURES + 1, r.failures().size());
+        assertEquals("... and " + (80 - DemoReport.MAX_LISTED_FAILURES) + " more failures",
+                r.failures().get(r.failures().size() - 1));
+    }
 }

@@ -5,7 +5,7 @@ import dev.hiveguard.audit.AuditOptions;
 import dev.hiveguard.demo.DemoReport;
 import dev.hiveguard.demo.DemoRun;
 import dev.hiveguard.demo.DemoSettings;
-import dev.hiveguard.demo.OperationOutcome;
+import dev.hiveguard.demo.OutcomeTally;
 import dev.hiveguard.device.RegistrySimulator;
 import dev.hiveguard.model.Verdict;
 import dev.hiveguard.pump.PumpOptions;
@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -71,7 +70,8 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Simulated noise processes, one thread each (default: ${DEFAULT-VALUE}).")
     int processes = DemoSettings.DEFAULT_PROCESSES;
 
-    @Option(names = "--seed", paramLabel = "N", description = "Noise seed, to replay a run (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", paramLabel = "N",
+            description = "Noise seed, to replay a run (default: ${DEFAULT-VALUE}).")
     long seed = DemoSettings.DEFAULT_SEED;
 
     @Option(names = "--quiet", description = "No live decision lines; summary only.")
@@ -136,7 +136,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         AgentSession session = AgentSession.start(loaded.policy(), trail,
                 PumpOptions.defaults().withMetricsLogInterval(Duration.ZERO));
-        List<OperationOutcome> outcomes;
+        OutcomeTally outcomes;
         DemoRun run = new DemoRun(settings, loaded.policy(), out);
         try {
             outcomes = run.play();

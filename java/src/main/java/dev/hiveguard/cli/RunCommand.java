@@ -58,7 +58,8 @@ public final class RunCommand implements Callable<Integer> {
             description = "Status file, log and default audit directory (default: ${DEFAULT-VALUE}).")
     Path stateDir = StateDirectory.defaultPath();
 
-    @Option(names = "--audit-dir", paramLabel = "DIR", description = "Audit trail directory (default: <state-dir>/audit).")
+    @Option(names = "--audit-dir", paramLabel = "DIR",
+            description = "Audit trail directory (default: <state-dir>/audit).")
     Path auditDir;
 
     @Option(names = "--audit-max-mb", paramLabel = "MB", description = "Roll the audit file at this size "

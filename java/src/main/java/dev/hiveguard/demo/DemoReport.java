@@ -37,7 +37,7 @@ import java.util.TreeMap;
  * @param failures          every check that failed, one line each
  * @param auditFile         the trail's active file
  */
-public record DemoReport(int raised, int allowed, int blocked, int tamperingTotal, int tamperingBlocked,
+public record DemoReport(long raised, long allowed, long blocked, int tamperingTotal, int tamperingBlocked,
                          long auditRecords, long auditAlerts, Map<String, Long> auditByAction,
                          Map<String, Long> auditByRule, DriverStats driver, LatencySamples.Summary callerLatency,
                          LatencySamples.Summary agentLatency, List<String> failures, Path auditFile) {
@@ -56,48 +56,39 @@ public record DemoReport(int raised, int allowed, int blocked, int tamperingTota
      * @param requireTamperingBlocked the built-in protection policy is in force: every
      *                                tampering write must be blocked, whatever else matched
      */
-    public static DemoReport build(List<OperationOutcome> outcomes, LatencySamples callerLatency, DriverStats driver,
+    public static DemoReport build(OutcomeTally outcomes, LatencySamples callerLatency, DriverStats driver,
                                    AuditOptions trail, boolean requireTamperingBlocked) throws IOException {
         Failures failures = new Failures();
-        int allowed = 0;
-        int blocked = 0;
+        for (OperationOutcome o : outcomes.keptMismatches()) {
+            failures.add(String.format("%s %s by %s got 0x%08X but the policy says %s", o.operation().operation()
+                            .eventType(), where(o.operation()), o.operation().process().name(), o.ntStatus(),
+                    o.expected().action()));
+        }
+        failures.addUnlisted(outcomes.mismatches() - outcomes.keptMismatches().size());
         int tamperingTotal = 0;
         int tamperingBlocked = 0;
-        for (OperationOutcome o : outcomes) {
-            if (o.ntStatus() == OperationOutcome.STATUS_SUCCESS) {
-                allowed++;
-            } else if (o.blocked()) {
-                blocked++;
-            }
-            if (!o.matchesPolicy()) {
-                failures.add(String.format("%s %s by %s got 0x%08X but the policy says %s", o.operation().operation()
-                                .eventType(), where(o.operation()), o.operation().process().name(), o.ntStatus(),
-                        o.expected().action()));
-            }
-            if (o.operation().tampering()) {
-                tamperingTotal++;
-                if (o.blocked()) {
-                    tamperingBlocked++;
-                } else if (requireTamperingBlocked) {
-                    failures.add("not blocked by the built-in protection policy: " + o.operation().label() + " ("
-                            + where(o.operation()) + ")");
-                }
+        for (OperationOutcome o : outcomes.tampering()) {
+            tamperingTotal++;
+            if (o.blocked()) {
+                tamperingBlocked++;
+            } else if (requireTamperingBlocked) {
+                failures.add("not blocked by the built-in protection policy: " + o.operation().label() + " ("
+                        + where(o.operation()) + ")");
             }
         }
 
         // One streaming pass: a long --duration run writes millions of lines, and only the
         // tampering callers' lines are needed again afterwards.
         Set<Long> tamperingPids = new HashSet<>();
-        for (OperationOutcome o : outcomes) {
-            if (o.operation().tampering()) {
-                tamperingPids.add(o.operation().process().pid());
-            }
+        for (OperationOutcome o : outcomes.tampering()) {
+            tamperingPids.add(o.operation().process().pid());
         }
         List<JsonNode> tamperingLines = new ArrayList<>();
         Map<String, Long> byAction = new TreeMap<>();
         Map<String, Long> byRule = new TreeMap<>();
         long[] alerts = {0};
-        LatencySamples agentLatency = new LatencySamples(Math.max(1, outcomes.size()));
+        LatencySamples agentLatency = new LatencySamples((int) Math.max(1, Math.min(outcomes.raised(),
+                LatencySamples.MAX_CAPACITY)));
         AuditReader.Summary read = AuditReader.readTrail(trail, l -> {
             String action = l.path("hiveguard.action").asText("?");
             byAction.merge(action, 1L, Long::sum);
@@ -126,12 +117,13 @@ public record DemoReport(int raised, int allowed, int blocked, int tamperingTota
             failures.add("the driver dropped " + driver.dropped() + " events and timed out " + driver.timedOut()
                     + " verdicts");
         }
-        for (OperationOutcome o : outcomes) {
-            if (o.operation().tampering() && (o.expected().action() != Action.ALLOW || o.expected().wouldBlock())) {
+        for (OperationOutcome o : outcomes.tampering()) {
+            if (o.expected().action() != Action.ALLOW || o.expected().wouldBlock()) {
                 checkAudited(o, tamperingLines, failures);
             }
         }
-        return new DemoReport(outcomes.size(), allowed, blocked, tamperingTotal, tamperingBlocked, auditLines,
+        return new DemoReport(outcomes.raised(), outcomes.allowed(), outcomes.blocked(), tamperingTotal,
+                tamperingBlocked, auditLines,
                 alerts[0], byAction, byRule, driver, callerLatency.summary(), agentLatency.summary(),
                 failures.list(), trail.activeFile());
     }
@@ -168,6 +160,11 @@ public record DemoReport(int raised, int allowed, int blocked, int tamperingTota
             } else {
                 more++;
             }
+        }
+
+        /** Failures that were counted but not kept in full. */
+        void addUnlisted(long count) {
+            more += count;
         }
 
         List<String> list() {

@@ -10,7 +10,6 @@ import dev.hiveguard.policy.Policy;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -42,7 +41,7 @@ public final class DemoRun {
     private final DemoSettings settings;
     private final Policy policy;
     private final PrintWriter out;
-    private final List<OperationOutcome> outcomes = Collections.synchronizedList(new ArrayList<>());
+    private final OutcomeTally outcomes = new OutcomeTally();
     private final LatencySamples callerLatency;
     private final AtomicLong noiseDone = new AtomicLong();
     private final AtomicLong noiseBlocked = new AtomicLong();
@@ -58,8 +57,8 @@ public final class DemoRun {
                 LatencySamples.MAX_CAPACITY)));
     }
 
-    /** Raises the whole workload and waits for every caller; returns the outcomes in completion order. */
-    public List<OperationOutcome> play() throws InterruptedException {
+    /** Raises the whole workload and waits for every caller. */
+    public OutcomeTally play() throws InterruptedException {
         startNanos = System.nanoTime();
         List<SimulatedProcess> noiseProcesses = new ArrayList<>();
         for (int i = 0; i < settings.processes(); i++) {
@@ -103,7 +102,7 @@ public final class DemoRun {
             RegistrySimulator.processExit(op.process().processKey());
         }
         printProgress(true);
-        return new ArrayList<>(outcomes);
+        return outcomes;
     }
 
     public LatencySamples callerLatency() {

@@ -82,6 +82,7 @@ public final class DemoWorkload {
     private static final String STATE_REPOSITORY = HKLM
             + "\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\AppModel\\StateRepository\\Cache\\Package\\Data";
     private static final int STATE_REPOSITORY_ENTRIES = 0x29;
+    private static final String WINDOWS_APPS = "C:\\Program Files\\WindowsApps\\";
     private static final String SECURE_TIME = SERVICES + "\\W32Time\\SecureTimeLimits\\RunTime";
     private static final String WORD_MRU = HKCU + "\\Software\\Microsoft\\Office\\16.0\\Word\\User MRU\\"
             + "ADAL_8F4C2C3E\\File MRU";
@@ -189,7 +190,7 @@ public final class DemoWorkload {
                     return noise(p, Operation.CREATE_KEY, entry, "", 0, null);
                 case 1:
                     return noise(p, Operation.SET_VALUE, entry, "InstalledLocation", REG_SZ,
-                            sz("C:\\Program Files\\WindowsApps\\Microsoft.BingWeather_4.25.20211.0_x64__8wekyb3d8bbwe"));
+                            sz(WINDOWS_APPS + "Microsoft.BingWeather_4.25.20211.0_x64__8wekyb3d8bbwe"));
                 default:
                     return noise(p, Operation.SET_VALUE, entry, "Flags", REG_DWORD, dword(0x0000_0408));
             }

@@ -74,7 +74,7 @@ class DemoReportTest {
     @Test
     void aConsistentRunPasses() throws IOException {
         List<OperationOutcome> run = consistentRun(true);
-        DemoReport r = DemoReport.build(run, samples(), driver(run.size(), 0, 0), trail(run), true);
+        DemoReport r = DemoReport.build(OutcomeTally.of(run), samples(), driver(run.size(), 0, 0), trail(run), true);
         assertEquals(List.of(), r.failures());
         assertEquals(0, r.exitCode());
         assertEquals(5, r.blocked());
@@ -91,7 +91,7 @@ class DemoReportTest {
         List<OperationOutcome> run = consistentRun(true);
         OperationOutcome last = run.remove(run.size() - 1);
         run.add(new OperationOutcome(last.operation(), OperationOutcome.STATUS_SUCCESS, BLOCK, 1_000));
-        DemoReport r = DemoReport.build(run, samples(), driver(run.size(), 0, 0), trail(run), true);
+        DemoReport r = DemoReport.build(OutcomeTally.of(run), samples(), driver(run.size(), 0, 0), trail(run), true);
         assertEquals(1, r.exitCode());
         assertTrue(r.failures().stream().anyMatch(f -> f.contains("got 0x00000000 but the policy says BLOCK")),
                 r.failures().toString());
@@ -104,8 +104,9 @@ class DemoReportTest {
     void unblockedTamperingIsOnlyAFailureUnderTheBuiltInPolicy() throws IOException {
         List<OperationOutcome> run = consistentRun(false);
         AuditOptions t = trail(run);
-        assertEquals(0, DemoReport.build(run, samples(), driver(run.size(), 0, 0), t, false).exitCode());
-        DemoReport strict = DemoReport.build(run, samples(), driver(run.size(), 0, 0), t, true);
+        assertEquals(0,
+                DemoReport.build(OutcomeTally.of(run), samples(), driver(run.size(), 0, 0), t, false).exitCode());
+        DemoReport strict = DemoReport.build(OutcomeTally.of(run), samples(), driver(run.size(), 0, 0), t, true);
         assertEquals(5, strict.failures().size(), strict.failures().toString());
     }
 
@@ -113,10 +114,11 @@ class DemoReportTest {
     void lostAuditLinesDropsAndTimeoutsFail() throws IOException {
         List<OperationOutcome> run = consistentRun(true);
         AuditOptions t = trail(run);
-        DemoReport moreDelivered = DemoReport.build(run, samples(), driver(run.size() + 1, 0, 0), t, true);
+        DemoReport moreDelivered = DemoReport.build(OutcomeTally.of(run), samples(), driver(run.size() + 1, 0, 0), t,
+                true);
         assertTrue(moreDelivered.failures().stream().anyMatch(f -> f.contains("audit trail has 15 lines")),
                 moreDelivered.failures().toString());
-        DemoReport drops = DemoReport.build(run, samples(), driver(run.size(), 3, 2), t, true);
+        DemoReport drops = DemoReport.build(OutcomeTally.of(run), samples(), driver(run.size(), 3, 2), t, true);
         assertTrue(drops.failures().stream().anyMatch(f -> f.contains("dropped 3 events and timed out 2")),
                 drops.failures().toString());
     }
@@ -125,7 +127,7 @@ class DemoReportTest {
     void aBlockedWriteMissingFromTheAuditTrailFails() throws IOException {
         List<OperationOutcome> run = consistentRun(true);
         AuditOptions t = trail(run.subList(0, run.size() - 1));
-        DemoReport r = DemoReport.build(run, samples(), driver(run.size() - 1, 0, 0), t, true);
+        DemoReport r = DemoReport.build(OutcomeTally.of(run), samples(), driver(run.size() - 1, 0, 0), t, true);
         assertTrue(r.failures().stream().anyMatch(f -> f.startsWith("no audit line for T1546.008")),
                 r.failures().toString());
     }
@@ -136,7 +138,7 @@ class DemoReportTest {
         for (ScriptedOperation op : DemoWorkload.noise(DemoWorkload.SVCHOST, 80, 3)) {
             run.add(new OperationOutcome(op, OperationOutcome.STATUS_ACCESS_DENIED, ALLOW, 1_000));
         }
-        DemoReport r = DemoReport.build(run, samples(), driver(run.size(), 0, 0), trail(run), false);
+        DemoReport r = DemoReport.build(OutcomeTally.of(run), samples(), driver(run.size(), 0, 0), trail(run), false);
         assertEquals(DemoReport.MAX_LISTED_FAILURES + 1, r.failures().size());
         assertEquals("... and " + (80 - DemoReport.MAX_LISTED_FAILURES) + " more failures",
                 r.failures().get(r.failures().size() - 1));

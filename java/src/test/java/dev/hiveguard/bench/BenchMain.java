@@ -15,7 +15,8 @@ public final class BenchMain {
     private static final List<String> BENCHMARKS = List.of(
             "dev.hiveguard.bench.PolicyBench",
             "dev.hiveguard.bench.ReplayBench",
-            "dev.hiveguard.audit.AuditBench");
+            "dev.hiveguard.audit.AuditBench",
+            "dev.hiveguard.pump.PumpBench");
 
     private BenchMain() {
     }

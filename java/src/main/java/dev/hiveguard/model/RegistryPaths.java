@@ -105,29 +105,9 @@ public final class RegistryPaths {
     public static String targetObjectLower(String kernelKeyPath, String valueName, boolean valueOperation) {
         String p = kernelKeyPath == null ? "" : kernelKeyPath;
         String v = valueOperation ? (valueName == null || valueName.isEmpty() ? DEFAULT_VALUE_NAME : valueName) : "";
-        String root;
-        int restStart;
-        if (hasRoot(p, KERNEL_MACHINE)) {
-            int rel = KERNEL_MACHINE.length() + 1;
-            int ccsEnd = rel < p.length() ? controlSetEndAt(p, rel) : 0;
-            if (rel < p.length() && p.regionMatches(true, rel, "SOFTWARE\\Classes", 0, 16)
-                    && (p.length() == rel + 16 || p.charAt(rel + 16) == '\\')) {
-                root = "hkcr";
-                restStart = rel + 16;
-            } else if (ccsEnd > 0) {
-                root = "hklm\\system\\currentcontrolset";
-                restStart = ccsEnd;
-            } else {
-                root = "hklm";
-                restStart = KERNEL_MACHINE.length();
-            }
-        } else if (hasRoot(p, KERNEL_USER)) {
-            root = "hku";
-            restStart = KERNEL_USER.length();
-        } else {
-            root = "";
-            restStart = 0;
-        }
+        int code = lowerRoot(p);
+        String root = lowerRootName(code);
+        int restStart = lowerRootRestStart(code);
         char[] out = new char[root.length() + (p.length() - restStart) + (valueOperation ? 1 + v.length() : 0)];
         int n = 0;
         for (int i = 0; i < root.length(); i++) {
@@ -151,6 +131,41 @@ public final class RegistryPaths {
             }
         }
         return new String(out, 0, n);
+    }
+
+    private static final String[] LOWER_ROOTS = {"", "hklm", "hku", "hkcr", "hklm\\system\\currentcontrolset"};
+    private static final int ROOT_SHIFT = 24;
+
+    /**
+     * How the Sysmon form of a kernel path starts, for callers that walk it without building
+     * it: a code holding the lower-case Sysmon root ({@link #lowerRootName}) and the index in
+     * the kernel path where the part copied verbatim begins ({@link #lowerRootRestStart}).
+     */
+    public static int lowerRoot(String p) {
+        if (hasRoot(p, KERNEL_MACHINE)) {
+            int rel = KERNEL_MACHINE.length() + 1;
+            if (rel < p.length() && p.regionMatches(true, rel, "SOFTWARE\\Classes", 0, 16)
+                    && (p.length() == rel + 16 || p.charAt(rel + 16) == '\\')) {
+                return (3 << ROOT_SHIFT) | (rel + 16);
+            }
+            int ccsEnd = rel < p.length() ? controlSetEndAt(p, rel) : 0;
+            if (ccsEnd > 0) {
+                return (4 << ROOT_SHIFT) | ccsEnd;
+            }
+            return (1 << ROOT_SHIFT) | KERNEL_MACHINE.length();
+        }
+        if (hasRoot(p, KERNEL_USER)) {
+            return (2 << ROOT_SHIFT) | KERNEL_USER.length();
+        }
+        return 0;
+    }
+
+    public static String lowerRootName(int code) {
+        return LOWER_ROOTS[code >>> ROOT_SHIFT];
+    }
+
+    public static int lowerRootRestStart(int code) {
+        return code & ((1 << ROOT_SHIFT) - 1);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.hiveguard.policy;
 
 import dev.hiveguard.model.RegistryEvent;
+import dev.hiveguard.model.RegistryPaths;
 import dev.hiveguard.model.Subscription;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,11 +89,7 @@ public final class CompiledPolicy implements Policy {
         EventView v = new EventView(event);
         PrefixTrie.IntList cand = scratch.get();
         cand.clear();
-        boolean userHive = v.targetLower().startsWith("hku\\");
-        excludeTrie.collect(v.targetLower(), cand);
-        if (userHive && !excludeHkcuTrie.isEmpty()) {
-            excludeHkcuTrie.collect(v.hkcuLower(), cand);
-        }
+        collect(excludeTrie, excludeHkcuTrie, v, cand);
         cand.addAll(excludeUnindexed);
         for (int i = 0; i < cand.size; i++) {
             if (rules[cand.items[i]].matches(v)) {
@@ -100,10 +97,7 @@ public final class CompiledPolicy implements Policy {
             }
         }
         cand.clear();
-        includeTrie.collect(v.targetLower(), cand);
-        if (userHive && !includeHkcuTrie.isEmpty()) {
-            includeHkcuTrie.collect(v.hkcuLower(), cand);
-        }
+        collect(includeTrie, includeHkcuTrie, v, cand);
         cand.addAll(includeUnindexed);
         CompiledRule best = null;
         for (int i = 0; i < cand.size; i++) {
@@ -116,6 +110,89 @@ public final class CompiledPolicy implements Policy {
             }
         }
         return best == null ? defaultDecision : best.decision;
+    }
+
+    /**
+     * Candidates from both tries: the event's TargetObject, and for user hives its HKCU view.
+     * Most events match no indexed prefix, so the walk runs along the Sysmon form computed on
+     * the fly from the kernel path instead of building that string; text outside ASCII (where
+     * Java's lower-casing can change length) takes the string route.
+     */
+    private static void collect(PrefixTrie trie, PrefixTrie hkcuTrie, EventView v, PrefixTrie.IntList out) {
+        RegistryEvent e = v.event;
+        String p = e.keyPath();
+        int code = RegistryPaths.lowerRoot(p);
+        int rest = RegistryPaths.lowerRootRestStart(code);
+        boolean valueOp = EventView.isValueOp(v.op);
+        int mark = out.size;
+        if (!walk(trie, RegistryPaths.lowerRootName(code), p, rest, valueOp, e.valueName(), out)) {
+            out.size = mark;
+            trie.collect(v.targetLower(), out);
+        }
+        if (hkcuTrie.isEmpty() || !RegistryPaths.lowerRootName(code).equals("hku") || rest >= p.length()) {
+            return;
+        }
+        int segEnd = p.indexOf('\\', rest + 1);
+        if (segEnd < 0) {
+            segEnd = p.length();
+        }
+        boolean classes = segEnd - (rest + 1) >= CLASSES_SUFFIX.length()
+                && p.regionMatches(true, segEnd - CLASSES_SUFFIX.length(), CLASSES_SUFFIX, 0, CLASSES_SUFFIX.length());
+        mark = out.size;
+        if (!walk(hkcuTrie, classes ? HKCU_CLASSES : HKCU, p, segEnd, valueOp, e.valueName(), out)) {
+            out.size = mark;
+            hkcuTrie.collect(v.hkcuLower(), out);
+        }
+    }
+
+    private static final String CLASSES_SUFFIX = "_classes";
+    private static final String HKCU = "hkcu";
+    private static final String HKCU_CLASSES = "hkcu\\software\\classes";
+
+    /** Walks {@code root + lower(path[from..]) + ["\\" + lower(value)]}; false on a non-ASCII unit. */
+    private static boolean walk(PrefixTrie trie, String root, String path, int from, boolean valueOp, String valueName,
+                                PrefixTrie.IntList out) {
+        PrefixTrie node = trie;
+        out.addAll(node.rules());
+        for (int i = 0; i < root.length(); i++) {
+            node = node.child(root.charAt(i));
+            if (node == null) {
+                return true;
+            }
+            out.addAll(node.rules());
+        }
+        for (int i = from; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c >= 0x80) {
+                return false;
+            }
+            node = node.child(c >= 'A' && c <= 'Z' ? (char) (c + 32) : c);
+            if (node == null) {
+                return true;
+            }
+            out.addAll(node.rules());
+        }
+        if (!valueOp) {
+            return true;
+        }
+        node = node.child('\\');
+        if (node == null) {
+            return true;
+        }
+        out.addAll(node.rules());
+        String name = valueName.isEmpty() ? RegistryPaths.DEFAULT_VALUE_NAME : valueName;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c >= 0x80) {
+                return false;
+            }
+            node = node.child(c >= 'A' && c <= 'Z' ? (char) (c + 32) : c);
+            if (node == null) {
+                return true;
+            }
+            out.addAll(node.rules());
+        }
+        return true;
     }
 
     @Override

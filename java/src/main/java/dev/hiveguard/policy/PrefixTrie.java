@@ -41,7 +41,11 @@ final class PrefixTrie {
         return keys.length == 0 && rules.length == 0;
     }
 
-    private PrefixTrie child(char c) {
+    int[] rules() {
+        return rules;
+    }
+
+    PrefixTrie child(char c) {
         char[] k = keys;
         for (int i = 0; i < k.length; i++) {
             if (k[i] == c) {

@@ -91,7 +91,8 @@ final class SubscriptionCompiler {
             includes = includeEntries(widenAll(needs), s);
         }
         List<Subscription.Prefix> all = new ArrayList<>(includes);
-        for (Subscription.Prefix x : excludes) {
+        // With nothing to deliver, exclusions would only be noise in the driver's table.
+        for (Subscription.Prefix x : opMask == 0 ? List.<Subscription.Prefix>of() : excludes) {
             if (all.size() >= MAX_PREFIXES) {
                 break; // dropping an exclusion only delivers more
             }

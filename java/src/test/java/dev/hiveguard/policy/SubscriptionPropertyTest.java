@@ -58,6 +58,7 @@ class SubscriptionPropertyTest {
     void aPolicyThatOnlyAllowsAsksTheKernelForNothing() throws Exception {
         CompiledPolicy p = Policies.of("<RegistryEvent onmatch=\"include\" action=\"allow\"><Details>x</Details></RegistryEvent>");
         assertEquals(0, p.subscription().opMask());
+        assertEquals(List.of(), p.subscription().prefixes());
     }
 
     @Test

@@ -27,11 +27,10 @@ public final class CompiledPolicy implements Policy {
     private final CompiledRule[] rules;
     private final int scope;
     private final Decision defaultDecision;
-    private final PrefixTrie includeTrie;
-    private final PrefixTrie includeHkcuTrie;
+    /** Include and exclude rules share one index: one walk per event finds both kinds. */
+    private final PrefixTrie trie;
+    private final PrefixTrie hkcuTrie;
     private final int[] includeUnindexed;
-    private final PrefixTrie excludeTrie;
-    private final PrefixTrie excludeHkcuTrie;
     private final int[] excludeUnindexed;
     private final Subscription subscription;
     private final ThreadLocal<PrefixTrie.IntList> scratch = ThreadLocal.withInitial(PrefixTrie.IntList::new);
@@ -41,10 +40,8 @@ public final class CompiledPolicy implements Policy {
         PolicySettings s = doc.settings();
         this.rules = new CompiledRule[doc.rules().size()];
         int sc = CompiledCondition.SYSMON_OPS;
-        PrefixTrie.Builder inc = new PrefixTrie.Builder();
-        PrefixTrie.Builder incHkcu = new PrefixTrie.Builder();
-        PrefixTrie.Builder exc = new PrefixTrie.Builder();
-        PrefixTrie.Builder excHkcu = new PrefixTrie.Builder();
+        PrefixTrie.Builder plain = new PrefixTrie.Builder();
+        PrefixTrie.Builder hkcu = new PrefixTrie.Builder();
         List<Integer> incRest = new ArrayList<>();
         List<Integer> excRest = new ArrayList<>();
         for (PolicyRule r : doc.rules()) {
@@ -57,16 +54,13 @@ public final class CompiledPolicy implements Policy {
             }
             for (CompiledCondition c : cr.prefixGroup) {
                 for (int i = 0; i < c.valueCount(); i++) {
-                    PrefixTrie.Builder b = c.valueIsHkcu(i) ? (cr.include ? incHkcu : excHkcu) : (cr.include ? inc : exc);
-                    b.add(c.value(i), cr.index);
+                    (c.valueIsHkcu(i) ? hkcu : plain).add(c.value(i), cr.index);
                 }
             }
         }
         this.scope = sc;
-        this.includeTrie = inc.build();
-        this.includeHkcuTrie = incHkcu.build();
-        this.excludeTrie = exc.build();
-        this.excludeHkcuTrie = excHkcu.build();
+        this.trie = plain.build();
+        this.hkcuTrie = hkcu.build();
         this.includeUnindexed = incRest.stream().mapToInt(Integer::intValue).toArray();
         this.excludeUnindexed = excRest.stream().mapToInt(Integer::intValue).toArray();
         Action def = s.defaultAction();
@@ -89,20 +83,23 @@ public final class CompiledPolicy implements Policy {
         EventView v = new EventView(event);
         PrefixTrie.IntList cand = scratch.get();
         cand.clear();
-        collect(excludeTrie, excludeHkcuTrie, v, cand);
-        cand.addAll(excludeUnindexed);
-        for (int i = 0; i < cand.size; i++) {
-            if (rules[cand.items[i]].matches(v)) {
+        collect(trie, hkcuTrie, v, cand);
+        for (int id : excludeUnindexed) {
+            if (rules[id].matches(v)) {
                 return defaultDecision;
             }
         }
-        cand.clear();
-        collect(includeTrie, includeHkcuTrie, v, cand);
-        cand.addAll(includeUnindexed);
-        CompiledRule best = null;
         for (int i = 0; i < cand.size; i++) {
             CompiledRule r = rules[cand.items[i]];
-            if (best != null && (r.severity < best.severity || (r.severity == best.severity && r.index > best.index))) {
+            if (!r.include && r.matches(v)) {
+                return defaultDecision;
+            }
+        }
+        CompiledRule best = null;
+        for (int i = 0, n = cand.size + includeUnindexed.length; i < n; i++) {
+            CompiledRule r = rules[i < cand.size ? cand.items[i] : includeUnindexed[i - cand.size]];
+            if (!r.include
+                    || (best != null && (r.severity < best.severity || (r.severity == best.severity && r.index > best.index)))) {
                 continue;
             }
             if (r.matches(v)) {

@@ -46,6 +46,9 @@ try {
         if ($a -ne 0) { $failed++ }
         if ($b -ne 5) { $failed++ }
         & $java.Source -jar $jar status --state-dir $state *> (Join-Path $art 'agent-status-after.txt')
+        # Stop-Process is TerminateProcess: no shutdown hook runs, so only what the
+        # audit writer has flushed survives. It flushes every second; give it three.
+        Start-Sleep -Seconds 3
     }
 } finally {
     if (-not $agent.HasExited) { Stop-Process -Id $agent.Id }
@@ -53,7 +56,15 @@ try {
     sc.exe stop HiveGuard | Out-Null
     Remove-Item -Recurse -Force 'HKLM:\SOFTWARE\HiveGuardE2E' -ErrorAction SilentlyContinue
 }
-$hits = Get-ChildItem $audit -Recurse -File -ErrorAction SilentlyContinue | Select-String -SimpleMatch 'HiveGuardE2E\Blocked'
-if (-not $hits) { Write-Output 'audit trail has no record of the blocked write'; $failed++ }
+# The audit trail is JSON lines with flat, dotted ECS keys; a backslash in a path is
+# escaped on disk, so parse each line rather than searching the raw text. A partial
+# last line (the process was terminated) is skipped, as AuditReader does.
+$blocked = @(Get-ChildItem $audit -Recurse -File -Filter '*.jsonl' -ErrorAction SilentlyContinue |
+    Get-Content | ForEach-Object {
+        try { $_ | ConvertFrom-Json } catch { $null }
+    } | Where-Object {
+        $_ -and $_.'registry.path' -like '*\HiveGuardE2E\Blocked' -and $_.'hiveguard.verdict' -eq 'block'
+    })
+if ($blocked.Count -lt 1) { Write-Output 'audit trail has no record of the blocked write'; $failed++ }
 Write-Output "agent end-to-end: $failed failure(s)"
 exit $failed

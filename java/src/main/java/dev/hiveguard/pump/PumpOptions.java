@@ -33,7 +33,13 @@ public record PumpOptions(
         Duration metricsLogInterval,
         Duration closeTimeout) {
 
-    public static final int DEFAULT_PARKED_REQUESTS = 8;
+    /*
+     * An endpoint sees bursts of concurrent registry writers (logon, installers, Explorer
+     * and services at once); a verdict that falls due while nothing is parked goes out as
+     * the driver's default without the policy ever seeing it. 32 requests of
+     * DEFAULT_BUFFER_BYTES are 4 MiB of native memory: cheap next to unjudged defaults.
+     */
+    public static final int DEFAULT_PARKED_REQUESTS = 32;
     /** 128 KiB holds ~1600 minimal events: far more than a burst between two completions. */
     public static final int DEFAULT_BUFFER_BYTES = 128 * 1024;
     public static final int DEFAULT_DECISION_THREADS = 2;

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hiveguard.audit.AuditOptions;
 import dev.hiveguard.model.FailMode;
 import dev.hiveguard.policy.Policy;
+import dev.hiveguard.policy.PolicyHolder;
+import dev.hiveguard.policy.PolicyReloader;
 import dev.hiveguard.pump.PumpOptions;
 import dev.hiveguard.pump.PumpStatus;
 import dev.hiveguard.wire.DriverStats;
@@ -12,6 +14,7 @@ import dev.hiveguard.wire.Wire;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -85,6 +88,12 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-log-file", description = "Log to stderr only, not to <state-dir>/hiveguard.log.")
     boolean noLogFile;
 
+    @Option(names = "--reload-ms", paramLabel = "MS",
+            description = "How often the --policy file is checked for changes; a valid new version replaces "
+                    + "the running policy, an invalid one is logged with its errors and ignored "
+                    + "(default: ${DEFAULT-VALUE}; 0 disables reloading).")
+    long reloadMs = PolicyReloader.DEFAULT_INTERVAL.toMillis();
+
     /** Consecutive status checks without a parked request before the agent gives up (3 x 2 s). */
     static final int NOT_SERVING_CHECKS = 3;
 
@@ -117,6 +126,10 @@ public final class RunCommand implements Callable<Integer> {
         if (!noLogFile) {
             Logging.addRollingFile(stateDir);
         }
+        if (reloadMs != 0 && reloadMs < PolicyReloader.MIN_INTERVAL.toMillis()) {
+            throw new CliException(ExitCodes.USAGE, "--reload-ms " + reloadMs + " is below "
+                    + PolicyReloader.MIN_INTERVAL.toMillis() + " (0 disables reloading)");
+        }
         if (timeoutMs != null && (timeoutMs < Wire.TIMEOUT_MIN_MS || timeoutMs > Wire.TIMEOUT_MAX_MS)) {
             throw new CliException(ExitCodes.USAGE, "--timeout-ms " + timeoutMs + " is outside ["
                     + Wire.TIMEOUT_MIN_MS + ", " + Wire.TIMEOUT_MAX_MS + "]");
@@ -135,6 +148,7 @@ public final class RunCommand implements Callable<Integer> {
         }
 
         AgentSession session = AgentSession.start(policy, auditOptions, pumpOptions);
+        PolicyReloader reloader = startReloader(session, loaded);
         Instant started = Instant.now();
         AgentStatusFile statusFile = new AgentStatusFile(stateDir);
         LOG.info("serving: policy {} ({}), audit {}, state {}", loaded.source(), policy.hash(),
@@ -162,6 +176,9 @@ public final class RunCommand implements Callable<Integer> {
             stopRequested.await();
             LOG.info("stopping");
         } finally {
+            if (reloader != null) {
+                reloader.close(); // no policy swap may race the pump's stop
+            }
             publisher.shutdownNow();
             publisher.awaitTermination(AgentStatusFile.WRITE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
             // Take in what the driver already queued (callers that needed no verdict do not
@@ -190,6 +207,33 @@ public final class RunCommand implements Callable<Integer> {
                     + "agent (" + why + "); restart the agent once the driver is back");
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * Watches the --policy file. A new valid version goes to the pump, which sends the
+     * driver its subscription before deciding by it; if the driver refuses that
+     * subscription the pump keeps the old policy, and so does the reloader's record of
+     * what is in force, so the two never disagree.
+     */
+    private PolicyReloader startReloader(AgentSession session, PolicyLoader.Loaded loaded) {
+        if (policyFile == null || reloadMs == 0) {
+            return null;
+        }
+        PolicyHolder inForce = new PolicyHolder(loaded.policy());
+        FailMode overrideFailMode = failMode == null ? null : failMode.mode;
+        PolicyReloader reloader = new PolicyReloader(policyFile, inForce, Duration.ofMillis(reloadMs),
+                (previous, current) -> {
+                    try {
+                        session.pump().setPolicy(TunedPolicy.of(current, timeoutMs, overrideFailMode));
+                    } catch (RuntimeException e) {
+                        inForce.swap(previous);
+                        LOG.error("policy {} from {} not applied ({}); policy {} stays in force", current.hash(),
+                                policyFile, e.getMessage(), previous.hash());
+                    }
+                });
+        // Record the file as loaded now, so the first poll does not take it for a change.
+        reloader.checkNow();
+        return reloader.start();
     }
 
     /**

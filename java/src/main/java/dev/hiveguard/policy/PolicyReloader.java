@@ -113,6 +113,7 @@ public final class PolicyReloader implements AutoCloseable {
         if (bytesHash.equals(seenBytesHash)) {
             return false; // touched, not changed
         }
+        boolean firstRead = seenBytesHash == null;
         seenBytesHash = bytesHash;
         String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
         CompiledPolicy next;
@@ -131,7 +132,9 @@ public final class PolicyReloader implements AutoCloseable {
         lastErrors = List.of();
         lastProblem = null;
         if (next.hash().equals(holder.hash())) {
-            LOG.info("policy file {} changed without changing the policy (hash {})", file, next.hash());
+            if (!firstRead) { // the first read only records the file the caller already loaded
+                LOG.info("policy file {} changed without changing the policy (hash {})", file, next.hash());
+            }
             return false;
         }
         Policy previous = holder.swap(next);

@@ -3,6 +3,7 @@ package dev.hiveguard.pump;
 import dev.hiveguard.audit.AuditSink;
 import dev.hiveguard.device.DeviceException;
 import dev.hiveguard.device.HiveGuardDevice;
+import dev.hiveguard.device.ImagePaths;
 import dev.hiveguard.device.IoRequest;
 import dev.hiveguard.device.IoResult;
 import dev.hiveguard.device.Win32Error;
@@ -74,6 +75,7 @@ public final class DecisionPump implements AutoCloseable {
     private final AuditSink audit;
     private final PumpOptions options;
     private final AtomicReference<Policy> policy;
+    private final ImagePaths imagePaths = ImagePaths.forThisMachine();
     private final Object policyLock = new Object();
 
     /** Guards parking decisions: state, held, and the hold-or-park choice after a hand-off. */
@@ -319,7 +321,8 @@ public final class DecisionPump implements AutoCloseable {
     }
 
     private void decide(PendingBatch pending, IoRequest replyRequest, List<ReplyEntry> entries) {
-        List<RegistryEvent> events = pending.batch().events();
+        // Rules and the audit trail speak C:\..., the kernel reports \Device\HarddiskVolumeN\...
+        List<RegistryEvent> events = imagePaths.normalize(pending.batch().events());
         Policy p = policy.get();
         Decision[] decided = new Decision[events.size()];
         entries.clear();

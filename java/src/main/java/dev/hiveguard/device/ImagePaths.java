@@ -1,0 +1,160 @@
+package dev.hiveguard.device;
+
+import com.sun.jna.Platform;
+import dev.hiveguard.model.RegistryEvent;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns the image paths the driver reports into the Win32 form admins write in rules.
+ *
+ * <p>The kernel names a process image by its NT path: {@code SeLocateProcessImageName}
+ * returns {@code \Device\HarddiskVolume3\Windows\System32\reg.exe}, and early system
+ * processes can appear as {@code \SystemRoot\System32\smss.exe} or {@code \??\C:\...}.
+ * Sysmon - and so every rule an admin writes - says {@code C:\Windows\System32\reg.exe}.
+ * The volume-to-drive table comes from {@code QueryDosDevice} for each drive letter, the
+ * same mapping Explorer uses; it is re-read when an unknown volume shows up (a USB stick
+ * or a newly mounted VHD), at most once per {@link #REFRESH_INTERVAL_NANOS}, so a path on
+ * a volume without a letter costs one lookup, not one per event.
+ *
+ * <p>Off Windows (the Linux host, replay) images already arrive in Win32 form and the
+ * table is empty, so paths pass through unchanged.
+ */
+public final class ImagePaths {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ImagePaths.class);
+    /** A missed volume re-reads the table at most this often (10 s). */
+    static final long REFRESH_INTERVAL_NANOS = 10_000_000_000L;
+    private static final String DEVICE_PREFIX = "\\device\\";
+    private static final String DOS_PREFIX = "\\??\\";
+    private static final String SYSTEM_ROOT_PREFIX = "\\systemroot\\";
+
+    private final Supplier<Map<String, String>> dosDevices;
+    private final String systemRoot;
+    private volatile Map<String, String> volumeToDrive;
+    private volatile long lastRefreshNanos;
+
+    /**
+     * @param dosDevices  reads the current table: NT device name (e.g.
+     *                    {@code \Device\HarddiskVolume3}) to drive ({@code C:})
+     * @param systemRoot  the Windows directory, e.g. {@code C:\Windows}, or null if unknown
+     */
+    ImagePaths(Supplier<Map<String, String>> dosDevices, String systemRoot) {
+        this.dosDevices = Objects.requireNonNull(dosDevices, "dosDevices");
+        this.systemRoot = systemRoot;
+        this.volumeToDrive = lowerKeys(dosDevices.get());
+        this.lastRefreshNanos = System.nanoTime();
+    }
+
+    /** The translator for this machine: QueryDosDevice on Windows, pass-through elsewhere. */
+    public static ImagePaths forThisMachine() {
+        if (Platform.isWindows()) {
+            return new ImagePaths(DosDevices::query, System.getenv("SystemRoot"));
+        }
+        return new ImagePaths(Map::of, null);
+    }
+
+    /** The Win32 form of {@code ntPath}, or {@code ntPath} itself when it has none. */
+    public String toWin32(String ntPath) {
+        if (ntPath.isEmpty() || ntPath.charAt(0) != '\\') {
+            return ntPath; // already C:\... (host, replay) or empty
+        }
+        String lower = ntPath.toLowerCase(Locale.ROOT);
+        if (lower.startsWith(DOS_PREFIX)) {
+            return ntPath.substring(DOS_PREFIX.length());
+        }
+        if (lower.startsWith(SYSTEM_ROOT_PREFIX) && systemRoot != null) {
+            return systemRoot + ntPath.substring(SYSTEM_ROOT_PREFIX.length() - 1);
+        }
+        if (!lower.startsWith(DEVICE_PREFIX)) {
+            return ntPath;
+        }
+        int end = lower.indexOf('\\', DEVICE_PREFIX.length());
+        String device = end < 0 ? lower : lower.substring(0, end);
+        String drive = volumeToDrive.get(device);
+        if (drive == null && refreshAllowed()) {
+            volumeToDrive = lowerKeys(dosDevices.get());
+            drive = volumeToDrive.get(device);
+            if (drive == null) {
+                LOG.debug("no drive letter for {}; image paths on it stay in NT form", device);
+            }
+        }
+        if (drive == null) {
+            return ntPath;
+        }
+        return end < 0 ? drive + "\\" : drive + ntPath.substring(end);
+    }
+
+    /** The events with their image in Win32 form; the same list when nothing changed. */
+    public List<RegistryEvent> normalize(List<RegistryEvent> events) {
+        List<RegistryEvent> out = null;
+        for (int i = 0; i < events.size(); i++) {
+            RegistryEvent e = events.get(i);
+            String image = toWin32(e.image());
+            if (out == null && image.equals(e.image())) {
+                continue;
+            }
+            if (out == null) {
+                out = new ArrayList<>(events.subList(0, i));
+            }
+            out.add(image.equals(e.image()) ? e : withImage(e, image));
+        }
+        return out == null ? events : out;
+    }
+
+    private static RegistryEvent withImage(RegistryEvent e, String image) {
+        return new RegistryEvent(e.id(), e.sequence(), e.timestamp(), e.operation(), e.flags(), e.pid(), e.tid(),
+                e.sessionId(), e.timeoutMs(), e.keyPath(), e.valueName(), e.newName(), image, e.userSid(),
+                e.valueType(), e.data(), e.dataOriginalSize());
+    }
+
+    private boolean refreshAllowed() {
+        long now = System.nanoTime();
+        if (now - lastRefreshNanos < REFRESH_INTERVAL_NANOS) {
+            return false;
+        }
+        lastRefreshNanos = now;
+        return true;
+    }
+
+    private static Map<String, String> lowerKeys(Map<String, String> table) {
+        Map<String, String> out = new HashMap<>();
+        table.forEach((device, drive) -> out.put(device.toLowerCase(Locale.ROOT), drive));
+        return Map.copyOf(out);
+    }
+
+    /**
+     * QueryDosDevice for every drive letter; a letter that is not defined returns 0, and
+     * 26 calls only when the table is read cost nothing. Targets that are not volumes
+     * (SUBST's \??\C:\dir, redirector paths) never match an image's \Device\ prefix
+     * and are harmless in the table. Windows only.
+     */
+    private static final class DosDevices {
+        private static final int TARGET_CHARS = 1024;
+
+        static Map<String, String> query() {
+            com.sun.jna.platform.win32.Kernel32 k32 = com.sun.jna.platform.win32.Kernel32.INSTANCE;
+            Map<String, String> table = new HashMap<>();
+            char[] target = new char[TARGET_CHARS];
+            for (int i = 0; i < 26; i++) {
+                String drive = (char) ('A' + i) + ":";
+                // The first string of the result is the current mapping (later ones are shadowed).
+                if (k32.QueryDosDevice(drive, target, target.length) != 0) {
+                    int len = 0;
+                    while (len < target.length && target[len] != 0) {
+                        len++;
+                    }
+                    table.put(new String(target, 0, len), drive);
+                }
+            }
+            return table;
+        }
+    }
+}

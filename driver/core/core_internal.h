@@ -6,7 +6,8 @@
  *   raise.c         hg_core_raise: cheap checks -> name -> match -> encode ->
  *                   queue -> bounded verdict wait
  *   subscription.c  matching against the compiled configuration
- *   event.c         encoding one event record (caps, truncation flags)
+ *   event.c         encoding one event record (caps, truncation flags,
+ *                   the caller identity borrowed from the source)
  *   delivery.c      backlog, parked GET_EVENTS, batching, cancellation
  *   verdict.c       waiter table, REPLY (accepted/unknown/late/duplicate)
  *   config.c        CONFIGURE validation and compilation (prefix trie)
@@ -147,7 +148,8 @@ typedef struct hg_queued_event {
 
 /* event.c: sizes, allocates and encodes the strings and data of one event
  * (everything but sequence/id/flags decided later under the lock). Returns
- * NULL when out of memory. Calls source->capture_data: no lock held. */
+ * NULL when out of memory. Calls source->resolve_identity/release_identity
+ * (for what op lacks) and source->capture_data: no lock held. */
 hg_queued_event *hg_event_build(const hg_op *op, const hg_utf16 *key_path,
                                 const hg_op_source *source, uint32_t data_cap,
                                 uint64_t timestamp);

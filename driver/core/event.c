@@ -8,6 +8,13 @@
  * pool allocator must not run under our spin lock) and filled here too;
  * only the fields that depend on queue state (sequence, id, flags for the
  * verdict, timeout) are set later, under the lock.
+ *
+ * The caller's image and SID are borrowed here from the source's identity
+ * hook when the operation did not bring them: this is the one place that
+ * runs only for a delivered operation and outside the lock, and the kernel
+ * cannot afford the lookup (a pool copy of the image name, a token query)
+ * for every registry operation on the machine. They are lent for exactly
+ * as long as it takes to size the record and copy them into it.
  */
 #include "core_internal.h"
 
@@ -33,6 +40,50 @@ static uint32_t capped_bytes(const hg_utf16 *s, uint32_t cap, int *cut)
     return bytes;
 }
 
+static int utf16_empty(const hg_utf16 *s)
+{
+    return s->chars == NULL || (s->bytes & ~1u) == 0u;
+}
+
+/* What the identity hook lent for one event; `ask_*` point at `lent_*` for
+ * the strings the operation lacked and are NULL otherwise. */
+typedef struct identity_loan {
+    hg_utf16 lent_image, lent_sid;
+    hg_utf16 *ask_image, *ask_sid;
+    uint32_t called;
+} identity_loan;
+
+/* Decides which strings go on the wire: the operation's own where it has
+ * them, else what the hook lends (empty when it fails or has nothing). */
+static void identity_borrow(const hg_op *op, const hg_op_source *source, identity_loan *loan,
+                            hg_utf16 *image, hg_utf16 *sid)
+{
+    *image = op->image;
+    *sid = op->user_sid;
+    memset(loan, 0, sizeof *loan);
+    if (source == NULL || source->resolve_identity == NULL)
+        return;
+    if (utf16_empty(image))
+        loan->ask_image = &loan->lent_image;
+    if (utf16_empty(sid))
+        loan->ask_sid = &loan->lent_sid;
+    if (loan->ask_image == NULL && loan->ask_sid == NULL)
+        return;
+    loan->called = 1;
+    if (source->resolve_identity(source->ctx, loan->ask_image, loan->ask_sid) != HG_STATUS_SUCCESS)
+        return; /* unknown: the asked strings stay empty */
+    if (loan->ask_image != NULL)
+        *image = loan->lent_image;
+    if (loan->ask_sid != NULL)
+        *sid = loan->lent_sid;
+}
+
+static void identity_return(const hg_op_source *source, identity_loan *loan)
+{
+    if (loan->called && source->release_identity != NULL)
+        source->release_identity(source->ctx, loan->ask_image, loan->ask_sid);
+}
+
 HG_EVENT_HEADER *hg_event_header(hg_queued_event *qe)
 {
     return (HG_EVENT_HEADER *)(void *)HG_QEVENT_RECORD(qe);
@@ -53,21 +104,27 @@ hg_queued_event *hg_event_build(const hg_op *op, const hg_utf16 *key_path,
     uint32_t key_bytes = capped_bytes(key_path, HG_KEY_PATH_MAX_BYTES, &cut);
     uint32_t value_bytes = capped_bytes(&op->value_name, HG_VALUE_NAME_MAX_BYTES, &cut);
     uint32_t new_bytes = capped_bytes(&op->new_name, HG_NEW_NAME_MAX_BYTES, &cut);
-    uint32_t image_bytes = capped_bytes(&op->image, HG_IMAGE_MAX_BYTES, &cut);
-    uint32_t sid_bytes = capped_bytes(&op->user_sid, HG_USER_SID_MAX_BYTES, &cut);
+    uint32_t image_bytes, sid_bytes;
     uint32_t data_room = 0, data_bytes = 0, fixed, size;
+    identity_loan loan;
+    hg_utf16 image, sid;
     hg_queued_event *qe;
     HG_EVENT_HEADER *h;
     unsigned char *p;
 
+    identity_borrow(op, source, &loan, &image, &sid);
+    image_bytes = capped_bytes(&image, HG_IMAGE_MAX_BYTES, &cut);
+    sid_bytes = capped_bytes(&sid, HG_USER_SID_MAX_BYTES, &cut);
     if (source != NULL && source->capture_data != NULL)
         data_room = hg_min_u32(hg_min_u32(data_cap, HG_DATA_CAP_MAX), op->data_original_size);
     fixed = HG_EVENT_HEADER_BYTES + key_bytes + value_bytes + new_bytes + image_bytes + sid_bytes;
     size = hg_align_up_u32(fixed + data_room, HG_EVENT_ALIGN);
 
     qe = (hg_queued_event *)hg_plat_alloc(sizeof(hg_queued_event) + size);
-    if (qe == NULL)
+    if (qe == NULL) {
+        identity_return(source, &loan);
         return NULL;
+    }
     p = HG_QEVENT_RECORD(qe);
     memset(p, 0, size);
     h = (HG_EVENT_HEADER *)(void *)p;
@@ -75,8 +132,9 @@ hg_queued_event *hg_event_build(const hg_op *op, const hg_utf16 *key_path,
     p = put_string(p, key_path, key_bytes);
     p = put_string(p, &op->value_name, value_bytes);
     p = put_string(p, &op->new_name, new_bytes);
-    p = put_string(p, &op->image, image_bytes);
-    p = put_string(p, &op->user_sid, sid_bytes);
+    p = put_string(p, &image, image_bytes);
+    p = put_string(p, &sid, sid_bytes);
+    identity_return(source, &loan);
 
     if (data_room != 0u) {
         data_bytes = source->capture_data(source->ctx, p, data_room, &unreadable);

@@ -98,9 +98,10 @@ uint32_t hg_core_get_events(hg_core *core, uint64_t process_key,
 void hg_core_cancel_request(hg_core *core, hg_request *req);
 
 /* ---- the registry side ---------------------------------------------------
- * An operation as the callback sees it. Cheap fields first; the key path and
- * the value data are produced lazily by `source`, only after the class and
- * caller checks pass (path) and the subscription matches (data). */
+ * An operation as the callback sees it. Cheap fields first; the key path,
+ * the caller's identity and the value data are produced lazily by `source`,
+ * only after the class and caller checks pass (path) and the subscription
+ * matches (identity, data). */
 typedef struct hg_utf16 {
     const uint16_t *chars;  /* UTF-16 code units, not NUL-terminated */
     uint32_t        bytes;  /* even */
@@ -118,6 +119,25 @@ typedef struct hg_op_source {
      * buffer faulted. May be NULL when the op has no data. */
     uint32_t (*capture_data)(void *ctx, void *dst, uint32_t cap, int *unreadable);
     void     *ctx;
+    /* Optional (NULL: the operation carries its own image/user_sid or none).
+     * The caller's identity, produced as lazily as the value data: core
+     * calls resolve_identity at most once per operation, only once the
+     * subscription delivered it (never for a filtered-out one), with no core
+     * lock held, and only for what the operation lacks - `image` is NULL
+     * when op->image is non-empty (the eager one wins), `user_sid` likewise;
+     * both non-empty and the hook is not called at all. It fills what it
+     * can; the strings must stay valid until release_identity, which core
+     * calls exactly once after every resolve_identity (with the same
+     * pointers, whatever the status), so a partial resolution is undone
+     * there. A non-success status means "unknown": the asked strings go out
+     * empty; it never filters, drops or blocks the operation. The strings
+     * are capped and flagged like the others (HG_IMAGE_MAX_BYTES,
+     * HG_USER_SID_MAX_BYTES, HG_EVENT_F_NAME_TRUNCATED). Appended last so
+     * that sources written before it (positional or designated
+     * initialisers) leave both NULL; a source filled field by field must
+     * set them too. */
+    uint32_t (*resolve_identity)(void *ctx, hg_utf16 *image, hg_utf16 *user_sid);
+    void     (*release_identity)(void *ctx, hg_utf16 *image, hg_utf16 *user_sid);
 } hg_op_source;
 
 typedef struct hg_op {
@@ -130,8 +150,8 @@ typedef struct hg_op {
     uint32_t data_original_size;
     hg_utf16 value_name;         /* may be empty */
     hg_utf16 new_name;           /* renames only */
-    hg_utf16 image;              /* caller image path if known, may be empty */
-    hg_utf16 user_sid;           /* caller SID string if known, may be empty */
+    hg_utf16 image;              /* caller image path if known eagerly, else empty (see resolve_identity) */
+    hg_utf16 user_sid;           /* caller SID string if known eagerly, else empty (see resolve_identity) */
 } hg_op;
 
 typedef struct hg_raise_result {
@@ -142,7 +162,7 @@ typedef struct hg_raise_result {
 } hg_raise_result;
 
 /* Run one operation through the decision path: class -> caller ->
- * subscription -> name -> data -> queue -> (bounded) verdict wait.
+ * subscription -> name -> identity + data -> queue -> (bounded) verdict wait.
  * Never fails: on any internal error it allows and counts. The caller maps
  * HG_VERDICT_BLOCK to STATUS_ACCESS_DENIED. */
 void hg_core_raise(hg_core *core, const hg_op *op, const hg_op_source *source,

@@ -7,7 +7,8 @@
  * few compares (client bound? class subscribed? the agent itself? a kernel
  * caller? an excluded pid?) run first, in one short lock hold; only an
  * operation that survives them pays for resolving its key name, then for the
- * prefix match, and only a matched one for copying its value data.
+ * prefix match, and only a matched one for its caller's identity (when the
+ * platform produces it lazily) and for copying its value data.
  *
  * Every outcome is counted exactly once, so that once quiescent
  *   raised == filtered_out + delivered + dropped

@@ -224,4 +224,6 @@ void hg_capture_source(hg_capture *capture, hg_op_source *source)
     source->release_key_path = hg_capture_release;
     source->capture_data = capture->data_size != 0 ? hg_capture_data : NULL;
     source->ctx = capture;
+    source->resolve_identity = NULL;
+    source->release_identity = NULL;
 }

@@ -275,6 +275,8 @@ void tsrc_bind(test_source *src, hg_op_source *out)
     out->release_key_path = src_release;
     out->capture_data = src_capture;
     out->ctx = src;
+    out->resolve_identity = NULL; /* `out` is often an uninitialised local */
+    out->release_identity = NULL;
 }
 
 void top_init(hg_op *op, uint16_t operation, uint64_t pid)

@@ -55,7 +55,13 @@
     X(test_hello_validation_and_reply)                        \
     X(test_close_discards_backlog_and_configuration)          \
     X(test_stats_buffer_and_invariant)                        \
-    X(test_destroy_waits_for_running_cancel)
+    X(test_destroy_waits_for_running_cancel)                   \
+    X(test_identity_not_resolved_for_filtered_operations)      \
+    X(test_identity_hook_fills_delivered_event_once_outside_the_lock) \
+    X(test_identity_eager_strings_win_over_the_hook)           \
+    X(test_identity_failing_hook_yields_empty_fields)          \
+    X(test_identity_caps_and_truncation)                       \
+    X(test_identity_released_when_the_event_is_dropped)
 
 #define DECLARE(name) int name(void);
 #define ENTRY(name) { #name, name },

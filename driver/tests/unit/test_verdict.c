@@ -448,7 +448,7 @@ int test_verdict_disconnect_while_resolving(void)
     unsigned char buf[256];
     size_t len = cfg_simple(buf, sizeof buf, HG_OP_MASK_ALL, HG_OP_MASK_ALL);
     closing_source cs;
-    hg_op_source source = { resolve_and_disconnect, NULL, NULL, &cs };
+    hg_op_source source = { resolve_and_disconnect, NULL, NULL, &cs, NULL, NULL };
     hg_raise_result r;
     hg_op op;
     HG_STATS s;

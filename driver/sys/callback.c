@@ -24,8 +24,10 @@
  *    agent's audit trail.
  *  - Cheap checks first: the class is mapped from the notify class with a
  *    switch, the caller is the current process object (never a name), and
- *    core decides on subscription before it asks capture.c for a key name
- *    or value data.
+ *    core decides on subscription before it asks capture.c for a key name,
+ *    the caller's image and user, or value data. The callback runs in the
+ *    caller's thread, which is what lets capture.c find that identity from
+ *    the current process only when an event is actually delivered.
  */
 #include "hg_sys.h"
 

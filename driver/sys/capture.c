@@ -21,6 +21,10 @@
  *    configuration manager hand us a kernel address it did not capture.
  *  - Names are resolved lazily through hg_op_source, so an operation the
  *    subscription drops never pays for a name lookup or a data copy.
+ *  - The caller's image and user (Sysmon's Image and User, the fields
+ *    policies match most) are looked up just as lazily, for delivered
+ *    operations only: the callback runs in the caller's thread, so "the
+ *    caller" is the current process. See the identity section below.
  *
  * Everything here runs in the registry callback at PASSIVE or APC_LEVEL:
  * no exception escapes, nothing asserts, failures become "no name" (core
@@ -218,12 +222,201 @@ void hg_capture_user_name(hg_utf16 *name, void **owned)
     *owned = copy;
 }
 
+/* ------------------------------------------------------------------ */
+/* The caller's identity                                               */
+/* ------------------------------------------------------------------ */
+/*
+ * Image: SeLocateProcessImageName gives the NT path the process was created
+ * from (\Device\HarddiskVolume3\Windows\regedit.exe) as a pool copy. Wine 8
+ * implements it as a FIXME that returns STATUS_NOT_IMPLEMENTED; only then is
+ * ZwQueryInformationProcess(ProcessImageFileName) asked, which Windows fills
+ * from the same process field and Wine implements.
+ *
+ * User: the PROCESS's primary token, never the thread's impersonation token.
+ * Sysmon's User field is the process user, and policies are written in
+ * Sysmon's terms; a service acting for a client (an RPC server writing the
+ * client's HKCU) is reported as the service, as Sysmon does. The token is
+ * queried through ZwOpenProcessTokenEx + ZwQueryInformationToken, not
+ * PsReferencePrimaryToken + SeQueryInformationToken: Wine 8 exports those
+ * two (and PsDereferencePrimaryToken) as unimplemented stubs that abort the
+ * driver host, and nothing tells a stub from a real routine at run time.
+ * The Zw pair costs a kernel-handle insert and close, paid only for a
+ * delivered event.
+ *
+ * All of these are PASSIVE_LEVEL routines (RtlConvertSidToUnicodeString
+ * allocates paged pool), and SeLocateProcessImageName may query the image's
+ * file name from the file system, whose completion is a special kernel APC.
+ * The callback can run at APC_LEVEL or inside a guarded region (a caller
+ * holding a fast mutex), where that APC never arrives: there the identity
+ * is skipped and goes out empty. KeGetCurrentIrql states the documented
+ * requirement (on x64 an inline read of CR8, a privileged instruction that
+ * Wine's driver host emulates, returning PASSIVE_LEVEL); KeAreAllApcsDisabled
+ * adds the guarded region.
+ *
+ * The test build's injected operations run on an inject worker, a system
+ * thread, so their identity is that thread's process, not the caller the
+ * test describes: on Windows the System process (expected: S-1-5-18 and,
+ * having no image file, an empty image; only the VM can show it), in Wine 8
+ * the driver host,
+ * \??\C:\windows\system32\winedevice.exe (Wine's ProcessImageFileName is
+ * a DOS-style NT path, not \Device\HarddiskVolumeN), and the prefix user
+ * S-1-5-21-0-0-0-1000.
+ *
+ * Every failure is an empty string; nothing here raises or fails the
+ * operation.
+ */
+
+/* A SID is at most 8 bytes of header plus SID_MAX_SUB_AUTHORITIES (15)
+ * 32-bit sub-authorities: winnt.h's SECURITY_MAX_SID_SIZE, absent from the
+ * DDK headers. */
+#define HG_SID_MAX_BYTES           (8u + 15u * 4u)
+/* First ProcessImageFileName buffer: enough for every image name the event
+ * can carry whole; a longer one is asked again at the size the kernel
+ * reports, up to the largest UNICODE_STRING. */
+#define HG_IMAGE_QUERY_FIRST_BYTES ((ULONG)sizeof(UNICODE_STRING) + HG_IMAGE_MAX_BYTES + (ULONG)sizeof(WCHAR))
+#define HG_IMAGE_QUERY_MAX_BYTES   ((ULONG)sizeof(UNICODE_STRING) + MAXUSHORT + 1u)
+
+static BOOLEAN hg_identity_callable(void)
+{
+    return KeGetCurrentIrql() == PASSIVE_LEVEL && !KeAreAllApcsDisabled();
+}
+
+/* ZwQueryInformationProcess fills a UNICODE_STRING whose Buffer points into
+ * the same buffer; anything else is not trusted. */
+static BOOLEAN hg_image_query_ok(const VOID *buffer, ULONG size)
+{
+    const UNICODE_STRING *name = (const UNICODE_STRING *)buffer;
+    const UCHAR *start = (const UCHAR *)buffer + sizeof(UNICODE_STRING);
+    const UCHAR *end = (const UCHAR *)buffer + size;
+    const UCHAR *chars = (const UCHAR *)name->Buffer;
+
+    return hg_unicode_ok(name) && name->Length != 0 && chars >= start && chars <= end &&
+           name->Length <= (SIZE_T)(end - chars);
+}
+
+static void hg_image_query(hg_capture *c, hg_utf16 *image)
+{
+    ULONG size = HG_IMAGE_QUERY_FIRST_BYTES, needed = 0;
+    NTSTATUS status;
+    PVOID buffer;
+
+    buffer = hg_plat_alloc(size);
+    if (buffer == NULL)
+        return;
+    status = ZwQueryInformationProcess(ZwCurrentProcess(), ProcessImageFileName, buffer, size, &needed);
+    if (status == STATUS_INFO_LENGTH_MISMATCH && needed > size && needed <= HG_IMAGE_QUERY_MAX_BYTES) {
+        hg_plat_free(buffer);
+        size = needed;
+        buffer = hg_plat_alloc(size);
+        if (buffer == NULL)
+            return;
+        status = ZwQueryInformationProcess(ZwCurrentProcess(), ProcessImageFileName, buffer, size, &needed);
+    }
+    c->image_queried = buffer;
+    if (NT_SUCCESS(status) && hg_image_query_ok(buffer, size)) {
+        image->chars = (const uint16_t *)((PCUNICODE_STRING)buffer)->Buffer;
+        image->bytes = ((PCUNICODE_STRING)buffer)->Length;
+    }
+}
+
+static void hg_image_of_caller(hg_capture *c, hg_utf16 *image)
+{
+    PUNICODE_STRING name = NULL;
+    NTSTATUS status;
+
+    status = SeLocateProcessImageName(IoGetCurrentProcess(), &name);
+    if (status == STATUS_NOT_IMPLEMENTED) {
+        hg_image_query(c, image);
+        return;
+    }
+    if (!NT_SUCCESS(status) || name == NULL)
+        return;
+    c->image_located = name;
+    /* The System process and the minimal ones (Registry, MemCompression)
+     * have no image file: an empty name, sent as such. */
+    if (hg_unicode_ok(name) && name->Length != 0) {
+        image->chars = (const uint16_t *)name->Buffer;
+        image->bytes = name->Length;
+    }
+}
+
+static void hg_user_of_caller(hg_capture *c, hg_utf16 *user_sid)
+{
+    union {
+        TOKEN_USER user;
+        UCHAR      bytes[sizeof(TOKEN_USER) + HG_SID_MAX_BYTES];
+    } info;
+    HANDLE token;
+    ULONG returned = 0;
+    NTSTATUS status;
+
+    /* A kernel handle: the caller's process cannot see or close it, and
+     * KernelMode skips the access check a user caller's token would get. */
+    status = ZwOpenProcessTokenEx(ZwCurrentProcess(), TOKEN_QUERY, OBJ_KERNEL_HANDLE, &token);
+    if (!NT_SUCCESS(status))
+        return;
+    status = ZwQueryInformationToken(token, TokenUser, &info, sizeof(info), &returned);
+    ZwClose(token);
+    if (!NT_SUCCESS(status) || info.user.User.Sid == NULL || !RtlValidSid(info.user.User.Sid))
+        return;
+    status = RtlConvertSidToUnicodeString(&c->sid_text, info.user.User.Sid, TRUE);
+    if (!NT_SUCCESS(status)) {
+        RtlZeroMemory(&c->sid_text, sizeof(c->sid_text));
+        return;
+    }
+    if (hg_unicode_ok(&c->sid_text)) {
+        user_sid->chars = (const uint16_t *)c->sid_text.Buffer;
+        user_sid->bytes = c->sid_text.Length;
+    }
+}
+
+/* hg_op_source.resolve_identity: core asks only for a delivered operation,
+ * and passes NULL for what the operation already carries. */
+static uint32_t hg_capture_resolve_identity(void *ctx, hg_utf16 *image, hg_utf16 *user_sid)
+{
+    hg_capture *c = (hg_capture *)ctx;
+
+    if (!hg_identity_callable())
+        return (uint32_t)STATUS_INVALID_DEVICE_STATE;
+    if (image != NULL)
+        hg_image_of_caller(c, image);
+    if (user_sid != NULL)
+        hg_user_of_caller(c, user_sid);
+    return HG_STATUS_SUCCESS;
+}
+
+/* hg_op_source.release_identity: called once after every resolve. */
+static void hg_capture_release_identity(void *ctx, hg_utf16 *image, hg_utf16 *user_sid)
+{
+    hg_capture *c = (hg_capture *)ctx;
+
+    if (c->image_located != NULL) {
+        ExFreePool(c->image_located);
+        c->image_located = NULL;
+    }
+    if (c->image_queried != NULL) {
+        hg_plat_free(c->image_queried);
+        c->image_queried = NULL;
+    }
+    if (c->sid_text.Buffer != NULL)
+        RtlFreeUnicodeString(&c->sid_text);
+    RtlZeroMemory(&c->sid_text, sizeof(c->sid_text));
+    if (image != NULL) {
+        image->chars = NULL;
+        image->bytes = 0;
+    }
+    if (user_sid != NULL) {
+        user_sid->chars = NULL;
+        user_sid->bytes = 0;
+    }
+}
+
 void hg_capture_source(hg_capture *capture, hg_op_source *source)
 {
     source->resolve_key_path = hg_capture_resolve;
     source->release_key_path = hg_capture_release;
     source->capture_data = capture->data_size != 0 ? hg_capture_data : NULL;
     source->ctx = capture;
-    source->resolve_identity = NULL;
-    source->release_identity = NULL;
+    source->resolve_identity = hg_capture_resolve_identity;
+    source->release_identity = hg_capture_release_identity;
 }

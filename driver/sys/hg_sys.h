@@ -174,6 +174,10 @@ typedef struct hg_capture {
     PCUNICODE_STRING cm_name;         /* from CmCallbackGetKeyObjectID(Ex) */
     BOOLEAN          cm_name_ex;      /* must be released with release_id_ex */
     PWCHAR           joined;          /* pool copy of root + '\' + relative */
+    /* the caller's identity, owned until the release_identity hook */
+    PUNICODE_STRING  image_located;   /* SeLocateProcessImageName's copy: ExFreePool */
+    PVOID            image_queried;   /* ZwQueryInformationProcess buffer: hg_plat_free */
+    UNICODE_STRING   sid_text;        /* RtlConvertSidToUnicodeString's: RtlFreeUnicodeString */
 } hg_capture;
 
 void hg_capture_source(hg_capture *capture, hg_op_source *source);

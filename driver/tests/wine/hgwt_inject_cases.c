@@ -188,6 +188,24 @@ static void case_parked_on_completion_port(void)
         CHECK(str_is(ev.value_name, ev.h.value_name_bytes, L"Updater"));
         CHECK(memcmp(ev.data, data, sizeof(data)) == 0);
         CHECK(ev.h.timestamp != 0);
+        {
+            /* The identity is the thread that ran the callback: the inject
+             * worker. Windows: the System process (S-1-5-18, no image file);
+             * Wine: the driver host winedevice.exe and the prefix user. */
+            const uint16_t *sid = (const uint16_t *)(ev.data - ev.h.user_sid_bytes);
+            const uint16_t *image = (const uint16_t *)((const unsigned char *)sid - ev.h.image_bytes);
+            static const wchar_t host[] = L"\\winedevice.exe";
+            size_t host_units = wcslen(host);
+            int on_wine = GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "wine_get_version") != NULL;
+            CHECK(ev.h.user_sid_bytes >= 8 && sid[0] == L'S' && sid[1] == L'-' && sid[2] == L'1' && sid[3] == L'-');
+            if (on_wine) {
+                CHECK(ev.h.image_bytes >= host_units * 2);
+                if (ev.h.image_bytes >= host_units * 2)
+                    CHECK(_wcsnicmp((const wchar_t *)image + ev.h.image_bytes / 2 - host_units, host, host_units) == 0);
+            }
+            printf("identity: image=%.*ls sid=%.*ls\n", (int)(ev.h.image_bytes / 2), (const wchar_t *)image,
+                   (int)(ev.h.user_sid_bytes / 2), (const wchar_t *)sid);
+        }
     }
     CHECK(get_stats(&st));
     CHECK_EQ(st.parked_requests, 1); /* the other one stays parked */

@@ -1,5 +1,6 @@
 package dev.hiveguard.audit;
 
+import dev.hiveguard.model.RegistryValueType;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.hiveguard.model.Operation;
 import dev.hiveguard.model.RegistryEvent;
@@ -149,7 +150,7 @@ public final class EcsEventEncoder {
         if (!hasValueData) {
             return;
         }
-        g.writeStringField("registry.data.type", RegistryValueFormat.typeName(event.valueType()));
+        g.writeStringField("registry.data.type", RegistryValueType.name(event.valueType()));
         List<String> strings = RegistryValueFormat.strings(event.valueType(), event.data());
         if (!strings.isEmpty()) {
             g.writeArrayFieldStart("registry.data.strings");

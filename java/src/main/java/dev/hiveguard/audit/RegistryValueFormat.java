@@ -1,5 +1,13 @@
 package dev.hiveguard.audit;
 
+import static dev.hiveguard.model.RegistryValueType.REG_DWORD;
+import static dev.hiveguard.model.RegistryValueType.REG_DWORD_BIG_ENDIAN;
+import static dev.hiveguard.model.RegistryValueType.REG_EXPAND_SZ;
+import static dev.hiveguard.model.RegistryValueType.REG_LINK;
+import static dev.hiveguard.model.RegistryValueType.REG_MULTI_SZ;
+import static dev.hiveguard.model.RegistryValueType.REG_QWORD;
+import static dev.hiveguard.model.RegistryValueType.REG_SZ;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -20,48 +28,7 @@ import java.util.List;
  */
 public final class RegistryValueFormat {
 
-    /** REG_* type codes from winnt.h. */
-    public static final int REG_NONE = 0;
-    public static final int REG_SZ = 1;
-    public static final int REG_EXPAND_SZ = 2;
-    public static final int REG_BINARY = 3;
-    public static final int REG_DWORD = 4;
-    public static final int REG_DWORD_BIG_ENDIAN = 5;
-    public static final int REG_LINK = 6;
-    public static final int REG_MULTI_SZ = 7;
-    public static final int REG_RESOURCE_LIST = 8;
-    public static final int REG_FULL_RESOURCE_DESCRIPTOR = 9;
-    public static final int REG_RESOURCE_REQUIREMENTS_LIST = 10;
-    public static final int REG_QWORD = 11;
-
-    private static final String[] TYPE_NAMES = {
-        "REG_NONE", "REG_SZ", "REG_EXPAND_SZ", "REG_BINARY", "REG_DWORD", "REG_DWORD_BIG_ENDIAN",
-        "REG_LINK", "REG_MULTI_SZ", "REG_RESOURCE_LIST", "REG_FULL_RESOURCE_DESCRIPTOR",
-        "REG_RESOURCE_REQUIREMENTS_LIST", "REG_QWORD",
-    };
-
     private RegistryValueFormat() {
-    }
-
-    /**
-     * The REG_* name of a type code. Callers may store any 32-bit type (the API does
-     * not check it), so unknown codes are rendered rather than rejected.
-     */
-    public static String typeName(int valueType) {
-        if (valueType >= 0 && valueType < TYPE_NAMES.length) {
-            return TYPE_NAMES[valueType];
-        }
-        return "REG_UNKNOWN_0x" + Integer.toHexString(valueType);
-    }
-
-    /** The REG_* code of a name produced by {@link #typeName}, or -1. */
-    public static int typeCode(String name) {
-        for (int i = 0; i < TYPE_NAMES.length; i++) {
-            if (TYPE_NAMES[i].equals(name)) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     /**

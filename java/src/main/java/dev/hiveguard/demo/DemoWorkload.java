@@ -1,10 +1,10 @@
 package dev.hiveguard.demo;
 
-import static dev.hiveguard.audit.RegistryValueFormat.REG_BINARY;
-import static dev.hiveguard.audit.RegistryValueFormat.REG_DWORD;
-import static dev.hiveguard.audit.RegistryValueFormat.REG_EXPAND_SZ;
-import static dev.hiveguard.audit.RegistryValueFormat.REG_QWORD;
-import static dev.hiveguard.audit.RegistryValueFormat.REG_SZ;
+import static dev.hiveguard.model.RegistryValueType.REG_BINARY;
+import static dev.hiveguard.model.RegistryValueType.REG_DWORD;
+import static dev.hiveguard.model.RegistryValueType.REG_EXPAND_SZ;
+import static dev.hiveguard.model.RegistryValueType.REG_QWORD;
+import static dev.hiveguard.model.RegistryValueType.REG_SZ;
 import static dev.hiveguard.audit.RegistryValueFormat.dword;
 import static dev.hiveguard.audit.RegistryValueFormat.qword;
 import static dev.hiveguard.audit.RegistryValueFormat.sz;

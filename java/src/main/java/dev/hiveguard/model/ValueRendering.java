@@ -1,5 +1,12 @@
 package dev.hiveguard.model;
 
+import static dev.hiveguard.model.RegistryValueType.REG_BINARY;
+import static dev.hiveguard.model.RegistryValueType.REG_DWORD;
+import static dev.hiveguard.model.RegistryValueType.REG_EXPAND_SZ;
+import static dev.hiveguard.model.RegistryValueType.REG_MULTI_SZ;
+import static dev.hiveguard.model.RegistryValueType.REG_QWORD;
+import static dev.hiveguard.model.RegistryValueType.REG_SZ;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -21,16 +28,6 @@ import java.util.Objects;
  * string (a payload cannot hide behind the first NUL).
  */
 public final class ValueRendering {
-
-    public static final int REG_NONE = 0;
-    public static final int REG_SZ = 1;
-    public static final int REG_EXPAND_SZ = 2;
-    public static final int REG_BINARY = 3;
-    public static final int REG_DWORD = 4;
-    public static final int REG_DWORD_BIG_ENDIAN = 5;
-    public static final int REG_LINK = 6;
-    public static final int REG_MULTI_SZ = 7;
-    public static final int REG_QWORD = 11;
 
     public static final String BINARY_DATA = "Binary Data";
     public static final String EMPTY = "(Empty)";

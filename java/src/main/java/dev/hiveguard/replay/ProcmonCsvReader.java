@@ -1,5 +1,6 @@
 package dev.hiveguard.replay;
 
+import dev.hiveguard.model.RegistryValueType;
 import dev.hiveguard.model.Operation;
 import dev.hiveguard.model.ValueRendering;
 import java.io.BufferedReader;
@@ -266,20 +267,20 @@ final class ProcmonCsvReader implements RecordingReader {
         String data = m.group(3) == null ? "" : m.group(3);
         int size = (int) length;
         switch (type) {
-            case RegValue.REG_DWORD, RegValue.REG_QWORD -> {
+            case RegistryValueType.REG_DWORD, RegistryValueType.REG_QWORD -> {
                 Long number = parseNumber(data.strip());
                 if (number == null) {
                     return null;
                 }
-                RegValue v = type == RegValue.REG_DWORD ? RegValue.dword(number) : RegValue.qword(number);
+                RegValue v = type == RegistryValueType.REG_DWORD ? RegValue.dword(number) : RegValue.qword(number);
                 return new RegValue(type, v.data(), v.data().length == size, size);
             }
-            case RegValue.REG_SZ, RegValue.REG_EXPAND_SZ -> {
+            case RegistryValueType.REG_SZ, RegistryValueType.REG_EXPAND_SZ -> {
                 byte[] bytes = RegValue.utf16z(data);
                 // ProcMon shows the text without its terminator; a length that disagrees means it was cut.
                 return new RegValue(type, bytes, bytes.length == size, size);
             }
-            case RegValue.REG_MULTI_SZ -> {
+            case RegistryValueType.REG_MULTI_SZ -> {
                 // ProcMon separates the strings for display; how it does so is not documented, so the
                 // text stays one string and the data counts as not exactly known.
                 return new RegValue(type, ValueRendering.multiSz(List.of(data)), false, size);

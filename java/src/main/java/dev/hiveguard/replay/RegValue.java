@@ -1,5 +1,18 @@
 package dev.hiveguard.replay;
 
+import static dev.hiveguard.model.RegistryValueType.REG_BINARY;
+import static dev.hiveguard.model.RegistryValueType.REG_DWORD;
+import static dev.hiveguard.model.RegistryValueType.REG_DWORD_BIG_ENDIAN;
+import static dev.hiveguard.model.RegistryValueType.REG_EXPAND_SZ;
+import static dev.hiveguard.model.RegistryValueType.REG_FULL_RESOURCE_DESCRIPTOR;
+import static dev.hiveguard.model.RegistryValueType.REG_LINK;
+import static dev.hiveguard.model.RegistryValueType.REG_MULTI_SZ;
+import static dev.hiveguard.model.RegistryValueType.REG_NONE;
+import static dev.hiveguard.model.RegistryValueType.REG_QWORD;
+import static dev.hiveguard.model.RegistryValueType.REG_RESOURCE_LIST;
+import static dev.hiveguard.model.RegistryValueType.REG_RESOURCE_REQUIREMENTS_LIST;
+import static dev.hiveguard.model.RegistryValueType.REG_SZ;
+
 import dev.hiveguard.model.ValueRendering;
 
 /**
@@ -12,20 +25,6 @@ import dev.hiveguard.model.ValueRendering;
  * @param originalSize the size the caller passed, when the tool says so (else data.length)
  */
 record RegValue(int type, byte[] data, boolean known, int originalSize) {
-
-    static final int REG_NONE = ValueRendering.REG_NONE;
-    static final int REG_SZ = ValueRendering.REG_SZ;
-    static final int REG_EXPAND_SZ = ValueRendering.REG_EXPAND_SZ;
-    static final int REG_BINARY = ValueRendering.REG_BINARY;
-    static final int REG_DWORD = ValueRendering.REG_DWORD;
-    static final int REG_DWORD_BIG_ENDIAN = ValueRendering.REG_DWORD_BIG_ENDIAN;
-    static final int REG_LINK = ValueRendering.REG_LINK;
-    static final int REG_MULTI_SZ = ValueRendering.REG_MULTI_SZ;
-    static final int REG_QWORD = ValueRendering.REG_QWORD;
-    // winnt.h numbers ValueRendering has no name for.
-    static final int REG_RESOURCE_LIST = 8;
-    static final int REG_FULL_RESOURCE_DESCRIPTOR = 9;
-    static final int REG_RESOURCE_REQUIREMENTS_LIST = 10;
 
     static final RegValue NONE = new RegValue(REG_NONE, new byte[0], true, 0);
 

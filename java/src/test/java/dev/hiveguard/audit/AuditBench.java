@@ -1,5 +1,6 @@
 package dev.hiveguard.audit;
 
+import dev.hiveguard.model.RegistryValueType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hiveguard.model.Operation;
 import dev.hiveguard.model.RegistryEvent;
@@ -144,7 +145,7 @@ public final class AuditBench {
             m.put("registry.key", where.key());
             m.put("registry.value", where.value());
             m.put("registry.path", where.path());
-            m.put("registry.data.type", RegistryValueFormat.typeName(e.valueType()));
+            m.put("registry.data.type", RegistryValueType.name(e.valueType()));
             m.put("registry.data.strings", RegistryValueFormat.strings(e.valueType(), e.data()));
             m.put("registry.data.bytes", Base64.getEncoder().encodeToString(e.data()));
             m.put("process.pid", e.pid());
@@ -185,8 +186,8 @@ public final class AuditBench {
         byte[] blob = new byte[72];
         for (int i = 0; i < EVENTS; i++) {
             int kind = i % 3;
-            int type = kind == 0 ? RegistryValueFormat.REG_SZ : kind == 1 ? RegistryValueFormat.REG_DWORD
-                    : RegistryValueFormat.REG_BINARY;
+            int type = kind == 0 ? RegistryValueType.REG_SZ : kind == 1 ? RegistryValueType.REG_DWORD
+                    : RegistryValueType.REG_BINARY;
             byte[] data = kind == 0 ? RegistryValueFormat.sz("C:\\Program Files\\App\\app.exe /run " + i)
                     : kind == 1 ? RegistryValueFormat.dword(i) : blob;
             out.add(new RegistryEvent(i + 1, i + 1, Instant.now(), Operation.SET_VALUE,

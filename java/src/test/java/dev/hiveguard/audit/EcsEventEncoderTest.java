@@ -1,5 +1,6 @@
 package dev.hiveguard.audit;
 
+import dev.hiveguard.model.RegistryValueType;
 import static dev.hiveguard.audit.AuditEvents.USER_ROOT;
 import static dev.hiveguard.audit.AuditEvents.USER_SID;
 import static dev.hiveguard.audit.AuditEvents.event;
@@ -44,7 +45,7 @@ class EcsEventEncoderTest {
     @Test
     void blockedRunKeyWriteIsAFailedAlertWithEveryEcsField() throws IOException {
         String command = "C:\\Users\\wardog\\AppData\\Local\\Temp\\updater.exe -silent";
-        RegistryEvent e = event(Operation.SET_VALUE, RUN_KEY, "Updater", RegistryValueFormat.REG_SZ,
+        RegistryEvent e = event(Operation.SET_VALUE, RUN_KEY, "Updater", RegistryValueType.REG_SZ,
                 RegistryValueFormat.sz(command));
         JsonNode j = encode(e, Decision.of(Action.BLOCK, "RunKeyPersistence"), Verdict.BLOCK, 184_999);
 
@@ -84,7 +85,7 @@ class EcsEventEncoderTest {
 
     @Test
     void allowedNoiseIsAnOrdinarySuccessfulEventWithNullRule() throws IOException {
-        RegistryEvent e = event(Operation.SET_VALUE, EVENTLOG_KEY, "Start", RegistryValueFormat.REG_DWORD,
+        RegistryEvent e = event(Operation.SET_VALUE, EVENTLOG_KEY, "Start", RegistryValueType.REG_DWORD,
                 RegistryValueFormat.dword(2));
         JsonNode j = encode(e, Decision.of(Action.ALLOW, null), Verdict.ALLOW, 0);
         assertEquals("event", j.get("event.kind").asText());
@@ -100,7 +101,7 @@ class EcsEventEncoderTest {
 
     @Test
     void wouldBlockInAuditModeIsASuccessfulAlert() throws IOException {
-        RegistryEvent e = event(Operation.SET_VALUE, EVENTLOG_KEY, "Start", RegistryValueFormat.REG_DWORD,
+        RegistryEvent e = event(Operation.SET_VALUE, EVENTLOG_KEY, "Start", RegistryValueType.REG_DWORD,
                 RegistryValueFormat.dword(4));
         JsonNode j = encode(e, new Decision(Action.AUDIT, "EventLogDisabled", true), Verdict.ALLOW, 0);
         assertEquals("alert", j.get("event.kind").asText());
@@ -149,7 +150,7 @@ class EcsEventEncoderTest {
         byte[] cut = new byte[16];
         RegistryEvent e = new RegistryEvent(0, 5, AuditEvents.WHEN, Operation.SET_VALUE,
                 RegistryEvent.F_DATA_TRUNCATED, 4, 8, 0, 0, EVENTLOG_KEY, "Blob", "", "", "",
-                RegistryValueFormat.REG_BINARY, cut, 70_000);
+                RegistryValueType.REG_BINARY, cut, 70_000);
         JsonNode j = encode(e, Decision.of(Action.ALLOW, null), null, 0);
         assertTrue(j.get("hiveguard.truncated").asBoolean());
         assertEquals(70_000, j.get("hiveguard.data.original_size").asLong());
@@ -163,10 +164,10 @@ class EcsEventEncoderTest {
     @Test
     void multiStringAndQwordRenderAsEcsStrings() throws IOException {
         RegistryEvent multi = event(Operation.SET_VALUE, EVENTLOG_KEY, "DependOnService",
-                RegistryValueFormat.REG_MULTI_SZ, RegistryValueFormat.multiSz(List.of("RpcSs", "Tcpip")));
+                RegistryValueType.REG_MULTI_SZ, RegistryValueFormat.multiSz(List.of("RpcSs", "Tcpip")));
         assertEquals(List.of("RpcSs", "Tcpip"),
                 strings(encode(multi, Decision.of(Action.ALLOW, null), null, 0).get("registry.data.strings")));
-        RegistryEvent q = event(Operation.SET_VALUE, EVENTLOG_KEY, "T", RegistryValueFormat.REG_QWORD,
+        RegistryEvent q = event(Operation.SET_VALUE, EVENTLOG_KEY, "T", RegistryValueType.REG_QWORD,
                 RegistryValueFormat.qword(0x01d68292_3f2eebc3L));
         assertEquals(List.of(Long.toString(0x01d68292_3f2eebc3L)),
                 strings(encode(q, Decision.of(Action.ALLOW, null), null, 0).get("registry.data.strings")));

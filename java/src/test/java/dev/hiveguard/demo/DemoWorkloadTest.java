@@ -1,5 +1,6 @@
 package dev.hiveguard.demo;
 
+import dev.hiveguard.model.RegistryValueType;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -112,9 +113,9 @@ class DemoWorkloadTest {
             assertEquals(a.get(i).valueName(), b.get(i).valueName());
             assertTrue(java.util.Arrays.equals(a.get(i).data(), b.get(i).data()));
         }
-        assertTrue(a.stream().anyMatch(o -> o.valueType() == RegistryValueFormat.REG_BINARY
+        assertTrue(a.stream().anyMatch(o -> o.valueType() == RegistryValueType.REG_BINARY
                 && o.data().length == DemoWorkload.USER_ASSIST_ENTRY_BYTES));
-        assertTrue(a.stream().anyMatch(o -> o.valueType() == RegistryValueFormat.REG_DWORD));
+        assertTrue(a.stream().anyMatch(o -> o.valueType() == RegistryValueType.REG_DWORD));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.hiveguard.policy;
 
+import dev.hiveguard.model.RegistryValueType;
 import dev.hiveguard.model.Operation;
 import dev.hiveguard.model.RegistryEvent;
 import dev.hiveguard.model.RegistryPaths;
@@ -38,7 +39,7 @@ final class Policies {
     }
 
     static RegistryEvent setString(String target, String image, String text) {
-        return setValue(target, image, ValueRendering.REG_SZ, ValueRendering.sz(text));
+        return setValue(target, image, RegistryValueType.REG_SZ, ValueRendering.sz(text));
     }
 
     static RegistryEvent keyOp(Operation op, String key, String image) {

@@ -1,5 +1,6 @@
 package dev.hiveguard.policy;
 
+import dev.hiveguard.model.RegistryValueType;
 import static dev.hiveguard.policy.Policies.event;
 import static dev.hiveguard.policy.Policies.keyOp;
 import static dev.hiveguard.policy.Policies.of;
@@ -114,7 +115,7 @@ class PolicySemanticsTest {
         assertTrue(blocks("<Details condition=\"less than\">b</Details>", run("A")));
         assertFalse(blocks("<Details condition=\"more than\">b</Details>", run("A")));
         assertTrue(blocks("<Details condition=\"more than\">DWORD (0x00000001)</Details>",
-                setValue(RUN, PS, ValueRendering.REG_DWORD, ValueRendering.dword(4))));
+                setValue(RUN, PS, RegistryValueType.REG_DWORD, ValueRendering.dword(4))));
     }
 
     @Test
@@ -130,10 +131,10 @@ class PolicySemanticsTest {
     @Test
     void detailsMatchesTheSysmonRendering() throws Exception {
         RegistryEvent disable = setValue("HKLM\\System\\CurrentControlSet\\Services\\EventLog\\Start", "services.exe",
-                ValueRendering.REG_DWORD, ValueRendering.dword(4));
+                RegistryValueType.REG_DWORD, ValueRendering.dword(4));
         assertTrue(blocks("<Details>DWORD (0x00000004)</Details>", disable));
         assertTrue(blocks("<Details condition=\"begin with\">Binary</Details>",
-                setValue(RUN, PS, ValueRendering.REG_BINARY, new byte[] {1})));
+                setValue(RUN, PS, RegistryValueType.REG_BINARY, new byte[] {1})));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.hiveguard.replay;
 
+import dev.hiveguard.model.RegistryValueType;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -44,7 +45,7 @@ class RecordingReadersTest {
         assertEquals(Operation.SET_VALUE, qword.operation());
         assertEquals("\\REGISTRY\\MACHINE\\SYSTEM\\ControlSet001\\Services\\W32Time\\SecureTimeLimits", qword.keyPath());
         assertEquals("SecureTimeHigh", qword.valueName());
-        assertEquals(ValueRendering.REG_QWORD, qword.valueType());
+        assertEquals(RegistryValueType.REG_QWORD, qword.valueType());
         assertArrayEquals(ValueRendering.qword(0x01d682923f2eebc3L), qword.data());
         assertEquals(728, qword.pid());
         assertEquals("{69e8992a-d6e9-5f51-0c00-000000000400}", qword.processGuid());
@@ -52,14 +53,14 @@ class RecordingReadersTest {
         assertEquals(1, qword.line());
 
         RecordedOperation binary = r.operations().get(2);
-        assertEquals(ValueRendering.REG_BINARY, binary.valueType());
+        assertEquals(RegistryValueType.REG_BINARY, binary.valueType());
         assertFalse(binary.dataKnown(), "Sysmon's 'Binary Data' hides the bytes");
 
         RecordedOperation runKey = r.operations().get(3);
         assertEquals("\\REGISTRY\\USER\\" + ReplayTestData.FIXTURE_USER_SID
                 + "\\Software\\Microsoft\\Windows\\CurrentVersion\\Run", runKey.keyPath());
         assertEquals("Updater", runKey.valueName());
-        assertEquals(ValueRendering.REG_SZ, runKey.valueType());
+        assertEquals(RegistryValueType.REG_SZ, runKey.valueType());
         assertTrue(new String(runKey.data(), StandardCharsets.UTF_16LE).endsWith("-enc $x\"\0"));
 
         RecordedOperation eventLogStart = r.operations().get(5);
@@ -103,11 +104,11 @@ class RecordingReadersTest {
                 assertEquals(j.image(), other.image(), where);
                 assertEquals(j.timestamp().atZone(ZoneOffset.UTC).toLocalTime(),
                         other.timestamp().atZone(ZoneOffset.UTC).toLocalTime(), where);
-                if (j.dataKnown() && j.valueType() != ValueRendering.REG_SZ) {
+                if (j.dataKnown() && j.valueType() != RegistryValueType.REG_SZ) {
                     assertEquals(j.valueType(), other.valueType(), where);
                     assertArrayEquals(j.data(), other.data(), where);
                 }
-                if (j.valueType() == ValueRendering.REG_SZ && j.dataKnown()) {
+                if (j.valueType() == RegistryValueType.REG_SZ && j.dataKnown()) {
                     assertArrayEquals(j.data(), other.data(), where);
                 }
             }

@@ -1,10 +1,10 @@
 package dev.hiveguard.cli;
 
 import dev.hiveguard.model.FailMode;
-import dev.hiveguard.model.RegistryEvent;
 import dev.hiveguard.model.Subscription;
-import dev.hiveguard.policy.Decision;
 import dev.hiveguard.policy.Policy;
+import dev.hiveguard.policy.ResubscribedPolicy;
+import java.util.Locale;
 
 /**
  * A policy whose global verdict timeout and fail mode come from the command line
@@ -12,14 +12,9 @@ import dev.hiveguard.policy.Policy;
  * on one machine without editing it. Per-prefix values in the policy still win for
  * their prefixes, as the wire contract defines.
  */
-final class TunedPolicy implements Policy {
+final class TunedPolicy {
 
-    private final Policy delegate;
-    private final Subscription subscription;
-
-    private TunedPolicy(Policy delegate, Subscription subscription) {
-        this.delegate = delegate;
-        this.subscription = subscription;
+    private TunedPolicy() {
     }
 
     /** {@code policy} itself when neither override is given. */
@@ -27,31 +22,14 @@ final class TunedPolicy implements Policy {
         if (timeoutMs == null && failMode == null) {
             return policy;
         }
-        Subscription s = policy.subscription();
-        Subscription tuned = new Subscription(s.opMask(), s.verdictOpMask(), s.includeKernelCallers(),
-                timeoutMs != null ? timeoutMs : s.timeoutMs(), failMode != null ? failMode : s.failMode(),
-                s.defaultVerdict(), s.maxBacklog(), s.dataCap(), s.prefixes(), s.excludedPids());
-        return new TunedPolicy(policy, tuned);
-    }
-
-    @Override
-    public Decision decide(RegistryEvent event) {
-        return delegate.decide(event);
-    }
-
-    @Override
-    public Subscription subscription() {
-        return subscription;
-    }
-
-    @Override
-    public String name() {
-        return delegate.name() + " (timeout " + subscription.timeoutMs() + " ms, fail "
-                + subscription.failMode().name().toLowerCase(java.util.Locale.ROOT) + ")";
-    }
-
-    @Override
-    public String hash() {
-        return delegate.hash();
+        Subscription tuned = policy.subscription();
+        if (timeoutMs != null) {
+            tuned = tuned.withTimeoutMs(timeoutMs);
+        }
+        if (failMode != null) {
+            tuned = tuned.withFailMode(failMode);
+        }
+        return new ResubscribedPolicy(policy, tuned, policy.name() + " (timeout " + tuned.timeoutMs() + " ms, fail "
+                + tuned.failMode().name().toLowerCase(Locale.ROOT) + ")");
     }
 }

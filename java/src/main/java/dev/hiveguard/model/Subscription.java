@@ -50,6 +50,24 @@ public record Subscription(
                 Verdict.ALLOW, DEFAULT_BACKLOG, DEFAULT_DATA_CAP, List.of(), List.of());
     }
 
+    /** This subscription with another global verdict timeout. */
+    public Subscription withTimeoutMs(int newTimeoutMs) {
+        return new Subscription(opMask, verdictOpMask, includeKernelCallers, newTimeoutMs, failMode, defaultVerdict,
+                maxBacklog, dataCap, prefixes, excludedPids);
+    }
+
+    /** This subscription with another global fail mode. */
+    public Subscription withFailMode(FailMode newFailMode) {
+        return new Subscription(opMask, verdictOpMask, includeKernelCallers, timeoutMs, newFailMode, defaultVerdict,
+                maxBacklog, dataCap, prefixes, excludedPids);
+    }
+
+    /** This subscription with other prefixes. */
+    public Subscription withPrefixes(List<Prefix> newPrefixes) {
+        return new Subscription(opMask, verdictOpMask, includeKernelCallers, timeoutMs, failMode, defaultVerdict,
+                maxBacklog, dataCap, newPrefixes, excludedPids);
+    }
+
     /**
      * One {@code HG_PREFIX_ENTRY}.
      *

@@ -94,7 +94,7 @@ public final class ReplayEngine {
         long startNanos;
         long endNanos;
         try (HiveGuardDevice device = HiveGuardDevice.open()) {
-            try (DecisionPump pump = new DecisionPump(device, new PatientPolicy(policy), ledger, options.pump())) {
+            try (DecisionPump pump = new DecisionPump(device, PatientPolicy.of(policy), ledger, options.pump())) {
                 pump.start();
                 before = RegistrySimulator.stats();
                 startNanos = System.nanoTime();

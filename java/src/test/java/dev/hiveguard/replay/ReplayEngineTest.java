@@ -124,7 +124,7 @@ class ReplayEngineTest {
     void verdictWaitsAreStretchedButEverythingElseIsThePolicysOwn() throws Exception {
         Policy policy = PolicyLoader.load(ReplayTestData.fixture("replay-enforce.xml"));
         dev.hiveguard.model.Subscription own = policy.subscription();
-        dev.hiveguard.model.Subscription patient = new PatientPolicy(policy).subscription();
+        dev.hiveguard.model.Subscription patient = PatientPolicy.of(policy).subscription();
         assertEquals(dev.hiveguard.wire.Wire.TIMEOUT_MAX_MS, patient.timeoutMs());
         assertEquals(own.opMask(), patient.opMask());
         assertEquals(own.verdictOpMask(), patient.verdictOpMask());

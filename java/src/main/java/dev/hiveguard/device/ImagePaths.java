@@ -66,18 +66,18 @@ public final class ImagePaths {
         if (ntPath.isEmpty() || ntPath.charAt(0) != '\\') {
             return ntPath; // already C:\... (host, replay) or empty
         }
-        String lower = ntPath.toLowerCase(Locale.ROOT);
-        if (lower.startsWith(DOS_PREFIX)) {
+        // Runs per event: compare the ASCII prefixes in place, lower-case only the device name.
+        if (startsWithIgnoreCase(ntPath, DOS_PREFIX)) {
             return ntPath.substring(DOS_PREFIX.length());
         }
-        if (lower.startsWith(SYSTEM_ROOT_PREFIX) && systemRoot != null) {
+        if (startsWithIgnoreCase(ntPath, SYSTEM_ROOT_PREFIX) && systemRoot != null) {
             return systemRoot + ntPath.substring(SYSTEM_ROOT_PREFIX.length() - 1);
         }
-        if (!lower.startsWith(DEVICE_PREFIX)) {
+        if (!startsWithIgnoreCase(ntPath, DEVICE_PREFIX)) {
             return ntPath;
         }
-        int end = lower.indexOf('\\', DEVICE_PREFIX.length());
-        String device = end < 0 ? lower : lower.substring(0, end);
+        int end = ntPath.indexOf('\\', DEVICE_PREFIX.length());
+        String device = (end < 0 ? ntPath : ntPath.substring(0, end)).toLowerCase(Locale.ROOT);
         String drive = volumeToDrive.get(device);
         if (drive == null && refreshAllowed()) {
             volumeToDrive = lowerKeys(dosDevices.get());
@@ -113,6 +113,10 @@ public final class ImagePaths {
         return new RegistryEvent(e.id(), e.sequence(), e.timestamp(), e.operation(), e.flags(), e.pid(), e.tid(),
                 e.sessionId(), e.timeoutMs(), e.keyPath(), e.valueName(), e.newName(), image, e.userSid(),
                 e.valueType(), e.data(), e.dataOriginalSize());
+    }
+
+    private static boolean startsWithIgnoreCase(String s, String lowerPrefix) {
+        return s.regionMatches(true, 0, lowerPrefix, 0, lowerPrefix.length());
     }
 
     private boolean refreshAllowed() {

@@ -356,9 +356,9 @@ public final class DecisionPump implements AutoCloseable {
             }
         }
         long latencyNanos = System.nanoTime() - pending.receivedNanos();
+        latency.record(latencyNanos, decided.length); // one reply answered the whole batch
         for (int i = 0; i < decided.length; i++) {
             RegistryEvent e = events.get(i);
-            latency.record(latencyNanos);
             Verdict applied = e.verdictRequested() && sent ? verdictOf(decided[i]) : null;
             try {
                 audit.record(e, decided[i], applied, latencyNanos);

@@ -21,9 +21,17 @@ final class LatencyHistogram {
     private final AtomicLong max = new AtomicLong();
 
     void record(long nanos) {
+        record(nanos, 1);
+    }
+
+    /** {@code samples} samples of the same value: a whole batch is answered at one moment. */
+    void record(long nanos, long samples) {
+        if (samples <= 0) {
+            return;
+        }
         long v = Math.max(0, nanos);
-        counts.incrementAndGet(index(v));
-        total.incrementAndGet();
+        counts.addAndGet(index(v), samples);
+        total.addAndGet(samples);
         max.accumulateAndGet(v, Math::max);
     }
 

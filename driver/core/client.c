@@ -173,9 +173,7 @@ void hg_client_unbind(hg_core *core)
         node = node->next;
         if (!hg_plat_request_claim(req))
             continue; /* its cancel routine is running and will call hg_core_cancel_request */
-        hg_list_remove(&req->link);
-        req->parked = 0;
-        core->parked_count--;
+        hg_unpark_locked(core, req);
         hg_list_push_back(&requests, &req->link);
     }
     if (sub != NULL && --sub->refs != 0u)

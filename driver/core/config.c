@@ -267,9 +267,6 @@ static uint32_t compile(const unsigned char *buf, const HG_CONFIG_HEADER *h,
     sub->max_backlog = h->max_backlog;
     sub->data_cap = h->data_cap;
     sub->excluded_pid_count = h->excluded_pid_count;
-    sub->node_count = b.node_count;
-    sub->rule_count = h->prefix_count;
-    sub->terminal_count = b.terminal_count;
 
     memcpy(block + off_pids, buf + pid_offset, (size_t)h->excluded_pid_count * sizeof(uint64_t));
     hg_sort_u64((uint64_t *)(void *)(block + off_pids), h->excluded_pid_count);

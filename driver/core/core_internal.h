@@ -106,9 +106,6 @@ typedef struct hg_subscription {
     uint32_t data_cap;
     uint32_t include_count;
     uint32_t excluded_pid_count;
-    uint32_t node_count;
-    uint32_t rule_count;
-    uint32_t terminal_count;
     const uint64_t     *excluded_pids;  /* sorted ascending */
     const hg_trie_node *nodes;          /* node 0 is the root */
     const hg_rule      *rules;
@@ -224,6 +221,7 @@ struct hg_core {
 void hg_verdict_init(hg_core *core);
 void hg_waiter_insert_locked(hg_core *core, hg_waiter *w);
 void hg_waiter_unlist_locked(hg_core *core, hg_waiter *w, uint32_t answered);
+void hg_unpark_locked(hg_core *core, hg_request *req);
 /* Releases every waiter with `verdict` (disconnect/unload). */
 void hg_waiters_release_all_locked(hg_core *core, uint32_t verdict);
 
@@ -248,7 +246,6 @@ uint32_t hg_client_check_locked(const hg_core *core, uint64_t process_key);
 void     hg_client_unbind(hg_core *core);
 
 /* subscription.c */
-void hg_sub_release(hg_core *core, hg_subscription *sub); /* takes the lock itself */
 
 /* util.c */
 uint32_t hg_min_u32(uint32_t a, uint32_t b);

@@ -68,6 +68,14 @@ uint32_t hg_batch_pack(hg_request *req, hg_list *batch, uint32_t count, uint64_t
     return used;
 }
 
+/* Under the lock: takes a request core owns off the parked list. */
+void hg_unpark_locked(hg_core *core, hg_request *req)
+{
+    hg_list_remove(&req->link);
+    req->parked = 0;
+    core->parked_count--;
+}
+
 /* Under the lock: the first parked request the platform lets us own, already
  * unlinked, or NULL. Requests whose cancel is in flight are skipped and left
  * listed for their cancel routine. */
@@ -78,9 +86,7 @@ static hg_request *claim_parked_locked(hg_core *core)
     for (node = core->parked.next; node != &core->parked; node = node->next) {
         hg_request *req = HG_CONTAINER_OF(node, hg_request, link);
         if (hg_plat_request_claim(req)) {
-            hg_list_remove(&req->link);
-            req->parked = 0;
-            core->parked_count--;
+            hg_unpark_locked(core, req);
             return req;
         }
     }
@@ -166,9 +172,7 @@ void hg_core_cancel_request(hg_core *core, hg_request *req)
 
     hg_plat_lock(&core->lock);
     if (req->parked) {
-        hg_list_remove(&req->link);
-        req->parked = 0;
-        core->parked_count--;
+        hg_unpark_locked(core, req);
         owned = 1;
     }
     hg_plat_unlock(&core->lock);

@@ -46,10 +46,9 @@ int  hg_plat_wait(hg_event *ev, uint32_t timeout_ms);
 void *hg_plat_alloc(size_t bytes);
 void  hg_plat_free(void *p);
 
-/* Wall clock as FILETIME (100 ns since 1601-01-01 UTC), for event timestamps. */
+/* Wall clock as FILETIME (100 ns since 1601-01-01 UTC), for event timestamps.
+ * (Deadlines need no clock of their own: hg_plat_wait takes a relative timeout.) */
 uint64_t hg_plat_filetime_now(void);
-/* Monotonic milliseconds, for deadlines and latency. */
-uint64_t hg_plat_monotonic_ms(void);
 
 /*
  * Parked-request hooks. A request (IRP in the kernel, host request object on

@@ -71,6 +71,15 @@ static uint32_t backlog_has_room_locked(const hg_core *core, const hg_queued_eve
            core->backlog_bytes + qe->bytes <= HG_BACKLOG_MAX_BYTES;
 }
 
+/* The last bookkeeping of every raise: the verdict is final, the raiser leaves
+ * core (destroy waits for active_raisers to reach zero). */
+static void settle_locked(hg_core *core, uint32_t verdict)
+{
+    if (verdict == HG_VERDICT_BLOCK)
+        core->stats.blocked++;
+    core->active_raisers--;
+}
+
 static uint32_t fail_mode_verdict(uint16_t fail_mode)
 {
     return fail_mode == HG_FAIL_CLOSED ? HG_VERDICT_BLOCK : HG_VERDICT_ALLOW;
@@ -130,13 +139,17 @@ void hg_core_raise(hg_core *core, const hg_op *op, const hg_op_source *source,
         sub->refs++;
         epoch = core->client_epoch;
     } else {
+        /* Most registry operations on a machine end here (no client, class not
+         * subscribed, the agent itself): settle them in this one lock hold. */
         count_outcome_locked(core, outcome);
         if (outcome == RAISE_NO_CLIENT)
             verdict = core->params.no_client_verdict;
+        settle_locked(core, verdict);
+        hg_plat_unlock(&core->lock);
+        result->verdict = verdict;
+        return;
     }
     hg_plat_unlock(&core->lock);
-    if (sub == NULL)
-        goto finish;
 
     /* Expensive part, no lock held. */
     outcome = RAISE_FILTERED;
@@ -210,13 +223,10 @@ void hg_core_raise(hg_core *core, const hg_op *op, const hg_op_source *source,
     }
     if (event_ready)
         hg_plat_event_destroy(&waiter.event);
-finish:
     hg_plat_lock(&core->lock);
-    if (verdict == HG_VERDICT_BLOCK)
-        core->stats.blocked++;
-    if (sub != NULL && --sub->refs == 0u)
+    settle_locked(core, verdict);
+    if (--sub->refs == 0u)
         free_sub = 1;
-    core->active_raisers--;
     hg_plat_unlock(&core->lock);
     if (free_sub)
         hg_subscription_free(sub);

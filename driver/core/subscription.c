@@ -90,16 +90,3 @@ void hg_sub_match_path(const hg_subscription *sub, uint16_t operation,
     if (sub->rules[rule].fail_mode != HG_FAIL_INHERIT)
         match->fail_mode = sub->rules[rule].fail_mode;
 }
-
-void hg_sub_release(hg_core *core, hg_subscription *sub)
-{
-    uint32_t last;
-
-    if (sub == NULL)
-        return;
-    hg_plat_lock(&core->lock);
-    last = --sub->refs == 0u;
-    hg_plat_unlock(&core->lock);
-    if (last)
-        hg_subscription_free(sub); /* never under the lock: a free is a pool call */
-}

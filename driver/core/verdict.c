@@ -65,16 +65,11 @@ void hg_waiters_release_all_locked(hg_core *core, uint32_t verdict)
     uint32_t i;
 
     for (i = 0; i < HG_WAITER_BUCKETS; i++) {
-        hg_list *node;
-        while ((node = hg_list_pop_front(&core->waiters[i])) != NULL) {
-            hg_waiter *w = HG_CONTAINER_OF(node, hg_waiter, link);
-            hg_released_id *slot = ring_slot(core, w->id);
+        while (!hg_list_empty(&core->waiters[i])) {
+            hg_waiter *w = HG_CONTAINER_OF(core->waiters[i].next, hg_waiter, link);
             int was_waiting = w->state == HG_WAITER_WAITING;
 
-            w->listed = 0;
-            core->waiter_count--;
-            slot->id = w->id;
-            slot->answered = !was_waiting;
+            hg_waiter_unlist_locked(core, w, !was_waiting);
             if (!was_waiting)
                 continue; /* answered already; its raiser is on its way out */
             w->state = HG_WAITER_RELEASED;

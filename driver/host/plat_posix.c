@@ -148,11 +148,3 @@ uint64_t hg_plat_filetime_now(void)
     return ((uint64_t)now.tv_sec + FILETIME_UNIX_EPOCH_DELTA_S) * FILETIME_TICKS_PER_SEC +
            (uint64_t)now.tv_nsec / 100u;
 }
-
-uint64_t hg_plat_monotonic_ms(void)
-{
-    struct timespec now;
-
-    check(clock_gettime(CLOCK_MONOTONIC, &now));
-    return (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / (uint64_t)NSEC_PER_MSEC;
-}

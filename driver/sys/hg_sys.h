@@ -112,7 +112,6 @@ typedef struct hg_driver {
     hg_cm_unregister_fn cm_unregister;
     LARGE_INTEGER       cookie;
     BOOLEAN             callback_registered;
-    ULONG               altitude;     /* the one that registered */
     hg_key_name_api     names;
 
 

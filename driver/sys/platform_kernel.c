@@ -118,9 +118,3 @@ uint64_t hg_plat_filetime_now(void)
     KeQuerySystemTime(&now);
     return (uint64_t)now.QuadPart;
 }
-
-uint64_t hg_plat_monotonic_ms(void)
-{
-    /* Interrupt time: 100 ns since boot, unaffected by clock changes. */
-    return (uint64_t)KeQueryInterruptTime() / (uint64_t)HG_100NS_PER_MS;
-}

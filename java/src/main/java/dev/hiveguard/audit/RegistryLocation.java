@@ -20,7 +20,8 @@ public record RegistryLocation(String hive, String key, String value, String pat
     /** Splits a kernel key path and appends the value name, if any. */
     public static RegistryLocation of(String kernelKeyPath, String valueName) {
         String value = valueName == null ? "" : valueName;
-        return new RegistryLocation(RegistryPaths.hive(kernelKeyPath), RegistryPaths.keyWithinHive(kernelKeyPath),
-                value, RegistryPaths.fullPath(kernelKeyPath, value));
+        String sysmon = RegistryPaths.toSysmon(kernelKeyPath); // once per audited event, not once per field
+        return new RegistryLocation(RegistryPaths.hiveOfSysmon(sysmon), RegistryPaths.keyWithinHiveOfSysmon(sysmon),
+                value, RegistryPaths.fullPathOfSysmon(sysmon, value));
     }
 }

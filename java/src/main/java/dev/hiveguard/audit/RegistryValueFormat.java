@@ -89,39 +89,4 @@ public final class RegistryValueFormat {
         }
         return new String(data, from, end - from, StandardCharsets.UTF_16LE);
     }
-
-    /** Encodes strings as REG_SZ data (UTF-16LE with the terminating NUL), as RegSetValueEx callers do. */
-    public static byte[] sz(String value) {
-        byte[] chars = value.getBytes(StandardCharsets.UTF_16LE);
-        byte[] out = new byte[chars.length + 2];
-        System.arraycopy(chars, 0, out, 0, chars.length);
-        return out;
-    }
-
-    /** Encodes REG_MULTI_SZ data: each string NUL-terminated, then one more NUL. */
-    public static byte[] multiSz(List<String> values) {
-        int size = 2;
-        List<byte[]> parts = new ArrayList<>();
-        for (String v : values) {
-            byte[] b = v.getBytes(StandardCharsets.UTF_16LE);
-            parts.add(b);
-            size += b.length + 2;
-        }
-        ByteBuffer out = ByteBuffer.allocate(size);
-        for (byte[] b : parts) {
-            out.put(b).putShort((short) 0);
-        }
-        out.putShort((short) 0);
-        return out.array();
-    }
-
-    /** Encodes REG_DWORD data (little-endian). */
-    public static byte[] dword(int value) {
-        return ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN).putInt(value).array();
-    }
-
-    /** Encodes REG_QWORD data (little-endian). */
-    public static byte[] qword(long value) {
-        return ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(value).array();
-    }
 }

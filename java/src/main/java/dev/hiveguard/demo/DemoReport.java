@@ -1,9 +1,9 @@
 package dev.hiveguard.demo;
 
+import dev.hiveguard.model.RegistryPaths;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hiveguard.audit.AuditOptions;
 import dev.hiveguard.audit.AuditReader;
-import dev.hiveguard.audit.RegistryLocation;
 import dev.hiveguard.metrics.LatencySamples;
 import dev.hiveguard.metrics.TextTable;
 import dev.hiveguard.policy.Action;
@@ -29,7 +29,6 @@ import java.util.TreeMap;
  * @param tamperingBlocked  ... of which blocked
  * @param auditRecords      lines in this run's audit trail
  * @param auditAlerts       ... with event.kind alert
- * @param auditByAction     lines by hiveguard.action
  * @param auditByRule       lines by "rule (action)"
  * @param driver            the simulated driver's counters after the agent stopped
  * @param callerLatency     how long callers were held (ns)
@@ -38,7 +37,7 @@ import java.util.TreeMap;
  * @param auditFile         the trail's active file
  */
 public record DemoReport(long raised, long allowed, long blocked, int tamperingTotal, int tamperingBlocked,
-                         long auditRecords, long auditAlerts, Map<String, Long> auditByAction,
+                         long auditRecords, long auditAlerts,
                          Map<String, Long> auditByRule, DriverStats driver, LatencySamples.Summary callerLatency,
                          LatencySamples.Summary agentLatency, List<String> failures, Path auditFile) {
 
@@ -84,14 +83,12 @@ public record DemoReport(long raised, long allowed, long blocked, int tamperingT
             tamperingPids.add(o.operation().process().pid());
         }
         List<JsonNode> tamperingLines = new ArrayList<>();
-        Map<String, Long> byAction = new TreeMap<>();
         Map<String, Long> byRule = new TreeMap<>();
         long[] alerts = {0};
         LatencySamples agentLatency = new LatencySamples((int) Math.max(1, Math.min(outcomes.raised(),
                 LatencySamples.MAX_CAPACITY)));
         AuditReader.Summary read = AuditReader.readTrail(trail, l -> {
             String action = l.path("hiveguard.action").asText("?");
-            byAction.merge(action, 1L, Long::sum);
             String rule = l.path("hiveguard.rule").isNull() ? "(no rule)" : l.path("hiveguard.rule").asText("?");
             byRule.merge(rule + " (" + action + ")", 1L, Long::sum);
             if ("alert".equals(l.path("event.kind").asText())) {
@@ -124,7 +121,7 @@ public record DemoReport(long raised, long allowed, long blocked, int tamperingT
         }
         return new DemoReport(outcomes.raised(), outcomes.allowed(), outcomes.blocked(), tamperingTotal,
                 tamperingBlocked, auditLines,
-                alerts[0], byAction, byRule, driver, callerLatency.summary(), agentLatency.summary(),
+                alerts[0], byRule, driver, callerLatency.summary(), agentLatency.summary(),
                 failures.list(), trail.activeFile());
     }
 
@@ -177,7 +174,7 @@ public record DemoReport(long raised, long allowed, long blocked, int tamperingT
     }
 
     private static String where(ScriptedOperation op) {
-        return RegistryLocation.of(op.keyPath(), op.valueName()).path();
+        return RegistryPaths.fullPath(op.keyPath(), op.valueName());
     }
 
     /** The summary printed after the run. */

@@ -1,6 +1,6 @@
 package dev.hiveguard.demo;
 
-import dev.hiveguard.audit.RegistryLocation;
+import dev.hiveguard.model.RegistryPaths;
 import dev.hiveguard.device.RegistrySimulator;
 import dev.hiveguard.device.SimulatedOperation;
 import dev.hiveguard.metrics.LatencySamples;
@@ -178,7 +178,7 @@ public final class DemoRun {
         String rule = o.expected().ruleName() == null ? "no rule" : "rule " + o.expected().ruleName();
         synchronized (out) {
             out.printf("  %-8s %-10s pid %-6d %s %s%n", verdict, op.process().name(), op.process().pid(),
-                    op.operation().eventType(), RegistryLocation.of(op.keyPath(), op.valueName()).path());
+                    op.operation().eventType(), RegistryPaths.fullPath(op.keyPath(), op.valueName()));
             out.printf("           %s; %s; caller held %d us%s%n", op.label().isEmpty() ? "noise" : op.label(), rule,
                     o.latencyNanos() / 1_000, o.matchesPolicy() ? "" : "  <-- DOES NOT MATCH THE POLICY");
             out.flush();

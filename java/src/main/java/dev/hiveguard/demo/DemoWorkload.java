@@ -5,9 +5,9 @@ import static dev.hiveguard.model.RegistryValueType.REG_DWORD;
 import static dev.hiveguard.model.RegistryValueType.REG_EXPAND_SZ;
 import static dev.hiveguard.model.RegistryValueType.REG_QWORD;
 import static dev.hiveguard.model.RegistryValueType.REG_SZ;
-import static dev.hiveguard.audit.RegistryValueFormat.dword;
-import static dev.hiveguard.audit.RegistryValueFormat.qword;
-import static dev.hiveguard.audit.RegistryValueFormat.sz;
+import static dev.hiveguard.model.ValueRendering.dword;
+import static dev.hiveguard.model.ValueRendering.qword;
+import static dev.hiveguard.model.ValueRendering.sz;
 
 import dev.hiveguard.model.Operation;
 import java.util.ArrayList;

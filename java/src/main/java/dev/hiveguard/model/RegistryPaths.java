@@ -173,7 +173,11 @@ public final class RegistryPaths {
      * (application hives), so nothing is invented.
      */
     public static String hive(String kernelKeyPath) {
-        String s = toSysmon(kernelKeyPath);
+        return hiveOfSysmon(toSysmon(kernelKeyPath));
+    }
+
+    /** {@link #hive} of a path already in Sysmon form (one conversion serves every ECS field). */
+    public static String hiveOfSysmon(String s) {
         int slash = s.indexOf('\\');
         String first = slash < 0 ? s : s.substring(0, slash);
         return first.equals(HKLM) || first.equals(HKU) || first.equals(HKCR) ? first : "";
@@ -184,8 +188,12 @@ public final class RegistryPaths {
      * {@link #hive} is empty).
      */
     public static String keyWithinHive(String kernelKeyPath) {
-        String s = toSysmon(kernelKeyPath);
-        String hive = hive(kernelKeyPath);
+        return keyWithinHiveOfSysmon(toSysmon(kernelKeyPath));
+    }
+
+    /** {@link #keyWithinHive} of a path already in Sysmon form. */
+    public static String keyWithinHiveOfSysmon(String s) {
+        String hive = hiveOfSysmon(s);
         if (hive.isEmpty()) {
             return s;
         }
@@ -194,7 +202,11 @@ public final class RegistryPaths {
 
     /** ECS registry.path: hive, key and value name (if any) joined with backslashes. */
     public static String fullPath(String kernelKeyPath, String valueName) {
-        String key = toSysmon(kernelKeyPath);
+        return fullPathOfSysmon(toSysmon(kernelKeyPath), valueName);
+    }
+
+    /** {@link #fullPath} of a key already in Sysmon form. */
+    public static String fullPathOfSysmon(String key, String valueName) {
         return valueName == null || valueName.isEmpty() ? key : key + "\\" + valueName;
     }
 

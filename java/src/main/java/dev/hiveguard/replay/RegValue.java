@@ -1,18 +1,10 @@
 package dev.hiveguard.replay;
 
-import static dev.hiveguard.model.RegistryValueType.REG_BINARY;
 import static dev.hiveguard.model.RegistryValueType.REG_DWORD;
-import static dev.hiveguard.model.RegistryValueType.REG_DWORD_BIG_ENDIAN;
-import static dev.hiveguard.model.RegistryValueType.REG_EXPAND_SZ;
-import static dev.hiveguard.model.RegistryValueType.REG_FULL_RESOURCE_DESCRIPTOR;
-import static dev.hiveguard.model.RegistryValueType.REG_LINK;
-import static dev.hiveguard.model.RegistryValueType.REG_MULTI_SZ;
 import static dev.hiveguard.model.RegistryValueType.REG_NONE;
 import static dev.hiveguard.model.RegistryValueType.REG_QWORD;
-import static dev.hiveguard.model.RegistryValueType.REG_RESOURCE_LIST;
-import static dev.hiveguard.model.RegistryValueType.REG_RESOURCE_REQUIREMENTS_LIST;
-import static dev.hiveguard.model.RegistryValueType.REG_SZ;
 
+import dev.hiveguard.model.RegistryValueType;
 import dev.hiveguard.model.ValueRendering;
 
 /**
@@ -43,22 +35,13 @@ record RegValue(int type, byte[] data, boolean known, int originalSize) {
         return ValueRendering.sz(text);
     }
 
-    /** Name as winnt.h spells it, for messages. */
+    /** The REG_* code of a type name as tools print it (winnt.h's *_LITTLE_ENDIAN aliases too), or -1. */
     static int typeFromName(String name) {
-        return switch (name.strip().toUpperCase(java.util.Locale.ROOT)) {
-            case "REG_NONE" -> REG_NONE;
-            case "REG_SZ" -> REG_SZ;
-            case "REG_EXPAND_SZ" -> REG_EXPAND_SZ;
-            case "REG_BINARY" -> REG_BINARY;
-            case "REG_DWORD", "REG_DWORD_LITTLE_ENDIAN" -> REG_DWORD;
-            case "REG_DWORD_BIG_ENDIAN" -> REG_DWORD_BIG_ENDIAN;
-            case "REG_LINK" -> REG_LINK;
-            case "REG_MULTI_SZ" -> REG_MULTI_SZ;
-            case "REG_QWORD", "REG_QWORD_LITTLE_ENDIAN" -> REG_QWORD;
-            case "REG_RESOURCE_LIST" -> REG_RESOURCE_LIST;
-            case "REG_FULL_RESOURCE_DESCRIPTOR" -> REG_FULL_RESOURCE_DESCRIPTOR;
-            case "REG_RESOURCE_REQUIREMENTS_LIST" -> REG_RESOURCE_REQUIREMENTS_LIST;
-            default -> -1;
+        String n = name.strip().toUpperCase(java.util.Locale.ROOT);
+        return switch (n) {
+            case "REG_DWORD_LITTLE_ENDIAN" -> REG_DWORD;
+            case "REG_QWORD_LITTLE_ENDIAN" -> REG_QWORD;
+            default -> RegistryValueType.code(n);
         };
     }
 }

@@ -1,5 +1,6 @@
 package dev.hiveguard.audit;
 
+import dev.hiveguard.model.ValueRendering;
 import dev.hiveguard.model.RegistryValueType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hiveguard.model.Operation;
@@ -188,8 +189,8 @@ public final class AuditBench {
             int kind = i % 3;
             int type = kind == 0 ? RegistryValueType.REG_SZ : kind == 1 ? RegistryValueType.REG_DWORD
                     : RegistryValueType.REG_BINARY;
-            byte[] data = kind == 0 ? RegistryValueFormat.sz("C:\\Program Files\\App\\app.exe /run " + i)
-                    : kind == 1 ? RegistryValueFormat.dword(i) : blob;
+            byte[] data = kind == 0 ? ValueRendering.sz("C:\\Program Files\\App\\app.exe /run " + i)
+                    : kind == 1 ? ValueRendering.dword(i) : blob;
             out.add(new RegistryEvent(i + 1, i + 1, Instant.now(), Operation.SET_VALUE,
                     RegistryEvent.F_VERDICT_REQUESTED, 4072, 4884, 1, 250,
                     user + "\\Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\FeatureUsage\\AppSwitched",

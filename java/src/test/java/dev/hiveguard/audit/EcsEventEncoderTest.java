@@ -1,5 +1,6 @@
 package dev.hiveguard.audit;
 
+import dev.hiveguard.model.ValueRendering;
 import dev.hiveguard.model.RegistryValueType;
 import static dev.hiveguard.audit.AuditEvents.USER_ROOT;
 import static dev.hiveguard.audit.AuditEvents.USER_SID;
@@ -46,7 +47,7 @@ class EcsEventEncoderTest {
     void blockedRunKeyWriteIsAFailedAlertWithEveryEcsField() throws IOException {
         String command = "C:\\Users\\wardog\\AppData\\Local\\Temp\\updater.exe -silent";
         RegistryEvent e = event(Operation.SET_VALUE, RUN_KEY, "Updater", RegistryValueType.REG_SZ,
-                RegistryValueFormat.sz(command));
+                ValueRendering.sz(command));
         JsonNode j = encode(e, Decision.of(Action.BLOCK, "RunKeyPersistence"), Verdict.BLOCK, 184_999);
 
         assertEquals("2026-11-21T05:00:00.123456700Z", j.get("@timestamp").asText());
@@ -86,7 +87,7 @@ class EcsEventEncoderTest {
     @Test
     void allowedNoiseIsAnOrdinarySuccessfulEventWithNullRule() throws IOException {
         RegistryEvent e = event(Operation.SET_VALUE, EVENTLOG_KEY, "Start", RegistryValueType.REG_DWORD,
-                RegistryValueFormat.dword(2));
+                ValueRendering.dword(2));
         JsonNode j = encode(e, Decision.of(Action.ALLOW, null), Verdict.ALLOW, 0);
         assertEquals("event", j.get("event.kind").asText());
         assertEquals("success", j.get("event.outcome").asText());
@@ -102,7 +103,7 @@ class EcsEventEncoderTest {
     @Test
     void wouldBlockInAuditModeIsASuccessfulAlert() throws IOException {
         RegistryEvent e = event(Operation.SET_VALUE, EVENTLOG_KEY, "Start", RegistryValueType.REG_DWORD,
-                RegistryValueFormat.dword(4));
+                ValueRendering.dword(4));
         JsonNode j = encode(e, new Decision(Action.AUDIT, "EventLogDisabled", true), Verdict.ALLOW, 0);
         assertEquals("alert", j.get("event.kind").asText());
         assertEquals("success", j.get("event.outcome").asText());
@@ -164,11 +165,11 @@ class EcsEventEncoderTest {
     @Test
     void multiStringAndQwordRenderAsEcsStrings() throws IOException {
         RegistryEvent multi = event(Operation.SET_VALUE, EVENTLOG_KEY, "DependOnService",
-                RegistryValueType.REG_MULTI_SZ, RegistryValueFormat.multiSz(List.of("RpcSs", "Tcpip")));
+                RegistryValueType.REG_MULTI_SZ, ValueRendering.multiSz(List.of("RpcSs", "Tcpip")));
         assertEquals(List.of("RpcSs", "Tcpip"),
                 strings(encode(multi, Decision.of(Action.ALLOW, null), null, 0).get("registry.data.strings")));
         RegistryEvent q = event(Operation.SET_VALUE, EVENTLOG_KEY, "T", RegistryValueType.REG_QWORD,
-                RegistryValueFormat.qword(0x01d68292_3f2eebc3L));
+                ValueRendering.qword(0x01d68292_3f2eebc3L));
         assertEquals(List.of(Long.toString(0x01d68292_3f2eebc3L)),
                 strings(encode(q, Decision.of(Action.ALLOW, null), null, 0).get("registry.data.strings")));
     }

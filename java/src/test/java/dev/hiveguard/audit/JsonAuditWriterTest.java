@@ -1,5 +1,6 @@
 package dev.hiveguard.audit;
 
+import dev.hiveguard.model.ValueRendering;
 import dev.hiveguard.model.RegistryValueType;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -41,7 +42,7 @@ class JsonAuditWriterTest {
 
     private static RegistryEvent numbered(long sequence) {
         return AuditEvents.event(Operation.SET_VALUE, RegistryEvent.F_VERDICT_REQUESTED, sequence, KEY,
-                "v" + sequence, "", RegistryValueType.REG_DWORD, RegistryValueFormat.dword((int) sequence));
+                "v" + sequence, "", RegistryValueType.REG_DWORD, ValueRendering.dword((int) sequence));
     }
 
     private static void record(JsonAuditWriter w, long sequence) {

@@ -1,5 +1,6 @@
 package dev.hiveguard.audit;
 
+import dev.hiveguard.model.ValueRendering;
 import dev.hiveguard.model.RegistryValueType;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -21,7 +22,7 @@ class RegistryValueFormatTest {
 
     @Test
     void multiStringCutAtTheDataCapKeepsTheWholePartsAndThePartialLast() {
-        byte[] full = RegistryValueFormat.multiSz(List.of("one", "two"));
+        byte[] full = ValueRendering.multiSz(List.of("one", "two"));
         assertEquals(List.of("one", "two"), RegistryValueFormat.strings(RegistryValueType.REG_MULTI_SZ, full));
         byte[] cut = Arrays.copyOf(full, 8 + 4); // "one\0" + "tw"
         assertEquals(List.of("one", "tw"), RegistryValueFormat.strings(RegistryValueType.REG_MULTI_SZ, cut));
@@ -30,9 +31,9 @@ class RegistryValueFormatTest {
     @Test
     void numbersAreUnsignedDecimalAndShortDataHasNoRendering() {
         assertEquals(List.of("4294967295"),
-                RegistryValueFormat.strings(RegistryValueType.REG_DWORD, RegistryValueFormat.dword(-1)));
+                RegistryValueFormat.strings(RegistryValueType.REG_DWORD, ValueRendering.dword(-1)));
         assertEquals(List.of("18446744073709551615"),
-                RegistryValueFormat.strings(RegistryValueType.REG_QWORD, RegistryValueFormat.qword(-1L)));
+                RegistryValueFormat.strings(RegistryValueType.REG_QWORD, ValueRendering.qword(-1L)));
         assertEquals(List.of("1"), RegistryValueFormat.strings(RegistryValueType.REG_DWORD_BIG_ENDIAN,
                 new byte[] {0, 0, 0, 1}));
         assertEquals(List.of(), RegistryValueFormat.strings(RegistryValueType.REG_DWORD, new byte[] {1, 2}));

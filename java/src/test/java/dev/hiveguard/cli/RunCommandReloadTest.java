@@ -1,10 +1,10 @@
 package dev.hiveguard.cli;
 
+import dev.hiveguard.model.ValueRendering;
 import dev.hiveguard.model.RegistryValueType;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.hiveguard.audit.RegistryValueFormat;
 import dev.hiveguard.device.RegistrySimulator;
 import dev.hiveguard.device.SimulatedOperation;
 import dev.hiveguard.model.Verdict;
@@ -77,7 +77,7 @@ class RunCommandReloadTest {
     private int write(String value) {
         long process = nextProcess++;
         return RegistrySimulator.raise(SimulatedOperation.setValue(process, (int) (process & 0xFFFF), KEY, value,
-                RegistryValueType.REG_DWORD, RegistryValueFormat.dword(1), "C:\\Tools\\writer.exe"));
+                RegistryValueType.REG_DWORD, ValueRendering.dword(1), "C:\\Tools\\writer.exe"));
     }
 
     /** Raises writes until one gets {@code expected}, or fails after WAIT_MS. */

@@ -1,5 +1,6 @@
 package dev.hiveguard.cli;
 
+import dev.hiveguard.model.ValueRendering;
 import dev.hiveguard.model.RegistryValueType;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hiveguard.audit.AuditOptions;
 import dev.hiveguard.audit.AuditReader;
-import dev.hiveguard.audit.RegistryValueFormat;
 import dev.hiveguard.device.RegistrySimulator;
 import dev.hiveguard.device.SimulatedOperation;
 import dev.hiveguard.model.Verdict;
@@ -74,7 +74,7 @@ class RunCommandTest {
         int n = 25;
         for (int i = 0; i < n; i++) {
             int st = RegistrySimulator.raise(SimulatedOperation.setValue(0x7E57_0000L + i, 4000 + i, KEY, "v" + i,
-                    RegistryValueType.REG_DWORD, RegistryValueFormat.dword(i), "C:\\Tools\\writer.exe"));
+                    RegistryValueType.REG_DWORD, ValueRendering.dword(i), "C:\\Tools\\writer.exe"));
             assertEquals(0, st, "the default policy allows everything");
         }
 
@@ -127,7 +127,7 @@ class RunCommandTest {
         try {
             awaitLive(new AgentStatusFile(state), exit2);
             assertEquals(0, RegistrySimulator.raise(SimulatedOperation.setValue(0x7E57_1000L, 4242, KEY, "after",
-                    RegistryValueType.REG_DWORD, RegistryValueFormat.dword(1), "C:\\Tools\\restarted.exe")));
+                    RegistryValueType.REG_DWORD, ValueRendering.dword(1), "C:\\Tools\\restarted.exe")));
         } finally {
             second.stopRequested.countDown();
         }

@@ -30,7 +30,7 @@ final class PolicyLoader {
     }
 
     static Loaded fromFile(Path file) {
-        String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
+        String name = dev.hiveguard.policy.PolicyLoader.displayName(file);
         try {
             return new Loaded(dev.hiveguard.policy.PolicyLoader.load(file), file.toString(), false);
         } catch (NoSuchFileException e) {

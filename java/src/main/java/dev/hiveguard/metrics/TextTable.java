@@ -37,10 +37,6 @@ public final class TextTable {
         return this;
     }
 
-    public int rowCount() {
-        return rows.size();
-    }
-
     /** The table with a header line and a rule; every line ends in a newline. */
     public String render() {
         int[] width = new int[headers.length];

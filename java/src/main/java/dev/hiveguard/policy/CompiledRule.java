@@ -13,7 +13,6 @@ import java.util.Map;
  */
 final class CompiledRule {
 
-    final PolicyRule source;
     final int index;
     final boolean include;
     final Action action;
@@ -30,7 +29,6 @@ final class CompiledRule {
     final FailMode failMode;
 
     CompiledRule(PolicyRule r, PolicyMode mode) {
-        this.source = r;
         this.index = r.index();
         this.include = r.include();
         this.action = r.action();

@@ -20,13 +20,27 @@ public final class PolicyLoader {
     }
 
     public static PolicyDocument parse(Path file) throws PolicyException, IOException {
-        String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
-        long size = Files.size(file);
+        String name = displayName(file);
+        checkSize(name, Files.size(file)); // before reading: a huge file is never pulled into memory
+        return parse(name, Files.readAllBytes(file));
+    }
+
+    /** Parses the bytes of a policy file (as the reloader read them), under the same size limit. */
+    public static PolicyDocument parse(String name, byte[] bytes) throws PolicyException {
+        checkSize(name, bytes.length);
+        return PolicyParser.parse(name, bytes);
+    }
+
+    /** How errors name a policy file: its file name. */
+    public static String displayName(Path file) {
+        return file.getFileName() == null ? file.toString() : file.getFileName().toString();
+    }
+
+    private static void checkSize(String name, long size) throws PolicyException {
         if (size > MAX_POLICY_BYTES) {
             throw new PolicyException(List.of(new PolicyError(name, 1, 1,
                     "file is " + size + " bytes, more than the " + MAX_POLICY_BYTES + " a policy may have")));
         }
-        return PolicyParser.parse(name, Files.readAllBytes(file));
     }
 
     /** A policy shipped in the jar under {@code policies/}, e.g. "protect.xml". */

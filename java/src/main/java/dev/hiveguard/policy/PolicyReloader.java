@@ -115,10 +115,10 @@ public final class PolicyReloader implements AutoCloseable {
         }
         boolean firstRead = seenBytesHash == null;
         seenBytesHash = bytesHash;
-        String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
+        String name = PolicyLoader.displayName(file);
         CompiledPolicy next;
         try {
-            next = CompiledPolicy.compile(PolicyParser.parse(name, bytes));
+            next = CompiledPolicy.compile(PolicyLoader.parse(name, bytes));
         } catch (PolicyException e) {
             lastErrors = e.errors();
             lastProblem = "invalid";

@@ -56,11 +56,6 @@ public record DriverStats(
             pendingWaiters, parkedRequests, backlogEvents, backlogBytes, clientBound, configGeneration};
     }
 
-    /** The subscription-accounting invariant; meaningful only when the driver is idle. */
-    public boolean accountsForEveryOperation() {
-        return raised == filteredOut + delivered + dropped;
-    }
-
     /**
      * Accepts a {@code size} field larger than this agent's HG_STATS (a newer minor
      * version may append counters) but never one smaller or beyond the buffer.

@@ -10,10 +10,6 @@ public record ReplyResult(int accepted, int unknown, int late, int duplicate) {
 
     private static final String TYPE = "HG_REPLY_RESULT";
 
-    public int total() {
-        return accepted + unknown + late + duplicate;
-    }
-
     public static ReplyResult decode(ByteBuffer message) {
         WireReader r = WireReader.of(message, TYPE);
         if (r.length() != Wire.REPLY_RESULT_BYTES) {

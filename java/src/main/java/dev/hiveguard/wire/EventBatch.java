@@ -58,12 +58,12 @@ public record EventBatch(int totalBytes, long droppedTotal, List<RegistryEvent> 
             if (total - at < Wire.EVENT_HEADER_BYTES) {
                 throw r.fail("events[" + i + "]", at, "only " + (total - at) + " bytes left for an event header");
             }
-            long size = r.u32(at, "events[" + i + "].size");
+            long size = r.u32(at, "events[].size"); // cannot fail: the header bytes were checked above
             if (size < Wire.EVENT_HEADER_BYTES || size > total - at || size % Wire.EVENT_ALIGN != 0) {
                 throw r.fail("events[" + i + "].size", at, "size " + size + " is not a multiple of "
                         + Wire.EVENT_ALIGN + " in [" + Wire.EVENT_HEADER_BYTES + ", " + (total - at) + "]");
             }
-            events.add(decodeEvent(r.slice(at, (int) size, "HG_EVENT[" + i + "]")));
+            events.add(decodeEvent(r.element(at, (int) size, "HG_EVENT", i)));
             at += (int) size;
         }
         if (at != total) {

@@ -14,15 +14,23 @@ final class WireReader {
 
     private final ByteBuffer buf;
     private final String messageType;
+    /** Index of this element in its array ({@code HG_EVENT[i]}), or -1: kept as an int so a
+     *  batch decode builds no name strings unless a message is actually malformed. */
+    private final int index;
     private final int base;
     private final int limit;
 
     /** Reads {@code [base, limit)} of {@code source}; offsets are relative to base. */
     WireReader(ByteBuffer source, int base, int limit, String messageType) {
+        this(source, base, limit, messageType, -1);
+    }
+
+    private WireReader(ByteBuffer source, int base, int limit, String messageType, int index) {
         this.buf = source.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         this.base = base;
         this.limit = limit;
         this.messageType = messageType;
+        this.index = index;
     }
 
     static WireReader of(ByteBuffer source, String messageType) {
@@ -34,7 +42,7 @@ final class WireReader {
     }
 
     String messageType() {
-        return messageType;
+        return index < 0 ? messageType : messageType + "[" + index + "]";
     }
 
     WireReader slice(int offset, int length, String sliceType) {
@@ -42,9 +50,17 @@ final class WireReader {
         return new WireReader(buf, base + offset, base + offset + length, sliceType);
     }
 
+    /** Element {@code index} of an array of {@code elementType}, named {@code elementType[index]} in errors. */
+    WireReader element(int offset, int length, String elementType, int index) {
+        if (offset < 0 || length < 0 || (long) offset + length > length()) {
+            check(offset, length, elementType + "[" + index + "]"); // throws, with the element named
+        }
+        return new WireReader(buf, base + offset, base + offset + length, elementType, index);
+    }
+
     private void check(int offset, int width, String field) {
         if (offset < 0 || width < 0 || (long) offset + width > length()) {
-            throw new WireFormatException(messageType, field, offset,
+            throw new WireFormatException(messageType(), field, offset,
                     "needs " + width + " bytes but the message is " + length() + " bytes long");
         }
     }
@@ -122,6 +138,6 @@ final class WireReader {
     }
 
     WireFormatException fail(String field, int offset, String problem) {
-        return new WireFormatException(messageType, field, offset, problem);
+        return new WireFormatException(messageType(), field, offset, problem);
     }
 }

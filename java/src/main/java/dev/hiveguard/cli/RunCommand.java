@@ -170,8 +170,15 @@ public final class RunCommand implements Callable<Integer> {
         });
         try {
             publisher.scheduleWithFixedDelay(() -> {
-                publish(statusFile, session, loaded, started, auditOptions);
-                watchServing(session);
+                PumpStatus now; // one snapshot per tick: it costs a STATS round trip to the driver
+                try {
+                    now = session.status();
+                } catch (RuntimeException e) {
+                    LOG.warn("pump status unavailable: {}", e.toString());
+                    return;
+                }
+                publish(statusFile, session, now, loaded, started, auditOptions);
+                watchServing(session, now);
             }, 0, AgentStatusFile.WRITE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
             stopRequested.await();
             LOG.info("stopping");
@@ -188,7 +195,7 @@ public final class RunCommand implements Callable<Integer> {
             }
             session.close();
             try {
-                ObjectNode last = status(session, loaded, started, auditOptions);
+                ObjectNode last = status(session, session.status(), loaded, started, auditOptions);
                 statusFile.markStopped(last, Instant.now());
             } catch (IOException | RuntimeException e) {
                 LOG.warn("cannot write the final status to {}: {}", statusFile.path(), e.toString());
@@ -243,14 +250,7 @@ public final class RunCommand implements Callable<Integer> {
      * nothing. One empty observation is normal (requests are re-parked right after
      * each completion); several in a row are not.
      */
-    private void watchServing(AgentSession session) {
-        PumpStatus s;
-        try {
-            s = session.status();
-        } catch (RuntimeException e) {
-            LOG.warn("pump status unavailable: {}", e.toString());
-            return;
-        }
+    private void watchServing(AgentSession session, PumpStatus s) {
         boolean serving = s.running() && s.parkedRequests() + s.heldRequests() + s.queuedBatches() > 0
                 && !session.handlesLost();
         unservedChecks = serving ? 0 : unservedChecks + 1;
@@ -261,9 +261,8 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private static ObjectNode status(AgentSession session, PolicyLoader.Loaded loaded, Instant started,
-                                     AuditOptions audit) {
-        PumpStatus pump = session.status();
+    private static ObjectNode status(AgentSession session, PumpStatus pump, PolicyLoader.Loaded loaded,
+                                     Instant started, AuditOptions audit) {
         ObjectNode s = AgentStatusFile.newStatus();
         s.put("started", started.toString());
         s.put("policy", loaded.source());
@@ -279,10 +278,10 @@ public final class RunCommand implements Callable<Integer> {
         return s;
     }
 
-    private static void publish(AgentStatusFile file, AgentSession session, PolicyLoader.Loaded loaded,
-                                Instant started, AuditOptions audit) {
+    private static void publish(AgentStatusFile file, AgentSession session, PumpStatus pump,
+                                PolicyLoader.Loaded loaded, Instant started, AuditOptions audit) {
         try {
-            file.write(status(session, loaded, started, audit), Instant.now());
+            file.write(status(session, pump, loaded, started, audit), Instant.now());
         } catch (IOException | RuntimeException e) {
             // A status file that cannot be written must not stop the agent.
             LOG.warn("cannot write status to {}: {}", file.path(), e.toString());

@@ -438,7 +438,7 @@ int main(int argc, char **argv)
           "Start", NULL, NULL, NULL, dword, sizeof dword },
     };
     enum { OPS = sizeof ops / sizeof ops[0] };
-    hg_core_params params = { HG_VERDICT_ALLOW, GOLDEN_CAPABILITIES, GOLDEN_INSTANCE_ID };
+    hg_core_params params = { .no_client_verdict = HG_VERDICT_ALLOW, .capabilities = GOLDEN_CAPABILITIES, .instance_id = GOLDEN_INSTANCE_ID };
     HG_HELLO_REQUEST hello = { HG_WIRE_MAGIC, HG_WIRE_VERSION_MAJOR, HG_WIRE_VERSION_MINOR, 0, 0 };
     HG_HELLO_REPLY hello_reply;
     HG_REPLY_RESULT result;

@@ -122,14 +122,15 @@ static void *flood_agent_pump(void *arg)
     return NULL;
 }
 
-/* Flooders: an audit-only class (CREATE_KEY) and a verdict class (SET_VALUE)
- * on the same HKCU key, as fast as the core lets them. */
+/* Flooders on one HKCU key, as fast as the core lets them: even threads raise
+ * an audit-only class (CREATE_KEY, never waits, fills the backlog), odd ones a
+ * verdict class (SET_VALUE, waits for the agent). */
 static void *flooder(void *arg)
 {
     uint64_t index = (uint64_t)(uintptr_t)arg;
     long raised = 0;
     for (uint32_t i = 0; !atomic_load(&g_flood_stop); i++) {
-        uint32_t op = (i % 4u == 3u) ? HG_OP_SET_VALUE : HG_OP_CREATE_KEY;
+        uint32_t op = (index & 1u) ? HG_OP_SET_VALUE : HG_OP_CREATE_KEY;
         uint32_t st = hg_sim_raise(op, FLOOD_PROCESS_BASE + index, 5000 + index, i, 1, 0,
                                    k_flood_key, L"Noise", NULL, NULL, NULL, 4, &i, sizeof i);
         if (st != HG_SIM_STATUS_SUCCESS && st != HG_SIM_STATUS_ACCESS_DENIED)
@@ -189,17 +190,21 @@ HT_TEST(flood_cannot_unjudge_a_protected_write)
     HG_STATS s = ht_stats();
     fprintf(stderr, "    flood: %ld raised by flooders, protected %ld denied / %ld allowed, "
             "%ld judged by the agent; requested %llu accepted %llu timed out %llu "
-            "defaults %llu dropped %llu\n",
+            "defaults %llu dropped %llu (audit refused %llu, verdict unqueued %llu)\n",
             atomic_load(&g_flood_raised), denied, allowed, atomic_load(&a.protected_judged),
             (unsigned long long)s.verdicts_requested, (unsigned long long)s.replies_accepted,
             (unsigned long long)s.timed_out, (unsigned long long)s.defaults_applied,
-            (unsigned long long)s.dropped);
+            (unsigned long long)s.dropped, (unsigned long long)s.audit_refused,
+            (unsigned long long)s.verdict_unqueued);
     HT_CHECK(atomic_load(&g_flood_bad_status) == 0);
     HT_CHECK(allowed == 0 && denied == FLOOD_PROTECTED);
     HT_CHECK(atomic_load(&g_flood_raised) > FLOOD_PROTECTED); /* it was a flood */
     HT_CHECK(s.raised == (uint64_t)atomic_load(&g_flood_raised) + FLOOD_PROTECTED);
     HT_CHECK(s.raised == s.filtered_out + s.delivered + s.dropped);
     HT_CHECK(s.defaults_applied == 0);
+    /* Only audit-only events were turned away; every verdict event queued. */
+    HT_CHECK(s.verdict_unqueued == 0 && s.name_unresolved == 0);
+    HT_CHECK(s.audit_refused > 0 && s.dropped >= s.audit_refused);
     HT_CHECK(s.verdicts_requested == s.replies_accepted + s.timed_out);
     HT_CHECK(s.replies_accepted == (uint64_t)atomic_load(&a.accepted));
     HT_CHECK(s.pending_waiters == 0);

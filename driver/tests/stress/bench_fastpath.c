@@ -166,7 +166,7 @@ static int callgrind_mode(uint64_t count)
 int main(int argc, char **argv)
 {
     static const int thread_counts[] = { 1, 2, 8, 16 };
-    hg_core_params params = { HG_VERDICT_ALLOW, HG_CAP_SIMULATOR, 1 };
+    hg_core_params params = { .no_client_verdict = HG_VERDICT_ALLOW, .capabilities = HG_CAP_SIMULATOR, .instance_id = 1 };
     hg_core *bound, *unbound = NULL;
     baseline_core base;
 

@@ -123,7 +123,7 @@ static int check_timeouts(void)
 
 static int check_no_wait(void)
 {
-    hg_core_params params = { HG_VERDICT_BLOCK, 0, 1 };
+    hg_core_params params = { .no_client_verdict = HG_VERDICT_BLOCK, .capabilities = 0, .instance_id = 1 };
     hg_core *lonely, *unparked;
     hg_raise_result r;
     hg_op op;

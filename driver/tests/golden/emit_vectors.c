@@ -276,7 +276,8 @@ static void dump_stats(const HG_STATS *s)
     STAT(replies_late); STAT(replies_duplicate); STAT(timed_out); STAT(fail_open_applied);
     STAT(fail_closed_applied); STAT(defaults_applied); STAT(blocked); STAT(batches);
     STAT(pending_waiters); STAT(parked_requests); STAT(backlog_events); STAT(backlog_bytes);
-    STAT(client_bound); STAT(config_generation);
+    STAT(client_bound); STAT(config_generation); STAT(audit_refused); STAT(verdict_unqueued);
+    STAT(name_unresolved); STAT(lockdown_blocked); STAT(lockdown_exempt);
 #undef STAT
     close_txt(&t, "stats");
     write_bin("stats", s, sizeof *s);

@@ -107,11 +107,15 @@ static void add_shards(const hg_core *core, HG_STATS *out)
 
     for (i = 0; i < HG_STAT_SHARDS; i++) {
         const hg_stat_shard *sh = &core->shards[i];
-        out->raised += __atomic_load_n(&sh->raised, __ATOMIC_RELAXED);
-        out->filtered_out += __atomic_load_n(&sh->filtered_out, __ATOMIC_RELAXED);
-        out->no_client += __atomic_load_n(&sh->no_client, __ATOMIC_RELAXED);
-        out->blocked += __atomic_load_n(&sh->blocked, __ATOMIC_RELAXED);
-        out->lockdown_blocked += __atomic_load_n(&sh->lockdown_blocked, __ATOMIC_RELAXED);
+        uint64_t unsubscribed = __atomic_load_n(&sh->unsubscribed, __ATOMIC_RELAXED);
+        uint64_t no_client = __atomic_load_n(&sh->no_client, __ATOMIC_RELAXED);
+        uint64_t lockdown_blocked = __atomic_load_n(&sh->lockdown_blocked, __ATOMIC_RELAXED);
+
+        out->raised += unsubscribed + no_client;
+        out->filtered_out += unsubscribed + no_client;
+        out->no_client += no_client;
+        out->blocked += lockdown_blocked;
+        out->lockdown_blocked += lockdown_blocked;
         out->lockdown_exempt += __atomic_load_n(&sh->lockdown_exempt, __ATOMIC_RELAXED);
     }
 }

@@ -212,15 +212,17 @@ typedef struct hg_released_id {
 
 /* One shard, one cache line. Updated with relaxed atomic adds (two threads
  * may hash to one shard; a preempted thread may resume on another CPU), read
- * and summed by STATS. */
+ * and summed by STATS. Each gate outcome is ONE counter that stands for all
+ * the STATS fields it implies, so a filtered-out operation costs one atomic
+ * add: `unsubscribed` is raised + filtered_out, `no_client` is raised +
+ * filtered_out + no_client. The lock-down's two are refinements of no_client
+ * (lockdown_blocked also counts in blocked). */
 typedef struct hg_stat_shard {
-    uint64_t raised;
-    uint64_t filtered_out;
+    uint64_t unsubscribed;
     uint64_t no_client;
-    uint64_t blocked;
     uint64_t lockdown_blocked;
     uint64_t lockdown_exempt;
-    uint64_t pad[2];
+    uint64_t pad[4];
 } hg_stat_shard;
 
 /* ---- lock-down (no client, DefaultVerdict=block) ---------------------------- */

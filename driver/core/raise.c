@@ -26,7 +26,8 @@
  * Every outcome is counted exactly once, so that once quiescent
  *   raised == filtered_out + delivered + dropped
  * (delivered is counted when a GET_EVENTS takes the event from the backlog;
- * the gate's outcomes are counted in the shards, the rest under the lock).
+ * the gate's outcomes are counted in the shards - one counter each, implying
+ * raised too - and everything past the gate under the lock).
  */
 #include "core_internal.h"
 
@@ -82,7 +83,7 @@ static void count_outcome_locked(hg_core *core, enum raise_outcome outcome)
         core->stats.name_unresolved++;
         core->stats.dropped++;
         break;
-    case RAISE_NO_CLIENT: /* counted in the shard, with the lock-down's decision */
+    case RAISE_NO_CLIENT: /* settle_no_client counts it, with the lock-down's decision */
     case RAISE_QUEUED:
         break;
     }
@@ -167,20 +168,32 @@ static uint32_t caller_is_scm(const hg_op *op, const hg_op_source *source, uint3
     return is_scm;
 }
 
-/* Counts a no-client outcome and applies the lock-down's decision. */
-static uint32_t settle_no_client(hg_core *core, hg_stat_shard *shard, uint32_t lockdown_applies)
+/* Counts a no-client outcome and applies the lock-down's decision. From the
+ * gate (raised not yet counted) it is one shard counter that implies raised,
+ * filtered_out and no_client; a raiser that came back under the lock to find
+ * the client gone has counted raised there already and counts the rest there. */
+static uint32_t settle_no_client(hg_core *core, hg_stat_shard *shard, uint32_t raised_counted,
+                                 uint32_t lockdown_applies)
 {
-    shard_add(&shard->no_client);
-    shard_add(&shard->filtered_out);
-    if (core->params.no_client_verdict != HG_VERDICT_BLOCK)
-        return HG_VERDICT_ALLOW;
-    if (!lockdown_applies) {
-        shard_add(&shard->lockdown_exempt);
-        return HG_VERDICT_ALLOW;
+    uint32_t verdict = HG_VERDICT_ALLOW;
+
+    if (raised_counted) {
+        hg_plat_lock(&core->lock);
+        core->stats.no_client++;
+        core->stats.filtered_out++;
+        hg_plat_unlock(&core->lock);
+    } else {
+        shard_add(&shard->no_client);
     }
-    shard_add(&shard->lockdown_blocked);
-    shard_add(&shard->blocked);
-    return HG_VERDICT_BLOCK;
+    if (core->params.no_client_verdict != HG_VERDICT_BLOCK)
+        return verdict;
+    if (lockdown_applies) {
+        shard_add(&shard->lockdown_blocked); /* also counts as blocked */
+        verdict = HG_VERDICT_BLOCK;
+    } else {
+        shard_add(&shard->lockdown_exempt);
+    }
+    return verdict;
 }
 
 /* Nobody bound. With DefaultVerdict=block the name decides, so only then, and
@@ -203,7 +216,7 @@ static __attribute__((noinline)) uint32_t raise_no_client(hg_core *core, const h
         if (applies)
             applies = !caller_is_scm(op, source, 1);
     }
-    return settle_no_client(core, shard, applies);
+    return settle_no_client(core, shard, 0, applies);
 }
 
 /* Waits on the stack waiter and turns what ended the wait into a verdict. */
@@ -296,12 +309,16 @@ static __attribute__((noinline)) uint32_t raise_subscribed(hg_core *core, const 
 
     hg_plat_lock(&core->lock);
     outcome = cheap_checks_locked(core, op);
+    if (outcome == RAISE_NO_CLIENT) {
+        /* The gate was a moment old: nobody is bound after all. */
+        hg_plat_unlock(&core->lock);
+        return raise_no_client(core, op, source, shard);
+    }
+    core->stats.raised++;
     if (outcome != RAISE_QUEUED) {
-        /* The gate was a moment old: re-checked facts decide. */
         count_outcome_locked(core, outcome);
         hg_plat_unlock(&core->lock);
-        return outcome == RAISE_NO_CLIENT ? raise_no_client(core, op, source, shard)
-                                          : HG_VERDICT_ALLOW;
+        return HG_VERDICT_ALLOW;
     }
     core->active_raisers++;
     sub = core->sub;
@@ -369,7 +386,7 @@ static __attribute__((noinline)) uint32_t raise_subscribed(hg_core *core, const 
     if (outcome == RAISE_NO_CLIENT) {
         /* An event built for the agent already resolved the identity (at most
          * once per operation): then only an eagerly known SCM is exempted. */
-        verdict = settle_no_client(core, shard,
+        verdict = settle_no_client(core, shard, 1,
                                    lockdown_path && !caller_is_scm(op, source, !match.delivered));
     }
     return verdict;
@@ -385,14 +402,13 @@ void hg_core_raise(hg_core *core, const hg_op *op, const hg_op_source *source,
     result->delivered = 0;
     result->waited = 0;
     result->timed_out = 0;
-    shard_add(&shard->raised);
     if (!(gate & HG_GATE_BOUND)) {
         result->verdict = raise_no_client(core, op, source, shard);
         return;
     }
     if (op->operation == HG_OP_NONE || op->operation >= HG_OP_COUNT ||
         !(gate & HG_OP_BIT(op->operation))) {
-        shard_add(&shard->filtered_out);
+        shard_add(&shard->unsubscribed); /* raised + filtered_out, one add */
         return;
     }
     result->verdict = raise_subscribed(core, op, source, shard, result);

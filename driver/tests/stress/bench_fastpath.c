@@ -28,7 +28,10 @@
 #include "core_internal.h"
 #include "support.h"
 
-#define RUN_NS          300000000ull /* ~0.3 s per measurement */
+#define RUN_NS          200000000ull /* ~0.2 s per measurement */
+/* Best of this many measurements per cell: the machines this runs on are
+ * shared, and a stolen time slice only ever makes a run slower. */
+#define REPEATS         3
 #define MAX_THREADS     16
 #define CHECK_EVERY     1024u        /* clock reads amortised over this many raises */
 
@@ -103,7 +106,7 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-static double run(bench_case kind, hg_core *core, baseline_core *base, int threads)
+static double run_once(bench_case kind, hg_core *core, baseline_core *base, int threads)
 {
     worker w[MAX_THREADS];
     atomic_int go = 0, stop = 0;
@@ -128,6 +131,18 @@ static double run(bench_case kind, hg_core *core, baseline_core *base, int threa
     }
     t1 = now_ns();
     return (double)total * 1e9 / (double)(t1 - t0);
+}
+
+static double run(bench_case kind, hg_core *core, baseline_core *base, int threads)
+{
+    double best = 0.0;
+
+    for (int i = 0; i < REPEATS; i++) {
+        double r = run_once(kind, core, base, threads);
+        if (r > best)
+            best = r;
+    }
+    return best;
 }
 
 /* A bound client subscribed to SET_VALUE only: OPEN_KEY is filtered out. */
@@ -183,7 +198,8 @@ int main(int argc, char **argv)
     base.client_hello = 1;
     base.op_mask = HG_OP_BIT(HG_OP_SET_VALUE);
 
-    printf("filtered-out operations per second (Mops/s), %.1f s per cell\n", (double)RUN_NS / 1e9);
+    printf("filtered-out operations per second (Mops/s), best of %d runs of %.1f s per cell\n", REPEATS,
+           (double)RUN_NS / 1e9);
     printf("| threads | baseline: one lock hold per op | core, class not subscribed | core, no client | ratio core/baseline (unsubscribed) |\n");
     printf("|--------:|-------------------------------:|---------------------------:|----------------:|-----------------------------------:|\n");
     for (size_t i = 0; i < sizeof thread_counts / sizeof thread_counts[0]; i++) {

@@ -61,9 +61,13 @@ typedef struct hg_core_params {
 } hg_core_params;
 
 /* Create/destroy. Destroy releases every waiter with its default verdict and
- * completes every parked request with HG_STATUS_CANCELLED before freeing; the
- * caller guarantees no new call enters after destroy begins (the kernel uses
- * rundown protection for that). */
+ * completes every parked request with HG_STATUS_CANCELLED before freeing, and
+ * waits for the released raisers to leave. The caller guarantees that no call
+ * enters after destroy begins and that no raiser is inside hg_core_raise other
+ * than one waiting for a verdict: operations stopped at the lock-free gate
+ * are not counted by the core (the kernel: CmUnRegisterCallback, then the
+ * driver's rundown drains every callback before destroy; the host: its
+ * rundown count). */
 uint32_t hg_core_create(const hg_core_params *params, hg_core **out);
 void     hg_core_destroy(hg_core *core);
 

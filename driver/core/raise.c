@@ -168,32 +168,20 @@ static uint32_t caller_is_scm(const hg_op *op, const hg_op_source *source, uint3
     return is_scm;
 }
 
-/* Counts a no-client outcome and applies the lock-down's decision. From the
- * gate (raised not yet counted) it is one shard counter that implies raised,
- * filtered_out and no_client; a raiser that came back under the lock to find
- * the client gone has counted raised there already and counts the rest there. */
-static uint32_t settle_no_client(hg_core *core, hg_stat_shard *shard, uint32_t raised_counted,
-                                 uint32_t lockdown_applies)
+/* Counts a no-client outcome seen at the gate and applies the lock-down's
+ * decision: one shard counter that implies raised, filtered_out and
+ * no_client, plus the lock-down's refinement. */
+static uint32_t settle_no_client(hg_core *core, hg_stat_shard *shard, uint32_t lockdown_applies)
 {
-    uint32_t verdict = HG_VERDICT_ALLOW;
-
-    if (raised_counted) {
-        hg_plat_lock(&core->lock);
-        core->stats.no_client++;
-        core->stats.filtered_out++;
-        hg_plat_unlock(&core->lock);
-    } else {
-        shard_add(&shard->no_client);
-    }
+    shard_add(&shard->no_client);
     if (core->params.no_client_verdict != HG_VERDICT_BLOCK)
-        return verdict;
-    if (lockdown_applies) {
-        shard_add(&shard->lockdown_blocked); /* also counts as blocked */
-        verdict = HG_VERDICT_BLOCK;
-    } else {
+        return HG_VERDICT_ALLOW;
+    if (!lockdown_applies) {
         shard_add(&shard->lockdown_exempt);
+        return HG_VERDICT_ALLOW;
     }
-    return verdict;
+    shard_add(&shard->lockdown_blocked); /* also counts as blocked */
+    return HG_VERDICT_BLOCK;
 }
 
 /* Nobody bound. With DefaultVerdict=block the name decides, so only then, and
@@ -216,7 +204,7 @@ static __attribute__((noinline)) uint32_t raise_no_client(hg_core *core, const h
         if (applies)
             applies = !caller_is_scm(op, source, 1);
     }
-    return settle_no_client(core, shard, 0, applies);
+    return settle_no_client(core, shard, applies);
 }
 
 /* Waits on the stack waiter and turns what ended the wait into a verdict. */
@@ -375,20 +363,35 @@ static __attribute__((noinline)) uint32_t raise_subscribed(hg_core *core, const 
     }
     if (event_ready)
         hg_plat_event_destroy(&waiter.event);
+    if (outcome == RAISE_NO_CLIENT && core->params.no_client_verdict == HG_VERDICT_BLOCK) {
+        /* The client went away while we were outside the lock: the lock-down
+         * decides, on the name resolved above. An event built for the agent
+         * already resolved the identity (at most once per operation): then
+         * only an eagerly known SCM is exempted. */
+        verdict = lockdown_path && !caller_is_scm(op, source, !match.delivered) ? HG_VERDICT_BLOCK
+                                                                                : HG_VERDICT_ALLOW;
+    }
     hg_plat_lock(&core->lock);
+    if (outcome == RAISE_NO_CLIENT) {
+        /* Counted here, before settle_locked: once active_raisers drops, a
+         * destroy may free the core under us. */
+        core->stats.no_client++;
+        core->stats.filtered_out++;
+        if (core->params.no_client_verdict == HG_VERDICT_BLOCK) {
+            if (verdict == HG_VERDICT_BLOCK)
+                core->stats.lockdown_blocked++;
+            else
+                core->stats.lockdown_exempt++;
+        }
+    }
     settle_locked(core, verdict);
     if (--sub->refs == 0u)
         free_sub = 1;
     hg_plat_unlock(&core->lock);
+    /* Nothing below touches the core. */
     if (free_sub)
         hg_subscription_free(sub);
     result->delivered = outcome == RAISE_QUEUED;
-    if (outcome == RAISE_NO_CLIENT) {
-        /* An event built for the agent already resolved the identity (at most
-         * once per operation): then only an eagerly known SCM is exempted. */
-        verdict = settle_no_client(core, shard, 1,
-                                   lockdown_path && !caller_is_scm(op, source, !match.delivered));
-    }
     return verdict;
 }
 

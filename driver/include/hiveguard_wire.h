@@ -252,8 +252,8 @@ typedef struct HG_CONFIG_HEADER {
     uint32_t verdict_op_mask;    /* subset of op_mask that waits for a verdict */
     uint32_t flags;              /* HG_CFG_F_* */
     uint32_t timeout_ms;         /* [HG_TIMEOUT_MIN_MS, HG_TIMEOUT_MAX_MS] */
-    uint16_t fail_mode;          /* HG_FAIL_OPEN or HG_FAIL_CLOSED: on timeout */
-    uint16_t default_verdict;    /* HG_VERDICT_ALLOW/BLOCK: verdict due but nothing parked */
+    uint16_t fail_mode;          /* HG_FAIL_OPEN or HG_FAIL_CLOSED: on timeout, or a verdict event that cannot be queued */
+    uint16_t default_verdict;    /* HG_VERDICT_ALLOW/BLOCK: callers waiting when this client disconnects */
     uint32_t max_backlog;        /* [HG_BACKLOG_MIN, HG_BACKLOG_MAX] events */
     uint32_t data_cap;           /* [0, HG_DATA_CAP_MAX] bytes of value data per event */
     uint16_t prefix_count;       /* [0, HG_PREFIX_MAX_COUNT] */
@@ -380,7 +380,7 @@ typedef struct HG_STATS {
     uint64_t timed_out;          /* waits that hit their timeout */
     uint64_t fail_open_applied;  /* timeouts resolved as allow */
     uint64_t fail_closed_applied;/* timeouts resolved as block */
-    uint64_t defaults_applied;   /* verdict due, no request parked, or released at disconnect/unload */
+    uint64_t defaults_applied;   /* waiting callers released at disconnect/unload (never: nothing parked) */
     uint64_t blocked;            /* operations that got STATUS_ACCESS_DENIED */
     uint64_t batches;            /* GET_EVENTS completions carrying events */
     uint64_t pending_waiters;    /* gauge: callers waiting now */

@@ -81,8 +81,10 @@ uint32_t hg_core_hello(hg_core *core, uint64_t process_key,
     hg_plat_lock(&core->lock);
     if (!core->client_open || core->client_epoch != epoch)
         status = HG_STATUS_INVALID_DEVICE_STATE; /* closed while we validated */
-    else
+    else {
         core->client_hello = 1;
+        hg_gate_publish_locked(core);
+    }
     hg_plat_unlock(&core->lock);
     if (status != HG_STATUS_SUCCESS)
         return status;
@@ -130,6 +132,7 @@ uint32_t hg_core_configure(hg_core *core, uint64_t process_key,
         core->sub = fresh;
         fresh = NULL;
         core->stats.config_generation++;
+        hg_gate_publish_locked(core);
         if (old != NULL && --old->refs != 0u)
             old = NULL; /* raisers still match against it; the last one frees it */
     }
@@ -159,6 +162,7 @@ void hg_client_unbind(hg_core *core)
 
     sub = core->sub;
     core->sub = NULL;
+    hg_gate_publish_locked(core);
     verdict = sub != NULL ? sub->default_verdict : core->params.no_client_verdict;
     hg_waiters_release_all_locked(core, verdict);
 

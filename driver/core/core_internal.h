@@ -12,14 +12,21 @@
  *   verdict.c       waiter table, REPLY (accepted/unknown/late/duplicate)
  *   config.c        CONFIGURE validation and compilation (prefix trie)
  *   client.c        open / HELLO / CONFIGURE swap / close
- *   core.c          create / destroy / STATS
+ *   core.c          create / destroy / STATS (sharded counters, the gate word)
+ *   lockdown.c      what DefaultVerdict=block may block with no client
  *   util.c          lists, sort, upcase (no libc in the kernel build)
  *
- * Locking: one lock (hg_core.lock) guards everything in struct hg_core. It is
- * a spin lock in the kernel, so it is held for a few lines, never across an
- * allocation, a free, a wait, a source callback or a request completion.
- * Work that needs any of those is split: decide and detach under the lock,
- * then act outside it.
+ * Locking: one lock (hg_core.lock) guards everything in struct hg_core except
+ * the gate word and the counter shards. It is a spin lock in the kernel, so it
+ * is held for a few lines, never across an allocation, a free, a wait, a
+ * source callback or a request completion. Work that needs any of those is
+ * split: decide and detach under the lock, then act outside it.
+ *
+ * The fast path takes no lock: every registry operation on the machine reads
+ * the gate word (client bound + subscribed classes, published under the lock)
+ * and, when its class is not subscribed or nobody is bound, counts itself in
+ * the counter shard of its thread and leaves. Nothing it writes is a cache
+ * line every CPU writes; nothing it reads changes except the gate.
  */
 #ifndef HG_CORE_INTERNAL_H
 #define HG_CORE_INTERNAL_H
@@ -47,6 +54,28 @@
 
 /* "no rule" / "no terminal" marker in the compiled trie. */
 #define HG_NONE16                0xFFFFu
+
+/* Counter shards: each thread counts its fast-path outcomes in the shard its
+ * thread id hashes to, so CPUs do not bounce one counter line between them.
+ * Power of two; 64 covers the CPUs of any machine HiveGuard targets with few
+ * collisions, at 4 KiB. */
+#define HG_STAT_SHARDS           64u
+#define HG_CACHE_LINE            64u
+
+/* Gate word: the client is bound (HELLO done) and, in the low bits, the
+ * subscribed op_mask (bit 0 is never a class). */
+#define HG_GATE_BOUND            0x80000000u
+
+/* Backlog reservation: audit-only events may fill the backlog only up to this
+ * fraction (in events and in bytes); the rest is kept for verdict-requested
+ * events, so a flood of audit-only traffic can never leave a verdict event
+ * without room. 3/4: at the default backlog 1024 slots stay for verdicts. */
+#define HG_AUDIT_WATERMARK_NUM   3u
+#define HG_AUDIT_WATERMARK_DEN   4u
+
+/* ProtectedPrefixes (REG_MULTI_SZ) limits. */
+#define HG_LOCKDOWN_MAX_PREFIXES 256u
+#define HG_LOCKDOWN_MAX_BYTES    (64u * 1024u)
 
 /* ---- lists ----------------------------------------------------------------- */
 
@@ -179,6 +208,51 @@ typedef struct hg_released_id {
     uint32_t reserved;
 } hg_released_id;
 
+/* ---- fast-path counters ---------------------------------------------------- */
+
+/* One shard, one cache line. Updated with relaxed atomic adds (two threads
+ * may hash to one shard; a preempted thread may resume on another CPU), read
+ * and summed by STATS. Each gate outcome is ONE counter that stands for all
+ * the STATS fields it implies, so a filtered-out operation costs one atomic
+ * add: `unsubscribed` is raised + filtered_out, `no_client` is raised +
+ * filtered_out + no_client. The lock-down's two are refinements of no_client
+ * (lockdown_blocked also counts in blocked). */
+typedef struct hg_stat_shard {
+    uint64_t unsubscribed;
+    uint64_t no_client;
+    uint64_t lockdown_blocked;
+    uint64_t lockdown_exempt;
+    uint64_t pad[4];
+} hg_stat_shard;
+
+/* ---- lock-down (no client, DefaultVerdict=block) ---------------------------- */
+
+typedef struct hg_lockdown_prefix {
+    uint32_t offset;         /* into units */
+    uint32_t units;
+} hg_lockdown_prefix;
+
+/* Immutable after create: read with no lock. One allocation. */
+typedef struct hg_lockdown {
+    uint32_t count;
+    uint32_t reserved;
+    hg_lockdown_prefix *prefixes;
+    uint16_t *units;         /* upcased */
+} hg_lockdown;
+
+/* multi_sz NULL: the built-in list. INVALID_PARAMETER for a malformed list
+ * (odd length, too long, an entry not under \REGISTRY\, an empty component
+ * or a trailing separator, no entry at all). Allocates. */
+uint32_t hg_lockdown_create(const uint16_t *multi_sz, uint32_t bytes, hg_lockdown **out);
+void     hg_lockdown_free(hg_lockdown *ld);
+uint32_t hg_lockdown_write_class(uint16_t operation);
+/* A write class, from user mode, not the System process. */
+uint32_t hg_lockdown_caller_blockable(const hg_op *op);
+/* The path is at or below a protected prefix and not a HiveGuard service key. */
+uint32_t hg_lockdown_protects(const hg_lockdown *ld, const hg_utf16 *path);
+/* The caller is the service control manager. */
+uint32_t hg_lockdown_is_scm(const hg_utf16 *image, const hg_utf16 *user_sid);
+
 /* ---- the core --------------------------------------------------------------- */
 
 struct hg_core {
@@ -209,13 +283,29 @@ struct hg_core {
     hg_list  waiters[HG_WAITER_BUCKETS];
     hg_released_id released[HG_RELEASED_RING];
 
-    /* teardown: hg_core_destroy waits for raisers still inside hg_core_raise */
+    /* Lock-free fast path (see the top of this file). gate is written only
+     * under the lock, by hg_gate_publish_locked; read with no lock. */
+    uint32_t gate;
+    hg_stat_shard *shards;   /* HG_STAT_SHARDS, cache-line aligned, in this allocation */
+    hg_lockdown *lockdown;   /* immutable */
+
+    /* teardown: hg_core_destroy waits for raisers that passed the gate and
+     * are still inside hg_core_raise (waiters released at unbind must re-take
+     * the lock). Raisers stopped at the gate are not counted: they touch only
+     * the gate, their shard and immutable state, and every platform destroys
+     * the core only once no raiser can be inside (Windows: CmUnRegisterCallback
+     * returns after in-flight callbacks, then the driver's rundown drains;
+     * host: its rundown count). */
     uint32_t active_raisers;
     uint32_t destroying;
     hg_event drained;
 
     HG_STATS stats;          /* counters; gauges are filled in at snapshot time */
 };
+
+/* core.c: republishes the gate word from client_hello and sub. Call under the
+ * lock after changing either. */
+void hg_gate_publish_locked(hg_core *core);
 
 /* verdict.c (all *_locked: core lock held) */
 void hg_verdict_init(hg_core *core);

@@ -47,15 +47,27 @@ typedef struct hg_request {
 
 /* Driver-load parameters (kernel: from the service's Parameters key). */
 typedef struct hg_core_params {
-    uint16_t no_client_verdict; /* HG_VERDICT_ALLOW (default) or HG_VERDICT_BLOCK */
+    uint16_t no_client_verdict; /* HG_VERDICT_ALLOW (default) or HG_VERDICT_BLOCK:
+                                   BLOCK applies only to user-mode writes on the
+                                   protected prefixes (see core/lockdown.c) */
     uint32_t capabilities;      /* HG_CAP_* reported in HELLO */
     uint64_t instance_id;       /* reported in HELLO; differs per load */
+    /* Parameters\ProtectedPrefixes as read (REG_MULTI_SZ, UTF-16), or NULL
+     * for the built-in list. Copied at create; a malformed list fails create
+     * with HG_STATUS_INVALID_PARAMETER (the driver then logs it and creates
+     * with NULL). */
+    const uint16_t *protected_prefixes;
+    uint32_t protected_prefixes_bytes;
 } hg_core_params;
 
 /* Create/destroy. Destroy releases every waiter with its default verdict and
- * completes every parked request with HG_STATUS_CANCELLED before freeing; the
- * caller guarantees no new call enters after destroy begins (the kernel uses
- * rundown protection for that). */
+ * completes every parked request with HG_STATUS_CANCELLED before freeing, and
+ * waits for the released raisers to leave. The caller guarantees that no call
+ * enters after destroy begins and that no raiser is inside hg_core_raise other
+ * than one waiting for a verdict: operations stopped at the lock-free gate
+ * are not counted by the core (the kernel: CmUnRegisterCallback, then the
+ * driver's rundown drains every callback before destroy; the host: its
+ * rundown count). */
 uint32_t hg_core_create(const hg_core_params *params, hg_core **out);
 void     hg_core_destroy(hg_core *core);
 
@@ -110,8 +122,12 @@ typedef struct hg_utf16 {
 typedef struct hg_op_source {
     /* Resolve the full kernel key path (e.g. \REGISTRY\MACHINE\SOFTWARE\X).
      * Returns HG_STATUS_SUCCESS and fills *path, which must stay valid until
-     * release_key_path. May fail: core then counts the op as filtered out and
-     * applies no verdict (allow). */
+     * release_key_path. core calls release_key_path exactly once after every
+     * resolve_key_path, whatever it returned, so a partial resolution is
+     * undone there. May fail: with a client bound core then counts the op as
+     * dropped (name_unresolved), spends a sequence number on it and applies
+     * the global fail mode if its class wants a verdict; with no client it is
+     * exempt from the lock-down (allow). */
     uint32_t (*resolve_key_path)(void *ctx, hg_utf16 *path);
     void     (*release_key_path)(void *ctx, hg_utf16 *path);
     /* Copy up to cap bytes of value data to dst (kernel: under try/except

@@ -3,26 +3,60 @@
  *
  * In the kernel this runs inside the RegistryCallback, at PASSIVE or
  * APC_LEVEL, on the thread of whoever touched the registry, for every
- * registry operation on the machine. Hence the order: the checks that cost a
- * few compares (client bound? class subscribed? the agent itself? a kernel
- * caller? an excluded pid?) run first, in one short lock hold; only an
- * operation that survives them pays for resolving its key name, then for the
- * prefix match, and only a matched one for its caller's identity (when the
- * platform produces it lazily) and for copying its value data.
+ * registry operation on the machine. Hence three tiers:
+ *   1. the gate (no lock): nobody bound, or the class is not subscribed - by
+ *      far the most common outcomes. One atomic read of the gate word and one
+ *      count in the thread's counter shard; nothing shared is written. With no
+ *      client and DefaultVerdict=block, the lock-down (lockdown.c) may still
+ *      resolve the name to decide.
+ *   2. the cheap checks under the lock (the agent itself? a kernel caller? an
+ *      excluded pid?), re-checking the gate's facts, which may have changed;
+ *   3. only an operation that survives them pays for resolving its key name,
+ *      the prefix match, its caller's identity and its value data, then
+ *      queues and, if its rule wants a verdict, waits (bounded) for the agent.
+ *
+ * A verdict-requested event never gets the default because nothing happened
+ * to be parked: it queues and waits for a GET_EVENTS and the reply, up to its
+ * timeout. Backlog room is reserved for such events (audit-only events stop at
+ * a watermark and are counted audit_refused); one that truly cannot be queued
+ * gets its rule's fail mode (verdict_unqueued). A key name that cannot be
+ * resolved is dropped with a sequence number (the agent sees the gap) and
+ * gets the global fail mode if the class wants verdicts (name_unresolved).
  *
  * Every outcome is counted exactly once, so that once quiescent
  *   raised == filtered_out + delivered + dropped
- * (delivered is counted when a GET_EVENTS takes the event from the backlog).
+ * (delivered is counted when a GET_EVENTS takes the event from the backlog;
+ * the gate's outcomes are counted in the shards - one counter each, implying
+ * raised too - and everything past the gate under the lock).
  */
 #include "core_internal.h"
 
 enum raise_outcome {
-    RAISE_FILTERED,     /* subscription said no (or the name could not be resolved) */
-    RAISE_SELF,         /* the bound client's own operation */
-    RAISE_NO_CLIENT,    /* nobody bound, or unbound while we were outside the lock */
-    RAISE_QUEUED,       /* in the backlog; counted delivered when a request takes it */
-    RAISE_DROPPED       /* backlog full or out of memory */
+    RAISE_FILTERED,      /* subscription said no */
+    RAISE_SELF,          /* the bound client's own operation */
+    RAISE_NO_CLIENT,     /* nobody bound, or unbound while we were outside the lock */
+    RAISE_QUEUED,        /* in the backlog; counted delivered when a request takes it */
+    RAISE_DROPPED,       /* audit-only event, out of memory */
+    RAISE_AUDIT_REFUSED, /* audit-only event beyond the watermark */
+    RAISE_UNQUEUED,      /* verdict event with no room or no memory: fail mode */
+    RAISE_NAME_FAILED    /* the key name could not be resolved */
 };
+
+/* The top 6 bits of a Fibonacci hash: thread ids are multiples of 4 and
+ * dense, the product spreads them over the shards. */
+#define HG_SHARD_SHIFT 58u
+_Static_assert(HG_STAT_SHARDS == (1u << (64u - HG_SHARD_SHIFT)), "shard count matches the hash");
+_Static_assert(sizeof(hg_stat_shard) == HG_CACHE_LINE, "one shard per cache line");
+
+static hg_stat_shard *shard_of(hg_core *core, uint64_t tid)
+{
+    return &core->shards[(tid * 0x9E3779B97F4A7C15ull) >> HG_SHARD_SHIFT];
+}
+
+static void shard_add(uint64_t *counter)
+{
+    __atomic_fetch_add(counter, 1u, __ATOMIC_RELAXED);
+}
 
 static void count_outcome_locked(hg_core *core, enum raise_outcome outcome)
 {
@@ -31,16 +65,25 @@ static void count_outcome_locked(hg_core *core, enum raise_outcome outcome)
         core->stats.self_excluded++;
         core->stats.filtered_out++;
         break;
-    case RAISE_NO_CLIENT:
-        core->stats.no_client++;
-        core->stats.filtered_out++;
-        break;
     case RAISE_FILTERED:
         core->stats.filtered_out++;
         break;
     case RAISE_DROPPED:
         core->stats.dropped++;
         break;
+    case RAISE_AUDIT_REFUSED:
+        core->stats.audit_refused++;
+        core->stats.dropped++;
+        break;
+    case RAISE_UNQUEUED:
+        core->stats.verdict_unqueued++;
+        core->stats.dropped++;
+        break;
+    case RAISE_NAME_FAILED:
+        core->stats.name_unresolved++;
+        core->stats.dropped++;
+        break;
+    case RAISE_NO_CLIENT: /* settle_no_client counts it, with the lock-down's decision */
     case RAISE_QUEUED:
         break;
     }
@@ -65,14 +108,24 @@ static enum raise_outcome cheap_checks_locked(const hg_core *core, const hg_op *
     return RAISE_QUEUED;
 }
 
-static uint32_t backlog_has_room_locked(const hg_core *core, const hg_queued_event *qe)
+/* A verdict event may use the whole backlog. */
+static uint32_t verdict_room_locked(const hg_core *core, const hg_queued_event *qe)
 {
     return core->backlog_events < core->sub->max_backlog &&
            core->backlog_bytes + qe->bytes <= HG_BACKLOG_MAX_BYTES;
 }
 
-/* The last bookkeeping of every raise: the verdict is final, the raiser leaves
- * core (destroy waits for active_raisers to reach zero). */
+/* An audit-only event stops at the watermark, leaving the rest for verdicts. */
+static uint32_t audit_room_locked(const hg_core *core, const hg_queued_event *qe)
+{
+    uint32_t max_events = core->sub->max_backlog / HG_AUDIT_WATERMARK_DEN * HG_AUDIT_WATERMARK_NUM;
+    uint32_t max_bytes = HG_BACKLOG_MAX_BYTES / HG_AUDIT_WATERMARK_DEN * HG_AUDIT_WATERMARK_NUM;
+
+    return core->backlog_events < max_events && core->backlog_bytes + qe->bytes <= max_bytes;
+}
+
+/* The last bookkeeping of every raise past the gate: the verdict is final,
+ * the raiser leaves core (destroy waits for active_raisers to reach zero). */
 static void settle_locked(hg_core *core, uint32_t verdict)
 {
     if (verdict == HG_VERDICT_BLOCK)
@@ -83,6 +136,75 @@ static void settle_locked(hg_core *core, uint32_t verdict)
 static uint32_t fail_mode_verdict(uint16_t fail_mode)
 {
     return fail_mode == HG_FAIL_CLOSED ? HG_VERDICT_BLOCK : HG_VERDICT_ALLOW;
+}
+
+/* Is the caller the service control manager? From what the operation carries
+ * and, if may_resolve, from the source's lazy identity (once per operation:
+ * only where no event was built). */
+static uint32_t caller_is_scm(const hg_op *op, const hg_op_source *source, uint32_t may_resolve)
+{
+    hg_utf16 image = op->image, sid = op->user_sid, lent_image, lent_sid;
+    hg_utf16 *ask_image = NULL, *ask_sid = NULL;
+    uint32_t is_scm;
+
+    memset(&lent_image, 0, sizeof lent_image);
+    memset(&lent_sid, 0, sizeof lent_sid);
+    if (may_resolve && source != NULL && source->resolve_identity != NULL) {
+        if (image.bytes == 0u || image.chars == NULL)
+            ask_image = &lent_image;
+        if (sid.bytes == 0u || sid.chars == NULL)
+            ask_sid = &lent_sid;
+    }
+    if ((ask_image != NULL || ask_sid != NULL) &&
+        source->resolve_identity(source->ctx, ask_image, ask_sid) == HG_STATUS_SUCCESS) {
+        if (ask_image != NULL)
+            image = lent_image;
+        if (ask_sid != NULL)
+            sid = lent_sid;
+    }
+    is_scm = hg_lockdown_is_scm(&image, &sid);
+    if ((ask_image != NULL || ask_sid != NULL) && source->release_identity != NULL)
+        source->release_identity(source->ctx, ask_image, ask_sid);
+    return is_scm;
+}
+
+/* Counts a no-client outcome seen at the gate and applies the lock-down's
+ * decision: one shard counter that implies raised, filtered_out and
+ * no_client, plus the lock-down's refinement. */
+static uint32_t settle_no_client(hg_core *core, hg_stat_shard *shard, uint32_t lockdown_applies)
+{
+    shard_add(&shard->no_client);
+    if (core->params.no_client_verdict != HG_VERDICT_BLOCK)
+        return HG_VERDICT_ALLOW;
+    if (!lockdown_applies) {
+        shard_add(&shard->lockdown_exempt);
+        return HG_VERDICT_ALLOW;
+    }
+    shard_add(&shard->lockdown_blocked); /* also counts as blocked */
+    return HG_VERDICT_BLOCK;
+}
+
+/* Nobody bound. With DefaultVerdict=block the name decides, so only then, and
+ * only for a blockable caller, is it resolved (a failed lookup is exempt: the
+ * lock-down must not block what it cannot name). */
+static __attribute__((noinline)) uint32_t raise_no_client(hg_core *core, const hg_op *op,
+                                                         const hg_op_source *source,
+                                                         hg_stat_shard *shard)
+{
+    hg_utf16 path;
+    uint32_t applies = 0;
+
+    if (core->params.no_client_verdict == HG_VERDICT_BLOCK && hg_lockdown_caller_blockable(op) &&
+        source != NULL && source->resolve_key_path != NULL) {
+        memset(&path, 0, sizeof path);
+        if (source->resolve_key_path(source->ctx, &path) == HG_STATUS_SUCCESS)
+            applies = hg_lockdown_protects(core->lockdown, &path);
+        if (source->release_key_path != NULL)
+            source->release_key_path(source->ctx, &path);
+        if (applies)
+            applies = !caller_is_scm(op, source, 1);
+    }
+    return settle_no_client(core, shard, applies);
 }
 
 /* Waits on the stack waiter and turns what ended the wait into a verdict. */
@@ -112,56 +234,108 @@ static uint32_t await_verdict(hg_core *core, hg_waiter *w, const hg_match *match
     return verdict;
 }
 
-void hg_core_raise(hg_core *core, const hg_op *op, const hg_op_source *source,
-                   hg_raise_result *result)
+/* Under the lock, the client still bound: decides where the event goes and
+ * what the caller gets now (a waiter is listed when it must wait). Returns the
+ * outcome; *verdict is set when it is final without waiting. */
+static enum raise_outcome queue_locked(hg_core *core, hg_subscription *sub, hg_queued_event **qe,
+                                       const hg_match *match, const hg_op *op, hg_waiter *waiter,
+                                       uint32_t *waiting, uint32_t *verdict)
+{
+    uint64_t sequence = ++core->next_sequence; /* even if dropped right here: the agent sees the gap */
+    HG_EVENT_HEADER *h;
+
+    if (*qe == NULL) {
+        if (match == NULL) { /* the name could not be resolved */
+            if (sub->verdict_op_mask & HG_OP_BIT(op->operation))
+                *verdict = fail_mode_verdict(sub->fail_mode);
+            return RAISE_NAME_FAILED;
+        }
+        if (match->wants_verdict) { /* out of memory */
+            *verdict = fail_mode_verdict(match->fail_mode);
+            return RAISE_UNQUEUED;
+        }
+        return RAISE_DROPPED;
+    }
+    h = hg_event_header(*qe);
+    h->sequence = sequence;
+    if (match->wants_verdict) {
+        if (!verdict_room_locked(core, *qe)) {
+            *verdict = fail_mode_verdict(match->fail_mode);
+            return RAISE_UNQUEUED;
+        }
+        hg_waiter_insert_locked(core, waiter);
+        h->id = waiter->id;
+        h->flags |= HG_EVENT_F_VERDICT_REQUESTED;
+        h->timeout_ms = match->timeout_ms;
+        core->stats.verdicts_requested++;
+        *waiting = 1;
+    } else if (!audit_room_locked(core, *qe)) {
+        return RAISE_AUDIT_REFUSED;
+    }
+    hg_list_push_back(&core->backlog, &(*qe)->link);
+    core->backlog_events++;
+    core->backlog_bytes += (*qe)->bytes;
+    *qe = NULL;
+    return RAISE_QUEUED;
+}
+
+/* Past the gate: the class is subscribed and a client was bound. */
+static __attribute__((noinline)) uint32_t raise_subscribed(hg_core *core, const hg_op *op,
+                                                          const hg_op_source *source,
+                                                          hg_stat_shard *shard,
+                                                          hg_raise_result *result)
 {
     enum raise_outcome outcome;
-    hg_subscription *sub = NULL;
+    hg_subscription *sub;
     hg_queued_event *qe = NULL;
     hg_match match;
     hg_utf16 path;
     hg_waiter waiter;
-    uint64_t epoch = 0;
+    uint64_t epoch;
     uint32_t verdict = HG_VERDICT_ALLOW, waiting = 0, event_ready = 0, free_sub = 0;
-
-    result->verdict = HG_VERDICT_ALLOW;
-    result->delivered = 0;
-    result->waited = 0;
-    result->timed_out = 0;
-    memset(&match, 0, sizeof match);
+    uint32_t resolved = 0, lockdown_path = 0;
 
     hg_plat_lock(&core->lock);
-    core->active_raisers++;
-    core->stats.raised++;
     outcome = cheap_checks_locked(core, op);
-    if (outcome == RAISE_QUEUED) {
-        sub = core->sub;
-        sub->refs++;
-        epoch = core->client_epoch;
-    } else {
-        /* Most registry operations on a machine end here (no client, class not
-         * subscribed, the agent itself): settle them in this one lock hold. */
-        count_outcome_locked(core, outcome);
-        if (outcome == RAISE_NO_CLIENT)
-            verdict = core->params.no_client_verdict;
-        settle_locked(core, verdict);
+    if (outcome == RAISE_NO_CLIENT) {
+        /* The gate was a moment old: nobody is bound after all. */
         hg_plat_unlock(&core->lock);
-        result->verdict = verdict;
-        return;
+        return raise_no_client(core, op, source, shard);
     }
+    core->stats.raised++;
+    if (outcome != RAISE_QUEUED) {
+        count_outcome_locked(core, outcome);
+        hg_plat_unlock(&core->lock);
+        return HG_VERDICT_ALLOW;
+    }
+    core->active_raisers++;
+    sub = core->sub;
+    sub->refs++;
+    epoch = core->client_epoch;
     hg_plat_unlock(&core->lock);
 
     /* Expensive part, no lock held. */
-    outcome = RAISE_FILTERED;
-    if (source != NULL && source->resolve_key_path != NULL &&
-        source->resolve_key_path(source->ctx, &path) == HG_STATUS_SUCCESS) {
-        if (path.chars == NULL)
-            path.bytes = 0;
-        hg_sub_match_path(sub, op->operation, &path, &match);
-        if (match.delivered) {
-            qe = hg_event_build(op, &path, source, sub->data_cap, hg_plat_filetime_now());
-            outcome = qe != NULL ? RAISE_QUEUED : RAISE_DROPPED;
+    memset(&match, 0, sizeof match);
+    memset(&path, 0, sizeof path);
+    outcome = RAISE_NAME_FAILED;
+    if (source != NULL && source->resolve_key_path != NULL) {
+        if (source->resolve_key_path(source->ctx, &path) == HG_STATUS_SUCCESS) {
+            resolved = 1;
+            outcome = RAISE_FILTERED;
+            if (path.chars == NULL)
+                path.bytes = 0;
+            hg_sub_match_path(sub, op->operation, &path, &match);
+            if (match.delivered) {
+                qe = hg_event_build(op, &path, source, sub->data_cap, hg_plat_filetime_now());
+                outcome = RAISE_QUEUED;
+            }
+            /* Kept for the rare case the client goes away before we are back
+             * under the lock: the lock-down then decides on this name. */
+            lockdown_path = core->params.no_client_verdict == HG_VERDICT_BLOCK &&
+                            hg_lockdown_caller_blockable(op) &&
+                            hg_lockdown_protects(core->lockdown, &path);
         }
+        /* Whatever resolve returned: a partial resolution is undone here. */
         if (source->release_key_path != NULL)
             source->release_key_path(source->ctx, &path);
     }
@@ -171,51 +345,17 @@ void hg_core_raise(hg_core *core, const hg_op *op, const hg_op_source *source,
     }
 
     hg_plat_lock(&core->lock);
-    if (core->client_epoch != epoch || !core->client_hello) {
+    if (core->client_epoch != epoch || !core->client_hello)
         outcome = RAISE_NO_CLIENT;
-        verdict = core->params.no_client_verdict;
-    } else if (outcome != RAISE_FILTERED) {
-        /* Past the filter: it gets a sequence number even if it is dropped
-         * right here, so the agent sees the gap. */
-        uint64_t sequence = ++core->next_sequence;
-        if (qe != NULL) {
-            HG_EVENT_HEADER *h = hg_event_header(qe);
-            uint32_t room = backlog_has_room_locked(core, qe);
-
-            h->sequence = sequence;
-            if (match.wants_verdict) {
-                if (room && !hg_list_empty(&core->parked)) {
-                    hg_waiter_insert_locked(core, &waiter);
-                    h->id = waiter.id;
-                    h->flags |= HG_EVENT_F_VERDICT_REQUESTED;
-                    h->timeout_ms = match.timeout_ms;
-                    core->stats.verdicts_requested++;
-                    waiting = 1;
-                } else {
-                    /* Nobody is reading right now: waiting would only stall
-                     * the registry caller until the timeout. */
-                    h->flags |= HG_EVENT_F_DEFAULT_APPLIED;
-                    core->stats.defaults_applied++;
-                    verdict = core->sub->default_verdict;
-                }
-            }
-            if (room) {
-                hg_list_push_back(&core->backlog, &qe->link);
-                core->backlog_events++;
-                core->backlog_bytes += qe->bytes;
-                qe = NULL;
-                result->delivered = 1;
-            } else {
-                outcome = RAISE_DROPPED;
-            }
-        }
-    }
+    else if (outcome != RAISE_FILTERED)
+        outcome = queue_locked(core, sub, &qe, resolved ? &match : NULL, op, &waiter, &waiting,
+                               &verdict);
     count_outcome_locked(core, outcome);
     hg_plat_unlock(&core->lock);
 
     if (qe != NULL)
-        hg_plat_free(qe); /* not queued: filtered after all, dropped, or no client */
-    if (result->delivered)
+        hg_plat_free(qe); /* not queued: refused, unqueued, or no client */
+    if (outcome == RAISE_QUEUED)
         hg_deliver_pending(core);
     if (waiting) {
         result->waited = 1;
@@ -223,12 +363,56 @@ void hg_core_raise(hg_core *core, const hg_op *op, const hg_op_source *source,
     }
     if (event_ready)
         hg_plat_event_destroy(&waiter.event);
+    if (outcome == RAISE_NO_CLIENT && core->params.no_client_verdict == HG_VERDICT_BLOCK) {
+        /* The client went away while we were outside the lock: the lock-down
+         * decides, on the name resolved above. An event built for the agent
+         * already resolved the identity (at most once per operation): then
+         * only an eagerly known SCM is exempted. */
+        verdict = lockdown_path && !caller_is_scm(op, source, !match.delivered) ? HG_VERDICT_BLOCK
+                                                                                : HG_VERDICT_ALLOW;
+    }
     hg_plat_lock(&core->lock);
+    if (outcome == RAISE_NO_CLIENT) {
+        /* Counted here, before settle_locked: once active_raisers drops, a
+         * destroy may free the core under us. */
+        core->stats.no_client++;
+        core->stats.filtered_out++;
+        if (core->params.no_client_verdict == HG_VERDICT_BLOCK) {
+            if (verdict == HG_VERDICT_BLOCK)
+                core->stats.lockdown_blocked++;
+            else
+                core->stats.lockdown_exempt++;
+        }
+    }
     settle_locked(core, verdict);
     if (--sub->refs == 0u)
         free_sub = 1;
     hg_plat_unlock(&core->lock);
+    /* Nothing below touches the core. */
     if (free_sub)
         hg_subscription_free(sub);
-    result->verdict = verdict;
+    result->delivered = outcome == RAISE_QUEUED;
+    return verdict;
+}
+
+void hg_core_raise(hg_core *core, const hg_op *op, const hg_op_source *source,
+                   hg_raise_result *result)
+{
+    hg_stat_shard *shard = shard_of(core, op->tid);
+    uint32_t gate = __atomic_load_n(&core->gate, __ATOMIC_ACQUIRE);
+
+    result->verdict = HG_VERDICT_ALLOW;
+    result->delivered = 0;
+    result->waited = 0;
+    result->timed_out = 0;
+    if (!(gate & HG_GATE_BOUND)) {
+        result->verdict = raise_no_client(core, op, source, shard);
+        return;
+    }
+    if (op->operation == HG_OP_NONE || op->operation >= HG_OP_COUNT ||
+        !(gate & HG_OP_BIT(op->operation))) {
+        shard_add(&shard->unsubscribed); /* raised + filtered_out, one add */
+        return;
+    }
+    result->verdict = raise_subscribed(core, op, source, shard, result);
 }

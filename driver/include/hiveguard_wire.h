@@ -180,7 +180,7 @@ enum hg_fail_mode {
 #define HG_EVENT_F_DATA_TRUNCATED     0x0002u /* data_bytes < data_original_size */
 #define HG_EVENT_F_NAME_TRUNCATED     0x0004u /* some string was cut to its cap */
 #define HG_EVENT_F_KERNEL_CALLER      0x0008u /* PreviousMode was KernelMode */
-#define HG_EVENT_F_DEFAULT_APPLIED    0x0010u /* a verdict was due but no request was parked: default applied at once */
+#define HG_EVENT_F_DEFAULT_APPLIED    0x0010u /* no longer set (a verdict event waits for the agent); kept so old readers decode */
 #define HG_EVENT_F_DATA_UNREADABLE    0x0020u /* capturing the caller's buffer faulted; no data */
 #define HG_EVENT_F_ALL                0x003Fu
 
@@ -252,8 +252,8 @@ typedef struct HG_CONFIG_HEADER {
     uint32_t verdict_op_mask;    /* subset of op_mask that waits for a verdict */
     uint32_t flags;              /* HG_CFG_F_* */
     uint32_t timeout_ms;         /* [HG_TIMEOUT_MIN_MS, HG_TIMEOUT_MAX_MS] */
-    uint16_t fail_mode;          /* HG_FAIL_OPEN or HG_FAIL_CLOSED: on timeout */
-    uint16_t default_verdict;    /* HG_VERDICT_ALLOW/BLOCK: verdict due but nothing parked */
+    uint16_t fail_mode;          /* HG_FAIL_OPEN or HG_FAIL_CLOSED: on timeout, or a verdict event that cannot be queued */
+    uint16_t default_verdict;    /* HG_VERDICT_ALLOW/BLOCK: callers waiting when this client disconnects */
     uint32_t max_backlog;        /* [HG_BACKLOG_MIN, HG_BACKLOG_MAX] events */
     uint32_t data_cap;           /* [0, HG_DATA_CAP_MAX] bytes of value data per event */
     uint16_t prefix_count;       /* [0, HG_PREFIX_MAX_COUNT] */
@@ -355,7 +355,13 @@ typedef struct HG_REPLY_RESULT {
 /*
  * Invariant once nothing is in flight and the backlog is empty:
  *   raised == filtered_out + delivered + dropped
- * (self_excluded and no_client are parts of filtered_out).
+ * (self_excluded and no_client are parts of filtered_out; audit_refused,
+ * verdict_unqueued and name_unresolved are parts of dropped; lockdown_blocked
+ * and lockdown_exempt are parts of no_client). While a client is bound,
+ *   verdicts_requested == replies_accepted + timed_out + (released at disconnect)
+ * : a verdict-requested event always waits for the agent, it never gets the
+ * default because nothing happened to be parked. Fields are only ever
+ * appended; `size` tells a reader how many this driver fills.
  */
 typedef struct HG_STATS {
     uint32_t magic;
@@ -374,7 +380,7 @@ typedef struct HG_STATS {
     uint64_t timed_out;          /* waits that hit their timeout */
     uint64_t fail_open_applied;  /* timeouts resolved as allow */
     uint64_t fail_closed_applied;/* timeouts resolved as block */
-    uint64_t defaults_applied;   /* verdict due, no request parked, or released at disconnect/unload */
+    uint64_t defaults_applied;   /* waiting callers released at disconnect/unload (never: nothing parked) */
     uint64_t blocked;            /* operations that got STATUS_ACCESS_DENIED */
     uint64_t batches;            /* GET_EVENTS completions carrying events */
     uint64_t pending_waiters;    /* gauge: callers waiting now */
@@ -383,6 +389,12 @@ typedef struct HG_STATS {
     uint64_t backlog_bytes;      /* gauge */
     uint64_t client_bound;       /* gauge: 1 while a client is bound */
     uint64_t config_generation;  /* +1 per accepted CONFIGURE */
+    /* appended after config_generation (size 192 -> 232); readers use `size` */
+    uint64_t audit_refused;      /* audit-only events refused at the backlog watermark, keeping room for verdict events (in dropped) */
+    uint64_t verdict_unqueued;   /* verdict events that could not be queued (backlog full, no memory): rule's fail mode applied (in dropped) */
+    uint64_t name_unresolved;    /* key name lookups that failed: sequence number spent, fail mode if the class wants a verdict (in dropped) */
+    uint64_t lockdown_blocked;   /* no client, DefaultVerdict=block applied: user-mode write on a protected prefix (in no_client) */
+    uint64_t lockdown_exempt;    /* no client, DefaultVerdict=block, not applied: class, caller or key is exempt (in no_client) */
 } HG_STATS;
 
 /* ------------------------------------------------------------------ */
@@ -509,10 +521,11 @@ HG_STATIC_ASSERT(HG_OFFSET(HG_REPLY_RESULT, unknown) == 4, "reply_result.unknown
 HG_STATIC_ASSERT(HG_OFFSET(HG_REPLY_RESULT, late) == 8, "reply_result.late");
 HG_STATIC_ASSERT(HG_OFFSET(HG_REPLY_RESULT, duplicate) == 12, "reply_result.duplicate");
 
-HG_STATIC_ASSERT(sizeof(HG_STATS) == 8 + 23 * 8, "HG_STATS size");
+HG_STATIC_ASSERT(sizeof(HG_STATS) == 8 + 28 * 8, "HG_STATS size");
 HG_STATIC_ASSERT(HG_OFFSET(HG_STATS, raised) == 8, "stats.raised");
 HG_STATIC_ASSERT(HG_OFFSET(HG_STATS, dropped) == 48, "stats.dropped");
 HG_STATIC_ASSERT(HG_OFFSET(HG_STATS, config_generation) == 184, "stats.config_generation");
+HG_STATIC_ASSERT(HG_OFFSET(HG_STATS, lockdown_exempt) == 224, "stats.lockdown_exempt");
 
 HG_STATIC_ASSERT(sizeof(HG_INJECT_HEADER) == 40, "HG_INJECT_HEADER size");
 HG_STATIC_ASSERT(HG_OFFSET(HG_INJECT_HEADER, operation) == 8, "inject.operation");

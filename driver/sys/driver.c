@@ -4,7 +4,7 @@
  * Windows behaviour this file deals with:
  *  - A legacy (non-PnP) driver is started by the service control manager;
  *    its settings live under the service key's Parameters subkey, which the
- *    INF fills (Altitude, DefaultVerdict). Absent values take documented
+ *    INF fills (Altitude, DefaultVerdict, ProtectedPrefixes). Absent values take documented
  *    defaults; present but invalid values are logged and replaced by the
  *    default rather than failing the load of a security driver.
  *  - Unload order matters because registry callbacks and verdict waits run
@@ -114,6 +114,45 @@ static BOOLEAN hg_parse_altitude(const WCHAR *text, ULONG bytes, ULONG *out)
     return TRUE;
 }
 
+/* Parameters\ProtectedPrefixes (REG_MULTI_SZ): the keys DefaultVerdict=block
+ * protects while no agent is connected (see core/lockdown.c). Kept in the
+ * image's data, so both core creations of DriverEntry can pass it without an
+ * allocation to free on every path; core validates and copies it. */
+#define HG_PROTECTED_PREFIXES_MAX_BYTES (16u * 1024u)
+static WCHAR g_protected_prefixes[HG_PROTECTED_PREFIXES_MAX_BYTES / sizeof(WCHAR)];
+static ULONG g_protected_prefixes_bytes; /* 0: absent or unusable, the built-in list */
+
+static void hg_read_protected_prefixes(HANDLE key)
+{
+    ULONG bytes = FIELD_OFFSET(KEY_VALUE_PARTIAL_INFORMATION, Data) + HG_PROTECTED_PREFIXES_MAX_BYTES;
+    ULONG result = 0;
+    PKEY_VALUE_PARTIAL_INFORMATION info;
+    UNICODE_STRING name;
+    NTSTATUS status;
+
+    g_protected_prefixes_bytes = 0;
+    info = (PKEY_VALUE_PARTIAL_INFORMATION)hg_plat_alloc(bytes);
+    if (info == NULL) {
+        HG_LOG("no memory to read Parameters\\ProtectedPrefixes, using the built-in list");
+        return;
+    }
+    RtlInitUnicodeString(&name, L"ProtectedPrefixes");
+    status = ZwQueryValueKey(key, &name, KeyValuePartialInformation, info, bytes, &result);
+    if (status == STATUS_OBJECT_NAME_NOT_FOUND)
+        goto cleanup;
+    if (!NT_SUCCESS(status) || info->Type != REG_MULTI_SZ || info->DataLength == 0 ||
+        info->DataLength > HG_PROTECTED_PREFIXES_MAX_BYTES) {
+        HG_LOG("Parameters\\ProtectedPrefixes must be a REG_MULTI_SZ of at most %u bytes "
+               "(status 0x%08lx), using the built-in list",
+               HG_PROTECTED_PREFIXES_MAX_BYTES, (unsigned long)status);
+        goto cleanup;
+    }
+    RtlCopyMemory(g_protected_prefixes, info->Data, info->DataLength);
+    g_protected_prefixes_bytes = info->DataLength;
+cleanup:
+    hg_plat_free(info);
+}
+
 static void hg_read_parameters(PUNICODE_STRING registry_path)
 {
     static const WCHAR suffix[] = L"\\Parameters";
@@ -166,12 +205,14 @@ static void hg_read_parameters(PUNICODE_STRING registry_path)
         else
             HG_LOG("Parameters\\DefaultVerdict must be 1 (allow) or 2 (block), using allow");
     }
+    hg_read_protected_prefixes(key);
     ZwClose(key);
 }
 
 static NTSTATUS hg_create_core(BOOLEAN with_callback)
 {
     hg_core_params params;
+    uint32_t status;
 
     RtlZeroMemory(&params, sizeof(params));
     params.no_client_verdict = g_hg.no_client_verdict;
@@ -183,7 +224,21 @@ static NTSTATUS hg_create_core(BOOLEAN with_callback)
 #ifdef HG_TEST_BUILD
     params.capabilities |= HG_CAP_INJECT;
 #endif
-    return (NTSTATUS)hg_core_create(&params, &g_hg.core);
+    if (g_protected_prefixes_bytes != 0) {
+        params.protected_prefixes = (const uint16_t *)g_protected_prefixes;
+        params.protected_prefixes_bytes = g_protected_prefixes_bytes;
+    }
+    status = hg_core_create(&params, &g_hg.core);
+    if (status == HG_STATUS_INVALID_PARAMETER && params.protected_prefixes != NULL) {
+        /* A bad list must not fail the load of a security driver. */
+        HG_LOG("Parameters\\ProtectedPrefixes is not a list of \\REGISTRY\\... key paths, "
+               "using the built-in list");
+        g_protected_prefixes_bytes = 0;
+        params.protected_prefixes = NULL;
+        params.protected_prefixes_bytes = 0;
+        status = hg_core_create(&params, &g_hg.core);
+    }
+    return (NTSTATUS)status;
 }
 
 static VOID NTAPI hg_unload(PDRIVER_OBJECT driver)

@@ -189,3 +189,28 @@ $(TEST_BUILD)/bench_match: $(STRESS_DIR)/bench_match.c $(SUPPORT_SRC) $(CORE_SRC
 .PHONY: bench-core
 bench-core: $(TEST_BUILD)/bench_match
 	$(TEST_BUILD)/bench_match
+
+#   bench-fastpath           filtered-out operations/s from 1, 2, 8, 16 threads through the
+#                            real hg_core_raise, beside a one-lock-hold-per-op baseline
+#   bench-fastpath-callgrind instructions per filtered-out operation inside hg_core_raise
+#                            (valgrind --tool=callgrind, BENCH_CALLGRIND_OPS operations)
+# Results and how to read them: tests/host/bench/README.md.
+BENCH_CALLGRIND_OPS ?= 100000
+$(TEST_BUILD)/bench_fastpath: $(STRESS_DIR)/bench_fastpath.c $(SUPPORT_SRC) $(CORE_SRCS) $(PLAT_POSIX_SRC) $(UNIT_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -O2 $(STRESS_DIR)/bench_fastpath.c $(SUPPORT_SRC) $(CORE_SRCS) $(PLAT_POSIX_SRC) -o $@
+
+.PHONY: bench-fastpath bench-fastpath-callgrind
+bench-fastpath: $(TEST_BUILD)/bench_fastpath
+	$(TEST_BUILD)/bench_fastpath
+
+# Only hg_core_raise and what it calls are counted (--toggle-collect), so set-up
+# and teardown are left out; the total divided by the operations is the cost of one.
+bench-fastpath-callgrind: $(TEST_BUILD)/bench_fastpath
+	@rm -f $(TEST_BUILD)/callgrind.fastpath.out
+	valgrind --tool=callgrind --toggle-collect=hg_core_raise \
+		--callgrind-out-file=$(TEST_BUILD)/callgrind.fastpath.out \
+		$(TEST_BUILD)/bench_fastpath --callgrind $(BENCH_CALLGRIND_OPS) 2>/dev/null
+	@ir=$$(callgrind_annotate $(TEST_BUILD)/callgrind.fastpath.out 2>/dev/null | \
+		awk '/PROGRAM TOTALS/ {gsub(",","",$$1); print $$1; exit}'); \
+	echo "instructions per filtered-out operation (hg_core_raise inclusive): $$ir / $(BENCH_CALLGRIND_OPS) = $$(awk -v ir=$$ir -v n=$(BENCH_CALLGRIND_OPS) 'BEGIN {printf "%.1f", ir / n}')"

@@ -47,7 +47,7 @@ static void settle(slot *s)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    hg_core_params params = { HG_VERDICT_ALLOW, 0, 1 };
+    hg_core_params params = { .no_client_verdict = HG_VERDICT_ALLOW, .capabilities = 0, .instance_id = 1 };
     slot slots[SLOTS];
     uint32_t capacity = HG_GET_EVENTS_MIN_BYTES, i, k;
     hg_core *core;

@@ -8,7 +8,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const size_t out_lengths[] = { sizeof(HG_HELLO_REPLY), 0, 1, sizeof(HG_HELLO_REPLY) - 1,
                                           sizeof(HG_HELLO_REPLY) + 8 };
     unsigned char out[sizeof(HG_HELLO_REPLY) + 8];
-    hg_core_params params = { HG_VERDICT_ALLOW, HG_CAP_SIMULATOR, 1 };
+    hg_core_params params = { .no_client_verdict = HG_VERDICT_ALLOW, .capabilities = HG_CAP_SIMULATOR, .instance_id = 1 };
     hg_core *core;
     size_t out_len = out_lengths[0], written = 12345;
     uint32_t status;

@@ -42,7 +42,7 @@ static unsigned char *read_file(const char *path, size_t *len)
 /* A fresh core with a client opened (and, unless `hello_only`, bound). */
 static hg_core *fresh_core(int bound)
 {
-    hg_core_params params = { HG_VERDICT_ALLOW, GOLDEN_CAPABILITIES, GOLDEN_INSTANCE_ID };
+    hg_core_params params = { .no_client_verdict = HG_VERDICT_ALLOW, .capabilities = GOLDEN_CAPABILITIES, .instance_id = GOLDEN_INSTANCE_ID };
     hg_core *core;
 
     if (hg_core_create(&params, &core) != HG_STATUS_SUCCESS)

@@ -276,7 +276,8 @@ static void dump_stats(const HG_STATS *s)
     STAT(replies_late); STAT(replies_duplicate); STAT(timed_out); STAT(fail_open_applied);
     STAT(fail_closed_applied); STAT(defaults_applied); STAT(blocked); STAT(batches);
     STAT(pending_waiters); STAT(parked_requests); STAT(backlog_events); STAT(backlog_bytes);
-    STAT(client_bound); STAT(config_generation);
+    STAT(client_bound); STAT(config_generation); STAT(audit_refused); STAT(verdict_unqueued);
+    STAT(name_unresolved); STAT(lockdown_blocked); STAT(lockdown_exempt);
 #undef STAT
     close_txt(&t, "stats");
     write_bin("stats", s, sizeof *s);
@@ -438,7 +439,7 @@ int main(int argc, char **argv)
           "Start", NULL, NULL, NULL, dword, sizeof dword },
     };
     enum { OPS = sizeof ops / sizeof ops[0] };
-    hg_core_params params = { HG_VERDICT_ALLOW, GOLDEN_CAPABILITIES, GOLDEN_INSTANCE_ID };
+    hg_core_params params = { .no_client_verdict = HG_VERDICT_ALLOW, .capabilities = GOLDEN_CAPABILITIES, .instance_id = GOLDEN_INSTANCE_ID };
     HG_HELLO_REQUEST hello = { HG_WIRE_MAGIC, HG_WIRE_VERSION_MAJOR, HG_WIRE_VERSION_MINOR, 0, 0 };
     HG_HELLO_REPLY hello_reply;
     HG_REPLY_RESULT result;

@@ -107,9 +107,9 @@ static void *raise_alternating(void *arg)
                                    HT_OTHER_PID, (uint64_t)r->index, 1, 0, k_key,
                                    block ? L"Block" : L"Allow", NULL, NULL, NULL, 4, &i, sizeof i);
         uint32_t want = block ? HG_SIM_STATUS_ACCESS_DENIED : HG_SIM_STATUS_SUCCESS;
-        /* Nothing parked at the instant of a raise means the default (ALLOW)
-         * at once; a BLOCK can only come from the agent. */
-        if (st != want && !(block && st == HG_SIM_STATUS_SUCCESS))
+        /* Every raise waits for the agent, parked request or not (the timeout
+         * is 30 s): the agent's verdict is the only possible outcome. */
+        if (st != want)
             atomic_fetch_add(&r->wrong, 1);
     }
     atomic_store(&r->done, 1);
@@ -141,7 +141,7 @@ HT_TEST(mt_verdicts_reach_the_raisers)
     HT_CHECK(s.raised == RAISERS * RAISES_EACH);
     HT_CHECK(s.replies_accepted == (uint64_t)atomic_load(&a.replies));
     HT_CHECK(s.verdicts_requested == s.replies_accepted);
-    HT_CHECK(s.verdicts_requested + s.defaults_applied == RAISERS * RAISES_EACH);
+    HT_CHECK(s.verdicts_requested == RAISERS * RAISES_EACH && s.defaults_applied == 0);
     HT_CHECK(s.timed_out == 0 && s.pending_waiters == 0);
     HT_CHECK(s.verdicts_requested > 0 && s.blocked > 0);
     HT_CHECK(s.raised == s.filtered_out + s.delivered + s.dropped);
@@ -185,17 +185,24 @@ HT_TEST(timeout_fails_closed)
     timeout_case(HG_FAIL_CLOSED, HG_SIM_STATUS_ACCESS_DENIED);
 }
 
+static const wchar_t *const k_run_key =
+    L"\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run";
+
 HT_TEST(no_client_gets_the_default_at_once)
 {
-    HT_CHECK(ht_raise(HG_OP_SET_VALUE, k_key, L"v") == HG_SIM_STATUS_SUCCESS);
+    HT_CHECK(ht_raise(HG_OP_SET_VALUE, k_run_key, L"v") == HG_SIM_STATUS_SUCCESS);
     hg_sim_reset(HG_VERDICT_BLOCK);
-    HT_CHECK(ht_raise(HG_OP_SET_VALUE, k_key, L"v") == HG_SIM_STATUS_ACCESS_DENIED);
+    /* The lock-down blocks user-mode writes on protected keys only. */
+    HT_CHECK(ht_raise(HG_OP_SET_VALUE, k_run_key, L"v") == HG_SIM_STATUS_ACCESS_DENIED);
+    HT_CHECK(ht_raise(HG_OP_SET_VALUE, k_key, L"v") == HG_SIM_STATUS_SUCCESS);
+    HT_CHECK(ht_raise(HG_OP_OPEN_KEY, k_run_key, NULL) == HG_SIM_STATUS_SUCCESS);
     HG_STATS s = ht_stats();
-    HT_CHECK(s.no_client == 1 && s.raised == 1 && s.pending_waiters == 0 && s.timed_out == 0);
+    HT_CHECK(s.no_client == 3 && s.raised == 3 && s.pending_waiters == 0 && s.timed_out == 0);
+    HT_CHECK(s.lockdown_blocked == 1 && s.lockdown_exempt == 2 && s.blocked == 1);
     /* An open but not yet HELLOed handle is still "no client". */
     HANDLE h = ht_open(0);
     HT_CHECK(h != INVALID_HANDLE_VALUE);
-    HT_CHECK(ht_raise(HG_OP_SET_VALUE, k_key, L"v") == HG_SIM_STATUS_ACCESS_DENIED);
+    HT_CHECK(ht_raise(HG_OP_SET_VALUE, k_run_key, L"v") == HG_SIM_STATUS_ACCESS_DENIED);
     HT_CHECK(CloseHandle(h));
     /* An unknown verdict leaves the instance alone. */
     uint64_t raised = ht_stats().raised;
@@ -205,21 +212,43 @@ HT_TEST(no_client_gets_the_default_at_once)
     hg_sim_reset(HG_VERDICT_ALLOW);
 }
 
-HT_TEST(nothing_parked_gets_the_configured_default_at_once)
+typedef struct sync_raise {
+    pthread_t thread;
+    uint32_t  status;
+} sync_raise;
+
+static void *sync_raise_main(void *arg)
+{
+    sync_raise *r = arg;
+    r->status = ht_raise(HG_OP_SET_VALUE, k_key, L"v");
+    return NULL;
+}
+
+/* Issue 9: nothing parked is no reason to skip the agent. The caller waits
+ * until the agent asks for events and replies; the default never applies. */
+HT_TEST(nothing_parked_still_waits_for_the_agent)
 {
     HANDLE h = ht_client(0, HG_OP_BIT(HG_OP_SET_VALUE), HT_LONG_TIMEOUT_MS, HG_FAIL_OPEN,
-                         HG_VERDICT_BLOCK);
+                         HG_VERDICT_ALLOW);
     HT_CHECK(h != INVALID_HANDLE_VALUE);
-    HT_CHECK(ht_raise(HG_OP_SET_VALUE, k_key, L"v") == HG_SIM_STATUS_ACCESS_DENIED);
     HT_CHECK(ht_raise(HG_OP_CREATE_KEY, k_key, NULL) == HG_SIM_STATUS_SUCCESS); /* audit only */
-    HG_STATS s = ht_stats();
-    HT_CHECK(s.defaults_applied == 1 && s.timed_out == 0 && s.backlog_events == 2);
+    sync_raise r = { 0 };
+    HT_CHECK(pthread_create(&r.thread, NULL, sync_raise_main, &r) == 0);
+    HT_CHECK(ht_wait_stats(ht_pred_pending_waiters, 1));
     void *buf = malloc(HT_EVENTS_BYTES);
     DWORD got = 0;
     HT_CHECK(DeviceIoControl(h, HG_IOCTL_GET_EVENTS, NULL, 0, buf, HT_EVENTS_BYTES, &got, NULL));
     ht_event_view ev[2];
     HT_CHECK(ht_batch_events(buf, got, ev, 2) == 2);
-    HT_CHECK((ev[0].h->flags & HG_EVENT_F_DEFAULT_APPLIED) && ev[0].h->id == 0);
+    HT_CHECK(!(ev[0].h->flags & HG_EVENT_F_VERDICT_REQUESTED));
+    HT_CHECK((ev[1].h->flags & HG_EVENT_F_VERDICT_REQUESTED) && ev[1].h->id != 0);
+    HT_CHECK(!(ev[1].h->flags & HG_EVENT_F_DEFAULT_APPLIED));
+    HG_REPLY_RESULT res;
+    HT_CHECK(ht_reply(h, 0, ev[1].h->id, HG_VERDICT_BLOCK, &res) && res.accepted == 1);
+    pthread_join(r.thread, NULL);
+    HT_CHECK(r.status == HG_SIM_STATUS_ACCESS_DENIED);
+    HG_STATS s = ht_stats();
+    HT_CHECK(s.defaults_applied == 0 && s.timed_out == 0 && s.verdicts_requested == 1);
     free(buf);
     HT_CHECK(CloseHandle(h));
 }

@@ -246,7 +246,7 @@ static void *controller_main(void *arg)
 
 static int run_once(const run_config *cfg)
 {
-    hg_core_params params = { HG_VERDICT_ALLOW, HG_CAP_SIMULATOR, 77 };
+    hg_core_params params = { .no_client_verdict = HG_VERDICT_ALLOW, .capabilities = HG_CAP_SIMULATOR, .instance_id = 77 };
     pthread_t raisers[RAISERS], consumers[CONSUMERS], controller;
     shared sh;
     HG_STATS s;

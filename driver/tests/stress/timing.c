@@ -2,9 +2,11 @@
  * timing.c - the latency bounds the design promises registry callers:
  *   - a verdict wait that times out applies the fail mode within
  *     timeout + TIMEOUT_SLACK_MS;
- *   - with no client (and with a client but nothing parked) the default
- *     applies without waiting: the call returns within NO_WAIT_BOUND_MS
- *     although the configured timeout is the maximum, 30 s.
+ *   - with no client the default (here the lock-down's block) applies
+ *     without waiting: the call returns within NO_WAIT_BOUND_MS;
+ *   - with a client but nothing parked a verdict event still waits for the
+ *     agent (issue 9), and no longer than its timeout + TIMEOUT_SLACK_MS,
+ *     then gets its fail mode, never the default.
  * Measured around hg_core_raise with CLOCK_MONOTONIC. These are correctness
  * bounds on waits, not performance numbers.
  *
@@ -121,18 +123,21 @@ static int check_timeouts(void)
     return failed;
 }
 
+#define UNPARKED_TIMEOUT_MS 20u
+#define UNPARKED_SAMPLES    10
+
 static int check_no_wait(void)
 {
-    hg_core_params params = { HG_VERDICT_BLOCK, 0, 1 };
+    hg_core_params params = { .no_client_verdict = HG_VERDICT_BLOCK, .capabilities = 0, .instance_id = 1 };
     hg_core *lonely, *unparked;
     hg_raise_result r;
     hg_op op;
-    uint64_t worst_lonely = 0, worst_unparked = 0;
-    int i, failed = 0;
+    uint64_t worst_lonely = 0, worst_unparked = 0, least_unparked = UINT64_MAX;
+    int i, failed = 0, unparked_in_bound = 0;
 
     if (hg_core_create(&params, &lonely) != HG_STATUS_SUCCESS)
         return 1;
-    unparked = configured(HG_TIMEOUT_MAX_MS, HG_FAIL_OPEN, HG_VERDICT_BLOCK);
+    unparked = configured(UNPARKED_TIMEOUT_MS, HG_FAIL_CLOSED, HG_VERDICT_ALLOW);
     if (unparked == NULL)
         return 1;
     for (i = 0; i < 200; i++) {
@@ -140,34 +145,43 @@ static int check_no_wait(void)
 
         top_init(&op, HG_OP_SET_VALUE, 10);
         t0 = now_us();
-        raise_path(lonely, &op, "\\REGISTRY\\MACHINE\\SOFTWARE\\T", NULL, 0, &r);
+        raise_path(lonely, &op, "\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run",
+                   NULL, 0, &r);
         t1 = now_us();
         if (r.waited || r.verdict != HG_VERDICT_BLOCK)
             failed = 1;
         if (t1 - t0 > worst_lonely)
             worst_lonely = t1 - t0;
+    }
+    for (i = 0; i < UNPARKED_SAMPLES; i++) {
+        uint64_t t0, t1;
 
+        top_init(&op, HG_OP_SET_VALUE, 10);
         t0 = now_us();
         raise_path(unparked, &op, "\\REGISTRY\\MACHINE\\SOFTWARE\\T", NULL, 0, &r);
         t1 = now_us();
-        if (r.waited || r.verdict != HG_VERDICT_BLOCK)
+        /* it waited for the agent, then the fail mode (closed), not the default (allow) */
+        if (!r.waited || !r.timed_out || r.verdict != HG_VERDICT_BLOCK)
             failed = 1;
         if (t1 - t0 > worst_unparked)
             worst_unparked = t1 - t0;
-        if (i % 16 == 15) {
-            /* keep the backlog from filling: drain it */
-            test_request *t = treq_new(unparked, HG_GET_EVENTS_MAX_BYTES);
-            size_t w;
-            (void)hg_core_get_events(unparked, TEST_CLIENT_KEY, &t->req, &w);
-            treq_free(t);
-        }
+        if (t1 - t0 <= (UNPARKED_TIMEOUT_MS + TIMEOUT_SLACK_MS) * 1000u)
+            unparked_in_bound++;
+        if (t1 - t0 < least_unparked)
+            least_unparked = t1 - t0;
     }
     printf("no client            : worst of 200 = %7.3f ms (bound %u ms) %s\n", (double)worst_lonely / 1000.0,
            NO_WAIT_BOUND_MS, worst_lonely <= NO_WAIT_BOUND_MS * 1000u && !failed ? "ok" : "EXCEEDED");
-    printf("client, none parked  : worst of 200 = %7.3f ms (bound %u ms, timeout %u ms) %s\n",
-           (double)worst_unparked / 1000.0, NO_WAIT_BOUND_MS, HG_TIMEOUT_MAX_MS,
-           worst_unparked <= NO_WAIT_BOUND_MS * 1000u && !failed ? "ok" : "EXCEEDED");
-    if (worst_lonely > NO_WAIT_BOUND_MS * 1000u || worst_unparked > NO_WAIT_BOUND_MS * 1000u)
+    /* As in check_timeouts, a shared machine may stall one sample: most must
+     * meet the bound (a wait that ignores its timeout misses it every time),
+     * and none may return early. */
+    printf("client, none parked  : %d waits of %u ms, shortest %7.3f ms, worst %7.3f ms, %d within %u ms %s\n",
+           UNPARKED_SAMPLES, UNPARKED_TIMEOUT_MS, (double)least_unparked / 1000.0,
+           (double)worst_unparked / 1000.0, unparked_in_bound, UNPARKED_TIMEOUT_MS + TIMEOUT_SLACK_MS,
+           unparked_in_bound * 2 > UNPARKED_SAMPLES &&
+           least_unparked >= UNPARKED_TIMEOUT_MS * 1000u && !failed ? "ok" : "EXCEEDED");
+    if (worst_lonely > NO_WAIT_BOUND_MS * 1000u || least_unparked < UNPARKED_TIMEOUT_MS * 1000u ||
+        unparked_in_bound * 2 <= UNPARKED_SAMPLES)
         failed = 1;
     hg_core_destroy(lonely);
     hg_core_destroy(unparked);

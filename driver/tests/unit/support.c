@@ -359,7 +359,7 @@ uint32_t fixture_hello(hg_core *core, uint64_t key)
 
 hg_core *fixture_bound(uint16_t no_client_verdict)
 {
-    hg_core_params params = { no_client_verdict, HG_CAP_SIMULATOR, 0x1234ABCDull };
+    hg_core_params params = { .no_client_verdict = no_client_verdict, .capabilities = HG_CAP_SIMULATOR, .instance_id = 0x1234ABCDull };
     hg_core *core;
 
     if (hg_core_create(&params, &core) != HG_STATUS_SUCCESS)

@@ -6,7 +6,7 @@
 
 int test_open_is_exclusive_and_reopens_after_close(void)
 {
-    hg_core_params params = { HG_VERDICT_ALLOW, 0, 1 };
+    hg_core_params params = { .no_client_verdict = HG_VERDICT_ALLOW, .capabilities = 0, .instance_id = 1 };
     hg_core *core;
 
     CHECK_EQ(hg_core_create(&params, &core), HG_STATUS_SUCCESS);
@@ -28,7 +28,7 @@ int test_open_is_exclusive_and_reopens_after_close(void)
 
 int test_hello_validation_and_reply(void)
 {
-    hg_core_params params = { HG_VERDICT_ALLOW, HG_CAP_SIMULATOR | HG_CAP_INJECT, 0xFEEDull };
+    hg_core_params params = { .no_client_verdict = HG_VERDICT_ALLOW, .capabilities = HG_CAP_SIMULATOR | HG_CAP_INJECT, .instance_id = 0xFEEDull };
     HG_HELLO_REQUEST req = { HG_WIRE_MAGIC, HG_WIRE_VERSION_MAJOR, 7, 0, 0 }, bad;
     unsigned char in[sizeof req + 4];
     HG_HELLO_REPLY rep;

@@ -242,7 +242,7 @@ int test_config_state_and_caller(void)
 {
     unsigned char buf[CFG_CAP];
     size_t len = good_config(buf);
-    hg_core_params params = { HG_VERDICT_ALLOW, 0, 1 };
+    hg_core_params params = { .no_client_verdict = HG_VERDICT_ALLOW, .capabilities = 0, .instance_id = 1 };
     hg_core *core;
 
     CHECK_EQ(hg_core_create(&params, &core), HG_STATUS_SUCCESS);

@@ -30,7 +30,7 @@ static void raise_n(hg_core *core, uint32_t n, uint32_t data_len)
 
 int test_get_events_buffer_limits_and_state(void)
 {
-    hg_core_params params = { HG_VERDICT_ALLOW, 0, 1 };
+    hg_core_params params = { .no_client_verdict = HG_VERDICT_ALLOW, .capabilities = 0, .instance_id = 1 };
     hg_core *core;
     test_request *small, *big, *ok;
     size_t w = 99;
@@ -235,10 +235,12 @@ int test_backlog_bounds_count_drops(void)
     HG_STATS s;
 
     CHECK(core != NULL);
+    /* audit-only events: refused beyond the watermark (3/4), counted */
     raise_n(core, HG_BACKLOG_MIN + 5, 0);
     s = stats_of(core);
-    CHECK_EQ(s.backlog_events, HG_BACKLOG_MIN);
-    CHECK_EQ(s.dropped, 5);
+    CHECK_EQ(s.backlog_events, HG_BACKLOG_MIN / 4u * 3u);
+    CHECK_EQ(s.dropped, HG_BACKLOG_MIN + 5 - HG_BACKLOG_MIN / 4u * 3u);
+    CHECK_EQ(s.audit_refused, s.dropped);
     CHECK_EQ(s.raised, HG_BACKLOG_MIN + 5);
     hg_core_destroy(core);
 

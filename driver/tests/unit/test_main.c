@@ -44,7 +44,13 @@
     X(test_verdict_unknown_late_duplicate)                    \
     X(test_verdict_timeout_fail_closed_then_late)             \
     X(test_verdict_prefix_overrides_timeout_and_fail_mode)    \
-    X(test_verdict_default_when_nothing_parked)               \
+    X(test_verdict_waits_when_nothing_parked)                 \
+    X(test_verdict_backlog_reserved_then_fail_mode)           \
+    X(test_verdict_name_failure_drops_and_fails_closed)       \
+    X(test_lockdown_blocks_only_user_writes_on_protected_keys) \
+    X(test_lockdown_exempts_kernel_and_system_callers)        \
+    X(test_lockdown_exempts_the_service_control_path)         \
+    X(test_lockdown_prefix_list_validation)                   \
     X(test_verdict_no_client_applies_param_default)           \
     X(test_verdict_close_releases_waiters_with_default)       \
     X(test_verdict_destroy_releases_waiters)                  \

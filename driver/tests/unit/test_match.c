@@ -5,8 +5,9 @@
 
 #define CFG_CAP 8192
 
-static hg_core *core_with(const cfg_prefix *p, size_t n, const uint64_t *pids, size_t npids,
-                          uint32_t op_mask, uint32_t verdict_mask, uint32_t flags)
+static hg_core *core_with_timeout(const cfg_prefix *p, size_t n, const uint64_t *pids, size_t npids,
+                                  uint32_t op_mask, uint32_t verdict_mask, uint32_t flags,
+                                  uint32_t timeout_ms)
 {
     static unsigned char buf[CFG_CAP];
     HG_CONFIG_HEADER h;
@@ -16,8 +17,15 @@ static hg_core *core_with(const cfg_prefix *p, size_t n, const uint64_t *pids, s
     h.op_mask = op_mask;
     h.verdict_op_mask = verdict_mask;
     h.flags = flags;
+    h.timeout_ms = timeout_ms;
     len = cfg_encode(buf, sizeof buf, &h, p, n, pids, npids);
     return len ? fixture_configured(buf, len) : NULL;
+}
+
+static hg_core *core_with(const cfg_prefix *p, size_t n, const uint64_t *pids, size_t npids,
+                          uint32_t op_mask, uint32_t verdict_mask, uint32_t flags)
+{
+    return core_with_timeout(p, n, pids, npids, op_mask, verdict_mask, flags, HG_TIMEOUT_DEFAULT_MS);
 }
 
 static int delivered(hg_core *core, uint16_t operation, uint64_t pid, const char *path)
@@ -141,7 +149,8 @@ int test_match_longest_include_decides_verdict(void)
         { HG_PREFIX_INCLUDE, 0, HG_OP_MASK_ALL, 0, 0, KEY_MACHINE_SOFTWARE "\\Audit" },
         { HG_PREFIX_INCLUDE, HG_PREFIX_F_VERDICT, HG_OP_MASK_ALL, 7, HG_FAIL_CLOSED, KEY_MACHINE_SOFTWARE "\\Audit\\Block" },
     };
-    hg_core *core = core_with(p, 3, NULL, 0, HG_OP_MASK_ALL, HG_OP_BIT(HG_OP_SET_VALUE), 0);
+    hg_core *core = core_with_timeout(p, 3, NULL, 0, HG_OP_MASK_ALL, HG_OP_BIT(HG_OP_SET_VALUE), 0,
+                                      HG_TIMEOUT_MIN_MS);
     test_request *t = treq_new(core, GE_MIN);
     const HG_EVENT_HEADER *e;
     hg_raise_result r;
@@ -149,23 +158,30 @@ int test_match_longest_include_decides_verdict(void)
     size_t w;
 
     CHECK(core != NULL && t != NULL);
-    /* nothing parked: verdict requests resolve to the default at once, and
-     * the event says so - which tells us the match wanted a verdict */
+    /* nothing parked: a verdict request still queues and waits (1 ms here,
+     * nobody reads) - the flag on the event tells us the match wanted a
+     * verdict, the timeout which rule's fail mode applied */
     top_init(&op, HG_OP_SET_VALUE, 1);
     raise_path(core, &op, KEY_MACHINE_SOFTWARE "\\X", NULL, 0, &r);
+    CHECK(r.waited && r.timed_out && r.verdict == HG_VERDICT_ALLOW);
     raise_path(core, &op, KEY_MACHINE_SOFTWARE "\\Audit\\X", NULL, 0, &r);
+    CHECK(!r.waited);
     raise_path(core, &op, KEY_MACHINE_SOFTWARE "\\Audit\\Block\\X", NULL, 0, &r);
+    CHECK(r.waited && r.timed_out && r.verdict == HG_VERDICT_BLOCK); /* the rule fails closed */
     top_init(&op, HG_OP_DELETE_KEY, 1); /* not in verdict_op_mask */
     raise_path(core, &op, KEY_MACHINE_SOFTWARE "\\Audit\\Block\\X", NULL, 0, &r);
+    CHECK(!r.waited);
     CHECK_EQ(hg_core_get_events(core, TEST_CLIENT_KEY, &t->req, &w), HG_STATUS_SUCCESS);
     CHECK((e = batch_event(t->buffer, 0)) != NULL);
-    CHECK(e->flags & HG_EVENT_F_DEFAULT_APPLIED);
+    CHECK(e->flags & HG_EVENT_F_VERDICT_REQUESTED);
     CHECK((e = batch_event(t->buffer, 1)) != NULL);
-    CHECK(!(e->flags & HG_EVENT_F_DEFAULT_APPLIED));
+    CHECK(!(e->flags & HG_EVENT_F_VERDICT_REQUESTED));
     CHECK((e = batch_event(t->buffer, 2)) != NULL);
-    CHECK(e->flags & HG_EVENT_F_DEFAULT_APPLIED);
+    CHECK(e->flags & HG_EVENT_F_VERDICT_REQUESTED);
+    CHECK_EQ(e->timeout_ms, 7);
     CHECK((e = batch_event(t->buffer, 3)) != NULL);
-    CHECK(!(e->flags & HG_EVENT_F_DEFAULT_APPLIED));
+    CHECK(!(e->flags & HG_EVENT_F_VERDICT_REQUESTED));
+    CHECK_EQ(stats_of(core).defaults_applied, 0);
     treq_free(t);
     hg_core_destroy(core);
     return 0;
@@ -177,7 +193,8 @@ int test_match_duplicate_includes_first_wins(void)
         { HG_PREFIX_INCLUDE, 0, HG_OP_BIT(HG_OP_SET_VALUE), 0, 0, "\\REGISTRY\\A" },
         { HG_PREFIX_INCLUDE, HG_PREFIX_F_VERDICT, HG_OP_MASK_ALL, 0, 0, "\\registry\\a" },
     };
-    hg_core *core = core_with(p, 2, NULL, 0, HG_OP_MASK_ALL, HG_OP_MASK_ALL, 0);
+    hg_core *core = core_with_timeout(p, 2, NULL, 0, HG_OP_MASK_ALL, HG_OP_MASK_ALL, 0,
+                                      HG_TIMEOUT_MIN_MS);
     test_request *t = treq_new(core, GE_MIN);
     hg_raise_result r;
     hg_op op;
@@ -189,8 +206,8 @@ int test_match_duplicate_includes_first_wins(void)
     top_init(&op, HG_OP_DELETE_KEY, 1);
     raise_path(core, &op, "\\REGISTRY\\A\\B", NULL, 0, &r);   /* only the second has the class */
     CHECK_EQ(hg_core_get_events(core, TEST_CLIENT_KEY, &t->req, &w), HG_STATUS_SUCCESS);
-    CHECK(!(batch_event(t->buffer, 0)->flags & HG_EVENT_F_DEFAULT_APPLIED));
-    CHECK(batch_event(t->buffer, 1)->flags & HG_EVENT_F_DEFAULT_APPLIED);
+    CHECK(!(batch_event(t->buffer, 0)->flags & HG_EVENT_F_VERDICT_REQUESTED));
+    CHECK(batch_event(t->buffer, 1)->flags & HG_EVENT_F_VERDICT_REQUESTED);
     treq_free(t);
     hg_core_destroy(core);
     return 0;
@@ -237,12 +254,17 @@ int test_match_cheap_first_ordering(void)
     hg_core_raise(core, &op, &source, &r);
     CHECK_EQ(src.capture_calls, 1);
     CHECK_EQ(r.delivered, 1);
-    /* a name that cannot be resolved: filtered, allowed, counted */
+    /* a name that cannot be resolved: dropped (not filtered), released,
+     * allowed here because the class wants no verdict (see test_verdict.c
+     * for the fail mode) */
     src.fail_resolve = 1;
+    src.release_calls = 0;
     hg_core_raise(core, &op, &source, &r);
     CHECK_EQ(r.delivered, 0);
     CHECK_EQ(r.verdict, HG_VERDICT_ALLOW);
-    CHECK_EQ(stats_of(core).filtered_out, 5);
+    CHECK_EQ(src.release_calls, 1);
+    CHECK_EQ(stats_of(core).filtered_out, 4);
+    CHECK_EQ(stats_of(core).name_unresolved, 1);
     hg_core_destroy(core);
     return 0;
 }

@@ -4,6 +4,7 @@
 #include "tests.h"
 
 #include <pthread.h>
+#include <time.h>
 
 typedef struct raiser {
     pthread_t       thread;
@@ -222,39 +223,192 @@ int test_verdict_prefix_overrides_timeout_and_fail_mode(void)
     return 0;
 }
 
-int test_verdict_default_when_nothing_parked(void)
+static void sleep_1ms(void)
 {
-    hg_core *core = verdict_core(10000, HG_FAIL_OPEN, HG_VERDICT_BLOCK, NULL, 0);
+    struct timespec ts = { 0, 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+/* Nothing parked is no reason to skip the agent: the caller waits (bounded)
+ * until a GET_EVENTS takes the event and the reply comes. Never the default. */
+int test_verdict_waits_when_nothing_parked(void)
+{
+    hg_core *core = verdict_core(10000, HG_FAIL_OPEN, HG_VERDICT_ALLOW, NULL, 0);
     test_request *t = treq_new(core, GE_MIN);
     const HG_EVENT_HEADER *e;
-    hg_raise_result r;
-    hg_op op;
+    HG_REPLY_RESULT res;
+    raiser r;
+    uint64_t id;
+    uint32_t verdict = HG_VERDICT_BLOCK;
     size_t w;
+    int i;
     HG_STATS s;
 
     CHECK(core != NULL && t != NULL);
-    top_init(&op, HG_OP_SET_VALUE, 5);
-    raise_path(core, &op, "\\REGISTRY\\K", NULL, 0, &r);
-    CHECK_EQ(r.verdict, HG_VERDICT_BLOCK);
-    CHECK_EQ(r.waited, 0);
-    CHECK_EQ(r.delivered, 1);
+    raiser_start(&r, core, HG_OP_SET_VALUE, "\\REGISTRY\\K");
+    for (i = 0; i < 5000 && stats_of(core).pending_waiters == 0; i++)
+        sleep_1ms();
+    CHECK_EQ(stats_of(core).pending_waiters, 1);
     CHECK_EQ(hg_core_get_events(core, TEST_CLIENT_KEY, &t->req, &w), HG_STATUS_SUCCESS);
     e = batch_event(t->buffer, 0);
-    CHECK(e->flags & HG_EVENT_F_DEFAULT_APPLIED);
-    CHECK(!(e->flags & HG_EVENT_F_VERDICT_REQUESTED));
-    CHECK_EQ(e->id, 0);
+    CHECK(e->flags & HG_EVENT_F_VERDICT_REQUESTED);
+    CHECK(!(e->flags & HG_EVENT_F_DEFAULT_APPLIED));
+    id = e->id;
+    CHECK(id != 0);
+    CHECK_EQ(reply(core, &id, &verdict, 1, &res), HG_STATUS_SUCCESS);
+    CHECK_EQ(res.accepted, 1);
+    pthread_join(r.thread, NULL);
+    CHECK_EQ(r.result.verdict, HG_VERDICT_BLOCK);
+    CHECK_EQ(r.result.waited, 1);
+    CHECK_EQ(r.result.timed_out, 0);
     s = stats_of(core);
-    CHECK_EQ(s.defaults_applied, 1);
-    CHECK_EQ(s.verdicts_requested, 0);
+    CHECK_EQ(s.defaults_applied, 0);
+    CHECK_EQ(s.verdicts_requested, 1);
     CHECK_EQ(s.blocked, 1);
     treq_free(t);
     hg_core_destroy(core);
     return 0;
 }
 
+/* Backlog room is reserved for verdict events: audit-only events stop at the
+ * watermark, a verdict event still queues beyond it; only a backlog full to
+ * max_backlog turns one away, and then it gets its rule's fail mode. */
+int test_verdict_backlog_reserved_then_fail_mode(void)
+{
+    static unsigned char buf[1024];
+    static const cfg_prefix p[] = {
+        { HG_PREFIX_INCLUDE, HG_PREFIX_F_VERDICT, HG_OP_MASK_ALL, 0, HG_FAIL_CLOSED, "\\REGISTRY\\V" },
+        { HG_PREFIX_INCLUDE, 0, HG_OP_MASK_ALL, 0, 0, "\\REGISTRY\\A" },
+    };
+    const uint32_t audit_limit = HG_BACKLOG_MIN / 4u * 3u;
+    HG_CONFIG_HEADER h;
+    hg_core *core;
+    hg_raise_result rr;
+    raiser r[HG_BACKLOG_MIN];
+    hg_op op;
+    uint32_t i, n;
+    int k;
+    HG_STATS s;
+
+    cfg_defaults(&h);
+    h.max_backlog = HG_BACKLOG_MIN;
+    h.verdict_op_mask = HG_OP_BIT(HG_OP_SET_VALUE);
+    h.timeout_ms = HG_TIMEOUT_MAX_MS;
+    h.default_verdict = HG_VERDICT_ALLOW;
+    core = fixture_configured(buf, cfg_encode(buf, sizeof buf, &h, p, 2, NULL, 0));
+    CHECK(core != NULL);
+    top_init(&op, HG_OP_SET_VALUE, 9);
+    for (i = 0; i < HG_BACKLOG_MIN; i++)
+        raise_path(core, &op, "\\REGISTRY\\A\\Noise", NULL, 0, &rr);
+    s = stats_of(core);
+    CHECK_EQ(s.backlog_events, audit_limit);
+    CHECK_EQ(s.audit_refused, HG_BACKLOG_MIN - audit_limit);
+    /* the reserved quarter takes verdict events (they wait: nobody reads) */
+    n = HG_BACKLOG_MIN - audit_limit;
+    for (i = 0; i < n; i++)
+        raiser_start(&r[i], core, HG_OP_SET_VALUE, "\\REGISTRY\\V\\Protected");
+    for (k = 0; k < 5000 && stats_of(core).pending_waiters < n; k++)
+        sleep_1ms();
+    s = stats_of(core);
+    CHECK_EQ(s.pending_waiters, n);
+    CHECK_EQ(s.backlog_events, HG_BACKLOG_MIN);
+    CHECK_EQ(s.verdict_unqueued, 0);
+    /* full to max_backlog: the next one gets its rule's fail mode (closed),
+     * not the default (allow), at once */
+    top_init(&op, HG_OP_SET_VALUE, 10);
+    raise_path(core, &op, "\\REGISTRY\\V\\Protected", NULL, 0, &rr);
+    CHECK_EQ(rr.verdict, HG_VERDICT_BLOCK);
+    CHECK_EQ(rr.waited, 0);
+    CHECK_EQ(rr.delivered, 0);
+    s = stats_of(core);
+    CHECK_EQ(s.verdict_unqueued, 1);
+    CHECK_EQ(s.defaults_applied, 0);
+    CHECK_EQ(s.dropped, s.audit_refused + s.verdict_unqueued);
+    hg_core_close(core, TEST_CLIENT_KEY); /* releases the waiters with the default */
+    for (i = 0; i < n; i++) {
+        pthread_join(r[i].thread, NULL);
+        CHECK_EQ(r[i].result.waited, 1);
+    }
+    s = stats_of(core);
+    CHECK_EQ(s.raised, s.filtered_out + s.delivered + s.dropped);
+    hg_core_destroy(core);
+    return 0;
+}
+
+/* A name that cannot be resolved: released anyway, dropped with a sequence
+ * number (the agent sees the gap), and the global fail mode when the class
+ * wants verdicts - never a silent allow. */
+typedef struct failing_name_source {
+    int resolve_calls, release_calls;
+    int partial; /* what a half-done resolution left behind */
+} failing_name_source;
+
+static uint32_t failing_resolve(void *ctx, hg_utf16 *path)
+{
+    failing_name_source *f = ctx;
+
+    f->resolve_calls++;
+    f->partial = 1;
+    path->chars = NULL;
+    path->bytes = 0;
+    return HG_STATUS_INSUFFICIENT_RESOURCES;
+}
+
+static void failing_release(void *ctx, hg_utf16 *path)
+{
+    failing_name_source *f = ctx;
+
+    (void)path;
+    f->release_calls++;
+    f->partial = 0;
+}
+
+int test_verdict_name_failure_drops_and_fails_closed(void)
+{
+    failing_name_source f;
+    hg_op_source source = { failing_resolve, failing_release, NULL, &f, NULL, NULL };
+    hg_core *core = verdict_core(10000, HG_FAIL_CLOSED, HG_VERDICT_ALLOW, NULL, 0);
+    test_request *t = treq_new(core, GE_MIN);
+    hg_raise_result r;
+    hg_op op;
+    size_t w;
+    HG_STATS s;
+
+    CHECK(core != NULL && t != NULL);
+    memset(&f, 0, sizeof f);
+    top_init(&op, HG_OP_SET_VALUE, 5); /* in verdict_op_mask: the global fail mode */
+    hg_core_raise(core, &op, &source, &r);
+    CHECK_EQ(r.verdict, HG_VERDICT_BLOCK);
+    CHECK_EQ(r.waited, 0);
+    CHECK_EQ(r.delivered, 0);
+    CHECK_EQ(f.resolve_calls, 1);
+    CHECK_EQ(f.release_calls, 1);
+    CHECK_EQ(f.partial, 0);
+    top_init(&op, HG_OP_CREATE_KEY, 5); /* audit-only class: dropped, allowed */
+    hg_core_raise(core, &op, &source, &r);
+    CHECK_EQ(r.verdict, HG_VERDICT_ALLOW);
+    CHECK_EQ(f.release_calls, 2);
+    s = stats_of(core);
+    CHECK_EQ(s.name_unresolved, 2);
+    CHECK_EQ(s.dropped, 2);
+    CHECK_EQ(s.filtered_out, 0);
+    CHECK_EQ(s.blocked, 1);
+    CHECK_EQ(s.raised, s.filtered_out + s.delivered + s.dropped);
+    /* the next event shows the two spent sequence numbers */
+    raise_path(core, &op, "\\REGISTRY\\K", NULL, 0, &r);
+    CHECK_EQ(hg_core_get_events(core, TEST_CLIENT_KEY, &t->req, &w), HG_STATUS_SUCCESS);
+    CHECK_EQ(batch_event(t->buffer, 0)->sequence, 3);
+    CHECK_EQ(((const HG_BATCH_HEADER *)(const void *)t->buffer)->dropped_total, 2);
+    treq_free(t);
+    hg_core_destroy(core);
+    return 0;
+}
+
+/* No client, DefaultVerdict=block: a user-mode write on a protected key is
+ * blocked (lockdown.c; its exemptions are tested in test_lockdown.c). */
 int test_verdict_no_client_applies_param_default(void)
 {
-    hg_core_params params = { HG_VERDICT_BLOCK, 0, 1 };
+    hg_core_params params = { .no_client_verdict = HG_VERDICT_BLOCK, .capabilities = 0, .instance_id = 1 };
     hg_core *core;
     hg_raise_result r;
     hg_op op;
@@ -262,18 +416,23 @@ int test_verdict_no_client_applies_param_default(void)
 
     CHECK_EQ(hg_core_create(&params, &core), HG_STATUS_SUCCESS);
     top_init(&op, HG_OP_SET_VALUE, 5);
-    raise_path(core, &op, "\\REGISTRY\\K", NULL, 0, &r);
+    raise_path(core, &op, KEY_MACHINE_SOFTWARE "\\Microsoft\\Windows\\CurrentVersion\\Run", NULL, 0, &r);
     CHECK_EQ(r.verdict, HG_VERDICT_BLOCK);
     CHECK_EQ(r.waited, 0);
     CHECK_EQ(r.delivered, 0);
     CHECK_EQ(hg_core_open(core, TEST_CLIENT_KEY), HG_STATUS_SUCCESS);
-    raise_path(core, &op, "\\REGISTRY\\K", NULL, 0, &r); /* open but no HELLO: still no client */
+    raise_path(core, &op, KEY_MACHINE_SOFTWARE "\\Microsoft\\Windows\\CurrentVersion\\Run", NULL, 0,
+               &r); /* open but no HELLO: still no client */
     CHECK_EQ(r.verdict, HG_VERDICT_BLOCK);
+    raise_path(core, &op, "\\REGISTRY\\K", NULL, 0, &r); /* not protected */
+    CHECK_EQ(r.verdict, HG_VERDICT_ALLOW);
     s = stats_of(core);
-    CHECK_EQ(s.no_client, 2);
-    CHECK_EQ(s.filtered_out, 2);
+    CHECK_EQ(s.no_client, 3);
+    CHECK_EQ(s.filtered_out, 3);
     CHECK_EQ(s.blocked, 2);
-    CHECK_EQ(s.raised, 2);
+    CHECK_EQ(s.lockdown_blocked, 2);
+    CHECK_EQ(s.lockdown_exempt, 1);
+    CHECK_EQ(s.raised, 3);
     hg_core_destroy(core);
     params.no_client_verdict = 0;
     CHECK_EQ(hg_core_create(&params, &core), HG_STATUS_INVALID_PARAMETER);
@@ -425,7 +584,7 @@ int test_verdict_many_waiters_one_reply(void)
 
 typedef struct closing_source {
     hg_core *core;
-    uint16_t path[32];
+    uint16_t path[64];
     uint32_t units;
 } closing_source;
 
@@ -444,7 +603,7 @@ static uint32_t resolve_and_disconnect(void *ctx, hg_utf16 *path)
  * and its reference to the old configuration released (ASan checks the leak). */
 int test_verdict_disconnect_while_resolving(void)
 {
-    hg_core_params params = { HG_VERDICT_BLOCK, 0, 1 };
+    hg_core_params params = { .no_client_verdict = HG_VERDICT_BLOCK, .capabilities = 0, .instance_id = 1 };
     unsigned char buf[256];
     size_t len = cfg_simple(buf, sizeof buf, HG_OP_MASK_ALL, HG_OP_MASK_ALL);
     closing_source cs;
@@ -457,7 +616,8 @@ int test_verdict_disconnect_while_resolving(void)
     CHECK_EQ(hg_core_open(cs.core, TEST_CLIENT_KEY), HG_STATUS_SUCCESS);
     CHECK_EQ(fixture_hello(cs.core, TEST_CLIENT_KEY), HG_STATUS_SUCCESS);
     CHECK_EQ(hg_core_configure(cs.core, TEST_CLIENT_KEY, buf, len), HG_STATUS_SUCCESS);
-    cs.units = (uint32_t)utf8_to_utf16("\\REGISTRY\\K", cs.path, 32);
+    cs.units = (uint32_t)utf8_to_utf16(KEY_MACHINE_SOFTWARE "\\Microsoft\\Windows\\CurrentVersion\\Run",
+                                       cs.path, 64);
     top_init(&op, HG_OP_SET_VALUE, 5);
     hg_core_raise(cs.core, &op, &source, &r);
     CHECK_EQ(r.verdict, HG_VERDICT_BLOCK);
@@ -465,6 +625,7 @@ int test_verdict_disconnect_while_resolving(void)
     CHECK_EQ(r.waited, 0);
     s = stats_of(cs.core);
     CHECK_EQ(s.no_client, 1);
+    CHECK_EQ(s.lockdown_blocked, 1);
     CHECK_EQ(s.filtered_out, 1);
     CHECK_EQ(s.backlog_events, 0);
     CHECK_EQ(s.raised, s.filtered_out + s.delivered + s.dropped);

@@ -625,14 +625,17 @@ static void case_self_excluded(void)
     CHECK_EQ(err, ERROR_OPERATION_ABORTED);
 }
 
-/* Verdict due, no parked request: the default applies at once. */
+/* Verdict due, no parked request: the caller still waits for the agent
+ * (issue 9: a flood that keeps the agent busy must not buy the default);
+ * nobody reads here, so its budget runs out and the fail mode (closed)
+ * applies - not the default (allow). */
 static void case_default_when_nothing_parked(void)
 {
-    config_spec s = verdict_all(LONG_VERDICT_MS, HG_FAIL_OPEN);
+    config_spec s = verdict_all(SHORT_VERDICT_MS, HG_FAIL_CLOSED);
     inject_op op;
     HG_STATS before, after;
 
-    s.default_verdict = HG_VERDICT_BLOCK;
+    s.default_verdict = HG_VERDICT_ALLOW;
     CHECK(get_stats(&before));
     CHECK_EQ(configure(g_client, &s), 0);
     memset(&op, 0, sizeof(op));
@@ -640,9 +643,13 @@ static void case_default_when_nothing_parked(void)
     op.key = K_TEST;
     inject_run(g_inject, &op);
     CHECK_EQ(op.status, HG_STATUS_ACCESS_DENIED);
+    CHECK(op.elapsed_ms + 20u >= SHORT_VERDICT_MS); /* tick granularity */
     CHECK(op.elapsed_ms < RELEASE_BOUND_MS);
     CHECK(get_stats(&after));
-    CHECK_EQ(after.defaults_applied - before.defaults_applied, 1);
+    CHECK_EQ(after.defaults_applied - before.defaults_applied, 0);
+    CHECK_EQ(after.timed_out - before.timed_out, 1);
+    CHECK_EQ(after.fail_closed_applied - before.fail_closed_applied, 1);
+    CHECK_EQ(after.verdicts_requested - before.verdicts_requested, 1);
 }
 
 static void case_no_client_default(void)
@@ -765,6 +772,10 @@ static void case_stop_with_requests_parked(void)
 
 static void case_restart_and_serve(void)
 {
+    /* REG_MULTI_SZ: two entries, then the empty string that ends the list. */
+    static const wchar_t k_protected[] =
+        L"\\REGISTRY\\MACHINE\\SOFTWARE\\Locked\0"
+        L"\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\0";
     HKEY key;
     DWORD block = HG_VERDICT_BLOCK;
     static parked p;
@@ -783,17 +794,32 @@ static void case_restart_and_serve(void)
     CHECK_EQ(RegCreateKeyExW(HKEY_LOCAL_MACHINE, params, 0, NULL, 0,
                              KEY_SET_VALUE, NULL, &key, NULL), ERROR_SUCCESS);
     CHECK_EQ(RegSetValueExW(key, L"DefaultVerdict", 0, REG_DWORD, (const BYTE *)&block, sizeof(block)), 0);
+    /* ... and Parameters\ProtectedPrefixes, the keys that block covers. */
+    CHECK_EQ(RegSetValueExW(key, L"ProtectedPrefixes", 0, REG_MULTI_SZ, (const BYTE *)k_protected,
+                            sizeof(k_protected)), 0);
     RegCloseKey(key);
     if (!CHECK(service_start()))
         return;
 
-    /* 1: no client, default now "block" - applied at once. */
+    /* 1: no client, default now "block" - applied at once, to a user-mode
+     * write on a protected key: the Run key, and a key only the configured
+     * list names (so the value was read), but never to an open. */
     memset(&op, 0, sizeof(op));
     op.operation = HG_OP_SET_VALUE;
     op.key = K_RUN;
     inject_run(g_inject, &op);
     CHECK_EQ(op.status, HG_STATUS_ACCESS_DENIED);
     CHECK(op.elapsed_ms < RELEASE_BOUND_MS);
+    op.key = L"\\REGISTRY\\MACHINE\\SOFTWARE\\Locked\\Key";
+    inject_run(g_inject, &op);
+    CHECK_EQ(op.status, HG_STATUS_ACCESS_DENIED);
+    memset(&op, 0, sizeof(op));
+    op.operation = HG_OP_OPEN_KEY;
+    op.key = K_RUN;
+    inject_run(g_inject, &op);
+    CHECK_EQ(op.status, 0);
+    memset(&op, 0, sizeof(op));
+    op.operation = HG_OP_SET_VALUE;
 
     g_client = open_client();
     if (!CHECK(g_client != INVALID_HANDLE_VALUE))
@@ -837,9 +863,11 @@ static void case_restart_and_serve(void)
 
     /* Exact counters of this driver instance. */
     CHECK(get_stats(&st));
-    CHECK_EQ(st.raised, 4);
-    CHECK_EQ(st.no_client, 1);
-    CHECK_EQ(st.filtered_out, 2);
+    CHECK_EQ(st.raised, 6);
+    CHECK_EQ(st.no_client, 3);
+    CHECK_EQ(st.lockdown_blocked, 2);
+    CHECK_EQ(st.lockdown_exempt, 1);
+    CHECK_EQ(st.filtered_out, 4);
     CHECK_EQ(st.self_excluded, 0);
     CHECK_EQ(st.delivered, 2);
     CHECK_EQ(st.dropped, 0);
@@ -849,7 +877,7 @@ static void case_restart_and_serve(void)
     CHECK_EQ(st.replies_unknown + st.replies_late + st.replies_duplicate, 0);
     CHECK_EQ(st.timed_out, 0);
     CHECK_EQ(st.defaults_applied, 0); /* the no-client default is counted as no_client */
-    CHECK_EQ(st.blocked, 1);
+    CHECK_EQ(st.blocked, 2);
     CHECK_EQ(st.batches, 2);
     CHECK_EQ(st.pending_waiters, 0);
     CHECK_EQ(st.parked_requests, 0);

@@ -267,6 +267,64 @@ static void case_real_counters_and_cleanup(void)
     CHECK(service_stop());
 }
 
+/* Issue 9, item 2: DefaultVerdict=block with no agent blocks a user-mode
+ * write on a protected key, but never an open or a query, never a write to
+ * the HiveGuard service keys (even when listed as protected), and the service
+ * control manager can still stop and start the driver. ProtectedPrefixes
+ * names only the test key and HiveGuard's own service key, so nothing else on
+ * the machine is locked while the case runs. */
+static void case_real_lockdown_cannot_brick(void)
+{
+    static const wchar_t params_path[] = L"SYSTEM\\CurrentControlSet\\Services\\HiveGuard\\Parameters";
+    static const wchar_t protected_list[] =
+        L"\\REGISTRY\\MACHINE\\SOFTWARE\\HiveGuardE2E\0"
+        L"\\REGISTRY\\MACHINE\\SYSTEM\\ControlSet001\\Services\\HiveGuard\0";
+    DWORD block = HG_VERDICT_BLOCK, allow = HG_VERDICT_ALLOW, probe = 1;
+    HKEY params, key;
+    helper h;
+    HG_STATS st;
+
+    CHECK_EQ(RegCreateKeyExW(HKEY_LOCAL_MACHINE, REAL_KEY_USER, 0, NULL, 0, KEY_ALL_ACCESS, NULL, &key, NULL),
+             ERROR_SUCCESS);
+    RegCloseKey(key);
+    if (!CHECK_EQ(RegCreateKeyExW(HKEY_LOCAL_MACHINE, params_path, 0, NULL, 0, KEY_SET_VALUE, NULL, &params,
+                                  NULL), ERROR_SUCCESS))
+        return;
+    CHECK_EQ(RegSetValueExW(params, L"DefaultVerdict", 0, REG_DWORD, (const BYTE *)&block, sizeof(block)), 0);
+    CHECK_EQ(RegSetValueExW(params, L"ProtectedPrefixes", 0, REG_MULTI_SZ, (const BYTE *)protected_list,
+                            sizeof(protected_list)), 0);
+    RegCloseKey(params);
+    if (!CHECK(service_start()))
+        return;
+
+    /* a write on the protected test key from another process: blocked */
+    if (helper_start(&h, L"set", L"Locked") && helper_finish(&h))
+        CHECK_EQ(h.exit_code, ERROR_ACCESS_DENIED);
+    CHECK(!value_exists(L"Locked"));
+    /* an open and a query of the same key: allowed */
+    CHECK_EQ(RegOpenKeyExW(HKEY_LOCAL_MACHINE, REAL_KEY_USER, 0, KEY_QUERY_VALUE, &key), ERROR_SUCCESS);
+    RegCloseKey(key);
+    /* HiveGuard's own service key stays writable though it is listed */
+    CHECK_EQ(RegOpenKeyExW(HKEY_LOCAL_MACHINE, params_path, 0, KEY_SET_VALUE, &params), ERROR_SUCCESS);
+    CHECK_EQ(RegSetValueExW(params, L"LockdownProbe", 0, REG_DWORD, (const BYTE *)&probe, sizeof(probe)), 0);
+    CHECK_EQ(RegDeleteValueW(params, L"LockdownProbe"), 0);
+    g_client = open_client(); /* opened, no HELLO: still "no client", enough for STATS */
+    if (CHECK(g_client != INVALID_HANDLE_VALUE) && CHECK(get_stats(&st))) {
+        CHECK(st.lockdown_blocked >= 1);
+        CHECK(st.lockdown_exempt >= 3);
+        CHECK_EQ(st.client_bound, 0);
+    }
+    disconnect_client();
+    /* the service control manager still stops (and later starts) the driver */
+    CHECK(service_stop());
+    CHECK_EQ(RegSetValueExW(params, L"DefaultVerdict", 0, REG_DWORD, (const BYTE *)&allow, sizeof(allow)), 0);
+    CHECK_EQ(RegDeleteValueW(params, L"ProtectedPrefixes"), 0);
+    RegCloseKey(params);
+    CHECK(service_start());
+    CHECK(service_stop());
+    CHECK_EQ(RegDeleteTreeW(HKEY_LOCAL_MACHINE, REAL_KEY_USER), ERROR_SUCCESS);
+}
+
 void run_real_suite(void)
 {
     run_case("real_service_start", case_real_start);
@@ -280,4 +338,5 @@ void run_real_suite(void)
     run_case("real_timeout_fail_closed", case_real_timeout_fail_closed);
     run_case("real_timeout_fail_open", case_real_timeout_fail_open);
     run_case("real_counters_exact_and_cleanup", case_real_counters_and_cleanup);
+    run_case("real_lockdown_cannot_brick", case_real_lockdown_cannot_brick);
 }

@@ -11,9 +11,9 @@
  *   raise, delivered          an audit event handed to a consumer thread
  *   raise, verdict round trip the caller waits; the consumer replies ALLOW
  *   ... x4 raisers            the same with four raising threads (throughput); a
- *                             caller that finds no request parked gets the
- *                             default at once (core's rule), so this row mixes
- *                             round trips with cheap raises and varies run to run
+ *                             caller that finds no request parked waits until the
+ *                             consumer re-parks (core's rule since issue 9), so
+ *                             every raise in this row is a full round trip
  * and for the IOCTL path:
  *   GetLastError              the cheapest exported call (baseline)
  *   DeviceIoControl STATS     a synchronous IOCTL through handle table and core

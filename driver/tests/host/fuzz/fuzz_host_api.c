@@ -8,10 +8,12 @@
  * malformed messages - and what must never follow: a crash, a sanitizer
  * report, a leak, or a state the API contract forbids (checked below).
  *
- * Two rules keep every step bounded, so a step can never wait: a registry
- * operation is raised only while no GET_EVENTS is parked (so no caller waits
- * for a verdict nobody will give), and a synchronous GET_EVENTS is sent only
- * when it cannot park. Each input ends with a process exit and a driver
+ * Three rules keep every step bounded and short: a registry operation is
+ * raised only while no GET_EVENTS is parked (so no caller waits for a verdict
+ * nobody will give), a configuration that asks for verdicts gets the minimum
+ * budget (a verdict event waits for the agent even when nothing is parked,
+ * so such a raise costs its 1 ms budget), and a synchronous GET_EVENTS is
+ * sent only when it cannot park. Each input ends with a process exit and a driver
  * reset, which complete everything the input left outstanding.
  */
 #include <stdint.h>
@@ -130,6 +132,8 @@ static void build_message(reader *r, DWORD code, unsigned char *msg, DWORD *len)
         c.max_backlog = HG_BACKLOG_MIN;
         c.data_cap = take8(r);
         c.verdict_op_mask = how == 2 ? (take32(r) & HG_OP_MASK_ALL) : 0;
+        if (c.verdict_op_mask != 0)
+            c.timeout_ms = HG_TIMEOUT_MIN_MS;
         memcpy(msg, &c, sizeof c);
         *len = sizeof c;
     } else { /* REPLY with a few ids, mostly small */

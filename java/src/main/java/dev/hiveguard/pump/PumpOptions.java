@@ -35,9 +35,10 @@ public record PumpOptions(
 
     /*
      * An endpoint sees bursts of concurrent registry writers (logon, installers, Explorer
-     * and services at once); a verdict that falls due while nothing is parked goes out as
-     * the driver's default without the policy ever seeing it. 32 requests of
-     * DEFAULT_BUFFER_BYTES are 4 MiB of native memory: cheap next to unjudged defaults.
+     * and services at once); a verdict that falls due while nothing is parked waits in the
+     * driver's backlog until a request takes it, so every registry caller of a burst is
+     * held up by the slowest re-park. 32 requests of DEFAULT_BUFFER_BYTES are 4 MiB of
+     * native memory: cheap next to callers waiting on the agent.
      */
     public static final int DEFAULT_PARKED_REQUESTS = 32;
     /** 128 KiB holds ~1600 minimal events: far more than a burst between two completions. */

@@ -117,8 +117,9 @@ public record ReplayReport(
      * @param mismatchExamples     the first few, as file:line and what happened
      * @param uncountedByDriver    raised minus what the driver's counters account for
      * @param verdictsNotAwaited   operations that were due a verdict but got the driver's default
-     *                             (no request parked) or fail mode (timeout) instead of the policy's
-     *                             answer: the decisions still count, but the driver did not wait
+     *                             (released at disconnect) or fail mode (timeout) instead of the
+     *                             policy's answer: the decisions still count, but the driver did not
+     *                             wait for them
      */
     public record Consistency(long raiseFailures, long unmatchedAuditEvents, long verdictMismatches,
                               List<String> mismatchExamples, long uncountedByDriver, long verdictsNotAwaited) {

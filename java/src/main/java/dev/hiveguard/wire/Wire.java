@@ -104,7 +104,7 @@ public final class Wire {
     public static final int REPLY_HEADER_BYTES = 8;
     public static final int REPLY_ENTRY_BYTES = 16;
     public static final int REPLY_RESULT_BYTES = 16;
-    public static final int STATS_BYTES = 8 + 23 * 8;
+    public static final int STATS_BYTES = 8 + 28 * 8;
     public static final int INJECT_HEADER_BYTES = 40;
     public static final int INJECT_RESULT_BYTES = 8;
 

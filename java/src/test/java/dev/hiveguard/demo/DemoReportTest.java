@@ -30,7 +30,7 @@ class DemoReportTest {
 
     private static DriverStats driver(long delivered, long dropped, long timedOut) {
         return new DriverStats(delivered + dropped, 0, 0, 0, delivered, dropped, delivered, delivered, 0, 0, 0,
-                timedOut, timedOut, 0, 0, 0, delivered, 0, 0, 0, 0, 0, 1);
+                timedOut, timedOut, 0, 0, 0, delivered, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0);
     }
 
     private static RegistryEvent eventOf(ScriptedOperation op, long seq) {

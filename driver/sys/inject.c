@@ -36,6 +36,9 @@
 #define HG_FAKE_KEY_MAGIC 0x6B466748u
 /* An address in the lowest user page, never mapped on Windows or Wine. */
 #define HG_UNMAPPED_USER_ADDRESS ((PVOID)(ULONG_PTR)0x1000u)
+/* The process key an injected operation of a pretend process carries. */
+#define HG_INJECT_PROCESS_KEY(pid) (0x8000000000000000ULL | ((uint64_t)(pid) << 1) | 1u)
+
 /* A worker thread that does not end within this after rundown has drained
  * is logged; the wait then continues, since freeing under it would crash. */
 #define HG_WORKER_EXIT_WAIT_100NS (-10LL * 1000LL * 1000LL * 10LL) /* 10 s */
@@ -101,8 +104,10 @@ BOOLEAN hg_inject_caller(hg_op *op)
             op->process_key = g_hg.client_key;
             KeReleaseSpinLock(&g_hg.client_lock, client_irql);
         } else {
-            /* Odd, so it never equals a (pool-aligned) process object. */
-            op->process_key = (ctx->header.pid << 1) | 1u;
+            /* Top bit and low bit set: never a (pool-aligned, kernel-range
+             * looking but even) process object address nor a start key
+             * (a boot sequence number in the high bits stays far below). */
+            op->process_key = HG_INJECT_PROCESS_KEY(ctx->header.pid);
         }
         found = TRUE;
         break;

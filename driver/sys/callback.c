@@ -216,6 +216,10 @@ NTSTATUS NTAPI hg_registry_callback(PVOID context, PVOID argument1, PVOID argume
     operation = hg_op_of_class(cls);
     if (operation == HG_OP_NONE || argument2 == NULL)
         return STATUS_SUCCESS;
+    RtlZeroMemory(&op, sizeof(op));
+    RtlZeroMemory(&cap, sizeof(cap));
+    RtlZeroMemory(&result, sizeof(result));
+    cap.identity_callable = hg_capture_identity_callable();
     /* No suspension while we hold the rundown (see the file comment). */
     KeEnterCriticalRegion();
     if (!hg_rundown_enter()) {
@@ -223,9 +227,6 @@ NTSTATUS NTAPI hg_registry_callback(PVOID context, PVOID argument1, PVOID argume
         return STATUS_SUCCESS;
     }
 
-    RtlZeroMemory(&op, sizeof(op));
-    RtlZeroMemory(&cap, sizeof(cap));
-    RtlZeroMemory(&result, sizeof(result));
     op.operation = operation;
 #ifdef HG_TEST_BUILD
     /* An injected operation runs on a worker thread of this driver: it

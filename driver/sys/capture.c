@@ -276,7 +276,12 @@ void hg_capture_user_name(hg_utf16 *name, void **owned)
 #define HG_IMAGE_QUERY_FIRST_BYTES ((ULONG)sizeof(UNICODE_STRING) + HG_IMAGE_MAX_BYTES + (ULONG)sizeof(WCHAR))
 #define HG_IMAGE_QUERY_MAX_BYTES   ((ULONG)sizeof(UNICODE_STRING) + MAXUSHORT + 1u)
 
-static BOOLEAN hg_identity_callable(void)
+/* Asked by the callback on entry, BEFORE it enters its critical region:
+ * the caller's own state is what matters (a critical region blocks only
+ * normal kernel APCs, not the special one the file system completes with,
+ * so it changes nothing on Windows; Wine 8's KeAreAllApcsDisabled also
+ * reports a critical region, which would wrongly skip every identity). */
+BOOLEAN hg_capture_identity_callable(void)
 {
     return KeGetCurrentIrql() == PASSIVE_LEVEL && !KeAreAllApcsDisabled();
 }
@@ -376,7 +381,7 @@ static uint32_t hg_capture_resolve_identity(void *ctx, hg_utf16 *image, hg_utf16
 {
     hg_capture *c = (hg_capture *)ctx;
 
-    if (!hg_identity_callable())
+    if (!c->identity_callable)
         return (uint32_t)STATUS_INVALID_DEVICE_STATE;
     if (image != NULL)
         hg_image_of_caller(c, image);

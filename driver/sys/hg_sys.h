@@ -209,6 +209,7 @@ typedef struct hg_capture {
     ULONG            data_size;
     BOOLEAN          user_data;       /* data is a user-mode address (PreviousMode == UserMode) */
     BOOLEAN          name_unreadable; /* relative_name was a user buffer that faulted */
+    BOOLEAN          identity_callable; /* hg_capture_identity_callable() at callback entry */
     /* resolved name, owned until hg_capture_release_path */
     PCUNICODE_STRING cm_name;         /* from CmCallbackGetKeyObjectID(Ex) */
     BOOLEAN          cm_name_ex;      /* must be released with release_id_ex */
@@ -222,6 +223,7 @@ typedef struct hg_capture {
 void hg_capture_source(hg_capture *capture, hg_op_source *source);
 void hg_capture_user_name(hg_utf16 *name, void **owned);
 void hg_capture_init_apis(void);
+BOOLEAN hg_capture_identity_callable(void);
 
 /* seh_copy.S: copies len bytes, returns 0 or 1 if the source faulted. */
 int hg_seh_copy(void *dst, const void *src, SIZE_T len);

@@ -905,19 +905,22 @@ int inject_child_main(const wchar_t *ready_name, const wchar_t *die_name)
     ExitProcess(0); /* no CloseHandle, no replies: the kernel cleans up */
 }
 
-/* The release image, loaded as a second service once the test one is
- * stopped: it serves the protocol, reports no inject capability, and an
- * INJECT on its device is an unknown IOCTL - the run-time side of the
- * build's symbol/string check. */
+/* The release image, started as a second service once the test one is
+ * stopped: Wine exports no CmRegisterCallbackEx, and a release image that
+ * cannot register its registry callback must not pretend to guard
+ * anything. DriverEntry fails with STATUS_PROCEDURE_NOT_FOUND, which the
+ * SCM reports as ERROR_PROC_NOT_FOUND; the service is stopped and neither
+ * device (nor the inject one, which the release image does not have at all
+ * - check-image.sh checks its bytes) exists afterwards. */
 const wchar_t *g_release_image;
 
-static void case_release_image_has_no_inject_path(void)
+static void case_release_image_refuses_to_load_without_callback(void)
 {
     SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_ALL_ACCESS), svc;
-    const wchar_t *saved = g_service;
-    HG_HELLO_REPLY r;
-    HG_INJECT_HEADER h;
-    unsigned char out[64];
+    SERVICE_STATUS ss;
+    DWORD err = 0, waited;
+    BOOL started;
+    HANDLE h;
 
     if (!CHECK(scm != NULL))
         return;
@@ -928,30 +931,46 @@ static void case_release_image_has_no_inject_path(void)
         CloseServiceHandle(scm);
         return;
     }
+    started = StartServiceW(svc, 0, NULL);
+    if (!started)
+        err = GetLastError();
+    /* Whatever StartService said, the service must settle as stopped. */
+    memset(&ss, 0, sizeof(ss));
+    for (waited = 0; waited < CASE_TIMEOUT_MS; waited += 50) {
+        if (!QueryServiceStatus(svc, &ss) || ss.dwCurrentState == SERVICE_STOPPED)
+            break;
+        Sleep(50);
+    }
+    printf("    release image: StartService=%d error=%lu state=%lu exit=%lu specific=0x%08lx\n",
+           (int)started, (unsigned long)err, (unsigned long)ss.dwCurrentState,
+           (unsigned long)ss.dwWin32ExitCode, (unsigned long)ss.dwServiceSpecificExitCode);
+    CHECK(!started);
+    CHECK_EQ(err, ERROR_PROC_NOT_FOUND);
+    CHECK_EQ(ss.dwCurrentState, SERVICE_STOPPED);
+    h = CreateFileW(HG_USER_PATH_W, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
+    CHECK(h == INVALID_HANDLE_VALUE);
+    if (h != INVALID_HANDLE_VALUE)
+        CloseHandle(h);
+    h = CreateFileW(HG_INJECT_USER_PATH_W, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
+    CHECK(h == INVALID_HANDLE_VALUE);
+    if (h != INVALID_HANDLE_VALUE)
+        CloseHandle(h);
+    CHECK(DeleteService(svc));
     CloseServiceHandle(svc);
-    g_service = L"HiveGuardRelease";
-    g_want_inject = 0;
-    if (CHECK(service_start()) && connect_client()) {
-        CHECK_EQ(hello(g_client, HG_WIRE_MAGIC, HG_WIRE_VERSION_MAJOR, &r), 0);
-        CHECK_EQ(r.capabilities & HG_CAP_INJECT, 0);
-        memset(&h, 0, sizeof(h));
-        h.magic = HG_WIRE_MAGIC;
-        h.total_bytes = sizeof(h);
-        CHECK_EQ(dev_call(g_client, HG_IOCTL_INJECT, &h, sizeof(h), out, sizeof(out), NULL),
-                 ERROR_INVALID_FUNCTION);
-        CHECK(CreateFileW(HG_INJECT_USER_PATH_W, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0,
-                          NULL) == INVALID_HANDLE_VALUE);
-        disconnect_client();
-    }
-    CHECK(service_stop());
-    svc = OpenServiceW(scm, L"HiveGuardRelease", SERVICE_ALL_ACCESS);
-    if (svc != NULL) {
-        CHECK(DeleteService(svc));
-        CloseServiceHandle(svc);
-    }
     CloseServiceHandle(scm);
-    g_service = saved;
-    g_want_inject = 1;
+
+    /* Nothing left behind: the test image loads again on the same names. */
+    if (CHECK(service_start())) {
+        if (connect_client()) {
+            HG_HELLO_REPLY r;
+            CHECK_EQ(hello(g_client, HG_WIRE_MAGIC, HG_WIRE_VERSION_MAJOR, &r), 0);
+            CHECK_EQ(r.capabilities & HG_CAP_REGISTRY_CALLBACK, 0);
+            disconnect_client();
+        }
+        CloseHandle(g_inject);
+        g_inject = INVALID_HANDLE_VALUE;
+        CHECK(service_stop());
+    }
 }
 
 /* Parameters the driver cannot use are logged and replaced by the defaults:
@@ -1010,5 +1029,6 @@ void run_inject_suite(void)
     run_case("final_stop", case_final_stop);
     run_case("invalid_parameters_fall_back_to_defaults", case_invalid_parameters_fall_back);
     if (g_release_image != NULL)
-        run_case("release_image_has_no_inject_path", case_release_image_has_no_inject_path);
+        run_case("release_image_refuses_to_load_without_callback",
+                 case_release_image_refuses_to_load_without_callback);
 }

@@ -93,41 +93,55 @@ static PCUNICODE_STRING hg_key_object_name(hg_capture *c)
     return hg_unicode_ok(name) ? name : NULL;
 }
 
+static hg_utf16 hg_utf16_of_unicode(PCUNICODE_STRING s)
+{
+    hg_utf16 u;
+    u.chars = (const uint16_t *)s->Buffer;
+    u.bytes = s->Length;
+    return u;
+}
+
+/*
+ * The key path core matches. Without a relative name it is the key
+ * object's own name, which the configuration manager already keeps in
+ * canonical form. With one (pre-create/open CompleteName, load-key KeyName)
+ * it is the caller's spelling: hg_keyname_canonical (core/keyname.c, the
+ * same code the host and the unit tests run) joins RootObject's name and a
+ * relative CompleteName and collapses repeated and trailing separators, so
+ * "\REGISTRY\\MACHINE\SOFTWARE\" or "SOFTWARE" under a handle of
+ * \REGISTRY\MACHINE cannot dodge a prefix; case is folded when matching.
+ */
 static uint32_t hg_capture_resolve(void *ctx, hg_utf16 *path)
 {
     hg_capture *c = (hg_capture *)ctx;
-    PCUNICODE_STRING base;
+    PCUNICODE_STRING base = NULL;
     PCUNICODE_STRING rel = c->relative_name;
-    SIZE_T total;
+    hg_utf16 root_u = { NULL, 0 }, rel_u;
+    uint32_t units;
 
     if (c->name_unreadable || (rel != NULL && !hg_unicode_ok(rel)))
         return HG_STATUS_INVALID_PARAMETER;
-    if (rel != NULL && hg_is_absolute(rel)) {
-        path->chars = (const uint16_t *)rel->Buffer;
-        path->bytes = rel->Length;
-        return HG_STATUS_SUCCESS;
+    if (rel == NULL || !hg_is_absolute(rel)) {
+        base = hg_key_object_name(c);
+        if (base == NULL)
+            return HG_STATUS_INVALID_PARAMETER;
+        if (rel == NULL || rel->Length == 0) {
+            path->chars = (const uint16_t *)base->Buffer;
+            path->bytes = base->Length;
+            return HG_STATUS_SUCCESS;
+        }
     }
 
-    base = hg_key_object_name(c);
-    if (base == NULL)
-        return HG_STATUS_INVALID_PARAMETER;
-    if (rel == NULL || rel->Length == 0) {
-        path->chars = (const uint16_t *)base->Buffer;
-        path->bytes = base->Length;
-        return HG_STATUS_SUCCESS;
-    }
-
-    /* root + '\' + relative: at most 2 * 64 KiB, no overflow in SIZE_T. */
-    total = (SIZE_T)base->Length + sizeof(WCHAR) + rel->Length;
-    c->joined = (PWCHAR)hg_plat_alloc(total);
+    rel_u = hg_utf16_of_unicode(rel);
+    if (base != NULL)
+        root_u = hg_utf16_of_unicode(base);
+    /* At most 2 * 64 KiB + 1 unit: no overflow. */
+    units = hg_keyname_max_units(base != NULL ? &root_u : NULL, &rel_u);
+    c->joined = (PWCHAR)hg_plat_alloc((size_t)units * sizeof(WCHAR));
     if (c->joined == NULL)
         return HG_STATUS_INSUFFICIENT_RESOURCES;
-    RtlCopyMemory(c->joined, base->Buffer, base->Length);
-    c->joined[base->Length / sizeof(WCHAR)] = L'\\';
-    RtlCopyMemory((PUCHAR)c->joined + base->Length + sizeof(WCHAR), rel->Buffer, rel->Length);
-    path->chars = (const uint16_t *)c->joined;
-    path->bytes = (uint32_t)total;
-    return HG_STATUS_SUCCESS;
+    return hg_keyname_canonical(base != NULL ? &root_u : NULL, &rel_u, (uint16_t *)c->joined,
+                                units, path);
 }
 
 static void hg_capture_release(void *ctx, hg_utf16 *path)

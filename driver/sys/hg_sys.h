@@ -213,7 +213,7 @@ typedef struct hg_capture {
     /* resolved name, owned until hg_capture_release_path */
     PCUNICODE_STRING cm_name;         /* from CmCallbackGetKeyObjectID(Ex) */
     BOOLEAN          cm_name_ex;      /* must be released with release_id_ex */
-    PWCHAR           joined;          /* pool copy of root + '\' + relative */
+    PWCHAR           joined;          /* pool: the canonical path (root + '\' + relative) */
     /* the caller's identity, owned until the release_identity hook */
     PUNICODE_STRING  image_located;   /* SeLocateProcessImageName's copy: ExFreePool */
     PVOID            image_queried;   /* ZwQueryInformationProcess buffer: hg_plat_free */

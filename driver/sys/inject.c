@@ -190,6 +190,22 @@ static NTSTATUS hg_inject_run(hg_inject_ctx *ctx)
 
     switch (ctx->header.operation) {
     case HG_OP_CREATE_KEY:
+    case HG_OP_OPEN_KEY:
+        if (ctx->new_name.Length != 0) {
+            /* HG_INJECT_CREATE_NAME_IN_NEW_NAME: RootObject is the key
+             * named key_path, CompleteName the caller's exact spelling. */
+            info.create.CompleteName = &ctx->new_name;
+            info.create.RootObject = &ctx->key;
+            info.create.Version = 1;
+            break;
+        }
+        if (ctx->header.operation == HG_OP_OPEN_KEY) {
+            /* Absolute, as an open by full \REGISTRY path arrives. */
+            info.create.CompleteName = &ctx->key_path;
+            info.create.RootObject = &ctx->parent;
+            info.create.Version = 1;
+            break;
+        }
         /* Relative to its parent, as a RegCreateKeyEx(hParent, "Leaf")
          * arrives: the callback must join RootObject's name and it. */
         if (ctx->leaf.Length != 0) {
@@ -198,12 +214,6 @@ static NTSTATUS hg_inject_run(hg_inject_ctx *ctx)
         } else {
             info.create.CompleteName = &ctx->key_path;
         }
-        info.create.Version = 1;
-        break;
-    case HG_OP_OPEN_KEY:
-        /* Absolute, as an open by full \REGISTRY path arrives. */
-        info.create.CompleteName = &ctx->key_path;
-        info.create.RootObject = &ctx->parent;
         info.create.Version = 1;
         break;
     case HG_OP_SET_VALUE:

@@ -315,10 +315,11 @@ int test_match_wide_fanout(void)
         /* every prefix diverges at one shared node: one unit per prefix */
         names[i][0] = '\\';
         names[i][1] = 'R';
-        names[i][2] = (char)0; /* filled below as UTF-8 of U+0100 + i */
+        names[i][2] = (char)0; /* filled below as UTF-8 of U+4E00 + i: CJK, caseless, so
+                                  no two prefixes fold to the same unit */
         snprintf(names[i] + 2, sizeof names[i] - 2, "%c%c%c",
-                 (char)(0xE0 | ((0x1000 + i) >> 12)), (char)(0x80 | (((0x1000 + i) >> 6) & 0x3F)),
-                 (char)(0x80 | ((0x1000 + i) & 0x3F)));
+                 (char)(0xE0 | ((0x4E00 + i) >> 12)), (char)(0x80 | (((0x4E00 + i) >> 6) & 0x3F)),
+                 (char)(0x80 | ((0x4E00 + i) & 0x3F)));
         many[i].kind = (i % 3 == 0) ? HG_PREFIX_EXCLUDE : HG_PREFIX_INCLUDE;
         many[i].op_mask = HG_OP_MASK_ALL;
         many[i].utf8 = names[i];

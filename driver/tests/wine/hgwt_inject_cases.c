@@ -626,6 +626,89 @@ static void case_self_excluded(void)
 }
 
 /* Verdict due, no parked request: the default applies at once. */
+/* One create/open through the real callback, RootObject named `root`,
+ * CompleteName exactly `name` (hg_inject_abi.h): returns 1 and checks the
+ * event's key path when the subscription delivered it, 0 when it did not. */
+static int canonical_case(uint16_t operation, const wchar_t *root, const wchar_t *name,
+                          const wchar_t *want_key)
+{
+    static parked p;
+    inject_op op;
+    event_view ev;
+    parked *done;
+    DWORD err, bytes;
+    uint32_t count = 0;
+    int delivered = 0;
+
+    if (!CHECK_EQ(park(&p), ERROR_IO_PENDING))
+        return -1;
+    memset(&op, 0, sizeof(op));
+    op.operation = operation;
+    op.key = root;
+    op.new_name = name;
+    inject_run(g_inject, &op);
+    CHECK_EQ(op.error, 0);
+    CHECK_EQ(op.status, 0); /* audit only */
+    done = completion(want_key != NULL ? EVENT_WAIT_MS : NOTHING_WAIT_MS, &err, &bytes);
+    if (done == &p) {
+        delivered = 1;
+        if (first_event(done, bytes, &ev, &count)) {
+            CHECK_EQ(ev.h.operation, operation);
+            if (!CHECK(want_key != NULL && str_is(ev.key, ev.h.key_path_bytes, want_key)))
+                printf("    key: %.*ls\n", (int)(ev.h.key_path_bytes / 2), (const wchar_t *)ev.key);
+        }
+    } else {
+        /* Nothing delivered: take the request back for the next spelling. */
+        CHECK(CancelIoEx(g_client, &p.ov));
+        CHECK(completion(EVENT_WAIT_MS, &err, &bytes) == &p);
+    }
+    return delivered;
+}
+
+/* Create/open names are canonical before matching: RootObject + a relative
+ * CompleteName, repeated and trailing separators, and case outside ASCII
+ * (Greek, Latin Extended-B) all reach the protected prefix; the event shows
+ * the canonical path with the caller's case. */
+static void case_create_open_names_canonical(void)
+{
+    static const wchar_t intl_prefix[] =
+        L"\\REGISTRY\\MACHINE\\SOFTWARE\\\x0395\x03bb\x03bb\x03b7\x03bd\x03b9\x03ba\x03ac\\\x01c4" L"emal";
+    static const wchar_t intl_name[] =
+        L"\x03b5\x03bb\x03bb\x03b7\x03bd\x03b9\x03ba\x03ac\\\\\x01c6" L"EMAL\\Run\\";
+    static const wchar_t intl_key[] =
+        L"\\REGISTRY\\MACHINE\\SOFTWARE\\\x03b5\x03bb\x03bb\x03b7\x03bd\x03b9\x03ba\x03ac\\\x01c6" L"EMAL\\Run";
+    config_spec s = audit_all();
+    HG_STATS st;
+
+    /* Each spelling parks its own request and expects it back. */
+    CHECK(get_stats(&st));
+    if (!CHECK_EQ(st.parked_requests, 0))
+        return;
+    s.prefix = K_RUN;
+    s.prefix_kind = HG_PREFIX_INCLUDE;
+    CHECK_EQ(configure(g_client, &s), 0);
+    /* relative CompleteName with a doubled separator under RootObject */
+    CHECK_EQ(canonical_case(HG_OP_CREATE_KEY, L"\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft",
+                            L"Windows\\\\CurrentVersion\\Run\\Evil",
+                            L"\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\Evil"), 1);
+    /* absolute CompleteName (RootObject ignored), doubled and trailing separators */
+    CHECK_EQ(canonical_case(HG_OP_OPEN_KEY, L"\\REGISTRY\\USER",
+                            L"\\REGISTRY\\\\MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\\\",
+                            K_RUN), 1);
+    /* ASCII mixed case, relative */
+    CHECK_EQ(canonical_case(HG_OP_OPEN_KEY, L"\\REGISTRY\\MACHINE",
+                            L"software\\MICROSOFT\\windows\\currentversion\\rUN",
+                            L"\\REGISTRY\\MACHINE\\software\\MICROSOFT\\windows\\currentversion\\rUN"), 1);
+    /* control: a key outside the prefix is not delivered */
+    CHECK_EQ(canonical_case(HG_OP_CREATE_KEY, L"\\REGISTRY\\MACHINE\\SOFTWARE", L"Other", NULL), 0);
+
+    s.prefix = intl_prefix;
+    CHECK_EQ(configure(g_client, &s), 0);
+    CHECK_EQ(canonical_case(HG_OP_CREATE_KEY, L"\\REGISTRY\\MACHINE\\SOFTWARE", intl_name, intl_key), 1);
+    CHECK_EQ(canonical_case(HG_OP_CREATE_KEY, L"\\REGISTRY\\MACHINE\\SOFTWARE",
+                            L"\x0395\x03bb\x03bb\x03b7\x03bd\x03b9\x03ba\x03ac" L"x", NULL), 0);
+}
+
 static void case_default_when_nothing_parked(void)
 {
     config_spec s = verdict_all(LONG_VERDICT_MS, HG_FAIL_OPEN);
@@ -1021,6 +1104,7 @@ void run_inject_suite(void)
     run_case("replies_unknown_duplicate_malformed", case_replies);
     run_case("data_capped_unreadable_kernel_caller", case_data_capture);
     run_case("client_own_operations_self_excluded", case_self_excluded);
+    run_case("create_open_names_canonical", case_create_open_names_canonical);
     run_case("default_when_nothing_parked", case_default_when_nothing_parked);
     run_case("no_client_default_at_once", case_no_client_default);
     run_case("client_exit_releases_waiters", case_client_exit_releases_waiters);

@@ -12,13 +12,26 @@
  *  - Pre-create and pre-open carry no key object yet: the name is
  *    CompleteName, which is relative to RootObject unless it starts with a
  *    backslash (then it is already a full \REGISTRY\... path).
- *  - NtSetValueKey captures the value name into kernel memory before it
- *    calls the callbacks, but passes Data as the caller gave it: value data
- *    of a user-mode caller is the caller's own user-mode buffer (see
- *    seh_copy.S); a kernel-range pointer is either a kernel caller's
- *    buffer or one the configuration manager captured, and both are safe to
- *    read. The address decides, because a user-mode caller cannot make the
- *    configuration manager hand us a kernel address it did not capture.
+ *  - Input buffers. The EX_CALLBACK_FUNCTION reference (RegistryCallback,
+ *    Remarks, learn.microsoft.com/windows-hardware/drivers/ddi/wdm/
+ *    nc-wdm-ex_callback_function; "Handling Notifications" in the registry
+ *    filtering guide leads there) says: "Starting with Windows 8, the kernel
+ *    captures all input buffers pointed to by members of the Argument2
+ *    structures in system memory before calling the RegistryCallback
+ *    routine"; before Windows 8 it probes them but captures only some, and
+ *    the callback "must enclose any access of an input buffer in a
+ *    try/except block". So on Windows 8 and later, value data, value names,
+ *    CompleteName and NewName of a user-mode caller are kernel copies, safe
+ *    to read directly. The guarded copy (seh_copy.S) is kept, and still
+ *    needed, for two reasons: the driver does not refuse Windows 7
+ *    (CmRegisterCallbackEx exists there, and a user-range pointer is the
+ *    caller's live buffer, which another of its threads may free or unmap
+ *    at any moment), and the test image's injection path hands the callback
+ *    deliberately unmapped user-range pointers to prove the recovery. On
+ *    Windows 8+ it costs one range check per buffer: every input pointer is
+ *    then kernel-range and taken as is. The address decides, because a
+ *    user-mode caller cannot make the configuration manager hand us a
+ *    kernel address it did not capture.
  *  - Names are resolved lazily through hg_op_source, so an operation the
  *    subscription drops never pays for a name lookup or a data copy.
  *  - The caller's image and user (Sysmon's Image and User, the fields
@@ -209,13 +222,13 @@ static uint32_t hg_capture_data(void *ctx, void *dst, uint32_t cap, int *unreada
 }
 
 /*
- * A name the configuration manager passed without capturing: NtSetValueKey
- * copies the value name into kernel memory, but other paths (rename's
- * NewName, older kernels) may hand over a UNICODE_STRING whose Buffer is
- * still the caller's. Core copies names into the event without any
- * exception handling, so a user-range buffer is copied here first, under
- * seh_copy. Kernel-range buffers are used in place. On a fault or without
- * memory the name is dropped (empty) rather than read unsafely.
+ * A name the configuration manager passed without capturing. On Windows 8+
+ * every input buffer is captured (see the file comment), so names arrive in
+ * kernel range and are used in place; before Windows 8 a UNICODE_STRING's
+ * Buffer (rename's NewName, CompleteName) may still be the caller's. Core
+ * copies names into the event without any exception handling, so a
+ * user-range buffer is copied here first, under seh_copy. On a fault or
+ * without memory the name is dropped (empty) rather than read unsafely.
  */
 void hg_capture_user_name(hg_utf16 *name, void **owned)
 {

@@ -30,9 +30,14 @@
  *    CmUnRegisterCallback and hg_rundown_wait - would hang. The callback
  *    therefore holds the rundown only inside a critical region
  *    (KeEnterCriticalRegion disables normal kernel APCs, suspension
- *    included); a suspend request is delivered when the region is left,
- *    after the rundown is released. The work inside is bounded (the verdict
- *    wait by its timeout, or by unload releasing it).
+ *    included), so the verdict wait always ends (verdict, timeout, or
+ *    unload releasing it) and the rundown is always given back. A pending
+ *    suspend request is delivered by KeLeaveCriticalRegion, after the
+ *    rundown is released - but when the configuration manager calls us
+ *    with normal kernel APCs enabled, that is still before this function
+ *    has returned, and CmUnRegisterCallback waits for the return: the VM
+ *    suite's suspended-caller case is what shows whether a stop then
+ *    completes (test-vm; Wine has no registry callbacks).
  *  - Cheap checks first: the class is mapped from the notify class with a
  *    switch, the caller is the current process object (never a name), and
  *    core decides on subscription before it asks capture.c for a key name,

@@ -31,8 +31,9 @@
  *    callback and inject worker, (5) destroy the core (it waits for raisers
  *    still leaving and for cancel routines still running), (6) delete the
  *    devices. Nothing of ours runs after DriverUnload returns. A caller
- *    suspended by SuspendThread cannot stall step 3 or 4 from inside our
- *    callback: callback.c holds the rundown only inside a critical region.
+ *    suspended by SuspendThread cannot stall step 4 or keep its verdict wait
+ *    from ending: callback.c holds the rundown and waits only inside a
+ *    critical region (what that leaves for step 3 is said there).
  *  - On Windows the I/O manager does not call DriverUnload while a handle to
  *    the device is open (the unload stays pending until the last reference
  *    goes); Wine's driver host calls it anyway, so step 2 also covers a

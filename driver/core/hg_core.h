@@ -60,9 +60,11 @@ uint32_t hg_core_create(const hg_core_params *params, hg_core **out);
 void     hg_core_destroy(hg_core *core);
 
 /* ---- client lifecycle (one client at a time) ----------------------------
- * process_key identifies the process object of a caller (kernel: the
- * PEPROCESS value, used only for equality and never put on the wire; host:
- * the simulated process key). */
+ * process_key identifies the process of a caller, never by pid or name
+ * (kernel: its start key from PsGetProcessStartKey, unique across boots, or
+ * before Windows 10 1703 the process object's address, which the driver
+ * keeps referenced while that process is the bound client; host: the
+ * simulated process key). Used only for equality, never put on the wire. */
 uint32_t hg_core_open(hg_core *core, uint64_t process_key);      /* SHARING_VIOLATION if taken */
 /* Handle close (CLEANUP or CLOSE, whichever comes first; idempotent): unbinds,
  * releases every waiter with the configured default, discards the backlog
@@ -143,7 +145,7 @@ typedef struct hg_op_source {
 typedef struct hg_op {
     uint16_t operation;          /* hg_operation */
     uint16_t kernel_caller;      /* 1 if PreviousMode == KernelMode */
-    uint64_t process_key;        /* caller's process object identity */
+    uint64_t process_key;        /* caller's process identity (see hg_core_open) */
     uint64_t pid, tid;
     uint32_t session_id;
     uint32_t value_type;

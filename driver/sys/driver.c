@@ -182,6 +182,11 @@ static VOID NTAPI hg_unload(PDRIVER_OBJECT driver)
     hg_device_release_client();
     hg_callback_unregister();
     hg_rundown_wait();
+    /* A CREATE that passed its unloading check just before the state
+     * changed may have bound a client after the first release; no dispatch
+     * runs any more, so this one is final (and drops that process
+     * reference). */
+    hg_device_release_client();
 #ifdef HG_TEST_BUILD
     hg_inject_shutdown();
 #endif

@@ -123,5 +123,10 @@ void hg_sort_u64(uint64_t *v, uint32_t n)
  */
 uint16_t hg_upcase16(uint16_t c)
 {
+    /* Key paths are mostly ASCII: answer those without touching the table
+     * (the same result; UpcaseVectorsTest and test_upcase16_ranges hold
+     * both paths to it). */
+    if (c < 0x80u)
+        return (c >= 'a' && c <= 'z') ? (uint16_t)(c - 0x20u) : c;
     return (uint16_t)(c + hg_upcase_page_delta[hg_upcase_page_index[c >> 8]][c & 0xFFu]);
 }

@@ -2,8 +2,10 @@
  * client.c - the single client: open (reserve), HELLO (bind), close (unbind).
  *
  * The client is the process that opened the device; HELLO must come from that
- * same process (identified by its process object in the kernel, never by
- * name) and completes the binding. Only a bound client may CONFIGURE, park
+ * same process (identified by its process key - in the kernel the process
+ * start key, or the address of a process object the driver holds a
+ * reference on until close; never a pid, never a name) and completes the
+ * binding. Only a bound client may CONFIGURE, park
  * GET_EVENTS or REPLY, and only a bound client receives events: before HELLO
  * every operation is treated as "no client".
  *

@@ -1,7 +1,7 @@
 /*
  * config.c - CONFIGURE: validate the agent's buffer completely, then compile
- * it into an immutable hg_subscription (sorted excluded pids and a prefix
- * trie over upcased UTF-16 code units).
+ * it into an immutable hg_subscription (sorted process keys of the excluded
+ * pids and a prefix trie over upcased UTF-16 code units).
  *
  * Everything here runs before any core state is touched and allocates, so it
  * is called without the core lock; a rejected buffer therefore changes
@@ -211,6 +211,34 @@ static size_t align8(size_t v)
     return (v + 7u) & ~(size_t)7u;
 }
 
+/*
+ * PIDs are reused as soon as a process is gone, so the subscription keeps
+ * the process key (hg_plat_process_key_of_pid: the start key on Windows)
+ * of the process that has each pid now, and the registry path compares
+ * keys. A pid that names no running process is IGNORED, not rejected: the
+ * agent builds its list from processes it saw, any of which may exit
+ * before CONFIGURE arrives, and refusing the whole configuration for that
+ * would leave the previous one in force. Duplicates (two pids, one process
+ * cannot happen, but the agent may repeat a pid) collapse. Returns the
+ * number of keys written to keys[], sorted ascending.
+ */
+static uint32_t translate_excluded_pids(const unsigned char *pids, uint32_t count, uint64_t *keys)
+{
+    uint32_t i, n = 0, out = 0;
+
+    for (i = 0; i < count; i++) {
+        uint64_t pid, key;
+        memcpy(&pid, pids + (size_t)i * sizeof(uint64_t), sizeof pid);
+        if (hg_plat_process_key_of_pid(pid, &key))
+            keys[n++] = key;
+    }
+    hg_sort_u64(keys, n);
+    for (i = 0; i < n; i++)
+        if (out == 0 || keys[out - 1u] != keys[i])
+            keys[out++] = keys[i];
+    return out;
+}
+
 static uint32_t compile(const unsigned char *buf, const HG_CONFIG_HEADER *h,
                         const HG_PREFIX_ENTRY *entries, uint32_t pid_offset, hg_subscription **out)
 {
@@ -266,10 +294,8 @@ static uint32_t compile(const unsigned char *buf, const HG_CONFIG_HEADER *h,
     sub->default_verdict = h->default_verdict;
     sub->max_backlog = h->max_backlog;
     sub->data_cap = h->data_cap;
-    sub->excluded_pid_count = h->excluded_pid_count;
-
-    memcpy(block + off_pids, buf + pid_offset, (size_t)h->excluded_pid_count * sizeof(uint64_t));
-    hg_sort_u64((uint64_t *)(void *)(block + off_pids), h->excluded_pid_count);
+    sub->excluded_key_count = translate_excluded_pids(buf + pid_offset, h->excluded_pid_count,
+                                                      (uint64_t *)(void *)(block + off_pids));
 
     rules = (hg_rule *)(void *)(block + off_rules);
     for (i = 0; i < h->prefix_count; i++) {
@@ -282,7 +308,7 @@ static uint32_t compile(const unsigned char *buf, const HG_CONFIG_HEADER *h,
     memcpy(block + off_terms, b.terminals, (size_t)b.terminal_count * sizeof(hg_terminal));
     freeze_trie(&b, order, (hg_trie_node *)(void *)(block + off_nodes));
 
-    sub->excluded_pids = (const uint64_t *)(const void *)(block + off_pids);
+    sub->excluded_keys = (const uint64_t *)(const void *)(block + off_pids);
     sub->rules = rules;
     sub->terminals = (const hg_terminal *)(const void *)(block + off_terms);
     sub->nodes = (const hg_trie_node *)(const void *)(block + off_nodes);

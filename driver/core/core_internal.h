@@ -134,8 +134,8 @@ typedef struct hg_subscription {
     uint32_t max_backlog;
     uint32_t data_cap;
     uint32_t include_count;
-    uint32_t excluded_pid_count;
-    const uint64_t     *excluded_pids;  /* sorted ascending */
+    uint32_t excluded_key_count;
+    const uint64_t     *excluded_keys;  /* process keys of the excluded pids, sorted ascending */
     const hg_trie_node *nodes;          /* node 0 is the root */
     const hg_rule      *rules;
     const hg_terminal  *terminals;
@@ -156,7 +156,7 @@ uint32_t hg_config_compile(const void *in, size_t in_len, hg_subscription **out)
 void     hg_subscription_free(hg_subscription *sub);
 
 /* subscription.c */
-int  hg_sub_pid_excluded(const hg_subscription *sub, uint64_t pid);
+int  hg_sub_process_excluded(const hg_subscription *sub, uint64_t process_key);
 void hg_sub_match_path(const hg_subscription *sub, uint16_t operation,
                        const hg_utf16 *path, hg_match *match);
 

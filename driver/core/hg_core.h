@@ -72,9 +72,11 @@ uint32_t hg_core_create(const hg_core_params *params, hg_core **out);
 void     hg_core_destroy(hg_core *core);
 
 /* ---- client lifecycle (one client at a time) ----------------------------
- * process_key identifies the process object of a caller (kernel: the
- * PEPROCESS value, used only for equality and never put on the wire; host:
- * the simulated process key). */
+ * process_key identifies the process of a caller, never by pid or name
+ * (kernel: its start key from PsGetProcessStartKey, unique across boots, or
+ * before Windows 10 1703 the process object's address, which the driver
+ * keeps referenced while that process is the bound client; host: the
+ * simulated process key). Used only for equality, never put on the wire. */
 uint32_t hg_core_open(hg_core *core, uint64_t process_key);      /* SHARING_VIOLATION if taken */
 /* Handle close (CLEANUP or CLOSE, whichever comes first; idempotent): unbinds,
  * releases every waiter with the configured default, discards the backlog
@@ -159,7 +161,7 @@ typedef struct hg_op_source {
 typedef struct hg_op {
     uint16_t operation;          /* hg_operation */
     uint16_t kernel_caller;      /* 1 if PreviousMode == KernelMode */
-    uint64_t process_key;        /* caller's process object identity */
+    uint64_t process_key;        /* caller's process identity (see hg_core_open) */
     uint64_t pid, tid;
     uint32_t session_id;
     uint32_t value_type;
@@ -187,9 +189,29 @@ void hg_core_raise(hg_core *core, const hg_op *op, const hg_op_source *source,
 /* Snapshot of the counters (same struct as the STATS IOCTL). */
 void hg_core_get_stats(hg_core *core, HG_STATS *out);
 
-/* Case-insensitive UTF-16 upcase used by the subscription (exposed for tests
- * and for the host's CreateFileW name comparison). */
+/* The registry's case folding of one UTF-16 code unit (Unicode simple
+ * uppercase, generated table; see util.c): what the subscription matches
+ * with, exposed for tests and for the host's CreateFileW name comparison. */
 uint16_t hg_upcase16(uint16_t c);
+
+/* ---- key names (keyname.c) --------------------------------------------------
+ * The canonical spelling of a key path as the configuration manager resolves
+ * it, so that a prefix cannot be dodged by writing the same key differently:
+ * a name that starts with a backslash is absolute and `root` is ignored,
+ * otherwise it is relative to `root` (pre-create/open: RootObject's name +
+ * '\' + CompleteName); runs of backslashes collapse into one, and trailing
+ * backslashes go ("\REGISTRY\\MACHINE\SOFTWARE\" is
+ * "\REGISTRY\MACHINE\SOFTWARE"). Case is kept (the event shows what the
+ * caller wrote); matching folds it with hg_upcase16.
+ *
+ * `out` holds at least hg_keyname_max_units(root, name) units; it may be
+ * name->chars itself when root is NULL or empty (the result never grows).
+ * Returns HG_STATUS_SUCCESS and points *result into out, or
+ * HG_STATUS_INVALID_PARAMETER: odd byte counts, a relative name without a
+ * root, or nothing but separators left of a relative name. */
+uint32_t hg_keyname_max_units(const hg_utf16 *root, const hg_utf16 *name);
+uint32_t hg_keyname_canonical(const hg_utf16 *root, const hg_utf16 *name,
+                              uint16_t *out, uint32_t out_units, hg_utf16 *result);
 
 #ifdef __cplusplus
 }

@@ -51,6 +51,17 @@ void  hg_plat_free(void *p);
 uint64_t hg_plat_filetime_now(void);
 
 /*
+ * Process identity. The process key of the process that has `pid` NOW (the
+ * same key hg_op.process_key and hg_core_open carry: kernel, the process
+ * start key - or, before Windows 10 1703, the process object's address;
+ * host, the simulated process's key). Returns 1 and sets *key, or 0 when no
+ * such process exists. Called at CONFIGURE with no core lock held (kernel:
+ * PASSIVE_LEVEL), never on the registry path: excluded pids are translated
+ * once, so a pid reused later by another process is not excluded.
+ */
+int hg_plat_process_key_of_pid(uint64_t pid, uint64_t *key);
+
+/*
  * Parked-request hooks. A request (IRP in the kernel, host request object on
  * Linux) is represented in core by an hg_request embedded in it.
  *

@@ -103,7 +103,7 @@ static enum raise_outcome cheap_checks_locked(const hg_core *core, const hg_op *
         return RAISE_SELF;
     if (op->kernel_caller && !(sub->flags & HG_CFG_F_INCLUDE_KERNEL_CALLERS))
         return RAISE_FILTERED;
-    if (sub->excluded_pid_count != 0u && hg_sub_pid_excluded(sub, op->pid))
+    if (sub->excluded_key_count != 0u && hg_sub_process_excluded(sub, op->process_key))
         return RAISE_FILTERED;
     return RAISE_QUEUED;
 }

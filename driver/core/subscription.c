@@ -7,15 +7,17 @@
  */
 #include "core_internal.h"
 
-int hg_sub_pid_excluded(const hg_subscription *sub, uint64_t pid)
+/* By process key, not pid: CONFIGURE translated the agent's pids into the
+ * keys of the processes that had them then (config.c). */
+int hg_sub_process_excluded(const hg_subscription *sub, uint64_t process_key)
 {
-    uint32_t lo = 0, hi = sub->excluded_pid_count;
+    uint32_t lo = 0, hi = sub->excluded_key_count;
 
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2u;
-        if (sub->excluded_pids[mid] == pid)
+        if (sub->excluded_keys[mid] == process_key)
             return 1;
-        if (sub->excluded_pids[mid] < pid)
+        if (sub->excluded_keys[mid] < process_key)
             lo = mid + 1u;
         else
             hi = mid;

@@ -202,8 +202,23 @@ HG_HOST_API int32_t  hg_sim_get_stats(HG_STATS *out);
  * (HG_VERDICT_ALLOW or HG_VERDICT_BLOCK; 0 means ALLOW). */
 HG_HOST_API void     hg_sim_reset(uint32_t no_client_verdict);
 
+/* TEST HOOK: the HELLO capabilities of the instances loaded from now on
+ * (the next hg_sim_reset, or the first use); the host reports
+ * HG_CAP_SIMULATOR by default. Lets the agent's tests show what it does
+ * with a driver whose registry callback is not registered (0) or is
+ * (HG_CAP_REGISTRY_CALLBACK), over the real library. */
+HG_HOST_API void     hg_sim_test_set_capabilities(uint32_t capabilities);
+
 /* The process key CreateFileW records for this OS process. */
 HG_HOST_API uint64_t hg_sim_current_process_key(void);
+
+/* A simulated process with this key now holds `pid` (replacing whichever
+ * process held it). CONFIGURE translates excluded pids into the keys of the
+ * processes holding them at that moment, as the driver does with process
+ * start keys, so a pid reused later by another process is not excluded; a
+ * pid no process holds is ignored. HG_SIM_STATUS_SUCCESS, or
+ * INVALID_PARAMETER for pid 0, NO_RESOURCES when the table is full. */
+HG_HOST_API uint32_t hg_sim_process_start(uint64_t process_key, uint64_t pid);
 
 /* What Windows does when a process dies: every handle it opened (devices and
  * completion ports) is closed and its I/O cancelled; returns once all of that

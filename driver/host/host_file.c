@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <stdlib.h>
 #include "host_internal.h"
+#include "plat_posix.h"
 
 /* Handles closed per pass while the table lock is dropped; bounds stack use. */
 #define EXIT_CLOSE_BATCH 64u
@@ -173,8 +174,19 @@ HG_HOST_API BOOL CloseHandle(HANDLE handle)
     return 1;
 }
 
+HG_HOST_API uint32_t hg_sim_process_start(uint64_t process_key, uint64_t pid)
+{
+    if (pid == 0)
+        return HG_SIM_STATUS_INVALID_PARAMETER;
+    return plat_posix_process_start(pid, process_key) ? HG_SIM_STATUS_SUCCESS
+                                                      : HG_SIM_STATUS_NO_RESOURCES;
+}
+
 HG_HOST_API void hg_sim_process_exit(uint64_t process_key)
 {
+    /* Its pid names nothing from now on (excluded pids are translated
+     * against the live processes at CONFIGURE). */
+    plat_posix_process_exit(process_key);
     for (;;) {
         host_object *objs[EXIT_CLOSE_BATCH];
         pthread_mutex_lock(&g_host.lock);

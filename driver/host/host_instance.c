@@ -32,6 +32,8 @@ host_state g_host = {
 };
 
 static uint64_t g_instance_base; /* g_host.lock; fixed at the first load */
+/* HELLO capabilities of instances loaded from now on (g_host.lock). */
+static uint32_t g_capabilities = HG_CAP_SIMULATOR;
 
 /* Requires g_host.lock. The instance id only has to differ per load (the agent
  * compares it to notice a driver restart), so a per-process base plus the
@@ -42,7 +44,7 @@ static hg_core *create_instance_locked(void)
         g_instance_base = hg_plat_filetime_now() ^ ((uint64_t)getpid() << INSTANCE_PID_SHIFT);
     hg_core_params params = {
         .no_client_verdict = g_host.no_client_verdict,
-        .capabilities = HG_CAP_SIMULATOR,
+        .capabilities = g_capabilities,
         .instance_id = g_instance_base + g_host.loads + 1u,
     };
     hg_core *core = NULL;
@@ -71,6 +73,13 @@ void host_core_leave(void)
     pthread_mutex_lock(&g_host.lock);
     if (--g_host.active == 0 && g_host.unloading)
         pthread_cond_broadcast(&g_host.cond);
+    pthread_mutex_unlock(&g_host.lock);
+}
+
+HG_HOST_API void hg_sim_test_set_capabilities(uint32_t capabilities)
+{
+    pthread_mutex_lock(&g_host.lock);
+    g_capabilities = capabilities;
     pthread_mutex_unlock(&g_host.lock);
 }
 

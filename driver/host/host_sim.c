@@ -82,6 +82,15 @@ HG_HOST_API uint32_t hg_sim_raise(uint32_t operation, uint64_t process_key, uint
         at += units[i];
     }
 
+    /* The configuration manager resolves "\\REGISTRY\\\\MACHINE\\X\\" as
+     * "\\REGISTRY\\MACHINE\\X": canonicalize in place with the driver's own
+     * code (core/keyname.c) so the host matches what the driver matches. A
+     * relative path (the simulator has no root objects) stays as given. */
+    hg_utf16 canonical;
+    if (hg_keyname_canonical(NULL, &str[SIM_KEY_PATH], pool, (uint32_t)units[SIM_KEY_PATH],
+                             &canonical) == HG_STATUS_SUCCESS)
+        str[SIM_KEY_PATH] = canonical;
+
     hg_op op = {
         .operation = (uint16_t)operation,
         .kernel_caller = kernel_caller != 0,

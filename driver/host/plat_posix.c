@@ -3,6 +3,10 @@
  * mutex, the one-shot event a mutex + condition variable + flag, memory comes
  * from malloc and the clocks from clock_gettime.
  *
+ * Processes are simulated: plat_posix_process_start/exit keep the table of
+ * live (pid, process key) pairs that hg_plat_process_key_of_pid consults at
+ * CONFIGURE, as PsLookupProcessByProcessId consults the kernel's.
+ *
  * The request hooks (hg_plat_request_*) are NOT here: they belong to whoever
  * owns the request objects (the host library, the unit tests, the stress
  * test), exactly as they belong to the IRP queue in the kernel.
@@ -14,6 +18,7 @@
 #include <time.h>
 
 #include "../core/hg_platform.h"
+#include "plat_posix.h"
 
 typedef struct posix_event {
     pthread_mutex_t mutex;
@@ -147,4 +152,69 @@ uint64_t hg_plat_filetime_now(void)
     check(clock_gettime(CLOCK_REALTIME, &now));
     return ((uint64_t)now.tv_sec + FILETIME_UNIX_EPOCH_DELTA_S) * FILETIME_TICKS_PER_SEC +
            (uint64_t)now.tv_nsec / 100u;
+}
+
+/* ---- simulated processes ------------------------------------------------ */
+
+/* Live processes, a small unsorted table: CONFIGURE looks up at most
+ * HG_EXCLUDED_PID_MAX_COUNT pids, and tests start a handful of processes. */
+#define SIM_PROCESSES_MAX 1024u
+
+static pthread_mutex_t s_processes_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct { uint64_t pid, key; } s_processes[SIM_PROCESSES_MAX];
+static unsigned s_process_count;
+
+int plat_posix_process_start(uint64_t pid, uint64_t process_key)
+{
+    unsigned i;
+    int ok = 1;
+
+    check(pthread_mutex_lock(&s_processes_lock));
+    /* A pid belongs to one live process: a start with a pid still in the
+     * table means the old holder is gone (the simulator missed its exit). */
+    for (i = 0; i < s_process_count && s_processes[i].pid != pid; i++)
+        ;
+    if (i == s_process_count) {
+        if (s_process_count == SIM_PROCESSES_MAX)
+            ok = 0;
+        else
+            s_process_count++;
+    }
+    if (ok) {
+        s_processes[i].pid = pid;
+        s_processes[i].key = process_key;
+    }
+    check(pthread_mutex_unlock(&s_processes_lock));
+    return ok;
+}
+
+void plat_posix_process_exit(uint64_t process_key)
+{
+    unsigned i = 0;
+
+    check(pthread_mutex_lock(&s_processes_lock));
+    while (i < s_process_count) {
+        if (s_processes[i].key == process_key)
+            s_processes[i] = s_processes[--s_process_count];
+        else
+            i++;
+    }
+    check(pthread_mutex_unlock(&s_processes_lock));
+}
+
+int hg_plat_process_key_of_pid(uint64_t pid, uint64_t *key)
+{
+    unsigned i;
+    int found = 0;
+
+    check(pthread_mutex_lock(&s_processes_lock));
+    for (i = 0; i < s_process_count; i++) {
+        if (s_processes[i].pid == pid) {
+            *key = s_processes[i].key;
+            found = 1;
+            break;
+        }
+    }
+    check(pthread_mutex_unlock(&s_processes_lock));
+    return found;
 }

@@ -22,6 +22,22 @@
  *    Post-notifications are not registered for: the event carries the
  *    decision, and the outcome of an allowed operation is not needed by the
  *    agent's audit trail.
+ *  - SuspendThread (and any other normal kernel APC) is delivered to a
+ *    thread waiting at PASSIVE_LEVEL even in a non-alertable KernelMode
+ *    wait. A registry caller suspended inside our verdict wait would keep
+ *    our rundown reference (and the configuration manager's reference on
+ *    this callback) for as long as someone else pleases, so unload -
+ *    CmUnRegisterCallback and hg_rundown_wait - would hang. The callback
+ *    therefore holds the rundown only inside a critical region
+ *    (KeEnterCriticalRegion disables normal kernel APCs, suspension
+ *    included), so the verdict wait always ends (verdict, timeout, or
+ *    unload releasing it) and the rundown is always given back. A pending
+ *    suspend request is delivered by KeLeaveCriticalRegion, after the
+ *    rundown is released - but when the configuration manager calls us
+ *    with normal kernel APCs enabled, that is still before this function
+ *    has returned, and CmUnRegisterCallback waits for the return: the VM
+ *    suite's suspended-caller case is what shows whether a stop then
+ *    completes (test-vm; Wine has no registry callbacks).
  *  - Cheap checks first: the class is mapped from the notify class with a
  *    switch, the caller is the current process object (never a name), and
  *    core decides on subscription before it asks capture.c for a key name,
@@ -92,9 +108,10 @@ void hg_callback_unregister(void)
 
     if (!g_hg.callback_registered)
         return;
-    /* The configuration manager stops calling us for new operations; the
-     * ones already inside hg_registry_callback hold our rundown reference
-     * and unload waits for them after releasing their verdict waits. */
+    /* The configuration manager stops calling us for new operations and
+     * waits for every call still inside hg_registry_callback to return.
+     * Unload has already unbound the client, so none of them waits for a
+     * verdict any more: this returns promptly. */
     status = g_hg.cm_unregister(g_hg.cookie);
     if (!NT_SUCCESS(status))
         HG_LOG("CmUnRegisterCallback failed 0x%08lx", (unsigned long)status);
@@ -204,12 +221,17 @@ NTSTATUS NTAPI hg_registry_callback(PVOID context, PVOID argument1, PVOID argume
     operation = hg_op_of_class(cls);
     if (operation == HG_OP_NONE || argument2 == NULL)
         return STATUS_SUCCESS;
-    if (!hg_rundown_enter())
-        return STATUS_SUCCESS;
-
     RtlZeroMemory(&op, sizeof(op));
     RtlZeroMemory(&cap, sizeof(cap));
     RtlZeroMemory(&result, sizeof(result));
+    cap.identity_callable = hg_capture_identity_callable();
+    /* No suspension while we hold the rundown (see the file comment). */
+    KeEnterCriticalRegion();
+    if (!hg_rundown_enter()) {
+        KeLeaveCriticalRegion();
+        return STATUS_SUCCESS;
+    }
+
     op.operation = operation;
 #ifdef HG_TEST_BUILD
     /* An injected operation runs on a worker thread of this driver: it
@@ -250,5 +272,6 @@ NTSTATUS NTAPI hg_registry_callback(PVOID context, PVOID argument1, PVOID argume
     hg_plat_free(owned_new_name);
     hg_plat_free(owned_relative);
     hg_rundown_leave();
+    KeLeaveCriticalRegion();
     return result.verdict == HG_VERDICT_BLOCK ? STATUS_ACCESS_DENIED : STATUS_SUCCESS;
 }

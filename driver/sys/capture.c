@@ -12,13 +12,26 @@
  *  - Pre-create and pre-open carry no key object yet: the name is
  *    CompleteName, which is relative to RootObject unless it starts with a
  *    backslash (then it is already a full \REGISTRY\... path).
- *  - NtSetValueKey captures the value name into kernel memory before it
- *    calls the callbacks, but passes Data as the caller gave it: value data
- *    of a user-mode caller is the caller's own user-mode buffer (see
- *    seh_copy.S); a kernel-range pointer is either a kernel caller's
- *    buffer or one the configuration manager captured, and both are safe to
- *    read. The address decides, because a user-mode caller cannot make the
- *    configuration manager hand us a kernel address it did not capture.
+ *  - Input buffers. The EX_CALLBACK_FUNCTION reference (RegistryCallback,
+ *    Remarks, learn.microsoft.com/windows-hardware/drivers/ddi/wdm/
+ *    nc-wdm-ex_callback_function; "Handling Notifications" in the registry
+ *    filtering guide leads there) says: "Starting with Windows 8, the kernel
+ *    captures all input buffers pointed to by members of the Argument2
+ *    structures in system memory before calling the RegistryCallback
+ *    routine"; before Windows 8 it probes them but captures only some, and
+ *    the callback "must enclose any access of an input buffer in a
+ *    try/except block". So on Windows 8 and later, value data, value names,
+ *    CompleteName and NewName of a user-mode caller are kernel copies, safe
+ *    to read directly. The guarded copy (seh_copy.S) is kept, and still
+ *    needed, for two reasons: the driver does not refuse Windows 7
+ *    (CmRegisterCallbackEx exists there, and a user-range pointer is the
+ *    caller's live buffer, which another of its threads may free or unmap
+ *    at any moment), and the test image's injection path hands the callback
+ *    deliberately unmapped user-range pointers to prove the recovery. On
+ *    Windows 8+ it costs one range check per buffer: every input pointer is
+ *    then kernel-range and taken as is. The address decides, because a
+ *    user-mode caller cannot make the configuration manager hand us a
+ *    kernel address it did not capture.
  *  - Names are resolved lazily through hg_op_source, so an operation the
  *    subscription drops never pays for a name lookup or a data copy.
  *  - The caller's image and user (Sysmon's Image and User, the fields
@@ -93,41 +106,55 @@ static PCUNICODE_STRING hg_key_object_name(hg_capture *c)
     return hg_unicode_ok(name) ? name : NULL;
 }
 
+static hg_utf16 hg_utf16_of_unicode(PCUNICODE_STRING s)
+{
+    hg_utf16 u;
+    u.chars = (const uint16_t *)s->Buffer;
+    u.bytes = s->Length;
+    return u;
+}
+
+/*
+ * The key path core matches. Without a relative name it is the key
+ * object's own name, which the configuration manager already keeps in
+ * canonical form. With one (pre-create/open CompleteName, load-key KeyName)
+ * it is the caller's spelling: hg_keyname_canonical (core/keyname.c, the
+ * same code the host and the unit tests run) joins RootObject's name and a
+ * relative CompleteName and collapses repeated and trailing separators, so
+ * "\REGISTRY\\MACHINE\SOFTWARE\" or "SOFTWARE" under a handle of
+ * \REGISTRY\MACHINE cannot dodge a prefix; case is folded when matching.
+ */
 static uint32_t hg_capture_resolve(void *ctx, hg_utf16 *path)
 {
     hg_capture *c = (hg_capture *)ctx;
-    PCUNICODE_STRING base;
+    PCUNICODE_STRING base = NULL;
     PCUNICODE_STRING rel = c->relative_name;
-    SIZE_T total;
+    hg_utf16 root_u = { NULL, 0 }, rel_u;
+    uint32_t units;
 
     if (c->name_unreadable || (rel != NULL && !hg_unicode_ok(rel)))
         return HG_STATUS_INVALID_PARAMETER;
-    if (rel != NULL && hg_is_absolute(rel)) {
-        path->chars = (const uint16_t *)rel->Buffer;
-        path->bytes = rel->Length;
-        return HG_STATUS_SUCCESS;
+    if (rel == NULL || !hg_is_absolute(rel)) {
+        base = hg_key_object_name(c);
+        if (base == NULL)
+            return HG_STATUS_INVALID_PARAMETER;
+        if (rel == NULL || rel->Length == 0) {
+            path->chars = (const uint16_t *)base->Buffer;
+            path->bytes = base->Length;
+            return HG_STATUS_SUCCESS;
+        }
     }
 
-    base = hg_key_object_name(c);
-    if (base == NULL)
-        return HG_STATUS_INVALID_PARAMETER;
-    if (rel == NULL || rel->Length == 0) {
-        path->chars = (const uint16_t *)base->Buffer;
-        path->bytes = base->Length;
-        return HG_STATUS_SUCCESS;
-    }
-
-    /* root + '\' + relative: at most 2 * 64 KiB, no overflow in SIZE_T. */
-    total = (SIZE_T)base->Length + sizeof(WCHAR) + rel->Length;
-    c->joined = (PWCHAR)hg_plat_alloc(total);
+    rel_u = hg_utf16_of_unicode(rel);
+    if (base != NULL)
+        root_u = hg_utf16_of_unicode(base);
+    /* At most 2 * 64 KiB + 1 unit: no overflow. */
+    units = hg_keyname_max_units(base != NULL ? &root_u : NULL, &rel_u);
+    c->joined = (PWCHAR)hg_plat_alloc((size_t)units * sizeof(WCHAR));
     if (c->joined == NULL)
         return HG_STATUS_INSUFFICIENT_RESOURCES;
-    RtlCopyMemory(c->joined, base->Buffer, base->Length);
-    c->joined[base->Length / sizeof(WCHAR)] = L'\\';
-    RtlCopyMemory((PUCHAR)c->joined + base->Length + sizeof(WCHAR), rel->Buffer, rel->Length);
-    path->chars = (const uint16_t *)c->joined;
-    path->bytes = (uint32_t)total;
-    return HG_STATUS_SUCCESS;
+    return hg_keyname_canonical(base != NULL ? &root_u : NULL, &rel_u, (uint16_t *)c->joined,
+                                units, path);
 }
 
 static void hg_capture_release(void *ctx, hg_utf16 *path)
@@ -195,13 +222,13 @@ static uint32_t hg_capture_data(void *ctx, void *dst, uint32_t cap, int *unreada
 }
 
 /*
- * A name the configuration manager passed without capturing: NtSetValueKey
- * copies the value name into kernel memory, but other paths (rename's
- * NewName, older kernels) may hand over a UNICODE_STRING whose Buffer is
- * still the caller's. Core copies names into the event without any
- * exception handling, so a user-range buffer is copied here first, under
- * seh_copy. Kernel-range buffers are used in place. On a fault or without
- * memory the name is dropped (empty) rather than read unsafely.
+ * A name the configuration manager passed without capturing. On Windows 8+
+ * every input buffer is captured (see the file comment), so names arrive in
+ * kernel range and are used in place; before Windows 8 a UNICODE_STRING's
+ * Buffer (rename's NewName, CompleteName) may still be the caller's. Core
+ * copies names into the event without any exception handling, so a
+ * user-range buffer is copied here first, under seh_copy. On a fault or
+ * without memory the name is dropped (empty) rather than read unsafely.
  */
 void hg_capture_user_name(hg_utf16 *name, void **owned)
 {
@@ -276,7 +303,12 @@ void hg_capture_user_name(hg_utf16 *name, void **owned)
 #define HG_IMAGE_QUERY_FIRST_BYTES ((ULONG)sizeof(UNICODE_STRING) + HG_IMAGE_MAX_BYTES + (ULONG)sizeof(WCHAR))
 #define HG_IMAGE_QUERY_MAX_BYTES   ((ULONG)sizeof(UNICODE_STRING) + MAXUSHORT + 1u)
 
-static BOOLEAN hg_identity_callable(void)
+/* Asked by the callback on entry, BEFORE it enters its critical region:
+ * the caller's own state is what matters (a critical region blocks only
+ * normal kernel APCs, not the special one the file system completes with,
+ * so it changes nothing on Windows; Wine 8's KeAreAllApcsDisabled also
+ * reports a critical region, which would wrongly skip every identity). */
+BOOLEAN hg_capture_identity_callable(void)
 {
     return KeGetCurrentIrql() == PASSIVE_LEVEL && !KeAreAllApcsDisabled();
 }
@@ -376,7 +408,7 @@ static uint32_t hg_capture_resolve_identity(void *ctx, hg_utf16 *image, hg_utf16
 {
     hg_capture *c = (hg_capture *)ctx;
 
-    if (!hg_identity_callable())
+    if (!c->identity_callable)
         return (uint32_t)STATUS_INVALID_DEVICE_STATE;
     if (image != NULL)
         hg_image_of_caller(c, image);

@@ -135,18 +135,26 @@ static void hg_device_unbind(PFILE_OBJECT file)
 {
     KIRQL irql;
     ULONG64 key = 0;
+    PEPROCESS process = NULL;
     BOOLEAN unbind = FALSE;
 
     KeAcquireSpinLock(&g_hg.client_lock, &irql);
     if (g_hg.client_file != NULL && (file == NULL || g_hg.client_file == file)) {
         key = g_hg.client_key;
+        process = g_hg.client_process;
         g_hg.client_file = NULL;
+        g_hg.client_process = NULL;
         g_hg.client_key = 0;
         unbind = TRUE;
     }
     KeReleaseSpinLock(&g_hg.client_lock, irql);
-    if (unbind)
+    if (unbind) {
         hg_core_close(g_hg.core, key);
+        /* Only now may the process object (and, before Windows 10 1703, the
+         * key that is its address) go: core no longer compares with it. */
+        if (process != NULL)
+            ObDereferenceObject(process);
+    }
 }
 
 static BOOLEAN hg_device_is_client_file(PFILE_OBJECT file)
@@ -176,24 +184,32 @@ static NTSTATUS hg_complete(PIRP irp, NTSTATUS status, ULONG_PTR information)
 static NTSTATUS hg_dispatch_create(PIRP irp, PIO_STACK_LOCATION sp)
 {
     PFILE_OBJECT file = sp->FileObject;
+    PEPROCESS process;
     ULONG64 key;
     NTSTATUS status;
     KIRQL irql;
 
     if (file != NULL && file->FileName.Length != 0)
         return hg_complete(irp, STATUS_OBJECT_NAME_NOT_FOUND, 0);
-    if (!hg_rundown_enter())
+    if (InterlockedCompareExchange(&g_hg.state, 0, 0) == HG_STATE_UNLOADING || !hg_rundown_enter())
         return hg_complete(irp, STATUS_DELETE_PENDING, 0);
 
     /* CREATE runs in the context of the opening thread: this is the
-     * process object the client is bound to. */
-    key = hg_process_key(IoGetCurrentProcess());
+     * process object the client is bound to. It is referenced for as long
+     * as the binding lasts, so the object behind the key cannot be freed
+     * and reused by another process meanwhile. */
+    process = IoGetCurrentProcess();
+    key = hg_process_key(process);
+    ObReferenceObject(process);
     status = (NTSTATUS)hg_core_open(g_hg.core, key);
     if (NT_SUCCESS(status)) {
         KeAcquireSpinLock(&g_hg.client_lock, &irql);
         g_hg.client_file = file;
+        g_hg.client_process = process;
         g_hg.client_key = key;
         KeReleaseSpinLock(&g_hg.client_lock, irql);
+    } else {
+        ObDereferenceObject(process);
     }
     hg_rundown_leave();
     return hg_complete(irp, status, 0);

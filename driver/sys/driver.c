@@ -7,18 +7,37 @@
  *    INF fills (Altitude, DefaultVerdict, ProtectedPrefixes). Absent values take documented
  *    defaults; present but invalid values are logged and replaced by the
  *    default rather than failing the load of a security driver.
- *  - Unload order matters because registry callbacks and verdict waits run
- *    on other threads: (1) unregister the registry callback so no new
- *    operation enters, (2) remove the symbolic link so no new client opens,
- *    (3) unbind the client - every waiting registry caller is released with
- *    its default verdict and every parked IRP completes, (4) wait for the
- *    rundown reference held by every dispatch, callback and inject worker,
- *    (5) destroy the core (it waits for raisers still leaving and for cancel
- *    routines still running), (6) delete the devices. Nothing of ours runs
- *    after DriverUnload returns.
- *  - On Windows the I/O manager defers DriverUnload while a handle to the
- *    device is open; Wine's driver host calls it anyway, so steps 3-5 also
- *    cover a client that is still connected with requests parked.
+ *  - A registry guard that cannot register its callback guards nothing. The
+ *    release image therefore fails DriverEntry with the status when
+ *    CmRegisterCallbackEx/CmUnRegisterCallback are not exported
+ *    (STATUS_PROCEDURE_NOT_FOUND) or registration fails (its own status),
+ *    before or after creating anything, and leaves nothing behind: the
+ *    service does not start and `sc start` shows the error. Only the test
+ *    image (HG_TEST_BUILD) keeps serving without a callback, because Wine
+ *    exports neither routine and its suite drives the callback by injection;
+ *    HELLO then lacks HG_CAP_REGISTRY_CALLBACK and the agent refuses to
+ *    report "serving".
+ *  - Unload order, as Windows runs it. CmUnRegisterCallback does not return
+ *    while any call of our callback is still in progress (the configuration
+ *    manager holds its own run-down reference on the callback block around
+ *    each call), so a registry caller parked in a verdict wait would hold it
+ *    up for as long as the wait lasts. Hence: (1) remove the symbolic link
+ *    so no new client opens, (2) unbind the client - every waiting registry
+ *    caller is released with its default verdict, every parked IRP
+ *    completes, and from now on a callback finds no client and takes the
+ *    default at once, (3) CmUnRegisterCallback: no new operation enters and
+ *    the ones in flight, which can no longer wait, have returned when it
+ *    does, (4) wait for our rundown reference, held by every dispatch,
+ *    callback and inject worker, (5) destroy the core (it waits for raisers
+ *    still leaving and for cancel routines still running), (6) delete the
+ *    devices. Nothing of ours runs after DriverUnload returns. A caller
+ *    suspended by SuspendThread cannot stall step 4 or keep its verdict wait
+ *    from ending: callback.c holds the rundown and waits only inside a
+ *    critical region (what that leaves for step 3 is said there).
+ *  - On Windows the I/O manager does not call DriverUnload while a handle to
+ *    the device is open (the unload stays pending until the last reference
+ *    goes); Wine's driver host calls it anyway, so step 2 also covers a
+ *    client that is still connected with requests parked.
  */
 #include "hg_sys.h"
 
@@ -35,40 +54,6 @@ void hg_device_delete_link(void);
 #define HG_CANCEL_DRAIN_POLL_100NS (-10000LL) /* 1 ms */
 
 #define HG_PARAM_VALUE_MAX_BYTES 64u /* largest Parameters value we accept */
-
-#define HG_RUNDOWN_CLOSING ((LONG)0x40000000)
-
-BOOLEAN hg_rundown_enter(void)
-{
-    LONG seen, current = InterlockedCompareExchange(&g_hg.rundown_count, 0, 0);
-
-    for (;;) {
-        if (current & HG_RUNDOWN_CLOSING)
-            return FALSE;
-        seen = InterlockedCompareExchange(&g_hg.rundown_count, current + 1, current);
-        if (seen == current)
-            return TRUE;
-        current = seen;
-    }
-}
-
-void hg_rundown_leave(void)
-{
-    /* The last holder out after unload began wakes the unload. */
-    if (InterlockedDecrement(&g_hg.rundown_count) == HG_RUNDOWN_CLOSING)
-        KeSetEvent(&g_hg.rundown_done, IO_NO_INCREMENT, FALSE);
-}
-
-/* Refuses new holders, then waits for the current ones. Every holder's work
- * is bounded (a verdict wait by HG_TIMEOUT_MAX_MS, and unload has released
- * the waiters before calling this), so the wait is too. */
-static void hg_rundown_wait(void)
-{
-    LONG before = InterlockedOr(&g_hg.rundown_count, HG_RUNDOWN_CLOSING);
-
-    if ((before & ~HG_RUNDOWN_CLOSING) != 0)
-        KeWaitForSingleObject(&g_hg.rundown_done, Executive, KernelMode, FALSE, NULL);
-}
 
 /* Reads one value of the Parameters key into a caller buffer; FALSE when
  * absent, of another type or too large. */
@@ -248,10 +233,15 @@ static VOID NTAPI hg_unload(PDRIVER_OBJECT driver)
     UNREFERENCED_PARAMETER(driver);
     InterlockedExchange(&g_hg.state, HG_STATE_UNLOADING);
 
-    hg_callback_unregister();
     hg_device_delete_link();
     hg_device_release_client();
+    hg_callback_unregister();
     hg_rundown_wait();
+    /* A CREATE that passed its unloading check just before the state
+     * changed may have bound a client after the first release; no dispatch
+     * runs any more, so this one is final (and drops that process
+     * reference). */
+    hg_device_release_client();
 #ifdef HG_TEST_BUILD
     hg_inject_shutdown();
 #endif
@@ -285,11 +275,21 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING registry_path)
     RtlZeroMemory(&g_hg, sizeof(g_hg));
     g_hg.driver_object = driver;
     g_hg.state = HG_STATE_LOADING;
-    KeInitializeEvent(&g_hg.rundown_done, NotificationEvent, FALSE);
     KeInitializeSpinLock(&g_hg.client_lock);
     hg_platform_init();
     hg_capture_init_apis();
     hg_resolve_cm();
+    with_callback = g_hg.cm_register != NULL && g_hg.cm_unregister != NULL;
+#ifndef HG_TEST_BUILD
+    if (!with_callback) {
+        HG_LOG("CmRegisterCallbackEx/CmUnRegisterCallback are not exported by this kernel: "
+               "not loading (0x%08lx)", (unsigned long)STATUS_PROCEDURE_NOT_FOUND);
+        return STATUS_PROCEDURE_NOT_FOUND;
+    }
+#endif
+    /* The documented EX_RUNDOWN_REF wherever the kernel is Windows; the
+     * test image's Wine fallback otherwise (see hg_sys_rundown). */
+    hg_sys_rundown_init(with_callback);
     hg_read_parameters(registry_path);
 
     /* Differs on every load (100 ns wall-clock resolution), so an agent can
@@ -303,22 +303,33 @@ NTSTATUS NTAPI DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING registry_path)
     driver->MajorFunction[IRP_MJ_DEVICE_CONTROL] = hg_dispatch;
 
     /* The core must exist before the callback can fire, and HELLO reports
-     * the callback capability only if registration really worked: create
-     * with it, and recreate without it if registration fails (nothing can
-     * have used the first core: the callback never ran, no device exists). */
-    with_callback = g_hg.cm_register != NULL && g_hg.cm_unregister != NULL;
+     * the callback capability only if registration really worked. */
     status = hg_create_core(with_callback);
     if (!NT_SUCCESS(status))
         return status;
-    if (with_callback && !NT_SUCCESS(hg_callback_register())) {
-        hg_core_destroy(g_hg.core);
-        g_hg.core = NULL;
-        status = hg_create_core(FALSE);
-        if (!NT_SUCCESS(status))
+    if (with_callback) {
+        status = hg_callback_register();
+        if (!NT_SUCCESS(status)) {
+            /* Nothing can have used this core: the callback never ran and
+             * no device exists. */
+            hg_core_destroy(g_hg.core);
+            g_hg.core = NULL;
+#ifndef HG_TEST_BUILD
+            HG_LOG("registry callback not registered: not loading (0x%08lx)", (unsigned long)status);
             return status;
+#else
+            /* The test image keeps serving its device without a callback:
+             * recreate the core without the capability. */
+            with_callback = FALSE;
+            status = hg_create_core(FALSE);
+            if (!NT_SUCCESS(status))
+                return status;
+#endif
+        }
     }
     if (!with_callback)
-        HG_LOG("CmRegisterCallbackEx is not available: serving the device without a registry callback");
+        HG_LOG("test image without a registry callback: serving the device, HELLO lacks "
+               "HG_CAP_REGISTRY_CALLBACK");
 
     status = hg_device_create(driver);
     if (!NT_SUCCESS(status))

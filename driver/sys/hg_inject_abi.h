@@ -24,6 +24,16 @@
 #define HG_INJECT_F_SYS_DATA_FAULT 0x0100u
 #define HG_INJECT_F_SYS_ALL        (HG_INJECT_F_ALL | HG_INJECT_F_SYS_DATA_FAULT)
 
+/*
+ * Create and open take their CompleteName from new_name when it is given:
+ * the synthesized RootObject is then the key named key_path and new_name is
+ * passed exactly as written (relative, absolute, doubled or trailing
+ * separators, any case), which is how the Wine suite shows that the
+ * callback matches the canonical name. Without new_name, create is split at
+ * key_path's last separator (parent + leaf) and open is absolute.
+ */
+#define HG_INJECT_CREATE_NAME_IN_NEW_NAME 1
+
 /* The HG_INJECT_RESULT.status of an INJECT IRP is the registry call's
  * status; the IRP itself completes with STATUS_SUCCESS so a transport error
  * (bad header: an error status, no output) cannot be mistaken for a block. */

@@ -42,6 +42,11 @@ typedef NTSTATUS (NTAPI *hg_cm_get_key_id_ex_fn)(PLARGE_INTEGER cookie, PVOID ob
                                                  ULONG flags);
 typedef VOID (NTAPI *hg_cm_release_key_id_ex_fn)(PCUNICODE_STRING object_name);
 typedef PVOID (NTAPI *hg_alloc_pool2_fn)(ULONG64 flags, SIZE_T bytes, ULONG tag);
+/* Windows 10 1703+ (ntddk.h there, absent in mingw-w64 and Wine 8): an
+ * identifier of a process that is unique across boot sessions, unlike a pid
+ * (reused as soon as the process is gone) or a process object's address
+ * (reused once the object is freed). */
+typedef ULONGLONG (NTAPI *hg_ps_start_key_fn)(PEPROCESS process);
 
 /* Exported by ntoskrnl since Windows XP (and by Wine), undeclared in the
  * mingw-w64 headers: the session of a process object. */
@@ -82,6 +87,28 @@ typedef struct hg_key_name_api {
 #define HG_ALTITUDE_CHARS_MAX      16u      /* "429999" plus room; longer registry text is rejected */
 
 /* ------------------------------------------------------------------ */
+/* Rundown protection (platform_kernel.c)                              */
+/* ------------------------------------------------------------------ */
+/*
+ * On Windows this is the documented EX_RUNDOWN_REF (ExAcquire/Release
+ * RundownProtection, ExWaitForRundownProtectionRelease). Wine 8 exports
+ * those four names as unimplemented stubs that abort the driver host when
+ * called, so the TEST build alone carries a counted fallback, chosen once
+ * at load (hg_sys_rundown_init) and hidden behind these four calls: the
+ * callback and dispatch paths never know which one runs. The release image
+ * has no fallback compiled in (it refuses to load where the registry
+ * callback cannot be registered, which includes Wine).
+ */
+typedef struct hg_sys_rundown {
+    EX_RUNDOWN_REF   ex;
+#ifdef HG_TEST_BUILD
+    BOOLEAN          counted;         /* TRUE: Wine, the fallback below is in use */
+    volatile LONG    count;           /* holders; HG_RUNDOWN_CLOSING once unload began */
+    KEVENT           done;            /* set by the last holder out after closing */
+#endif
+} hg_sys_rundown;
+
+/* ------------------------------------------------------------------ */
 /* Driver state                                                        */
 /* ------------------------------------------------------------------ */
 
@@ -100,12 +127,8 @@ typedef struct hg_driver {
 
     /* Held by every dispatch call, every registry callback and every inject
      * worker; unload waits for it after releasing the waiters, so no code of
-     * this image runs once the core is destroyed. Our own, not
-     * EX_RUNDOWN_REF: Wine 8's ExInitializeRundownProtection and
-     * ExAcquireRundownProtection are unimplemented stubs that abort the
-     * driver host. Low bits count holders, HG_RUNDOWN_CLOSING marks unload. */
-    volatile LONG    rundown_count;
-    KEVENT           rundown_done;
+     * this image runs once the core is destroyed. See hg_sys_rundown. */
+    hg_sys_rundown   rundown;
 
     /* Registry callback */
     hg_cm_register_fn   cm_register;
@@ -116,10 +139,17 @@ typedef struct hg_driver {
 
 
     /* The one bound client: the file object whose CREATE won hg_core_open,
-     * and the process object that opened it (the core's process_key). */
+     * the process object that opened it - referenced from CREATE until the
+     * unbind, so it cannot be freed and its address (the fallback process
+     * key) cannot be reused by another process while bound - and its key
+     * (the core's process_key). */
     KSPIN_LOCK       client_lock;
     PFILE_OBJECT     client_file;
+    PEPROCESS        client_process;
     ULONG64          client_key;
+
+    /* PsGetProcessStartKey where the kernel exports it (Windows 10 1703+). */
+    hg_ps_start_key_fn process_start_key;
 
     /* Service parameters */
     USHORT           no_client_verdict;
@@ -134,16 +164,26 @@ typedef struct hg_driver {
 
 extern hg_driver g_hg;
 
-/* The core's identity of a process object: the PEPROCESS value, used only
- * for equality, never dereferenced through the core and never on the wire. */
+/* The core's identity of a process (hg_op.process_key, the bound client,
+ * excluded processes): its start key where PsGetProcessStartKey exists -
+ * unique across boots, so a pid or object address reused by a later process
+ * never matches - else the process object's address. The address is only
+ * safe while someone holds a reference: the bound client's is held
+ * (client_process); an excluded process's is not, so on kernels older than
+ * 1703 an exclusion could follow a freed object's address to a new process
+ * (documented in core/config.c). Used only for equality, never on the wire. */
 static __inline ULONG64 hg_process_key(PEPROCESS process)
 {
+    if (g_hg.process_start_key != NULL)
+        return (ULONG64)g_hg.process_start_key(process);
     return (ULONG64)(ULONG_PTR)process;
 }
 
-/* driver.c */
+/* platform_kernel.c: rundown protection, see hg_sys_rundown. */
+void    hg_sys_rundown_init(BOOLEAN documented);
 BOOLEAN hg_rundown_enter(void);
 void    hg_rundown_leave(void);
+void    hg_rundown_wait(void);
 
 /* device.c */
 NTSTATUS hg_device_create(PDRIVER_OBJECT driver);
@@ -169,10 +209,11 @@ typedef struct hg_capture {
     ULONG            data_size;
     BOOLEAN          user_data;       /* data is a user-mode address (PreviousMode == UserMode) */
     BOOLEAN          name_unreadable; /* relative_name was a user buffer that faulted */
+    BOOLEAN          identity_callable; /* hg_capture_identity_callable() at callback entry */
     /* resolved name, owned until hg_capture_release_path */
     PCUNICODE_STRING cm_name;         /* from CmCallbackGetKeyObjectID(Ex) */
     BOOLEAN          cm_name_ex;      /* must be released with release_id_ex */
-    PWCHAR           joined;          /* pool copy of root + '\' + relative */
+    PWCHAR           joined;          /* pool: the canonical path (root + '\' + relative) */
     /* the caller's identity, owned until the release_identity hook */
     PUNICODE_STRING  image_located;   /* SeLocateProcessImageName's copy: ExFreePool */
     PVOID            image_queried;   /* ZwQueryInformationProcess buffer: hg_plat_free */
@@ -182,6 +223,7 @@ typedef struct hg_capture {
 void hg_capture_source(hg_capture *capture, hg_op_source *source);
 void hg_capture_user_name(hg_utf16 *name, void **owned);
 void hg_capture_init_apis(void);
+BOOLEAN hg_capture_identity_callable(void);
 
 /* seh_copy.S: copies len bytes, returns 0 or 1 if the source faulted. */
 int hg_seh_copy(void *dst, const void *src, SIZE_T len);

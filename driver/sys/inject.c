@@ -36,6 +36,9 @@
 #define HG_FAKE_KEY_MAGIC 0x6B466748u
 /* An address in the lowest user page, never mapped on Windows or Wine. */
 #define HG_UNMAPPED_USER_ADDRESS ((PVOID)(ULONG_PTR)0x1000u)
+/* The process key an injected operation of a pretend process carries. */
+#define HG_INJECT_PROCESS_KEY(pid) (0x8000000000000000ULL | ((uint64_t)(pid) << 1) | 1u)
+
 /* A worker thread that does not end within this after rundown has drained
  * is logged; the wait then continues, since freeing under it would crash. */
 #define HG_WORKER_EXIT_WAIT_100NS (-10LL * 1000LL * 1000LL * 10LL) /* 10 s */
@@ -101,8 +104,10 @@ BOOLEAN hg_inject_caller(hg_op *op)
             op->process_key = g_hg.client_key;
             KeReleaseSpinLock(&g_hg.client_lock, client_irql);
         } else {
-            /* Odd, so it never equals a (pool-aligned) process object. */
-            op->process_key = (ctx->header.pid << 1) | 1u;
+            /* Top bit and low bit set: never a (pool-aligned, kernel-range
+             * looking but even) process object address nor a start key
+             * (a boot sequence number in the high bits stays far below). */
+            op->process_key = HG_INJECT_PROCESS_KEY(ctx->header.pid);
         }
         found = TRUE;
         break;
@@ -185,6 +190,22 @@ static NTSTATUS hg_inject_run(hg_inject_ctx *ctx)
 
     switch (ctx->header.operation) {
     case HG_OP_CREATE_KEY:
+    case HG_OP_OPEN_KEY:
+        if (ctx->new_name.Length != 0) {
+            /* HG_INJECT_CREATE_NAME_IN_NEW_NAME: RootObject is the key
+             * named key_path, CompleteName the caller's exact spelling. */
+            info.create.CompleteName = &ctx->new_name;
+            info.create.RootObject = &ctx->key;
+            info.create.Version = 1;
+            break;
+        }
+        if (ctx->header.operation == HG_OP_OPEN_KEY) {
+            /* Absolute, as an open by full \REGISTRY path arrives. */
+            info.create.CompleteName = &ctx->key_path;
+            info.create.RootObject = &ctx->parent;
+            info.create.Version = 1;
+            break;
+        }
         /* Relative to its parent, as a RegCreateKeyEx(hParent, "Leaf")
          * arrives: the callback must join RootObject's name and it. */
         if (ctx->leaf.Length != 0) {
@@ -193,12 +214,6 @@ static NTSTATUS hg_inject_run(hg_inject_ctx *ctx)
         } else {
             info.create.CompleteName = &ctx->key_path;
         }
-        info.create.Version = 1;
-        break;
-    case HG_OP_OPEN_KEY:
-        /* Absolute, as an open by full \REGISTRY path arrives. */
-        info.create.CompleteName = &ctx->key_path;
-        info.create.RootObject = &ctx->parent;
         info.create.Version = 1;
         break;
     case HG_OP_SET_VALUE:

@@ -22,8 +22,9 @@ $out = Join-Path $art 'real-suite.txt'
 $p = Start-Process -FilePath (Join-Path $dir 'hgwinetest.exe') -ArgumentList '--real', 'HiveGuard' `
      -NoNewWindow -PassThru -RedirectStandardOutput $out -RedirectStandardError (Join-Path $art 'real-suite.err')
 $null = $p.Handle # keeps ExitCode readable after exit (a Start-Process quirk)
-# Bound: 10 cases of at most 30 s each, plus service start/stop.
-if (-not $p.WaitForExit(300000)) {
+# Bound: 11 cases of at most 30 s each (the suspended-caller case included),
+# plus service start/stop.
+if (-not $p.WaitForExit(360000)) {
     $p.Kill()
     Write-Output 'real suite timed out'
     $code = 124

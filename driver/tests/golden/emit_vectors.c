@@ -412,6 +412,23 @@ static size_t encode_inject(unsigned char *buf, size_t cap)
     return off;
 }
 
+/* The registry's case folding as the driver core does it: hg_upcase16 of
+ * every UTF-16 code unit, 65536 little-endian uint16. The agent folds
+ * subscription paths with its own copy of the generated table and checks it
+ * against this, unit by unit (UpcaseVectorsTest). */
+static void dump_upcase(void)
+{
+    static unsigned char table[65536u * 2u];
+    uint32_t c;
+
+    for (c = 0; c <= 0xFFFFu; c++) {
+        uint16_t u = hg_upcase16((uint16_t)c);
+        table[c * 2u] = (unsigned char)(u & 0xFFu);
+        table[c * 2u + 1u] = (unsigned char)(u >> 8);
+    }
+    write_bin("upcase", table, sizeof table);
+}
+
 int main(int argc, char **argv)
 {
     static const unsigned char binary[100] = { 0xde, 0xad, 0xbe, 0xef, 0x00, 0x01, 0x02, 0x03 };
@@ -459,6 +476,7 @@ int main(int argc, char **argv)
     g_dir = argv[1];
 
     dump_hello_request(&hello);
+    dump_upcase();
     cfg_len = golden_config(cfg, sizeof cfg);
     expect(cfg_len != 0, "config does not fit");
     dump_config(cfg, cfg_len);

@@ -95,3 +95,59 @@ HT_TEST(sim_passes_the_caller_and_caps_data)
     free(data);
     HT_CHECK(CloseHandle(h));
 }
+
+/* CONFIGURE with one excluded pid and nothing else changed from ht_client's
+ * subscription (every class, no prefixes). */
+static BOOL configure_excluding(HANDLE h, uint64_t pid)
+{
+    struct {
+        HG_CONFIG_HEADER c;
+        uint64_t         pid;
+    } msg;
+    memset(&msg, 0, sizeof msg);
+    msg.c.magic = HG_WIRE_MAGIC;
+    msg.c.total_bytes = sizeof msg;
+    msg.c.op_mask = HG_OP_MASK_ALL;
+    msg.c.timeout_ms = 100;
+    msg.c.fail_mode = HG_FAIL_OPEN;
+    msg.c.default_verdict = HG_VERDICT_ALLOW;
+    msg.c.max_backlog = HG_BACKLOG_DEFAULT;
+    msg.c.data_cap = HG_DATA_CAP_DEFAULT;
+    msg.c.excluded_pid_count = 1;
+    msg.pid = pid;
+    DWORD got = 0;
+    return DeviceIoControl(h, HG_IOCTL_CONFIGURE, &msg, sizeof msg, NULL, 0, &got, NULL);
+}
+
+/* PIDs are reused: an exclusion names the process that held the pid at
+ * CONFIGURE, so the next process to get that pid is delivered again. */
+HT_TEST(sim_excluded_pid_reused_by_new_process_is_not_excluded)
+{
+    const uint64_t pid = 4242, first = 0x5100, second = 0x5200;
+    HANDLE h = ht_client(0, 0, 100, HG_FAIL_OPEN, HG_VERDICT_ALLOW);
+    HT_CHECK(h != INVALID_HANDLE_VALUE);
+    HT_CHECK(hg_sim_process_start(first, 0) == HG_SIM_STATUS_INVALID_PARAMETER);
+    HT_CHECK(hg_sim_process_start(first, pid) == HG_SIM_STATUS_SUCCESS);
+    HT_CHECK(configure_excluding(h, pid));
+
+    HG_STATS before = ht_stats();
+    HT_CHECK(hg_sim_raise(HG_OP_SET_VALUE, first, pid, 1, 1, 0, L"\\REGISTRY\\MACHINE\\X", L"v",
+                          NULL, NULL, NULL, 4, "1234", 4) == HG_SIM_STATUS_SUCCESS);
+    HG_STATS after = ht_stats();
+    HT_CHECK(after.delivered == before.delivered && after.filtered_out == before.filtered_out + 1);
+
+    /* The excluded process exits and pid 4242 goes to a new process. */
+    hg_sim_process_exit(first);
+    HT_CHECK(hg_sim_process_start(second, pid) == HG_SIM_STATUS_SUCCESS);
+    before = after;
+    HT_CHECK(hg_sim_raise(HG_OP_SET_VALUE, second, pid, 1, 1, 0, L"\\REGISTRY\\MACHINE\\X", L"v",
+                          NULL, NULL, NULL, 4, "1234", 4) == HG_SIM_STATUS_SUCCESS);
+    after = ht_stats();
+    HT_CHECK(after.filtered_out == before.filtered_out);
+    HT_CHECK(after.backlog_events == before.backlog_events + 1); /* queued for the agent */
+
+    /* A pid no process holds is ignored, not an error. */
+    HT_CHECK(configure_excluding(h, 999999));
+    hg_sim_process_exit(second);
+    HT_CHECK(CloseHandle(h));
+}

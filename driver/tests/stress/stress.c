@@ -84,6 +84,8 @@ static size_t encode_config(unsigned char *buf, size_t cap, uint32_t max_backlog
     h.default_verdict = HG_VERDICT_ALLOW;
     h.max_backlog = max_backlog;
     h.data_cap = 64;
+    /* Excluded pids are translated at CONFIGURE: the process must run. */
+    processes_start(pids, 1);
     return cfg_encode(buf, cap, &h, prefixes, 3, pids, 1);
 }
 
@@ -122,8 +124,10 @@ static void *raiser_main(void *arg)
 
         top_init(&op, ops[r % 6], 100 + (r >> 8) % 50);
         op.tid = tid;
-        if ((r >> 16) % 50 == 0)
+        if ((r >> 16) % 50 == 0) {
             op.pid = EXCLUDED_PID;
+            op.process_key = TEST_PROCESS_KEY(EXCLUDED_PID);
+        }
         if ((r >> 24) % 40 == 0)
             op.process_key = TEST_CLIENT_KEY; /* the agent's own operation */
         if ((r >> 32) % 3 == 0) {

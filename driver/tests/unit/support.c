@@ -3,6 +3,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "support.h"
+#include "../../host/plat_posix.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -285,8 +286,20 @@ void top_init(hg_op *op, uint16_t operation, uint64_t pid)
     op->operation = operation;
     op->pid = pid;
     op->tid = pid * 10u + 1u;
-    op->process_key = 0x1000u + pid;
+    op->process_key = TEST_PROCESS_KEY(pid);
     op->session_id = 1;
+}
+
+void processes_start(const uint64_t *pids, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        plat_posix_process_start(pids[i], TEST_PROCESS_KEY(pids[i]));
+}
+
+void processes_exit(const uint64_t *pids, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        plat_posix_process_exit(TEST_PROCESS_KEY(pids[i]));
 }
 
 /* ---- configuration ----------------------------------------------------------------- */

@@ -78,6 +78,12 @@ void tsrc_bind(test_source *src, hg_op_source *out); /* callbacks with ctx = src
 
 /* An operation from process `pid` (process_key = 0x1000 + pid unless set). */
 void top_init(hg_op *op, uint16_t operation, uint64_t pid);
+#define TEST_PROCESS_KEY(pid) (0x1000u + (uint64_t)(pid))
+/* Starts simulated processes with these pids and keys TEST_PROCESS_KEY(pid)
+ * (what top_init raises with), so that CONFIGURE can translate them when
+ * they are excluded; ends them. */
+void processes_start(const uint64_t *pids, size_t count);
+void processes_exit(const uint64_t *pids, size_t count);
 
 /* ---- configuration ---------------------------------------------------------------------- */
 

@@ -302,6 +302,7 @@ int test_config_maximum_tables(void)
     }
     for (i = 0; i < HG_EXCLUDED_PID_MAX_COUNT; i++)
         pids[i] = 5000 - i;
+    processes_start(pids, HG_EXCLUDED_PID_MAX_COUNT);
     cfg_defaults(&h);
     len = cfg_encode(buf, HG_CONFIG_MAX_BYTES, &h, many, HG_PREFIX_MAX_COUNT, pids, HG_EXCLUDED_PID_MAX_COUNT);
     CHECK(len != 0);
@@ -315,6 +316,7 @@ int test_config_maximum_tables(void)
     top_init(&op, HG_OP_SET_VALUE, 5000 - 255);
     raise_path(core, &op, KEY_MACHINE_SOFTWARE "\\V0100\\x", NULL, 0, &r);
     CHECK_EQ(r.delivered, 0);
+    processes_exit(pids, HG_EXCLUDED_PID_MAX_COUNT);
     hg_core_destroy(core);
     free(buf);
     return 0;

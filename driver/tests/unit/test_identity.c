@@ -203,7 +203,9 @@ int test_identity_not_resolved_for_filtered_operations(void)
     ch.op_mask = HG_OP_BIT(HG_OP_SET_VALUE) | HG_OP_BIT(HG_OP_CREATE_KEY);
     len = cfg_encode(cfg, sizeof cfg, &ch, software, 1, &excluded_pid, 1);
     CHECK(len != 0);
+    processes_start(&excluded_pid, 1);
     core = fixture_configured(cfg, len);
+    processes_exit(&excluded_pid, 1);
     CHECK(core != NULL);
 
     /* outside every include prefix */

@@ -21,7 +21,12 @@
     X(test_config_rejected_keeps_previous)                    \
     X(test_config_maximum_tables)                             \
     X(test_match_op_mask)                                     \
+    X(test_keyname_separators_collapse)                       \
+    X(test_keyname_relative_joins_root)                       \
+    X(test_keyname_bounds_and_aliasing)                       \
+    X(test_keyname_evasion_spellings_are_judged)              \
     X(test_match_self_and_kernel_and_pids)                    \
+    X(test_match_excluded_pid_reused_by_new_process)          \
     X(test_match_include_exclude_semantics)                   \
     X(test_match_case_insensitive_including_non_ascii)        \
     X(test_match_longest_include_decides_verdict)             \

@@ -53,13 +53,60 @@ int test_match_op_mask(void)
     return 0;
 }
 
+/* Excluded pids name processes, not numbers: CONFIGURE translates each pid
+ * into the key of the process that has it then. A later process that gets
+ * the same pid is not excluded; the excluded process still is, under any
+ * pid it reports; a pid with no process behind it is ignored. */
+int test_match_excluded_pid_reused_by_new_process(void)
+{
+    static const uint64_t pids[] = { 300, 301 }; /* 301 never runs */
+    const uint64_t old_key = 0xA000300u, new_key = 0xB000300u;
+    hg_raise_result r;
+    hg_core *core;
+    hg_op op;
+
+    CHECK(plat_posix_process_start(300, old_key));
+    core = core_with(NULL, 0, pids, 2, HG_OP_MASK_ALL, 0, 0);
+    CHECK(core != NULL);
+
+    top_init(&op, HG_OP_SET_VALUE, 300);
+    op.process_key = old_key;
+    raise_path(core, &op, "\\REGISTRY\\A", NULL, 0, &r);
+    CHECK_EQ(r.delivered, 0);
+
+    /* The excluded process exits; a new one is given pid 300. */
+    plat_posix_process_exit(old_key);
+    CHECK(plat_posix_process_start(300, new_key));
+    top_init(&op, HG_OP_SET_VALUE, 300);
+    op.process_key = new_key;
+    raise_path(core, &op, "\\REGISTRY\\A", NULL, 0, &r);
+    CHECK_EQ(r.delivered, 1);
+
+    /* 301 named no process at CONFIGURE: whoever reports it is delivered. */
+    CHECK(delivered(core, HG_OP_SET_VALUE, 301, "\\REGISTRY\\A"));
+
+    /* Reconfiguring now excludes the new holder of pid 300. */
+    hg_core_destroy(core);
+    core = core_with(NULL, 0, pids, 2, HG_OP_MASK_ALL, 0, 0);
+    CHECK(core != NULL);
+    raise_path(core, &op, "\\REGISTRY\\A", NULL, 0, &r);
+    CHECK_EQ(r.delivered, 0);
+    plat_posix_process_exit(new_key);
+    hg_core_destroy(core);
+    return 0;
+}
+
 int test_match_self_and_kernel_and_pids(void)
 {
     static const uint64_t pids[] = { 900, 4, 77 };
-    hg_core *core = core_with(NULL, 0, pids, 3, HG_OP_MASK_ALL, 0, 0);
+    hg_core *core;
     hg_raise_result r;
     hg_op op;
     HG_STATS s;
+
+    processes_start(pids, 3);
+    core = core_with(NULL, 0, pids, 3, HG_OP_MASK_ALL, 0, 0);
+    processes_exit(pids, 3); /* translated at CONFIGURE: their keys stay excluded */
 
     CHECK(core != NULL);
     top_init(&op, HG_OP_SET_VALUE, 50);
@@ -221,13 +268,16 @@ int test_match_cheap_first_ordering(void)
         { HG_PREFIX_INCLUDE, 0, HG_OP_MASK_ALL, 0, 0, KEY_MACHINE_SOFTWARE },
     };
     static const uint64_t pids[] = { 66 };
-    hg_core *core = core_with(p, 1, pids, 1, HG_OP_BIT(HG_OP_SET_VALUE), 0, 0);
+    hg_core *core;
     static test_source src;
     hg_op_source source;
     hg_raise_result r;
     hg_op op;
     char data[8] = "payload";
 
+    processes_start(pids, 1);
+    core = core_with(p, 1, pids, 1, HG_OP_BIT(HG_OP_SET_VALUE), 0, 0);
+    processes_exit(pids, 1);
     CHECK(core != NULL);
     tsrc_init(&src, "\\REGISTRY\\MACHINE\\SYSTEM");
     src.data = data;
@@ -287,10 +337,11 @@ int test_match_wide_fanout(void)
         /* every prefix diverges at one shared node: one unit per prefix */
         names[i][0] = '\\';
         names[i][1] = 'R';
-        names[i][2] = (char)0; /* filled below as UTF-8 of U+0100 + i */
+        names[i][2] = (char)0; /* filled below as UTF-8 of U+4E00 + i: CJK, caseless, so
+                                  no two prefixes fold to the same unit */
         snprintf(names[i] + 2, sizeof names[i] - 2, "%c%c%c",
-                 (char)(0xE0 | ((0x1000 + i) >> 12)), (char)(0x80 | (((0x1000 + i) >> 6) & 0x3F)),
-                 (char)(0x80 | ((0x1000 + i) & 0x3F)));
+                 (char)(0xE0 | ((0x4E00 + i) >> 12)), (char)(0x80 | (((0x4E00 + i) >> 6) & 0x3F)),
+                 (char)(0x80 | ((0x4E00 + i) & 0x3F)));
         many[i].kind = (i % 3 == 0) ? HG_PREFIX_EXCLUDE : HG_PREFIX_INCLUDE;
         many[i].op_mask = HG_OP_MASK_ALL;
         many[i].utf8 = names[i];

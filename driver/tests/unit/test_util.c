@@ -91,6 +91,21 @@ int test_upcase16_ranges(void)
     CHECK_EQ(hg_upcase16(0x03CE), 0x038F);  /* omega with tonos */
     CHECK_EQ(hg_upcase16(0x0430), 0x0410);  /* Cyrillic a */
     CHECK_EQ(hg_upcase16(0x0451), 0x0401);  /* Cyrillic io */
+    /* Beyond the few scripts an ASCII/Latin-1/Greek/Cyrillic subset covers:
+     * the full simple-uppercase table the registry folds with. */
+    CHECK_EQ(hg_upcase16(0x0180), 0x0243);  /* Latin Extended-B: b with stroke */
+    CHECK_EQ(hg_upcase16(0x01C6), 0x01C4);  /* dz with caron */
+    CHECK_EQ(hg_upcase16(0x01C5), 0x01C4);  /* ... and its titlecase form */
+    CHECK_EQ(hg_upcase16(0x00B5), 0x039C);  /* micro sign -> Greek capital mu */
+    CHECK_EQ(hg_upcase16(0x0561), 0x0531);  /* Armenian ayb */
+    CHECK_EQ(hg_upcase16(0x10D0), 0x1C90);  /* Georgian an -> Mtavruli */
+    CHECK_EQ(hg_upcase16(0x1E01), 0x1E00);  /* Latin Extended Additional */
+    CHECK_EQ(hg_upcase16(0x1F00), 0x1F08);  /* Greek Extended */
+    CHECK_EQ(hg_upcase16(0x1F80), 0x1F88);  /* simple mapping, not SpecialCasing's two units */
+    CHECK_EQ(hg_upcase16(0x2C30), 0x2C00);  /* Glagolitic */
+    CHECK_EQ(hg_upcase16(0x24D0), 0x24B6);  /* circled a */
+    CHECK_EQ(hg_upcase16(0xAB70), 0x13A0);  /* Cherokee small a */
+    CHECK_EQ(hg_upcase16(0xFF41), 0xFF21);  /* fullwidth a */
     CHECK_EQ(hg_upcase16(0x4E2D), 0x4E2D);  /* CJK has no case */
     CHECK_EQ(hg_upcase16(0xD800), 0xD800);  /* surrogates pass through */
     /* Idempotent everywhere: upcasing an upcased unit changes nothing. */

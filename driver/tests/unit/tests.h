@@ -7,6 +7,7 @@
 
 #include "harness.h"
 #include "support.h"
+#include "../../host/plat_posix.h"
 
 #define KEY_MACHINE_SOFTWARE "\\REGISTRY\\MACHINE\\SOFTWARE"
 #define GE_MIN HG_GET_EVENTS_MIN_BYTES

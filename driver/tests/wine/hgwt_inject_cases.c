@@ -625,6 +625,89 @@ static void case_self_excluded(void)
     CHECK_EQ(err, ERROR_OPERATION_ABORTED);
 }
 
+/* One create/open through the real callback, RootObject named `root`,
+ * CompleteName exactly `name` (hg_inject_abi.h): returns 1 and checks the
+ * event's key path when the subscription delivered it, 0 when it did not. */
+static int canonical_case(uint16_t operation, const wchar_t *root, const wchar_t *name,
+                          const wchar_t *want_key)
+{
+    static parked p;
+    inject_op op;
+    event_view ev;
+    parked *done;
+    DWORD err, bytes;
+    uint32_t count = 0;
+    int delivered = 0;
+
+    if (!CHECK_EQ(park(&p), ERROR_IO_PENDING))
+        return -1;
+    memset(&op, 0, sizeof(op));
+    op.operation = operation;
+    op.key = root;
+    op.new_name = name;
+    inject_run(g_inject, &op);
+    CHECK_EQ(op.error, 0);
+    CHECK_EQ(op.status, 0); /* audit only */
+    done = completion(want_key != NULL ? EVENT_WAIT_MS : NOTHING_WAIT_MS, &err, &bytes);
+    if (done == &p) {
+        delivered = 1;
+        if (first_event(done, bytes, &ev, &count)) {
+            CHECK_EQ(ev.h.operation, operation);
+            if (!CHECK(want_key != NULL && str_is(ev.key, ev.h.key_path_bytes, want_key)))
+                printf("    key: %.*ls\n", (int)(ev.h.key_path_bytes / 2), (const wchar_t *)ev.key);
+        }
+    } else {
+        /* Nothing delivered: take the request back for the next spelling. */
+        CHECK(CancelIoEx(g_client, &p.ov));
+        CHECK(completion(EVENT_WAIT_MS, &err, &bytes) == &p);
+    }
+    return delivered;
+}
+
+/* Create/open names are canonical before matching: RootObject + a relative
+ * CompleteName, repeated and trailing separators, and case outside ASCII
+ * (Greek, Latin Extended-B) all reach the protected prefix; the event shows
+ * the canonical path with the caller's case. */
+static void case_create_open_names_canonical(void)
+{
+    static const wchar_t intl_prefix[] =
+        L"\\REGISTRY\\MACHINE\\SOFTWARE\\\x0395\x03bb\x03bb\x03b7\x03bd\x03b9\x03ba\x03ac\\\x01c4" L"emal";
+    static const wchar_t intl_name[] =
+        L"\x03b5\x03bb\x03bb\x03b7\x03bd\x03b9\x03ba\x03ac\\\\\x01c6" L"EMAL\\Run\\";
+    static const wchar_t intl_key[] =
+        L"\\REGISTRY\\MACHINE\\SOFTWARE\\\x03b5\x03bb\x03bb\x03b7\x03bd\x03b9\x03ba\x03ac\\\x01c6" L"EMAL\\Run";
+    config_spec s = audit_all();
+    HG_STATS st;
+
+    /* Each spelling parks its own request and expects it back. */
+    CHECK(get_stats(&st));
+    if (!CHECK_EQ(st.parked_requests, 0))
+        return;
+    s.prefix = K_RUN;
+    s.prefix_kind = HG_PREFIX_INCLUDE;
+    CHECK_EQ(configure(g_client, &s), 0);
+    /* relative CompleteName with a doubled separator under RootObject */
+    CHECK_EQ(canonical_case(HG_OP_CREATE_KEY, L"\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft",
+                            L"Windows\\\\CurrentVersion\\Run\\Evil",
+                            L"\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\Evil"), 1);
+    /* absolute CompleteName (RootObject ignored), doubled and trailing separators */
+    CHECK_EQ(canonical_case(HG_OP_OPEN_KEY, L"\\REGISTRY\\USER",
+                            L"\\REGISTRY\\\\MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\\\",
+                            K_RUN), 1);
+    /* ASCII mixed case, relative */
+    CHECK_EQ(canonical_case(HG_OP_OPEN_KEY, L"\\REGISTRY\\MACHINE",
+                            L"software\\MICROSOFT\\windows\\currentversion\\rUN",
+                            L"\\REGISTRY\\MACHINE\\software\\MICROSOFT\\windows\\currentversion\\rUN"), 1);
+    /* control: a key outside the prefix is not delivered */
+    CHECK_EQ(canonical_case(HG_OP_CREATE_KEY, L"\\REGISTRY\\MACHINE\\SOFTWARE", L"Other", NULL), 0);
+
+    s.prefix = intl_prefix;
+    CHECK_EQ(configure(g_client, &s), 0);
+    CHECK_EQ(canonical_case(HG_OP_CREATE_KEY, L"\\REGISTRY\\MACHINE\\SOFTWARE", intl_name, intl_key), 1);
+    CHECK_EQ(canonical_case(HG_OP_CREATE_KEY, L"\\REGISTRY\\MACHINE\\SOFTWARE",
+                            L"\x0395\x03bb\x03bb\x03b7\x03bd\x03b9\x03ba\x03ac" L"x", NULL), 0);
+}
+
 /* Verdict due, no parked request: the caller still waits for the agent
  * (issue 9: a flood that keeps the agent busy must not buy the default);
  * nobody reads here, so its budget runs out and the fail mode (closed)
@@ -933,19 +1016,22 @@ int inject_child_main(const wchar_t *ready_name, const wchar_t *die_name)
     ExitProcess(0); /* no CloseHandle, no replies: the kernel cleans up */
 }
 
-/* The release image, loaded as a second service once the test one is
- * stopped: it serves the protocol, reports no inject capability, and an
- * INJECT on its device is an unknown IOCTL - the run-time side of the
- * build's symbol/string check. */
+/* The release image, started as a second service once the test one is
+ * stopped: Wine exports no CmRegisterCallbackEx, and a release image that
+ * cannot register its registry callback must not pretend to guard
+ * anything. DriverEntry fails with STATUS_PROCEDURE_NOT_FOUND, which the
+ * SCM reports as ERROR_PROC_NOT_FOUND; the service is stopped and neither
+ * device (nor the inject one, which the release image does not have at all
+ * - check-image.sh checks its bytes) exists afterwards. */
 const wchar_t *g_release_image;
 
-static void case_release_image_has_no_inject_path(void)
+static void case_release_image_refuses_to_load_without_callback(void)
 {
     SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_ALL_ACCESS), svc;
-    const wchar_t *saved = g_service;
-    HG_HELLO_REPLY r;
-    HG_INJECT_HEADER h;
-    unsigned char out[64];
+    SERVICE_STATUS ss;
+    DWORD err = 0, waited;
+    BOOL started;
+    HANDLE h;
 
     if (!CHECK(scm != NULL))
         return;
@@ -956,30 +1042,46 @@ static void case_release_image_has_no_inject_path(void)
         CloseServiceHandle(scm);
         return;
     }
+    started = StartServiceW(svc, 0, NULL);
+    if (!started)
+        err = GetLastError();
+    /* Whatever StartService said, the service must settle as stopped. */
+    memset(&ss, 0, sizeof(ss));
+    for (waited = 0; waited < CASE_TIMEOUT_MS; waited += 50) {
+        if (!QueryServiceStatus(svc, &ss) || ss.dwCurrentState == SERVICE_STOPPED)
+            break;
+        Sleep(50);
+    }
+    printf("    release image: StartService=%d error=%lu state=%lu exit=%lu specific=0x%08lx\n",
+           (int)started, (unsigned long)err, (unsigned long)ss.dwCurrentState,
+           (unsigned long)ss.dwWin32ExitCode, (unsigned long)ss.dwServiceSpecificExitCode);
+    CHECK(!started);
+    CHECK_EQ(err, ERROR_PROC_NOT_FOUND);
+    CHECK_EQ(ss.dwCurrentState, SERVICE_STOPPED);
+    h = CreateFileW(HG_USER_PATH_W, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
+    CHECK(h == INVALID_HANDLE_VALUE);
+    if (h != INVALID_HANDLE_VALUE)
+        CloseHandle(h);
+    h = CreateFileW(HG_INJECT_USER_PATH_W, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0, NULL);
+    CHECK(h == INVALID_HANDLE_VALUE);
+    if (h != INVALID_HANDLE_VALUE)
+        CloseHandle(h);
+    CHECK(DeleteService(svc));
     CloseServiceHandle(svc);
-    g_service = L"HiveGuardRelease";
-    g_want_inject = 0;
-    if (CHECK(service_start()) && connect_client()) {
-        CHECK_EQ(hello(g_client, HG_WIRE_MAGIC, HG_WIRE_VERSION_MAJOR, &r), 0);
-        CHECK_EQ(r.capabilities & HG_CAP_INJECT, 0);
-        memset(&h, 0, sizeof(h));
-        h.magic = HG_WIRE_MAGIC;
-        h.total_bytes = sizeof(h);
-        CHECK_EQ(dev_call(g_client, HG_IOCTL_INJECT, &h, sizeof(h), out, sizeof(out), NULL),
-                 ERROR_INVALID_FUNCTION);
-        CHECK(CreateFileW(HG_INJECT_USER_PATH_W, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING, 0,
-                          NULL) == INVALID_HANDLE_VALUE);
-        disconnect_client();
-    }
-    CHECK(service_stop());
-    svc = OpenServiceW(scm, L"HiveGuardRelease", SERVICE_ALL_ACCESS);
-    if (svc != NULL) {
-        CHECK(DeleteService(svc));
-        CloseServiceHandle(svc);
-    }
     CloseServiceHandle(scm);
-    g_service = saved;
-    g_want_inject = 1;
+
+    /* Nothing left behind: the test image loads again on the same names. */
+    if (CHECK(service_start())) {
+        if (connect_client()) {
+            HG_HELLO_REPLY r;
+            CHECK_EQ(hello(g_client, HG_WIRE_MAGIC, HG_WIRE_VERSION_MAJOR, &r), 0);
+            CHECK_EQ(r.capabilities & HG_CAP_REGISTRY_CALLBACK, 0);
+            disconnect_client();
+        }
+        CloseHandle(g_inject);
+        g_inject = INVALID_HANDLE_VALUE;
+        CHECK(service_stop());
+    }
 }
 
 /* Parameters the driver cannot use are logged and replaced by the defaults:
@@ -1030,6 +1132,7 @@ void run_inject_suite(void)
     run_case("replies_unknown_duplicate_malformed", case_replies);
     run_case("data_capped_unreadable_kernel_caller", case_data_capture);
     run_case("client_own_operations_self_excluded", case_self_excluded);
+    run_case("create_open_names_canonical", case_create_open_names_canonical);
     run_case("default_when_nothing_parked", case_default_when_nothing_parked);
     run_case("no_client_default_at_once", case_no_client_default);
     run_case("client_exit_releases_waiters", case_client_exit_releases_waiters);
@@ -1038,5 +1141,6 @@ void run_inject_suite(void)
     run_case("final_stop", case_final_stop);
     run_case("invalid_parameters_fall_back_to_defaults", case_invalid_parameters_fall_back);
     if (g_release_image != NULL)
-        run_case("release_image_has_no_inject_path", case_release_image_has_no_inject_path);
+        run_case("release_image_refuses_to_load_without_callback",
+                 case_release_image_refuses_to_load_without_callback);
 }

@@ -325,6 +325,73 @@ static void case_real_lockdown_cannot_brick(void)
     CHECK_EQ(RegDeleteTreeW(HKEY_LOCAL_MACHINE, REAL_KEY_USER), ERROR_SUCCESS);
 }
 
+#define SUSPEND_VERDICT_MS 20000u /* far longer than the stop may take */
+#define SUSPEND_STOP_MS    10000u /* unload must finish within this */
+
+static DWORD WINAPI stop_thread(LPVOID arg)
+{
+    (void)arg;
+    return service_stop() ? 0 : 1;
+}
+
+/* A registry caller suspended (SuspendThread) while it waits for a verdict
+ * must not hang the driver's unload: the callback holds its rundown and
+ * waits inside a critical region, so the suspension cannot park the thread
+ * there; unbinding the client releases the wait, and the stop completes
+ * while the caller is still suspended. Windows only (Wine delivers no
+ * registry operation to a callback). The caller is resumed afterwards in
+ * every case, so a failure here cannot leave the machine stuck. */
+static void case_real_suspended_waiter_unload(void)
+{
+    static parked p;
+    config_spec s = real_config(SUSPEND_VERDICT_MS, HG_FAIL_CLOSED);
+    helper h;
+    parked *done;
+    DWORD err, bytes, start, elapsed, stop_exit = 1;
+    HANDLE stopper;
+    int suspended = 0;
+    HKEY key;
+
+    if (!CHECK(service_start()) || !connect_client())
+        return;
+    CHECK_EQ(hello(g_client, HG_WIRE_MAGIC, HG_WIRE_VERSION_MAJOR, NULL), 0);
+    CHECK_EQ(RegCreateKeyExW(HKEY_LOCAL_MACHINE, REAL_KEY_USER, 0, NULL, 0, KEY_ALL_ACCESS, NULL,
+                             &key, NULL), ERROR_SUCCESS);
+    RegCloseKey(key);
+    CHECK_EQ(configure(g_client, &s), 0);
+    CHECK_EQ(park(&p), ERROR_IO_PENDING);
+    if (!helper_start(&h, L"set", L"Suspended"))
+        return;
+    /* The event is here: the helper's thread now waits in the callback. */
+    done = completion(EVENT_WAIT_MS, &err, &bytes);
+    CHECK(done == &p);
+    suspended = CHECK(SuspendThread(h.pi.hThread) != (DWORD)-1);
+    Sleep(200); /* let the suspend request reach the thread */
+
+    /* Stop: the agent's handle goes (waiters released), then the unload. */
+    start = GetTickCount();
+    disconnect_client();
+    stopper = CreateThread(NULL, 0, stop_thread, NULL, 0, NULL);
+    if (CHECK(stopper != NULL)) {
+        CHECK(WaitForSingleObject(stopper, SUSPEND_STOP_MS) == WAIT_OBJECT_0);
+        elapsed = GetTickCount() - start;
+        printf("    stop with a suspended caller took %lu ms\n", (unsigned long)elapsed);
+        CHECK(elapsed < SUSPEND_STOP_MS);
+    }
+    if (suspended)
+        ResumeThread(h.pi.hThread);
+    if (stopper != NULL) {
+        WaitForSingleObject(stopper, INFINITE); /* only returns once the stop ended */
+        GetExitCodeThread(stopper, &stop_exit);
+        CloseHandle(stopper);
+        CHECK_EQ(stop_exit, 0);
+    }
+    /* Released with the service default (allow) when the client went. */
+    if (helper_finish(&h))
+        CHECK_EQ(h.exit_code, ERROR_SUCCESS);
+    RegDeleteTreeW(HKEY_LOCAL_MACHINE, REAL_KEY_USER);
+}
+
 void run_real_suite(void)
 {
     run_case("real_service_start", case_real_start);
@@ -339,4 +406,5 @@ void run_real_suite(void)
     run_case("real_timeout_fail_open", case_real_timeout_fail_open);
     run_case("real_counters_exact_and_cleanup", case_real_counters_and_cleanup);
     run_case("real_lockdown_cannot_brick", case_real_lockdown_cannot_brick);
+    run_case("real_suspended_waiter_does_not_hang_unload", case_real_suspended_waiter_unload);
 }

@@ -10,6 +10,8 @@ import dev.hiveguard.policy.PolicyReloader;
 import dev.hiveguard.pump.PumpOptions;
 import dev.hiveguard.pump.PumpStatus;
 import dev.hiveguard.wire.DriverStats;
+import dev.hiveguard.wire.HelloReply;
+import dev.hiveguard.wire.RegistryGuard;
 import dev.hiveguard.wire.Wire;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -151,8 +153,8 @@ public final class RunCommand implements Callable<Integer> {
         PolicyReloader reloader = startReloader(session, loaded);
         Instant started = Instant.now();
         AgentStatusFile statusFile = new AgentStatusFile(stateDir);
-        LOG.info("serving: policy {} ({}), audit {}, state {}", loaded.source(), policy.hash(),
-                auditOptions.activeFile(), stateDir);
+        LOG.info("serving: policy {} ({}), audit {}, state {}, registry callback {}", loaded.source(), policy.hash(),
+                auditOptions.activeFile(), stateDir, RegistryGuard.of(session.pump().hello()).description());
         Thread hook = new Thread(() -> {
             stopRequested.countDown();
             try {
@@ -267,6 +269,10 @@ public final class RunCommand implements Callable<Integer> {
         s.put("started", started.toString());
         s.put("policy", loaded.source());
         s.put("policyHash", pump.policyHash());
+        HelloReply hello = session.pump().hello();
+        if (hello != null) {
+            s.put("registryCallback", RegistryGuard.of(hello).description());
+        }
         s.put("auditFile", audit.activeFile().toAbsolutePath().toString());
         s.set("audit", AgentStatusFile.toTree(session.audit().stats()));
         // The driver counters get their own section; the pump section keeps its own metrics.

@@ -93,6 +93,7 @@ public final class StatusCommand implements Callable<Integer> {
                     + " (pid " + st.path("pid").asText("?") + ", started " + st.path("started").asText("?")
                     + ", updated " + st.path("updated").asText("?") + ")");
             out.println("policy: " + st.path("policy").asText("?") + " " + st.path("policyHash").asText(""));
+            out.println("registry callback: " + st.path("registryCallback").asText("unknown (not reported)"));
             out.println("audit: " + st.path("auditFile").asText("?"));
             for (String section : new String[] {"pump", "audit", "driver"}) {
                 if (st.hasNonNull(section)) {

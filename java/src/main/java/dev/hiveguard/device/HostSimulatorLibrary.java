@@ -25,6 +25,9 @@ interface HostSimulatorLibrary extends Library {
     /** Tears the simulated driver down and loads a fresh instance. */
     void hg_sim_reset(int noClientVerdict);
 
+    /** TEST HOOK: HELLO capabilities of the instances loaded from the next reset on. */
+    void hg_sim_test_set_capabilities(int capabilities);
+
     /** The process key the host assigns to the calling (this) process. */
     long hg_sim_current_process_key();
 

@@ -75,4 +75,12 @@ public final class RegistrySimulator {
     public static void processExit(long key) {
         lib().hg_sim_process_exit(key);
     }
+
+    /**
+     * TEST HOOK: the HELLO capabilities ({@code Wire.CAP_*}) of the simulated driver loaded
+     * by the next {@link #reset}; the host's own default is {@code Wire.CAP_SIMULATOR}.
+     */
+    public static void setCapabilitiesForTest(int capabilities) {
+        lib().hg_sim_test_set_capabilities(capabilities);
+    }
 }

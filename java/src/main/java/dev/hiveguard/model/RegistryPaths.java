@@ -61,6 +61,30 @@ public final class RegistryPaths {
     private RegistryPaths() {
     }
 
+    /**
+     * The spelling the driver reports for an absolute kernel key path, as
+     * {@code hg_keyname_canonical} in driver/core/keyname.c makes it before matching: runs of
+     * backslashes collapse into one and trailing backslashes go, case is kept. A path that
+     * does not start with a backslash is returned unchanged (the simulator keeps it as given).
+     */
+    public static String canonicalKernelPath(String path) {
+        if (path.isEmpty() || path.charAt(0) != '\\' || (path.indexOf("\\\\") < 0 && !path.endsWith("\\"))) {
+            return path;
+        }
+        StringBuilder b = new StringBuilder(path.length());
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c == '\\' && b.length() > 0 && b.charAt(b.length() - 1) == '\\') {
+                continue;
+            }
+            b.append(c);
+        }
+        while (b.length() > 1 && b.charAt(b.length() - 1) == '\\') {
+            b.setLength(b.length() - 1);
+        }
+        return b.toString();
+    }
+
     // ------------------------------------------------------------------ kernel -> Sysmon
 
     /** The Sysmon spelling of a kernel key path (see the class comment for the rules). */

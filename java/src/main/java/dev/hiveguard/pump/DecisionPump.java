@@ -15,6 +15,7 @@ import dev.hiveguard.policy.Policy;
 import dev.hiveguard.wire.DriverStats;
 import dev.hiveguard.wire.EventBatch;
 import dev.hiveguard.wire.HelloReply;
+import dev.hiveguard.wire.RegistryGuard;
 import dev.hiveguard.wire.ReplyEntry;
 import dev.hiveguard.wire.ReplyMessage;
 import dev.hiveguard.wire.ReplyResult;
@@ -152,6 +153,15 @@ public final class DecisionPump implements AutoCloseable {
             throw new IllegalStateException("the driver speaks wire version " + h.versionMajor() + "."
                     + h.versionMinor() + ", this agent " + Wire.VERSION_MAJOR + "." + Wire.VERSION_MINOR
                     + ": install a matching agent and driver");
+        }
+        RegistryGuard guard = RegistryGuard.of(h);
+        if (!guard.canServe()) {
+            throw new IllegalStateException("the driver reports no registered registry callback (HELLO capabilities 0x"
+                    + Integer.toHexString(h.capabilities()) + "): it sees no registry operation, so this agent "
+                    + "would guard nothing; refusing to serve. Check the driver's log (CmRegisterCallbackEx)");
+        }
+        if (guard == RegistryGuard.SIMULATOR) {
+            LOG.warn("registry callback: {}", guard.description());
         }
         options.checkAgainst(h);
         Policy p = policy.get();

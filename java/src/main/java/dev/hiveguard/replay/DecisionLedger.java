@@ -3,6 +3,7 @@ package dev.hiveguard.replay;
 import dev.hiveguard.audit.AuditSink;
 import dev.hiveguard.device.SimulatedOperation;
 import dev.hiveguard.model.RegistryEvent;
+import dev.hiveguard.model.RegistryPaths;
 import dev.hiveguard.model.Verdict;
 import dev.hiveguard.policy.Decision;
 import java.util.ArrayDeque;
@@ -55,7 +56,9 @@ final class DecisionLedger implements AuditSink {
     /** Called before operation {@code index} is raised as {@code call}. */
     void expect(int index, SimulatedOperation call) {
         int len = Math.min(call.data().length, dataCap);
-        Key key = new Key(call.pid(), call.operation().code(), call.keyPath(), orEmpty(call.valueName()),
+        // The driver reports the canonical spelling of the path it was given.
+        Key key = new Key(call.pid(), call.operation().code(), RegistryPaths.canonicalKernelPath(call.keyPath()),
+                orEmpty(call.valueName()),
                 orEmpty(call.newName()), orEmpty(call.image()), orEmpty(call.userSid()), call.valueType(), len,
                 Arrays.hashCode(Arrays.copyOf(call.data(), len)));
         synchronized (expected) {

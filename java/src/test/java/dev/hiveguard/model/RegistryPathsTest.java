@@ -14,6 +14,18 @@ import org.junit.jupiter.api.Test;
 class RegistryPathsTest {
 
     @Test
+    void canonicalKernelPathIsWhatTheDriverReports() {
+        // Same rules as driver/core/keyname.c (test_keyname.c has the C side).
+        assertEquals("\\REGISTRY\\MACHINE\\SOFTWARE", RegistryPaths.canonicalKernelPath("\\REGISTRY\\MACHINE\\SOFTWARE"));
+        assertEquals("\\REGISTRY\\MACHINE\\SOFTWARE",
+                RegistryPaths.canonicalKernelPath("\\REGISTRY\\\\MACHINE\\\\\\SOFTWARE\\\\"));
+        assertEquals("\\REGISTRY\\MACHINE", RegistryPaths.canonicalKernelPath("\\\\REGISTRY\\MACHINE\\"));
+        assertEquals("\\", RegistryPaths.canonicalKernelPath("\\\\\\"));
+        assertEquals("relative\\\\kept", RegistryPaths.canonicalKernelPath("relative\\\\kept"));
+        assertEquals("\\REGISTRY\\USER\\s-1-5-18\\Software", RegistryPaths.canonicalKernelPath("\\REGISTRY\\USER\\s-1-5-18\\Software\\"));
+    }
+
+    @Test
     void machineKeysBecomeHklmKeepingTheKernelSpelling() {
         assertEquals("HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run",
                 RegistryPaths.toSysmon("\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run"));

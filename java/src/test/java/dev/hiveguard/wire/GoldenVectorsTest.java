@@ -36,8 +36,9 @@ import org.junit.jupiter.api.Test;
  */
 class GoldenVectorsTest {
 
+    /** upcase is covered by dev.hiveguard.policy.UpcaseVectorsTest. */
     private static final Set<String> VECTORS = Set.of("hello_request", "hello_reply", "config", "event_batch",
-            "reply", "reply_result", "stats", "inject");
+            "reply", "reply_result", "stats", "inject", "upcase");
     private static final long CHECK_VECTORS_TIMEOUT_S = 60;
 
     private static Path dir;

@@ -49,8 +49,14 @@ final class SubscriptionCompiler {
     private SubscriptionCompiler() {
     }
 
-    /** One demand on the driver: deliver these classes under this prefix (and maybe wait). */
-    private record Need(String prefix, int ops, boolean verdict, int timeoutMs, FailMode failMode) {
+    /**
+     * One demand on the driver: deliver these classes under this prefix (and maybe wait).
+     * {@code key} is the prefix as the driver compares it (upcased), computed once.
+     */
+    private record Need(String prefix, String key, int ops, boolean verdict, int timeoutMs, FailMode failMode) {
+        Need(String prefix, int ops, boolean verdict, int timeoutMs, FailMode failMode) {
+            this(prefix, SubscriptionMatcher.upcase(prefix), ops, verdict, timeoutMs, failMode);
+        }
     }
 
     /** Per-class flags of an emitted include prefix. */
@@ -72,11 +78,14 @@ final class SubscriptionCompiler {
         List<Need> needs = needs(s, rules, scope, true);
         List<Subscription.Prefix> includes = includeEntries(needs, s);
         if (!fits(includes)) {
-            int before = includes.size();
-            needs = needs(s, rules, scope, false);
-            includes = includeEntries(needs, s);
-            notes.add(before + " include prefixes do not fit the driver's limits; CurrentControlSet paths now cover"
-                    + " every ControlSet0NN whole (" + includes.size() + " prefixes)");
+            List<Need> coarse = needs(s, rules, scope, false);
+            if (!coarse.equals(needs)) { // only CurrentControlSet paths have a coarser form
+                int before = includes.size();
+                needs = coarse;
+                includes = includeEntries(needs, s);
+                notes.add(before + " include prefixes do not fit the driver's limits; CurrentControlSet paths now cover"
+                        + " every ControlSet0NN whole (" + includes.size() + " prefixes)");
+            }
         }
         if (!fits(includes)) {
             int before = includes.size();
@@ -245,7 +254,9 @@ final class SubscriptionCompiler {
     private static List<Need> cutAll(List<Need> needs, int depth) {
         List<Need> out = new ArrayList<>(needs.size());
         for (Need n : needs) {
-            out.add(new Need(cut(n.prefix, depth), n.ops, n.verdict, n.timeoutMs, n.failMode));
+            // Upcasing maps no unit to or from a backslash: the cut of the key is the key of the cut.
+            String prefix = cut(n.prefix, depth);
+            out.add(new Need(prefix, n.key.substring(0, prefix.length()), n.ops, n.verdict, n.timeoutMs, n.failMode));
         }
         return out;
     }
@@ -328,7 +339,7 @@ final class SubscriptionCompiler {
         IntArray opsAt = new IntArray();
         List<Demand[]> own = new ArrayList<>();
         for (Need n : needs) {
-            String key = SubscriptionMatcher.upcase(n.prefix);
+            String key = n.key;
             Integer at = index.get(key);
             if (at == null) {
                 at = keys.size();
@@ -394,8 +405,11 @@ final class SubscriptionCompiler {
         // Emitted shortest first, then by case-folded text: a stable, readable table.
         Arrays.sort(sorted, Comparator.<Integer>comparingInt(i -> keys.get(i).length()).thenComparing(keys::get));
         List<Subscription.Prefix> out = new ArrayList<>();
+        // Per key, the classes grouped by flags, in class order (at most one group per class).
+        Flags[] groupFlags = new Flags[OPS.length];
+        int[] groupOps = new int[OPS.length];
         for (int i : sorted) {
-            Map<Flags, Integer> byFlags = new LinkedHashMap<>();
+            int groups = 0;
             for (int o = 0; o < OPS.length; o++) {
                 if ((opsAt.get(i) & OPS[o].bit()) == 0) {
                     continue;
@@ -405,12 +419,19 @@ final class SubscriptionCompiler {
                 if (shorter >= 0 && flagsOf(above[shorter], o).equals(f)) {
                     continue; // the driver already finds these flags on the shorter prefix
                 }
-                byFlags.merge(f, OPS[o].bit(), (a, b) -> a | b);
+                int g = 0;
+                while (g < groups && !groupFlags[g].equals(f)) {
+                    g++;
+                }
+                if (g == groups) {
+                    groupFlags[groups] = f;
+                    groupOps[groups++] = 0;
+                }
+                groupOps[g] |= OPS[o].bit();
             }
-            for (Map.Entry<Flags, Integer> e : byFlags.entrySet()) {
-                Flags f = e.getKey();
-                out.add(new Subscription.Prefix(true, spelling.get(i), e.getValue(), f.verdict, f.timeoutMs,
-                        f.failMode));
+            for (int g = 0; g < groups; g++) {
+                Flags f = groupFlags[g];
+                out.add(new Subscription.Prefix(true, spelling.get(i), groupOps[g], f.verdict, f.timeoutMs, f.failMode));
             }
         }
         return out;

@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hiveguard.audit.AuditOptions;
 import dev.hiveguard.model.FailMode;
+import dev.hiveguard.policy.CompiledPolicy;
 import dev.hiveguard.policy.Policy;
 import dev.hiveguard.policy.PolicyHolder;
 import dev.hiveguard.policy.PolicyReloader;
@@ -155,6 +156,11 @@ public final class RunCommand implements Callable<Integer> {
         AgentStatusFile statusFile = new AgentStatusFile(stateDir);
         LOG.info("serving: policy {} ({}), audit {}, state {}, registry callback {}", loaded.source(), policy.hash(),
                 auditOptions.activeFile(), stateDir, RegistryGuard.of(session.pump().hello()).description());
+        if (loaded.policy() instanceof CompiledPolicy compiled) {
+            for (String note : compiled.subscriptionNotes()) {
+                LOG.warn("policy {}: driver subscription widened: {}", compiled.hash(), note);
+            }
+        }
         Thread hook = new Thread(() -> {
             stopRequested.countDown();
             try {

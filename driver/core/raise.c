@@ -7,7 +7,7 @@
  * few compares (client bound? class subscribed? the agent itself? a kernel
  * caller? an excluded pid?) run first, in one short lock hold; only an
  * operation that survives them pays for resolving its key name, then for the
- * prefix match, and only a matched one for its caller's identity (when the
+ * prefix and pattern match, and only a matched one for its caller's identity (when the
  * platform produces it lazily) and for copying its value data.
  *
  * Every outcome is counted exactly once, so that once quiescent
@@ -157,7 +157,7 @@ void hg_core_raise(hg_core *core, const hg_op *op, const hg_op_source *source,
         source->resolve_key_path(source->ctx, &path) == HG_STATUS_SUCCESS) {
         if (path.chars == NULL)
             path.bytes = 0;
-        hg_sub_match_path(sub, op->operation, &path, &match);
+        hg_sub_match_path(sub, op->operation, &path, &op->value_name, &match);
         if (match.delivered) {
             qe = hg_event_build(op, &path, source, sub->data_cap, hg_plat_filetime_now());
             outcome = qe != NULL ? RAISE_QUEUED : RAISE_DROPPED;

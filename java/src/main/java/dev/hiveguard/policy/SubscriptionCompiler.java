@@ -19,15 +19,21 @@ import java.util.Objects;
  *
  * <p>Each include rule that can audit or block contributes its TargetObject prefixes in
  * kernel form ({@link RegistryPaths#kernelPrefixes}, which widens where one Sysmon name
- * covers many kernel keys); a rule with no pure-prefix TargetObject contributes
- * {@code \}, everything. For SetValue/DeleteValue Sysmon's TargetObject ends with the
+ * covers many kernel keys); its {@code contains} / {@code end with} values become the
+ * driver's CONTAINS / SUFFIX entries ({@link PatternCover}: on the key path for key
+ * classes, on key path + value name for value classes), each carrying its rule's verdict,
+ * timeout and fail mode - the driver combines every matching pattern with the longest
+ * prefix (longest timeout, closed wins). A rule whose TargetObject test neither can cover,
+ * or that has none, contributes {@code \}, everything; so do all patterns when together
+ * they would exceed the driver's automaton bounds ({@link PatternEntries}). For SetValue/DeleteValue Sysmon's TargetObject ends with the
  * value name while the driver matches the key path only, so those classes use the pattern
  * cut at its last backslash. Because the driver takes verdict, timeout and fail mode from
  * the longest matching include prefix, every emitted prefix carries the merged demands of
  * all blocking rules whose prefix it extends: verdict if any, the longest timeout, and
  * closed if any asks for closed. Pure path exclusions become EXCLUDE prefixes only when
  * the default is allow and only where the kernel prefix can never exclude more than the
- * rule does.
+ * rule does; contains / end-with exclusions become EXCLUDE patterns only where
+ * {@link PatternCover#exclude} proves the kernel text implies the Sysmon text.
  */
 final class SubscriptionCompiler {
 
@@ -48,7 +54,8 @@ final class SubscriptionCompiler {
 
     static Subscription compile(PolicyDocument doc, List<CompiledRule> rules, int scope) {
         PolicySettings s = doc.settings();
-        List<Subscription.Prefix> excludes = s.defaultAction() == Action.ALLOW ? excludeEntries(rules) : List.of();
+        List<Subscription.Prefix> excludes = s.defaultAction() == Action.ALLOW
+                ? PatternEntries.merge(excludeEntries(rules)) : List.of();
         // Tightest first; if the driver's table would overflow, trade precision for size.
         Subscription sub = compile(s, rules, scope, true, excludes);
         if (sub == null) {
@@ -66,14 +73,28 @@ final class SubscriptionCompiler {
             needs.add(new Need(RegistryPaths.KERNEL_EVERYTHING, scope, enforce && s.defaultAction() == Action.BLOCK, 0,
                     FailMode.INHERIT));
         }
+        List<Subscription.Prefix> patterns = new ArrayList<>();
         for (CompiledRule r : rules) {
             if (!r.include || r.action == Action.ALLOW || r.opMask == 0) {
                 continue;
             }
             boolean verdict = enforce && r.action == Action.BLOCK;
-            for (Map.Entry<String, Integer> e : kernelPrefixesOf(r, precise).entrySet()) {
+            List<PatternCover.Entry> covers = new ArrayList<>();
+            for (Map.Entry<String, Integer> e : kernelPrefixesOf(r, precise, covers).entrySet()) {
                 needs.add(new Need(clip(e.getKey()), e.getValue(), verdict, r.timeoutMs, r.failMode));
             }
+            for (PatternCover.Entry c : covers) {
+                patterns.add(new Subscription.Prefix(true, c.text(), c.ops(), verdict, verdict ? r.timeoutMs : 0,
+                        verdict ? r.failMode : FailMode.INHERIT, c.match(), c.target()));
+            }
+        }
+        patterns = PatternEntries.merge(patterns);
+        if (!PatternEntries.fit(patterns, MAX_PREFIXES / 2)) {
+            // The automaton would exceed the driver's bounds: these rules fall back to everything.
+            for (Subscription.Prefix x : patterns) {
+                needs.add(new Need(RegistryPaths.KERNEL_EVERYTHING, x.opMask(), x.verdict(), x.timeoutMs(), x.failMode()));
+            }
+            patterns = List.of();
         }
         int opMask = 0;
         int verdictMask = 0;
@@ -83,18 +104,32 @@ final class SubscriptionCompiler {
                 verdictMask |= n.ops;
             }
         }
-        List<Subscription.Prefix> includes = includeEntries(needs, s);
-        if (includes.size() > MAX_PREFIXES) {
+        for (Subscription.Prefix x : patterns) {
+            opMask |= x.opMask();
+            if (x.verdict()) {
+                verdictMask |= x.opMask();
+            }
+        }
+        List<Subscription.Prefix> includes = new ArrayList<>(includeEntries(needs, s));
+        if (includes.size() + patterns.size() > MAX_PREFIXES) {
             if (precise) {
                 return null;
             }
-            includes = includeEntries(widenAll(needs), s);
+            includes = new ArrayList<>(includeEntries(widenAll(needs), s));
         }
+        includes.addAll(patterns);
         List<Subscription.Prefix> all = new ArrayList<>(includes);
+        PatternEntries automaton = new PatternEntries(MAX_PREFIXES);
+        for (Subscription.Prefix x : patterns) {
+            automaton.tryAdd(x); // fits: checked above
+        }
         // With nothing to deliver, exclusions would only be noise in the driver's table.
         for (Subscription.Prefix x : opMask == 0 ? List.<Subscription.Prefix>of() : excludes) {
             if (all.size() >= MAX_PREFIXES) {
                 break; // dropping an exclusion only delivers more
+            }
+            if (x.match() != Subscription.Match.PREFIX && !automaton.tryAdd(x)) {
+                continue; // likewise
             }
             all.add(x);
         }
@@ -103,16 +138,38 @@ final class SubscriptionCompiler {
                 Subscription.DEFAULT_BACKLOG, Subscription.DEFAULT_DATA_CAP, all, List.of());
     }
 
-    /** Kernel prefix -> classes, for one include rule. */
-    private static Map<String, Integer> kernelPrefixesOf(CompiledRule r, boolean precise) {
+    /**
+     * Kernel prefix -> classes, for one include rule; its contains / end-with conditions go
+     * to {@code patterns} (see {@link PatternCover}). A rule whose TargetObject group has a
+     * condition neither can cover (or that has no TargetObject test) needs everything.
+     */
+    private static Map<String, Integer> kernelPrefixesOf(CompiledRule r, boolean precise,
+                                                        List<PatternCover.Entry> patterns) {
         Map<String, Integer> out = new LinkedHashMap<>();
-        if (r.prefixGroup == null) {
+        CompiledCondition[] group = r.prefixGroup != null ? r.prefixGroup : targetGroup(r);
+        List<PatternCover.Entry> covers = new ArrayList<>();
+        for (CompiledCondition c : group == null ? new CompiledCondition[0] : group) {
+            if (c.cond.isPrefixLike()) {
+                continue;
+            }
+            List<PatternCover.Entry> one = PatternCover.isPattern(c.cond) ? PatternCover.include(c, r.opMask) : null;
+            if (one == null) {
+                group = null;
+                break;
+            }
+            covers.addAll(one);
+        }
+        if (group == null) {
             out.put(RegistryPaths.KERNEL_EVERYTHING, r.opMask);
             return out;
         }
+        patterns.addAll(covers);
         int valueOps = r.opMask & EventView.VALUE_OPS;
         int keyOps = r.opMask & ~EventView.VALUE_OPS;
-        for (CompiledCondition c : r.prefixGroup) {
+        for (CompiledCondition c : group) {
+            if (!c.cond.isPrefixLike()) {
+                continue;
+            }
             for (String v : c.source.values()) {
                 if (keyOps != 0) {
                     for (String k : RegistryPaths.kernelPrefixes(v, precise)) {
@@ -129,6 +186,16 @@ final class SubscriptionCompiler {
             }
         }
         return out;
+    }
+
+    /** The rule's TargetObject group, or null when it has none. */
+    static CompiledCondition[] targetGroup(CompiledRule r) {
+        for (CompiledCondition[] g : r.groups) {
+            if (g.length > 0 && g[0].field == Field.TARGET_OBJECT) {
+                return g;
+            }
+        }
+        return null;
     }
 
     /** A prefix longer than the driver accepts is cut: a shorter include only delivers more. */
@@ -229,14 +296,29 @@ final class SubscriptionCompiler {
         return new Flags(true, explicitTimeout ? timeout : 0, fail);
     }
 
-    /** EXCLUDE entries for rules that are nothing but a TargetObject prefix test. */
+    /**
+     * EXCLUDE entries for rules that are nothing but a TargetObject test: prefixes, and the
+     * contains / end-with values that {@link PatternCover#exclude} proves safe. Each entry
+     * alone implies the rule matches, so leaving any out only delivers more.
+     */
     private static List<Subscription.Prefix> excludeEntries(List<CompiledRule> rules) {
         List<Subscription.Prefix> out = new ArrayList<>();
         for (CompiledRule r : rules) {
-            if (r.include || r.opMask == 0 || r.prefixGroup == null || r.groups.length != 1) {
+            CompiledCondition[] group = targetGroup(r);
+            if (r.include || r.opMask == 0 || group == null || r.groups.length != 1) {
                 continue;
             }
-            for (CompiledCondition c : r.prefixGroup) {
+            for (CompiledCondition c : group) {
+                if (PatternCover.isPattern(c.cond)) {
+                    for (PatternCover.Entry e : PatternCover.exclude(c, r.opMask)) {
+                        out.add(new Subscription.Prefix(false, e.text(), e.ops(), false, 0, FailMode.INHERIT, e.match(),
+                                e.target()));
+                    }
+                    continue;
+                }
+                if (!c.cond.isPrefixLike()) {
+                    continue;
+                }
                 if (c.cond == Condition.IS || c.cond == Condition.IS_ANY) {
                     continue; // an exact path says nothing about the keys below it
                 }

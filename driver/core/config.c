@@ -78,8 +78,6 @@ static uint32_t check_prefix(const HG_PREFIX_ENTRY *e, uint32_t pool_start, uint
         return HG_STATUS_INVALID_PARAMETER;
     if (e->match > HG_MATCH_CONTAINS || e->target > HG_TARGET_FULL_NAME)
         return HG_STATUS_INVALID_PARAMETER;
-    if (e->match == HG_MATCH_PREFIX && e->target != HG_TARGET_KEY_PATH)
-        return HG_STATUS_INVALID_PARAMETER;
     if (e->target == HG_TARGET_FULL_NAME && (e->op_mask & ~HG_TARGET_FULL_NAME_OPS))
         return HG_STATUS_INVALID_PARAMETER; /* only value classes have a value name */
     if (e->match != HG_MATCH_PREFIX && e->string_bytes > HG_PATTERN_MAX_BYTES)
@@ -166,25 +164,37 @@ static void add_prefix(trie_builder *b, const unsigned char *buf, const HG_PREFI
 
     for (i = 0; i < e->string_bytes; i += 2u)
         node = child_of(b, node, hg_upcase16(read_le16(buf + e->string_offset + i)));
+    uint16_t *rule_of_op;
+
     if (b->nodes[node].terminal == HG_NONE16) {
         t = &b->terminals[b->terminal_count];
-        t->exclude_mask = 0;
-        t->include_mask = 0;
-        for (op = 0; op < HG_OP_COUNT; op++)
+        memset(t, 0, sizeof *t);
+        for (op = 0; op < HG_OP_COUNT; op++) {
             t->rule_of_op[op] = HG_NONE16;
+            t->full_rule_of_op[op] = HG_NONE16;
+        }
         b->nodes[node].terminal = (uint16_t)b->terminal_count++;
     }
     t = &b->terminals[b->nodes[node].terminal];
     if (e->kind == HG_PREFIX_EXCLUDE) {
-        t->exclude_mask |= e->op_mask;
+        if (e->target == HG_TARGET_FULL_NAME)
+            t->full_exclude_mask |= e->op_mask;
+        else
+            t->exclude_mask |= e->op_mask;
         return;
     }
-    t->include_mask |= e->op_mask;
+    if (e->target == HG_TARGET_FULL_NAME) {
+        t->full_include_mask |= e->op_mask;
+        rule_of_op = t->full_rule_of_op;
+    } else {
+        t->include_mask |= e->op_mask;
+        rule_of_op = t->rule_of_op;
+    }
     /* Two INCLUDEs with the same string: the first in entry order decides
      * for the classes they share - a stable, documented tie-break. */
     for (op = 1; op < HG_OP_COUNT; op++)
-        if ((e->op_mask & HG_OP_BIT(op)) && t->rule_of_op[op] == HG_NONE16)
-            t->rule_of_op[op] = entry_index;
+        if ((e->op_mask & HG_OP_BIT(op)) && rule_of_op[op] == HG_NONE16)
+            rule_of_op[op] = entry_index;
 }
 
 /* Breadth-first renumbering: the children of every node become a contiguous,

@@ -74,9 +74,12 @@ typedef struct hg_rule {
 /* What the prefixes that end at one trie node say, merged per class so that
  * a lookup costs O(1) per node whatever the number of identical prefixes. */
 typedef struct hg_terminal {
-    uint32_t exclude_mask;             /* classes some EXCLUDE ending here covers */
-    uint32_t include_mask;             /* classes some INCLUDE ending here covers */
-    uint16_t rule_of_op[HG_OP_COUNT];  /* first INCLUDE (entry order) per class, or HG_NONE16 */
+    uint32_t exclude_mask;             /* classes some key-path EXCLUDE ending here covers */
+    uint32_t include_mask;             /* classes some key-path INCLUDE ending here covers */
+    uint32_t full_exclude_mask;        /* the same for full-name (key\value) prefixes */
+    uint32_t full_include_mask;
+    uint16_t rule_of_op[HG_OP_COUNT];  /* first key-path INCLUDE (entry order) per class, or HG_NONE16 */
+    uint16_t full_rule_of_op[HG_OP_COUNT]; /* first full-name INCLUDE per class, or HG_NONE16 */
 } hg_terminal;
 
 /* Trie node over upcased UTF-16 code units. Children of a node are stored

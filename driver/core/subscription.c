@@ -58,19 +58,32 @@ void hg_sub_match_path(const hg_subscription *sub, uint16_t operation,
     const hg_trie_node *node = &sub->nodes[0];
     hg_pattern_hit hit;
 
+    uint32_t full = (bit & HG_TARGET_FULL_NAME_OPS) != 0;
+    uint32_t value_units = full ? value_name->bytes / 2u : 0u;
+
     memset(match, 0, sizeof *match);
-    for (i = 0; i < units; i++) {
-        uint32_t child = find_child(sub, node, hg_upcase16(path->chars[i]));
+    /* Key path, then for value classes '\' and the value name: a full-name
+     * prefix that ends inside the key path is a prefix of the full name too,
+     * so it counts on the whole walk; a key-path prefix only on the key part. */
+    for (i = 0; i < units + (full ? 1u + value_units : 0u); i++) {
+        uint16_t unit = i < units ? path->chars[i] : (i == units ? (uint16_t)'\\' : value_name->chars[i - units - 1u]);
+        uint32_t child = find_child(sub, node, hg_upcase16(unit));
         if (child == 0u)
             break;
         node = &sub->nodes[child];
         if (node->terminal != HG_NONE16) {
             const hg_terminal *t = &sub->terminals[node->terminal];
-            if (t->exclude_mask & bit)
+            uint32_t in_key = i < units;
+            uint16_t here = HG_NONE16;
+            if (((t->exclude_mask & bit) && in_key) || (t->full_exclude_mask & bit))
                 return;
-            if (t->include_mask & bit) {
+            if ((t->include_mask & bit) && in_key)
+                here = t->rule_of_op[operation];
+            if ((t->full_include_mask & bit) && t->full_rule_of_op[operation] < here)
+                here = t->full_rule_of_op[operation];
+            if (here != HG_NONE16) {
                 included = 1;
-                rule = t->rule_of_op[operation];
+                rule = here;
             }
         }
     }

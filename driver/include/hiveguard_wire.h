@@ -256,7 +256,8 @@ typedef struct HG_HELLO_REPLY {
  * HG_MATCH_SUFFIX (ends with it) or HG_MATCH_CONTAINS (contains it) - and its
  * `target` against what - HG_TARGET_KEY_PATH, or HG_TARGET_FULL_NAME: the key
  * path, a backslash and the value name (Sysmon's TargetObject in kernel form;
- * value classes only, SUFFIX/CONTAINS only). A matching pattern INCLUDE or
+ * value classes only). A full-name PREFIX takes part in the longest-prefix
+ * rule like a key-path one. A matching pattern INCLUDE or
  * EXCLUDE counts exactly like a matching prefix for delivery. For the
  * verdict, the longest matching INCLUDE prefix and every matching INCLUDE
  * pattern for the class are the candidates: the operation waits iff one of
@@ -312,7 +313,7 @@ typedef struct HG_PREFIX_ENTRY {
     uint16_t string_bytes;   /* even, [2, HG_PREFIX_MAX_BYTES]; patterns [2, HG_PATTERN_MAX_BYTES] */
     uint32_t string_offset;  /* even, inside the string pool */
     uint16_t match;          /* hg_match_kind (was reserved in minor 0: 0 = PREFIX) */
-    uint16_t target;         /* hg_match_target; PREFIX entries: KEY_PATH only */
+    uint16_t target;         /* hg_match_target */
 } HG_PREFIX_ENTRY;
 
 /* ------------------------------------------------------------------ */

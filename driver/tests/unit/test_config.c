@@ -192,7 +192,7 @@ int test_config_prefix_ranges(void)
         case 12: e->string_offset = (uint32_t)len; break;      /* past the end */
         case 13: e->match = HG_MATCH_CONTAINS + 1; break;
         case 14: e->target = HG_TARGET_FULL_NAME + 1; break;
-        case 15: e->target = HG_TARGET_FULL_NAME; break;       /* a prefix is on the key path only */
+        case 15: e->target = HG_TARGET_FULL_NAME; break;       /* every class, but full name: value classes only */
         case 16: e->match = HG_MATCH_SUFFIX;                   /* full name: value classes only */
                  e->target = HG_TARGET_FULL_NAME; break;
         case 17: x->match = HG_MATCH_CONTAINS;

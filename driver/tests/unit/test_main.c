@@ -32,6 +32,7 @@
     X(test_pattern_full_name_spans_key_and_value)             \
     X(test_pattern_exclude_wins_over_prefix_and_pattern)      \
     X(test_pattern_verdict_joins_longest_prefix)              \
+    X(test_pattern_full_name_prefix_joins_the_trie)           \
     X(test_pattern_automaton_matches_naive_definition)        \
     X(test_pattern_bounds_are_enforced)                       \
     X(test_pattern_raise_uses_value_name)                     \

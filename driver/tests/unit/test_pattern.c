@@ -151,6 +151,40 @@ int test_pattern_verdict_joins_longest_prefix(void)
     return 0;
 }
 
+int test_pattern_full_name_prefix_joins_the_trie(void)
+{
+    static const cfg_pattern p[] = {
+        { { HG_PREFIX_INCLUDE, 0, VOPS, 0, 0, "\\REGISTRY\\MACHINE\\SOFTWARE\\Run\\Upd" }, HG_MATCH_PREFIX,
+          HG_TARGET_FULL_NAME },
+        { { HG_PREFIX_INCLUDE, HG_PREFIX_F_VERDICT, HG_OP_MASK_ALL, 700, HG_FAIL_CLOSED, "\\REGISTRY\\MACHINE\\SOFTWARE\\Run" },
+          HG_MATCH_PREFIX, HG_TARGET_KEY_PATH },
+        { { HG_PREFIX_EXCLUDE, 0, VOPS, 0, 0, "\\REGISTRY\\MACHINE\\SOFTWARE\\Run\\UpdQuiet" }, HG_MATCH_PREFIX,
+          HG_TARGET_FULL_NAME },
+        { { HG_PREFIX_INCLUDE, 0, HG_OP_MASK_ALL, 0, 0, "\\REGISTRY\\USER\\X\\V" }, HG_MATCH_PREFIX, HG_TARGET_KEY_PATH },
+    };
+    uint32_t st;
+    hg_subscription *sub = compile_with(p, 4, HG_OP_MASK_ALL, &st);
+    hg_match m;
+
+    CHECK_EQ(st, HG_STATUS_SUCCESS);
+    /* Reached through the value name; the longer (full-name) prefix has no verdict. */
+    m = match_of(sub, SET, "\\REGISTRY\\MACHINE\\SOFTWARE\\Run", "Updater");
+    CHECK(m.delivered && !m.wants_verdict);
+    /* Without it, the key-path prefix decides. */
+    m = match_of(sub, SET, "\\REGISTRY\\MACHINE\\SOFTWARE\\Run", "Other");
+    CHECK(m.delivered && m.wants_verdict);
+    CHECK_EQ(m.timeout_ms, 700);
+    /* Ending inside the key path counts for the full name too. */
+    CHECK(!match_of(sub, SET, "\\REGISTRY\\MACHINE\\SOFTWARE\\Run\\UpdQuietKey", "v").delivered);
+    CHECK(!match_of(sub, SET, "\\REGISTRY\\MACHINE\\SOFTWARE\\Run", "updquiet").delivered);
+    CHECK(match_of(sub, CRK, "\\REGISTRY\\MACHINE\\SOFTWARE\\Run\\UpdQuiet", "").delivered); /* key classes: no full name */
+    /* A key-path prefix never reaches into the value name. */
+    CHECK(!match_of(sub, SET, "\\REGISTRY\\USER\\X", "Value").delivered);
+    CHECK(match_of(sub, SET, "\\REGISTRY\\USER\\X\\Vkey", "a").delivered);
+    hg_subscription_free(sub);
+    return 0;
+}
+
 /* ---- the automaton against the definition, on random input ----------------- */
 
 static uint32_t rng_state = 12345u;

@@ -19,15 +19,14 @@ import java.util.Objects;
  *
  * <p>Each include rule that can audit or block contributes its TargetObject prefixes in
  * kernel form ({@link RegistryPaths#kernelPrefixes}, which widens where one Sysmon name
- * covers many kernel keys); its {@code contains} / {@code end with} values become the
- * driver's CONTAINS / SUFFIX entries ({@link PatternCover}: on the key path for key
+ * covers many kernel keys; for SetValue/DeleteValue a prefix of the full name, key path
+ * plus value name, as Sysmon's TargetObject is); its {@code contains} / {@code end with}
+ * values become the driver's CONTAINS / SUFFIX entries ({@link PatternCover}: on the key path for key
  * classes, on key path + value name for value classes), each carrying its rule's verdict,
  * timeout and fail mode - the driver combines every matching pattern with the longest
  * prefix (longest timeout, closed wins). A rule whose TargetObject test neither can cover,
  * or that has none, contributes {@code \}, everything; so do all patterns when together
- * they would exceed the driver's automaton bounds ({@link PatternEntries}). For SetValue/DeleteValue Sysmon's TargetObject ends with the
- * value name while the driver matches the key path only, so those classes use the pattern
- * cut at its last backslash. Because the driver takes verdict, timeout and fail mode from
+ * they would exceed the driver's automaton bounds ({@link PatternEntries}). Because the driver takes verdict, timeout and fail mode from
  * the longest matching include prefix, every emitted prefix carries the merged demands of
  * all blocking rules whose prefix it extends: verdict if any, the longest timeout, and
  * closed if any asks for closed. Pure path exclusions become EXCLUDE prefixes only when
@@ -177,15 +176,28 @@ final class SubscriptionCompiler {
                     }
                 }
                 if (valueOps != 0) {
-                    int cut = v.lastIndexOf('\\');
-                    String keyPart = cut < 0 ? v : v.substring(0, cut);
-                    for (String k : RegistryPaths.kernelPrefixes(keyPart, precise)) {
+                    // Value classes: a prefix of the full name (key\value, Sysmon's TargetObject).
+                    for (String k : RegistryPaths.kernelPrefixes(fullNamePrefix(v), precise)) {
                         out.merge(k, valueOps, (a, b) -> a | b);
                     }
                 }
             }
         }
         return out;
+    }
+
+    /**
+     * The Sysmon-form prefix to compare with the kernel's full name: all of it, except that
+     * Sysmon writes the unnamed value as {@code (Default)} where the kernel has nothing, so
+     * a last segment that could be the start of that word is dropped (the backslash stays).
+     */
+    static String fullNamePrefix(String v) {
+        int cut = v.lastIndexOf('\\');
+        String last = (cut < 0 ? v : v.substring(cut + 1)).toUpperCase(java.util.Locale.ROOT);
+        if (!last.isEmpty() && "(DEFAULT)".startsWith(last)) {
+            return cut < 0 ? "" : v.substring(0, cut + 1);
+        }
+        return v;
     }
 
     /** The rule's TargetObject group, or null when it has none. */
@@ -251,8 +263,16 @@ final class SubscriptionCompiler {
             }
             for (Map.Entry<Flags, Integer> e : byFlags.entrySet()) {
                 Flags f = e.getKey();
-                out.add(new Subscription.Prefix(true, spelling.get(key), e.getValue(), f.verdict, f.timeoutMs,
-                        f.failMode));
+                // Value classes compare the full name; "\" is a prefix of both alike.
+                int valueOps = key.equals(RegistryPaths.KERNEL_EVERYTHING) ? 0 : e.getValue() & Subscription.FULL_NAME_OPS;
+                int keyOps = e.getValue() & ~valueOps;
+                if (keyOps != 0) {
+                    out.add(new Subscription.Prefix(true, spelling.get(key), keyOps, f.verdict, f.timeoutMs, f.failMode));
+                }
+                if (valueOps != 0) {
+                    out.add(new Subscription.Prefix(true, spelling.get(key), valueOps, f.verdict, f.timeoutMs, f.failMode,
+                            Subscription.Match.PREFIX, Subscription.Target.FULL_NAME));
+                }
             }
         }
         return out;

@@ -107,9 +107,6 @@ public final class ConfigMessage {
                 throw new IllegalArgumentException(at + ": string of " + bytes
                         + " UTF-16 bytes outside [2, " + maxBytes + "]");
             }
-            if (p.match() == Subscription.Match.PREFIX && p.target() != Subscription.Target.KEY_PATH) {
-                throw new IllegalArgumentException(at + ": a prefix is matched against the key path only");
-            }
             if (p.target() == Subscription.Target.FULL_NAME && (p.opMask() & ~Subscription.FULL_NAME_OPS) != 0) {
                 throw new IllegalArgumentException(String.format(
                         "%s: op_mask 0x%X names classes without a value name (full name needs 0x%X)", at,
@@ -214,9 +211,6 @@ public final class ConfigMessage {
                     r.u16Bounded(at + 20, f + "match", Wire.MATCH_PREFIX, Wire.MATCH_CONTAINS));
             Subscription.Target target = Subscription.Target.fromCode(
                     r.u16Bounded(at + 22, f + "target", Wire.TARGET_KEY_PATH, Wire.TARGET_FULL_NAME));
-            if (match == Subscription.Match.PREFIX && target != Subscription.Target.KEY_PATH) {
-                throw r.fail(f + "target", at + 22, "a prefix is matched against the key path only");
-            }
             if (target == Subscription.Target.FULL_NAME && (pmask & ~Subscription.FULL_NAME_OPS) != 0) {
                 throw r.fail(f + "op_mask", at + 4, "the full name exists for value classes only");
             }

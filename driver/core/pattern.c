@@ -141,10 +141,11 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
     uint32_t status = HG_STATUS_INSUFFICIENT_RESOURCES;
     uint32_t count = 0, total = 0, i, j, classes, distinct = 0, max_states, states, outs = 0;
     uint32_t head, tail;
-    size_t off_wide, off_delta, off_state_out, off_outs, size;
+    size_t off_wide, off_units, off_delta, off_state_out, off_outs, size;
     unsigned char *block = NULL;
     hg_patterns *p;
-    uint16_t *delta, *state_out, *wide;
+    uint32_t *delta;
+    uint16_t *state_out, *wide;
     hg_pattern_out *records;
 
     *out = NULL;
@@ -203,8 +204,9 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
         goto out;
 
     off_wide = align8(sizeof(hg_patterns));
-    off_delta = align8(off_wide + (size_t)distinct * sizeof(uint16_t));
-    off_state_out = align8(off_delta + (size_t)max_states * classes * sizeof(uint16_t));
+    off_units = align8(off_wide + (size_t)distinct * sizeof(uint16_t));
+    off_delta = align8(off_units + (size_t)0x10000u * sizeof(uint16_t));
+    off_state_out = align8(off_delta + (size_t)max_states * classes * sizeof(uint32_t));
     off_outs = align8(off_state_out + (size_t)max_states * sizeof(uint16_t));
     /* Records: index 0 unused ("none"), then at most one per pattern. */
     size = off_outs + ((size_t)count + 1u) * sizeof(hg_pattern_out);
@@ -215,7 +217,7 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
     memset(b.own, 0, (size_t)max_states * sizeof(uint16_t));
     p = (hg_patterns *)(void *)block;
     wide = (uint16_t *)(void *)(block + off_wide);
-    delta = (uint16_t *)(void *)(block + off_delta);
+    delta = (uint32_t *)(void *)(block + off_delta);
     state_out = (uint16_t *)(void *)(block + off_state_out);
     records = (hg_pattern_out *)(void *)(block + off_outs);
 
@@ -237,6 +239,12 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
         }
     }
     p->wide_units = wide;
+    {
+        uint16_t *map = (uint16_t *)(void *)(block + off_units);
+        for (i = 0; i < 0x10000u; i++)
+            map[i] = (uint16_t)class_of(p, hg_upcase16((uint16_t)i));
+        p->class_of_unit = map;
+    }
 
     /* The trie, written straight into the transition table (0 = no child:
      * the root is nobody's child). */
@@ -247,9 +255,9 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
 
         for (k = 0; k < b.src[j].units; k++) {
             uint32_t c = class_of(p, b.units[b.src[j].first_unit + k]);
-            uint16_t *cell = &delta[(size_t)state * classes + c];
+            uint32_t *cell = &delta[(size_t)state * classes + c];
             if (*cell == 0u)
-                *cell = (uint16_t)states++;
+                *cell = states++;
             state = *cell;
         }
         if (b.own[state] == 0u)
@@ -267,7 +275,7 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
     b.fail[0] = 0;
     state_out[0] = 0;
     for (i = 0; i < classes; i++) {
-        uint16_t child = delta[i];
+        uint32_t child = delta[i];
         if (child != 0u) {
             b.fail[child] = 0;
             b.queue[tail++] = child;
@@ -275,8 +283,8 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
     }
     while (head < tail) {
         uint32_t u = b.queue[head++], f = b.fail[u];
-        uint16_t *row = &delta[(size_t)u * classes];
-        const uint16_t *frow = &delta[(size_t)f * classes];
+        uint32_t *row = &delta[(size_t)u * classes];
+        const uint32_t *frow = &delta[(size_t)f * classes];
 
         if (b.own[u] != 0u) {
             state_out[u] = b.own[u];
@@ -290,14 +298,17 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
         }
         for (i = 0; i < classes; i++) {
             if (row[i] != 0u) {
-                b.fail[row[i]] = frow[i];
-                b.queue[tail++] = row[i];
+                b.fail[row[i]] = (uint16_t)frow[i];
+                b.queue[tail++] = (uint16_t)row[i];
             } else {
                 row[i] = frow[i];
             }
         }
     }
 
+    /* Final form of the cells: row offset and output flag (see hg_patterns). */
+    for (i = 0; i < states * classes; i++)
+        delta[i] = ((delta[i] * classes) << 1) | (state_out[delta[i]] != 0u ? 1u : 0u);
     p->state_count = states;
     p->out_count = outs;
     p->delta = delta;
@@ -338,43 +349,45 @@ static int take(const hg_pattern_slot *s, uint32_t bit, uint16_t operation, hg_p
     return 0;
 }
 
-static uint32_t step(const hg_patterns *p, uint32_t state, uint16_t unit)
+/* What the state a cell leads to reports (the cell's flag said something). */
+static const hg_pattern_out *out_of(const hg_patterns *p, uint32_t cell)
 {
-    uint32_t c = unit < ALPHABET_ASCII ? p->ascii_class[unit]
-                                       : (p->wide_count != 0u ? class_of(p, hg_upcase16(unit)) : 0u);
-    return p->delta[(size_t)state * p->class_count + c];
+    return &p->outs[p->state_out[(cell >> 1) / p->class_count]];
 }
 
 void hg_pattern_match(const hg_patterns *p, uint16_t operation, const hg_utf16 *key_path,
                       const hg_utf16 *value_name, hg_pattern_hit *hit)
 {
-    uint32_t bit = HG_OP_BIT(operation), state = 0, i, n, r;
+    const uint32_t *delta = p->delta;
+    const uint16_t *cls = p->class_of_unit;
+    const uint16_t *chars = key_path->chars;
+    uint32_t bit = HG_OP_BIT(operation), cell = 0, i, n;
     int full = (bit & HG_TARGET_FULL_NAME_OPS) != 0;
 
     memset(hit, 0, sizeof *hit);
     n = key_path->bytes / 2u;
     for (i = 0; i < n; i++) {
-        state = step(p, state, key_path->chars[i]);
-        r = p->state_out[state];
-        if (r != 0u && (take(&p->outs[r].slot[HG_PSLOT_KEY_ANY], bit, operation, hit) ||
-                        (full && take(&p->outs[r].slot[HG_PSLOT_FULL_ANY], bit, operation, hit))))
+        cell = delta[(cell >> 1) + cls[chars[i]]];
+        if ((cell & 1u) && (take(&out_of(p, cell)->slot[HG_PSLOT_KEY_ANY], bit, operation, hit) ||
+                            (full && take(&out_of(p, cell)->slot[HG_PSLOT_FULL_ANY], bit, operation, hit))))
             goto excluded;
     }
-    r = p->state_out[state];
-    if (r != 0u && take(&p->outs[r].slot[HG_PSLOT_KEY_END], bit, operation, hit))
+    if ((cell & 1u) && take(&out_of(p, cell)->slot[HG_PSLOT_KEY_END], bit, operation, hit))
         goto excluded;
     if (!full)
         return;
     /* The full name goes on from the same state: key path, '\', value name. */
+    chars = value_name->chars;
     n = value_name->bytes / 2u;
-    for (i = 0; i <= n; i++) {
-        state = step(p, state, i == 0u ? (uint16_t)'\\' : value_name->chars[i - 1u]);
-        r = p->state_out[state];
-        if (r != 0u && take(&p->outs[r].slot[HG_PSLOT_FULL_ANY], bit, operation, hit))
+    cell = delta[(cell >> 1) + cls['\\']];
+    for (i = 0;; i++) {
+        if ((cell & 1u) && take(&out_of(p, cell)->slot[HG_PSLOT_FULL_ANY], bit, operation, hit))
             goto excluded;
+        if (i == n)
+            break;
+        cell = delta[(cell >> 1) + cls[chars[i]]];
     }
-    r = p->state_out[state];
-    if (r != 0u && take(&p->outs[r].slot[HG_PSLOT_FULL_END], bit, operation, hit))
+    if ((cell & 1u) && take(&out_of(p, cell)->slot[HG_PSLOT_FULL_END], bit, operation, hit))
         goto excluded;
     return;
 excluded:

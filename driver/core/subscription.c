@@ -67,7 +67,9 @@ void hg_sub_match_path(const hg_subscription *sub, uint16_t operation,
      * so it counts on the whole walk; a key-path prefix only on the key part. */
     for (i = 0; i < units + (full ? 1u + value_units : 0u); i++) {
         uint16_t unit = i < units ? path->chars[i] : (i == units ? (uint16_t)'\\' : value_name->chars[i - units - 1u]);
-        uint32_t child = find_child(sub, node, hg_upcase16(unit));
+        /* ASCII folded inline: most key paths are ASCII, and this runs per unit. */
+        uint32_t child = find_child(sub, node, unit < 0x80u ? (uint16_t)(unit - ((uint32_t)(unit - 'a') < 26u ? 0x20u : 0u))
+                                                            : hg_upcase16(unit));
         if (child == 0u)
             break;
         node = &sub->nodes[child];

@@ -189,3 +189,13 @@ $(TEST_BUILD)/bench_match: $(STRESS_DIR)/bench_match.c $(SUPPORT_SRC) $(CORE_SRC
 .PHONY: bench-core
 bench-core: $(TEST_BUILD)/bench_match
 	$(TEST_BUILD)/bench_match
+
+#   bench-pattern  instructions per filtered-out operation with 0..2000 SUFFIX/CONTAINS
+#                  patterns (callgrind), next to a one-pattern-at-a-time baseline
+$(TEST_BUILD)/bench_pattern: $(STRESS_DIR)/bench_pattern.c $(SUPPORT_SRC) $(CORE_SRCS) $(PLAT_POSIX_SRC) $(UNIT_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -O2 $(STRESS_DIR)/bench_pattern.c $(SUPPORT_SRC) $(CORE_SRCS) $(PLAT_POSIX_SRC) -o $@
+
+.PHONY: bench-pattern
+bench-pattern: $(TEST_BUILD)/bench_pattern
+	$(STRESS_DIR)/bench_pattern.sh $(TEST_BUILD)/bench_pattern

@@ -176,11 +176,15 @@ public record Subscription(
             this(include, prefix, opMask, verdict, timeoutMs, failMode, Match.PREFIX, Target.KEY_PATH);
         }
 
+        /** This entry with another timeout; kind and target kept. */
+        public Prefix withTimeoutMs(int newTimeoutMs) {
+            return new Prefix(include, prefix, opMask, verdict, newTimeoutMs, failMode, match, target);
+        }
+
         /** How {@code policy show} and logs name it: the string, and its kind when not a key-path prefix. */
         public String describe() {
-            return match == Match.PREFIX ? prefix
-                    : (match == Match.SUFFIX ? "*" + prefix : "*" + prefix + "*")
-                            + (target == Target.FULL_NAME ? " (key\\value)" : "");
+            String text = match == Match.PREFIX ? prefix : match == Match.SUFFIX ? "*" + prefix : "*" + prefix + "*";
+            return target == Target.FULL_NAME ? text + " (key\\value)" : text;
         }
     }
 }

@@ -1,8 +1,11 @@
 package dev.hiveguard.cli;
 
 /**
- * Process exit codes of every {@code hiveguard} command, listed in {@code --help} so
- * that a service manager or a script can tell the failure classes apart.
+ * Process exit codes of every {@code hiveguard} command, listed in {@code --help} and in the
+ * README's "Exit codes" table (MainTest keeps the three in agreement) so that a service
+ * manager or a script can tell the failure classes apart. No command exits 1 for anything
+ * but {@link #CHECK_FAILED}: the JVM's own 1 for an uncaught Throwable is replaced by
+ * {@link #JVM_ERROR} or {@link #INTERNAL_ERROR}.
  */
 public final class ExitCodes {
 
@@ -18,10 +21,15 @@ public final class ExitCodes {
     public static final int DEVICE_UNAVAILABLE = 3;
     /** The policy file is unreadable or invalid. */
     public static final int POLICY_INVALID = 4;
-    /** The audit, state or log directory cannot be written. */
+    /** The audit trail, state or log directory cannot be created or opened for writing. */
     public static final int IO_ERROR = 5;
-    /** A bug: an unexpected exception (sysexits EX_SOFTWARE). */
+    /** A bug: an unexpected exception or error (sysexits EX_SOFTWARE). */
     public static final int INTERNAL_ERROR = 70;
+    /**
+     * The Java runtime failed (a {@link VirtualMachineError}: out of memory, stack overflow),
+     * in the command or in any agent thread (sysexits EX_OSERR).
+     */
+    public static final int JVM_ERROR = 71;
 
     /** The {@code exitCodeList} of the top-level command's help. */
     static final String[] HELP_LIST = {
@@ -31,8 +39,9 @@ public final class ExitCodes {
         DEVICE_UNAVAILABLE + ":the HiveGuard device cannot be opened (driver not loaded, another agent connected, "
                 + "version mismatch), or run lost it while serving",
         POLICY_INVALID + ":the policy file is unreadable or invalid",
-        IO_ERROR + ":the audit, state or log directory cannot be written",
+        IO_ERROR + ":the audit trail, state or log directory cannot be created or opened for writing",
         INTERNAL_ERROR + ":internal error (a bug; the log has the stack trace)",
+        JVM_ERROR + ":the Java runtime failed (out of memory, stack overflow); the log has the details",
     };
 
     private ExitCodes() {

@@ -38,7 +38,49 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         Logging.setDefaultLevel(Level.WARN);
-        System.exit(newCommandLine(null, null).execute(args));
+        Thread.setDefaultUncaughtExceptionHandler(Main::uncaught);
+        System.exit(execute(newCommandLine(null, null), args));
+    }
+
+    /**
+     * Runs the command line. picocli hands only Exceptions to the handler below: an Error
+     * escaping a command would otherwise end the JVM with its own exit code 1, which the
+     * table gives to "a check failed".
+     */
+    static int execute(CommandLine cl, String... args) {
+        try {
+            return cl.execute(args);
+        } catch (Throwable t) {
+            return fatal(cl.getErr(), cl.getCommandName(), t);
+        }
+    }
+
+    private static int fatal(PrintWriter err, String command, Throwable t) {
+        boolean jvm = t instanceof VirtualMachineError;
+        try {
+            LOG.error("{} in '{}'", jvm ? "the Java runtime failed" : "internal error", command, t);
+        } catch (Throwable logFailed) {
+            // Out of memory, logging may fail too; the exit code still tells the story.
+        }
+        err.println("hiveguard " + command + ": " + (jvm ? "the Java runtime failed: " : "internal error: ") + t);
+        err.flush();
+        return jvm ? ExitCodes.JVM_ERROR : ExitCodes.INTERNAL_ERROR;
+    }
+
+    /**
+     * An agent thread (pump, reloader, audit flush) that dies of a JVM error leaves the agent
+     * half alive: exit with {@link ExitCodes#JVM_ERROR} so the service manager restarts it
+     * (the shutdown hook still stops gracefully where it can). Anything else is logged.
+     */
+    private static void uncaught(Thread thread, Throwable t) {
+        try {
+            LOG.error("thread {} died", thread.getName(), t);
+        } catch (Throwable logFailed) {
+            // see fatal()
+        }
+        if (t instanceof VirtualMachineError) {
+            System.exit(ExitCodes.JVM_ERROR);
+        }
     }
 
     /**
@@ -75,10 +117,7 @@ public final class Main implements Runnable {
             err.flush();
             return c.exitCode();
         }
-        LOG.error("internal error in '{}'", commandLine.getCommandName(), ex);
-        err.println("hiveguard " + commandLine.getCommandName() + ": internal error: " + ex
-               );
-        err.flush();
-        return ExitCodes.INTERNAL_ERROR;
+        Throwable t = ex instanceof CommandLine.ExecutionException && ex.getCause() != null ? ex.getCause() : ex;
+        return fatal(err, commandLine.getCommandName(), t);
     }
 }

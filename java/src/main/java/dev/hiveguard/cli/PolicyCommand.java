@@ -40,7 +40,7 @@ public final class PolicyCommand implements Runnable {
     /** Loads a file; prints located errors to err and returns null when it is not usable. */
     static CompiledPolicy load(Path file, PrintWriter err) {
         try {
-            return CompiledPolicy.compile(PolicyLoader.parse(file));
+            return PolicyLoader.compile(PolicyLoader.parse(file));
         } catch (NoSuchFileException e) {
             err.println(file + ": no such file");
         } catch (IOException e) {
@@ -75,6 +75,9 @@ public final class PolicyCommand implements Runnable {
             for (String note : d.notes()) {
                 out.println("note: " + note);
             }
+            for (String note : p.subscriptionNotes()) {
+                out.println("note: " + file + ": driver subscription widened to fit the driver's limits: " + note);
+            }
             out.printf("%s: valid, %d rule(s), mode %s, default %s, hash %s%n", file, d.rules().size(),
                     d.settings().mode().xmlName(), d.settings().defaultAction().name().toLowerCase(java.util.Locale.ROOT),
                     p.hash());
@@ -103,6 +106,9 @@ public final class PolicyCommand implements Runnable {
             out.println("hash " + p.hash());
             out.print(PolicyDescription.render(p.document()));
             out.println("driver subscription:");
+            for (String note : p.subscriptionNotes()) {
+                out.println("  widened to fit the driver's limits: " + note);
+            }
             out.print(PolicyDescription.describe(p.subscription()));
             out.flush();
             return ExitCodes.OK;

@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hiveguard.audit.AuditOptions;
 import dev.hiveguard.model.FailMode;
+import dev.hiveguard.policy.CompiledPolicy;
 import dev.hiveguard.policy.Policy;
 import dev.hiveguard.policy.PolicyHolder;
 import dev.hiveguard.policy.PolicyReloader;
@@ -153,6 +154,11 @@ public final class RunCommand implements Callable<Integer> {
         AgentStatusFile statusFile = new AgentStatusFile(stateDir);
         LOG.info("serving: policy {} ({}), audit {}, state {}", loaded.source(), policy.hash(),
                 auditOptions.activeFile(), stateDir);
+        if (loaded.policy() instanceof CompiledPolicy compiled) {
+            for (String note : compiled.subscriptionNotes()) {
+                LOG.warn("policy {}: driver subscription widened: {}", compiled.hash(), note);
+            }
+        }
         Thread hook = new Thread(() -> {
             stopRequested.countDown();
             try {

@@ -33,6 +33,8 @@ public final class CompiledPolicy implements Policy {
     private final int[] includeUnindexed;
     private final int[] excludeUnindexed;
     private final Subscription subscription;
+    /** What the compiler widened to fit the driver's limits (empty when nothing). */
+    private final List<String> subscriptionNotes;
     private final ThreadLocal<PrefixTrie.IntList> scratch = ThreadLocal.withInitial(PrefixTrie.IntList::new);
 
     private CompiledPolicy(PolicyDocument doc) {
@@ -67,7 +69,9 @@ public final class CompiledPolicy implements Policy {
         this.defaultDecision = def == Action.BLOCK && s.mode() == PolicyMode.AUDIT_ONLY
                 ? new Decision(Action.AUDIT, null, true) : Decision.of(def, null);
         this.hash = PolicyDescription.hash(doc);
-        this.subscription = SubscriptionCompiler.compile(doc, List.of(rules), scope);
+        SubscriptionCompiler.Compilation c = SubscriptionCompiler.compileWithNotes(doc, List.of(rules), scope);
+        this.subscription = c.subscription();
+        this.subscriptionNotes = c.notes();
     }
 
     public static CompiledPolicy compile(PolicyDocument doc) {
@@ -195,6 +199,14 @@ public final class CompiledPolicy implements Policy {
     @Override
     public Subscription subscription() {
         return subscription;
+    }
+
+    /**
+     * How the subscription was widened to fit the driver's limits (prefix count, prefix
+     * length, CONFIGURE size), one sentence per step; empty when the precise form fits.
+     */
+    public List<String> subscriptionNotes() {
+        return subscriptionNotes;
     }
 
     @Override

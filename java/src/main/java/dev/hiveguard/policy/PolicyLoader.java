@@ -1,5 +1,6 @@
 package dev.hiveguard.policy;
 
+import dev.hiveguard.wire.ConfigMessage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -16,7 +17,26 @@ public final class PolicyLoader {
     }
 
     public static CompiledPolicy load(Path file) throws PolicyException, IOException {
-        return CompiledPolicy.compile(parse(file));
+        return compile(parse(file));
+    }
+
+    /**
+     * Compiles a parsed policy and checks its driver subscription with the driver's own limits
+     * (prefix count, prefix length, CONFIGURE size, timeouts), so that a policy this accepts is
+     * one the driver accepts: {@code validate} and {@code run} agree. The compiler widens a
+     * subscription to fit (see {@link CompiledPolicy#subscriptionNotes()}), so this refusal is
+     * a last line of defence, reported like any other located error.
+     */
+    public static CompiledPolicy compile(PolicyDocument doc) throws PolicyException {
+        CompiledPolicy p = CompiledPolicy.compile(doc);
+        try {
+            ConfigMessage.encode(p.subscription());
+        } catch (IllegalArgumentException e) {
+            int line = doc.rules().isEmpty() ? 1 : doc.rules().get(0).line();
+            throw new PolicyException(List.of(new PolicyError(doc.name(), line, 1,
+                    "the driver would refuse the subscription this policy compiles to: " + e.getMessage())));
+        }
+        return p;
     }
 
     public static PolicyDocument parse(Path file) throws PolicyException, IOException {
@@ -49,7 +69,7 @@ public final class PolicyLoader {
             if (in == null) {
                 throw new IOException("no bundled policy policies/" + name);
             }
-            return CompiledPolicy.compile(PolicyParser.parse(name, in.readAllBytes()));
+            return compile(PolicyParser.parse(name, in.readAllBytes()));
         }
     }
 }

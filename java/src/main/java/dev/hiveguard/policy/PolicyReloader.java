@@ -79,8 +79,9 @@ public final class PolicyReloader implements AutoCloseable {
     private void pollQuietly() {
         try {
             checkNow();
-        } catch (RuntimeException e) {
-            // A bug must not kill the schedule: the previous policy stays and the next poll retries.
+        } catch (Throwable e) {
+            // Anything escaping here would cancel the schedule silently and every later edit would
+            // be ignored: log it, keep the previous policy, and let the next poll retry.
             LOG.error("policy reload of {} failed unexpectedly; keeping policy {}", file, holder.hash(), e);
         }
     }
@@ -118,7 +119,14 @@ public final class PolicyReloader implements AutoCloseable {
         String name = PolicyLoader.displayName(file);
         CompiledPolicy next;
         try {
-            next = CompiledPolicy.compile(PolicyLoader.parse(name, bytes));
+            next = PolicyLoader.compile(PolicyLoader.parse(name, bytes));
+        } catch (StackOverflowError | RuntimeException e) {
+            // A defect in parsing or compiling (a hostile file found one before): this version is
+            // refused like an invalid one, once, and is not retried until the file changes again.
+            lastErrors = List.of(new PolicyError(name, 1, 1, "cannot be compiled: " + e));
+            lastProblem = "failed";
+            LOG.error("policy file {} changed but could not be compiled; keeping policy {}", file, holder.hash(), e);
+            return false;
         } catch (PolicyException e) {
             lastErrors = e.errors();
             lastProblem = "invalid";
@@ -140,6 +148,9 @@ public final class PolicyReloader implements AutoCloseable {
         Policy previous = holder.swap(next);
         LOG.info("policy reloaded from {}: old hash {} -> new hash {} ({} rules)", file, previous.hash(), next.hash(),
                 next.document().rules().size());
+        for (String note : next.subscriptionNotes()) {
+            LOG.warn("policy {}: driver subscription widened: {}", next.hash(), note);
+        }
         try {
             listener.policyChanged(previous, next);
         } catch (RuntimeException e) {

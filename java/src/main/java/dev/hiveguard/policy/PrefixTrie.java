@@ -1,9 +1,9 @@
 package dev.hiveguard.policy;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.TreeMap;
 
 /**
  * Finds, in one walk along a lower-cased path, every rule whose TargetObject pattern is a
@@ -55,31 +55,81 @@ final class PrefixTrie {
         return null;
     }
 
+    /**
+     * Collects prefixes, then freezes them into a trie. Nodes are small sorted arrays rather
+     * than maps (a 20,000-rule policy makes hundreds of thousands of nodes), and both adding
+     * and building walk iteratively: a pattern thousands of characters long is one node per
+     * character, far deeper than the call stack.
+     */
     static final class Builder {
-        private final TreeMap<Character, Builder> kids = new TreeMap<>();
-        private final List<Integer> rules = new ArrayList<>();
+        private char[] keys = new char[0];
+        private Builder[] kids = new Builder[0];
+        private int kidCount;
+        private int[] rules = NONE;
+        private int ruleCount;
+        /** Set by {@link #build()} once this node's subtree is frozen. */
+        private PrefixTrie built;
 
+        /** Rule ids must arrive in ascending order (rule by rule), so a repeat is always the last one. */
         void add(String lowerPrefix, int rule) {
             Builder b = this;
             for (int i = 0; i < lowerPrefix.length(); i++) {
-                b = b.kids.computeIfAbsent(lowerPrefix.charAt(i), c -> new Builder());
+                b = b.childFor(lowerPrefix.charAt(i));
             }
-            if (!b.rules.contains(rule)) {
-                b.rules.add(rule);
+            if (b.ruleCount == 0 || b.rules[b.ruleCount - 1] != rule) {
+                if (b.ruleCount == b.rules.length) {
+                    b.rules = Arrays.copyOf(b.rules, Math.max(2, b.ruleCount * 2));
+                }
+                b.rules[b.ruleCount++] = rule;
             }
         }
 
-        PrefixTrie build() {
-            char[] k = new char[kids.size()];
-            PrefixTrie[] c = new PrefixTrie[kids.size()];
-            int i = 0;
-            for (var e : kids.entrySet()) {
-                k[i] = e.getKey();
-                c[i] = e.getValue().build();
-                i++;
+        private Builder childFor(char c) {
+            int at = Arrays.binarySearch(keys, 0, kidCount, c);
+            if (at >= 0) {
+                return kids[at];
             }
-            int[] r = rules.isEmpty() ? NONE : rules.stream().mapToInt(Integer::intValue).toArray();
-            return new PrefixTrie(k, c, r);
+            int insert = -at - 1;
+            if (kidCount == keys.length) {
+                int grown = Math.max(2, kidCount * 2);
+                keys = Arrays.copyOf(keys, grown);
+                kids = Arrays.copyOf(kids, grown);
+            }
+            System.arraycopy(keys, insert, keys, insert + 1, kidCount - insert);
+            System.arraycopy(kids, insert, kids, insert + 1, kidCount - insert);
+            Builder child = new Builder();
+            keys[insert] = c;
+            kids[insert] = child;
+            kidCount++;
+            return child;
+        }
+
+        PrefixTrie build() {
+            // Pre-order lists every parent before its children; freezing in reverse order
+            // therefore finds every child already frozen.
+            List<Builder> order = new ArrayList<>();
+            ArrayDeque<Builder> todo = new ArrayDeque<>();
+            todo.push(this);
+            while (!todo.isEmpty()) {
+                Builder b = todo.pop();
+                order.add(b);
+                for (int i = 0; i < b.kidCount; i++) {
+                    todo.push(b.kids[i]);
+                }
+            }
+            for (int n = order.size() - 1; n >= 0; n--) {
+                Builder b = order.get(n);
+                PrefixTrie[] c = new PrefixTrie[b.kidCount];
+                for (int i = 0; i < b.kidCount; i++) {
+                    c[i] = b.kids[i].built;
+                    b.kids[i].built = null; // the builder tree may outlive this build: keep no second copy
+                }
+                int[] r = b.ruleCount == 0 ? NONE : Arrays.copyOf(b.rules, b.ruleCount);
+                b.built = new PrefixTrie(Arrays.copyOf(b.keys, b.kidCount), c, r);
+            }
+            PrefixTrie root = built;
+            built = null;
+            return root;
         }
     }
 

@@ -5,12 +5,14 @@ import dev.hiveguard.model.Operation;
 import dev.hiveguard.model.RegistryPaths;
 import dev.hiveguard.model.Subscription;
 import dev.hiveguard.model.Verdict;
+import dev.hiveguard.wire.Wire;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * Compiles a policy into the driver's subscription: the smallest set of kernel-form
@@ -21,24 +23,33 @@ import java.util.Objects;
  * kernel form ({@link RegistryPaths#kernelPrefixes}, which widens where one Sysmon name
  * covers many kernel keys; for SetValue/DeleteValue a prefix of the full name, key path
  * plus value name, as Sysmon's TargetObject is); its {@code contains} / {@code end with}
- * values become the driver's CONTAINS / SUFFIX entries ({@link PatternCover}: on the key path for key
- * classes, on key path + value name for value classes), each carrying its rule's verdict,
- * timeout and fail mode - the driver combines every matching pattern with the longest
- * prefix (longest timeout, closed wins). A rule whose TargetObject test neither can cover,
- * or that has none, contributes {@code \}, everything; so do all patterns when together
- * they would exceed the driver's automaton bounds ({@link PatternEntries}). Because the driver takes verdict, timeout and fail mode from
+ * values become the driver's CONTAINS / SUFFIX entries ({@link PatternCover}: on the key
+ * path for key classes, on key path + value name for value classes), each carrying its
+ * rule's verdict, timeout and fail mode - the driver combines every matching pattern with
+ * the longest prefix (longest timeout, closed wins). A rule whose TargetObject test neither
+ * can cover, or that has none, contributes {@code \}, everything; so do all patterns when
+ * together they would exceed the driver's automaton bounds ({@link PatternEntries}). Because the driver takes verdict, timeout and fail mode from
  * the longest matching include prefix, every emitted prefix carries the merged demands of
  * all blocking rules whose prefix it extends: verdict if any, the longest timeout, and
  * closed if any asks for closed. Pure path exclusions become EXCLUDE prefixes only when
  * the default is allow and only where the kernel prefix can never exclude more than the
  * rule does; contains / end-with exclusions become EXCLUDE patterns only where
  * {@link PatternCover#exclude} proves the kernel text implies the Sysmon text.
+ *
+ * <p>The result always fits the driver's limits (prefix count, prefix length, encoded
+ * CONFIGURE size): when the precise table does not, the compiler widens, never narrows -
+ * first one prefix per control-set family, then every prefix cut to the deepest common
+ * number of key names that fits (prefixes under a common ancestor collapse into it), and
+ * exclusions that do not fit are left to the agent. Each step leaves a note.
+ *
+ * <p>Cost: O(n log n) in the number of distinct prefixes (a sort and a stack walk), so a
+ * policy of tens of thousands of rules compiles in well under a second.
  */
 final class SubscriptionCompiler {
 
     /** hiveguard_wire.h HG_PREFIX_MAX_COUNT / HG_PREFIX_MAX_BYTES (UTF-16: 2 bytes a unit). */
-    static final int MAX_PREFIXES = 4096;
-    static final int MAX_PREFIX_CHARS = 2048 / 2;
+    static final int MAX_PREFIXES = Wire.PREFIX_MAX_COUNT;
+    static final int MAX_PREFIX_CHARS = Wire.PREFIX_MAX_BYTES / 2;
 
     private SubscriptionCompiler() {
     }
@@ -52,27 +63,111 @@ final class SubscriptionCompiler {
     }
 
     static Subscription compile(PolicyDocument doc, List<CompiledRule> rules, int scope) {
-        PolicySettings s = doc.settings();
-        List<Subscription.Prefix> excludes = s.defaultAction() == Action.ALLOW
-                ? PatternEntries.merge(excludeEntries(rules)) : List.of();
-        // Tightest first; if the driver's table would overflow, trade precision for size.
-        Subscription sub = compile(s, rules, scope, true, excludes);
-        if (sub == null) {
-            sub = compile(s, rules, scope, false, excludes);
-        }
-        return sub;
+        return compileWithNotes(doc, rules, scope).subscription();
     }
 
-    /** Null when the precise form does not fit the driver's prefix table. */
-    private static Subscription compile(PolicySettings s, List<CompiledRule> rules, int scope, boolean precise,
-                                        List<Subscription.Prefix> excludes) {
+    /**
+     * The subscription and, when the precise form did not fit the driver's limits, a note per
+     * widening step taken to make it fit (for {@code policy validate} and {@code policy show}).
+     */
+    static Compilation compileWithNotes(PolicyDocument doc, List<CompiledRule> rules, int scope) {
+        PolicySettings s = doc.settings();
+        List<String> notes = new ArrayList<>();
+        // Tightest first; if the driver's limits would be exceeded, trade precision for size.
+        List<Subscription.Prefix> patterns = new ArrayList<>();
+        List<Need> needs = needs(s, rules, scope, true, patterns);
+        patterns = PatternEntries.merge(patterns);
+        if (!PatternEntries.fit(patterns, MAX_PREFIXES / 2)) {
+            // The automaton would exceed the driver's bounds: these rules fall back to everything.
+            notes.add(patterns.size() + " suffix/contains entries exceed the driver's pattern automaton bounds;"
+                    + " their rules are delivered whole");
+            for (Subscription.Prefix x : patterns) {
+                needs.add(new Need(RegistryPaths.KERNEL_EVERYTHING, x.opMask(), x.verdict(), x.timeoutMs(), x.failMode()));
+            }
+            patterns = List.of();
+        }
+        final List<Subscription.Prefix> reserved = patterns;
+        List<Subscription.Prefix> includes = includeEntries(needs, s);
+        if (!fits(includes, reserved)) {
+            int before = includes.size();
+            needs = needs(s, rules, scope, false, new ArrayList<>());
+            if (reserved.isEmpty()) {
+                // the widened-to-everything patterns were needs too
+                for (Subscription.Prefix x : PatternEntries.merge(patternsOf(s, rules, scope))) {
+                    needs.add(new Need(RegistryPaths.KERNEL_EVERYTHING, x.opMask(), x.verdict(), x.timeoutMs(),
+                            x.failMode()));
+                }
+            }
+            includes = includeEntries(needs, s);
+            notes.add(before + " include prefixes do not fit the driver's limits; CurrentControlSet paths now cover"
+                    + " every ControlSet0NN whole (" + includes.size() + " prefixes)");
+        }
+        if (!fits(includes, reserved)) {
+            int before = includes.size();
+            int depth = deepestFittingDepth(needs, s, reserved);
+            includes = includeEntries(cutAll(needs, depth), s);
+            notes.add(before + " include prefixes still do not fit the driver's limits; every prefix is cut to its"
+                    + " first " + depth + " key name(s) (" + includes.size() + " prefixes, "
+                    + encodedBytes(includes.size(), charsOf(includes)) + " bytes encoded)");
+        }
+        int opMask = 0;
+        int verdictMask = 0;
+        for (Need n : needs) {
+            opMask |= n.ops;
+            if (n.verdict) {
+                verdictMask |= n.ops;
+            }
+        }
+        for (Subscription.Prefix x : reserved) {
+            opMask |= x.opMask();
+            if (x.verdict()) {
+                verdictMask |= x.opMask();
+            }
+        }
+        List<Subscription.Prefix> all = new ArrayList<>(includes);
+        all.addAll(reserved);
+        PatternEntries automaton = new PatternEntries(MAX_PREFIXES);
+        for (Subscription.Prefix x : reserved) {
+            automaton.tryAdd(x); // fits: checked above
+        }
+        // With nothing to deliver, exclusions would only be noise in the driver's table.
+        if (opMask != 0 && s.defaultAction() == Action.ALLOW) {
+            long chars = charsOf(all);
+            int dropped = 0;
+            for (Subscription.Prefix x : PatternEntries.merge(excludeEntries(rules))) {
+                long more = chars + x.prefix().length();
+                if (all.size() >= MAX_PREFIXES || encodedBytes(all.size() + 1, more) > CONFIG_BUDGET_BYTES
+                        || (x.match() != Subscription.Match.PREFIX && !automaton.tryAdd(x))) {
+                    dropped++; // dropping an exclusion only delivers more
+                    continue;
+                }
+                all.add(x);
+                chars = more;
+            }
+            if (dropped > 0) {
+                notes.add(dropped + " kernel exclusion prefix(es) left out to fit the driver's limits"
+                        + " (the agent still excludes those events)");
+            }
+        }
+        Verdict unavailable = s.failMode() == FailMode.CLOSED ? Verdict.BLOCK : Verdict.ALLOW;
+        Subscription sub = new Subscription(opMask, verdictMask, s.includeKernelCallers(), s.timeoutMs(), s.failMode(),
+                unavailable, Subscription.DEFAULT_BACKLOG, Subscription.DEFAULT_DATA_CAP, all, List.of());
+        return new Compilation(sub, List.copyOf(notes));
+    }
+
+    /** A compiled subscription and what was widened to make it fit (empty when nothing was). */
+    record Compilation(Subscription subscription, List<String> notes) {
+    }
+
+    /** Every demand the policy makes on the driver. */
+    private static List<Need> needs(PolicySettings s, List<CompiledRule> rules, int scope, boolean precise,
+                                    List<Subscription.Prefix> patterns) {
         boolean enforce = s.mode() == PolicyMode.ENFORCE;
         List<Need> needs = new ArrayList<>();
         if (s.defaultAction() != Action.ALLOW) {
             needs.add(new Need(RegistryPaths.KERNEL_EVERYTHING, scope, enforce && s.defaultAction() == Action.BLOCK, 0,
                     FailMode.INHERIT));
         }
-        List<Subscription.Prefix> patterns = new ArrayList<>();
         for (CompiledRule r : rules) {
             if (!r.include || r.action == Action.ALLOW || r.opMask == 0) {
                 continue;
@@ -87,54 +182,14 @@ final class SubscriptionCompiler {
                         verdict ? r.failMode : FailMode.INHERIT, c.match(), c.target()));
             }
         }
-        patterns = PatternEntries.merge(patterns);
-        if (!PatternEntries.fit(patterns, MAX_PREFIXES / 2)) {
-            // The automaton would exceed the driver's bounds: these rules fall back to everything.
-            for (Subscription.Prefix x : patterns) {
-                needs.add(new Need(RegistryPaths.KERNEL_EVERYTHING, x.opMask(), x.verdict(), x.timeoutMs(), x.failMode()));
-            }
-            patterns = List.of();
-        }
-        int opMask = 0;
-        int verdictMask = 0;
-        for (Need n : needs) {
-            opMask |= n.ops;
-            if (n.verdict) {
-                verdictMask |= n.ops;
-            }
-        }
-        for (Subscription.Prefix x : patterns) {
-            opMask |= x.opMask();
-            if (x.verdict()) {
-                verdictMask |= x.opMask();
-            }
-        }
-        List<Subscription.Prefix> includes = new ArrayList<>(includeEntries(needs, s));
-        if (includes.size() + patterns.size() > MAX_PREFIXES) {
-            if (precise) {
-                return null;
-            }
-            includes = new ArrayList<>(includeEntries(widenAll(needs), s));
-        }
-        includes.addAll(patterns);
-        List<Subscription.Prefix> all = new ArrayList<>(includes);
-        PatternEntries automaton = new PatternEntries(MAX_PREFIXES);
-        for (Subscription.Prefix x : patterns) {
-            automaton.tryAdd(x); // fits: checked above
-        }
-        // With nothing to deliver, exclusions would only be noise in the driver's table.
-        for (Subscription.Prefix x : opMask == 0 ? List.<Subscription.Prefix>of() : excludes) {
-            if (all.size() >= MAX_PREFIXES) {
-                break; // dropping an exclusion only delivers more
-            }
-            if (x.match() != Subscription.Match.PREFIX && !automaton.tryAdd(x)) {
-                continue; // likewise
-            }
-            all.add(x);
-        }
-        Verdict unavailable = s.failMode() == FailMode.CLOSED ? Verdict.BLOCK : Verdict.ALLOW;
-        return new Subscription(opMask, verdictMask, s.includeKernelCallers(), s.timeoutMs(), s.failMode(), unavailable,
-                Subscription.DEFAULT_BACKLOG, Subscription.DEFAULT_DATA_CAP, all, List.of());
+        return needs;
+    }
+
+    /** The pattern entries alone (what {@link #needs} collects on the side). */
+    private static List<Subscription.Prefix> patternsOf(PolicySettings s, List<CompiledRule> rules, int scope) {
+        List<Subscription.Prefix> patterns = new ArrayList<>();
+        needs(s, rules, scope, true, patterns);
+        return patterns;
     }
 
     /**
@@ -215,105 +270,281 @@ final class SubscriptionCompiler {
         return prefix.length() <= MAX_PREFIX_CHARS ? prefix : prefix.substring(0, MAX_PREFIX_CHARS);
     }
 
-    private static List<Need> widenAll(List<Need> needs) {
+    // ------------------------------------------------------------ fitting the driver's limits
+
+    /**
+     * Bytes of the CONFIGURE message for {@code prefixes} entries holding {@code chars} UTF-16
+     * units in all, as {@code ConfigMessage.encode} lays it out, plus room for the largest
+     * excluded-pid table so whoever adds pids later still fits.
+     */
+    static long encodedBytes(int prefixes, long chars) {
+        return Wire.CONFIG_HEADER_BYTES + (long) prefixes * Wire.PREFIX_ENTRY_BYTES
+                + (long) Wire.EXCLUDED_PID_MAX_COUNT * Wire.EXCLUDED_PID_BYTES + 2 * chars;
+    }
+
+    /** HG_CONFIG_MAX_BYTES: the whole CONFIGURE message. */
+    static final long CONFIG_BUDGET_BYTES = Wire.CONFIG_MAX_BYTES;
+
+    private static long charsOf(List<Subscription.Prefix> prefixes) {
+        long n = 0;
+        for (Subscription.Prefix p : prefixes) {
+            n += p.prefix().length();
+        }
+        return n;
+    }
+
+    /** Whether the includes fit next to the (already bounded) pattern entries. */
+    private static boolean fits(List<Subscription.Prefix> includes, List<Subscription.Prefix> patterns) {
+        int count = includes.size() + patterns.size();
+        return count <= MAX_PREFIXES
+                && encodedBytes(count, charsOf(includes) + charsOf(patterns)) <= CONFIG_BUDGET_BYTES;
+    }
+
+    /**
+     * The largest number of key names every prefix may keep so that the table fits; at depth 0
+     * everything collapses into {@code \} (one entry per distinct set of flags), which always
+     * fits. Binary search: a shallower cut never yields more distinct prefixes nor more text.
+     */
+    private static int deepestFittingDepth(List<Need> needs, PolicySettings s, List<Subscription.Prefix> patterns) {
+        int deepest = 0;
+        for (Need n : needs) {
+            deepest = Math.max(deepest, depthOf(n.prefix));
+        }
+        int lo = 0; // fits
+        int hi = deepest; // does not fit (the uncut needs did not)
+        while (hi - lo > 1) {
+            int mid = (lo + hi) >>> 1;
+            if (fits(includeEntries(cutAll(needs, mid), s), patterns)) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    /** Backslashes after the leading one: the key names a kernel prefix spells out (or starts). */
+    private static int depthOf(String prefix) {
+        int d = 0;
+        for (int i = 1; i < prefix.length(); i++) {
+            if (prefix.charAt(i) == '\\') {
+                d++;
+            }
+        }
+        return d + (prefix.endsWith("\\") ? 0 : 1);
+    }
+
+    /**
+     * Every need's prefix cut after its first {@code depth} key names (through the backslash
+     * that ends the last one kept): always a prefix of the original, so the cut only widens
+     * what is delivered, and the need's verdict demands go with it to the wider prefix.
+     */
+    private static List<Need> cutAll(List<Need> needs, int depth) {
         List<Need> out = new ArrayList<>(needs.size());
         for (Need n : needs) {
-            out.add(new Need(RegistryPaths.KERNEL_EVERYTHING, n.ops, n.verdict, n.timeoutMs, n.failMode));
+            out.add(new Need(cut(n.prefix, depth), n.ops, n.verdict, n.timeoutMs, n.failMode));
         }
         return out;
     }
 
-    private static List<Subscription.Prefix> includeEntries(List<Need> needs, PolicySettings s) {
-        // Distinct prefixes (driver-case-insensitive), first spelling kept.
-        Map<String, String> spelling = new LinkedHashMap<>();
-        Map<String, Integer> opsAt = new LinkedHashMap<>();
-        for (Need n : needs) {
-            String key = SubscriptionMatcher.upcase(n.prefix);
-            spelling.putIfAbsent(key, n.prefix);
-            opsAt.merge(key, n.ops, (a, b) -> a | b);
+    static String cut(String prefix, int depth) {
+        if (depth == 0) {
+            return RegistryPaths.KERNEL_EVERYTHING;
         }
-        // Per prefix and class: the flags the longest-prefix rule of the driver must find there.
-        List<String> keys = new ArrayList<>(opsAt.keySet());
-        keys.sort(Comparator.comparingInt(String::length).reversed().thenComparing(Comparator.naturalOrder()));
-        Map<String, Map<Operation, Flags>> flagsAt = new LinkedHashMap<>();
-        for (String key : keys) {
-            Map<Operation, Flags> perOp = new LinkedHashMap<>();
-            for (Operation op : Operation.values()) {
-                if ((opsAt.get(key) & op.bit()) != 0) {
-                    perOp.put(op, flagsFor(key, op, needs, s));
-                }
-            }
-            flagsAt.put(key, perOp);
-        }
-        // Drop a class from a prefix when a shorter prefix already gives it the same flags.
-        for (String key : keys) {
-            Map<Operation, Flags> perOp = flagsAt.get(key);
-            perOp.entrySet().removeIf(e -> {
-                String shorter = longestShorter(key, e.getKey(), flagsAt);
-                return shorter != null && flagsAt.get(shorter).get(e.getKey()).equals(e.getValue());
-            });
-        }
-        List<Subscription.Prefix> out = new ArrayList<>();
-        List<String> ordered = new ArrayList<>(keys);
-        ordered.sort(Comparator.comparingInt(String::length).thenComparing(Comparator.naturalOrder()));
-        for (String key : ordered) {
-            Map<Flags, Integer> byFlags = new LinkedHashMap<>();
-            for (Map.Entry<Operation, Flags> e : flagsAt.get(key).entrySet()) {
-                byFlags.merge(e.getValue(), e.getKey().bit(), (a, b) -> a | b);
-            }
-            for (Map.Entry<Flags, Integer> e : byFlags.entrySet()) {
-                Flags f = e.getKey();
-                // Value classes compare the full name; "\" is a prefix of both alike.
-                int valueOps = key.equals(RegistryPaths.KERNEL_EVERYTHING) ? 0 : e.getValue() & Subscription.FULL_NAME_OPS;
-                int keyOps = e.getValue() & ~valueOps;
-                if (keyOps != 0) {
-                    out.add(new Subscription.Prefix(true, spelling.get(key), keyOps, f.verdict, f.timeoutMs, f.failMode));
-                }
-                if (valueOps != 0) {
-                    out.add(new Subscription.Prefix(true, spelling.get(key), valueOps, f.verdict, f.timeoutMs, f.failMode,
-                            Subscription.Match.PREFIX, Subscription.Target.FULL_NAME));
-                }
+        int seen = 0;
+        for (int i = 1; i < prefix.length(); i++) {
+            if (prefix.charAt(i) == '\\' && ++seen == depth) {
+                return prefix.substring(0, i + 1);
             }
         }
-        return out;
+        return prefix;
     }
 
-    /** The longest other prefix that is a prefix of {@code key} and still carries {@code op}. */
-    private static String longestShorter(String key, Operation op, Map<String, Map<Operation, Flags>> flagsAt) {
-        String best = null;
-        for (Map.Entry<String, Map<Operation, Flags>> e : flagsAt.entrySet()) {
-            String k = e.getKey();
-            if (k.length() < key.length() && key.startsWith(k) && e.getValue().containsKey(op)
-                    && (best == null || k.length() > best.length())) {
-                best = k;
-            }
-        }
-        return best;
-    }
+    // ------------------------------------------------------------ include entries
 
-    private static Flags flagsFor(String key, Operation op, List<Need> needs, PolicySettings s) {
-        boolean verdict = false;
-        boolean explicitTimeout = false;
-        int timeout = 0;
+    private static final Operation[] OPS = Operation.values();
+    private static final Flags NO_VERDICT = new Flags(false, 0, FailMode.INHERIT);
+
+    /** The merged verdict demands, for one class, of every need at or above one prefix. */
+    private static final class Demand {
+        boolean explicitTimeout;
+        int timeoutMs;
         boolean allInherit = true;
-        boolean anyClosed = false;
-        for (Need n : needs) {
-            if (!n.verdict || (n.ops & op.bit()) == 0 || !key.startsWith(SubscriptionMatcher.upcase(n.prefix))) {
-                continue;
-            }
-            verdict = true;
+        boolean anyClosed;
+        private Flags flags;
+
+        void add(Need n, PolicySettings s) {
             explicitTimeout |= n.timeoutMs != 0;
-            timeout = Math.max(timeout, n.timeoutMs != 0 ? n.timeoutMs : s.timeoutMs());
+            timeoutMs = Math.max(timeoutMs, n.timeoutMs != 0 ? n.timeoutMs : s.timeoutMs());
             allInherit &= n.failMode == FailMode.INHERIT;
             FailMode effective = n.failMode == FailMode.INHERIT ? s.failMode() : n.failMode;
             anyClosed |= effective == FailMode.CLOSED;
         }
-        if (!verdict) {
-            return new Flags(false, 0, FailMode.INHERIT);
+
+        static Demand merged(Demand above, Demand here) {
+            if (above == null) {
+                return here;
+            }
+            if (here == null) {
+                return above;
+            }
+            Demand d = new Demand();
+            d.explicitTimeout = above.explicitTimeout | here.explicitTimeout;
+            d.timeoutMs = Math.max(above.timeoutMs, here.timeoutMs);
+            d.allInherit = above.allInherit & here.allInherit;
+            d.anyClosed = above.anyClosed | here.anyClosed;
+            return d;
         }
-        // Closed wins: a rule that asked to fail closed must not be opened by a neighbour.
-        FailMode fail = allInherit ? FailMode.INHERIT : anyClosed ? FailMode.CLOSED : FailMode.OPEN;
-        return new Flags(true, explicitTimeout ? timeout : 0, fail);
+
+        Flags flags() {
+            if (flags == null) {
+                // Closed wins: a rule that asked to fail closed must not be opened by a neighbour.
+                FailMode fail = allInherit ? FailMode.INHERIT : anyClosed ? FailMode.CLOSED : FailMode.OPEN;
+                flags = new Flags(true, explicitTimeout ? timeoutMs : 0, fail);
+            }
+            return flags;
+        }
+    }
+
+    /**
+     * The INCLUDE entries for {@code needs}. The driver takes verdict, timeout and fail mode
+     * from the longest matching include prefix, so each distinct prefix carries, per class, the
+     * merged demands of every verdict need whose prefix is a prefix of it; a class is left off a
+     * prefix when the nearest shorter prefix carrying that class already gives it the same flags.
+     *
+     * <p>In O(n log n) string comparisons: sorted case-folded, a prefix comes before every string
+     * it begins, and the strings it begins follow it without a gap, so one stack walk finds each
+     * prefix's longest proper prefix among the others (its parent), and demands flow from parent
+     * to child in that order.
+     */
+    private static List<Subscription.Prefix> includeEntries(List<Need> needs, PolicySettings s) {
+        // Distinct prefixes (driver-case-insensitive), first spelling kept.
+        Map<String, Integer> index = new HashMap<>();
+        List<String> keys = new ArrayList<>();
+        List<String> spelling = new ArrayList<>();
+        IntArray opsAt = new IntArray();
+        List<Demand[]> own = new ArrayList<>();
+        for (Need n : needs) {
+            String key = SubscriptionMatcher.upcase(n.prefix);
+            Integer at = index.get(key);
+            if (at == null) {
+                at = keys.size();
+                index.put(key, at);
+                keys.add(key);
+                spelling.add(n.prefix);
+                opsAt.add(0);
+                own.add(null);
+            }
+            opsAt.set(at, opsAt.get(at) | n.ops);
+            if (n.verdict) {
+                Demand[] d = own.get(at);
+                if (d == null) {
+                    d = new Demand[OPS.length];
+                    own.set(at, d);
+                }
+                for (int o = 0; o < OPS.length; o++) {
+                    if ((n.ops & OPS[o].bit()) != 0) {
+                        if (d[o] == null) {
+                            d[o] = new Demand();
+                        }
+                        d[o].add(n, s);
+                    }
+                }
+            }
+        }
+        int count = keys.size();
+        Integer[] sorted = new Integer[count];
+        for (int i = 0; i < count; i++) {
+            sorted[i] = i;
+        }
+        Arrays.sort(sorted, Comparator.comparing(keys::get));
+        Demand[][] above = new Demand[count][];
+        int[][] nearestWith = new int[count][];
+        int[] stack = new int[count];
+        int depth = 0;
+        for (int i : sorted) {
+            String key = keys.get(i);
+            while (depth > 0 && !key.startsWith(keys.get(stack[depth - 1]))) {
+                depth--;
+            }
+            int parent = depth > 0 ? stack[depth - 1] : -1;
+            stack[depth++] = i;
+            Demand[] mine = own.get(i);
+            Demand[] fromParent = parent < 0 ? null : above[parent];
+            if (mine == null) {
+                above[i] = fromParent;
+            } else {
+                Demand[] merged = new Demand[OPS.length];
+                for (int o = 0; o < OPS.length; o++) {
+                    merged[o] = Demand.merged(fromParent == null ? null : fromParent[o], mine[o]);
+                }
+                above[i] = merged;
+            }
+            // Per class, the longest shorter prefix that carries it (-1: none).
+            int[] nearest = new int[OPS.length];
+            for (int o = 0; o < OPS.length; o++) {
+                nearest[o] = parent < 0 ? -1
+                        : (opsAt.get(parent) & OPS[o].bit()) != 0 ? parent : nearestWith[parent][o];
+            }
+            nearestWith[i] = nearest;
+        }
+        // Emitted shortest first, then by case-folded text: a stable, readable table.
+        Arrays.sort(sorted, Comparator.<Integer>comparingInt(i -> keys.get(i).length()).thenComparing(keys::get));
+        List<Subscription.Prefix> out = new ArrayList<>();
+        for (int i : sorted) {
+            Map<Flags, Integer> byFlags = new LinkedHashMap<>();
+            for (int o = 0; o < OPS.length; o++) {
+                if ((opsAt.get(i) & OPS[o].bit()) == 0) {
+                    continue;
+                }
+                Flags f = flagsOf(above[i], o);
+                int shorter = nearestWith[i][o];
+                if (shorter >= 0 && flagsOf(above[shorter], o).equals(f)) {
+                    continue; // the driver already finds these flags on the shorter prefix
+                }
+                byFlags.merge(f, OPS[o].bit(), (a, b) -> a | b);
+            }
+            for (Map.Entry<Flags, Integer> e : byFlags.entrySet()) {
+                Flags f = e.getKey();
+                // Value classes compare the full name; "\" is a prefix of both alike.
+                int valueOps = keys.get(i).equals(RegistryPaths.KERNEL_EVERYTHING) ? 0
+                        : e.getValue() & Subscription.FULL_NAME_OPS;
+                int keyOps = e.getValue() & ~valueOps;
+                if (keyOps != 0) {
+                    out.add(new Subscription.Prefix(true, spelling.get(i), keyOps, f.verdict, f.timeoutMs, f.failMode));
+                }
+                if (valueOps != 0) {
+                    out.add(new Subscription.Prefix(true, spelling.get(i), valueOps, f.verdict, f.timeoutMs,
+                            f.failMode, Subscription.Match.PREFIX, Subscription.Target.FULL_NAME));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Flags flagsOf(Demand[] demands, int op) {
+        return demands == null || demands[op] == null ? NO_VERDICT : demands[op].flags();
+    }
+
+    /** A growable int array without boxing. */
+    private static final class IntArray {
+        private int[] items = new int[64];
+        private int size;
+
+        void add(int v) {
+            if (size == items.length) {
+                items = Arrays.copyOf(items, size * 2);
+            }
+            items[size++] = v;
+        }
+
+        int get(int i) {
+            return items[i];
+        }
+
+        void set(int i, int v) {
+            items[i] = v;
+        }
     }
 
     /**

@@ -12,7 +12,7 @@ final class CliRun {
     final String err;
     final CommandLine commandLine;
 
-    private CliRun(int exitCode, String out, String err, CommandLine commandLine) {
+    CliRun(int exitCode, String out, String err, CommandLine commandLine) {
         this.exitCode = exitCode;
         this.out = out;
         this.err = err;

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** The command line without a device: parsing, help, version, and every expected failure as one line. */
 class MainTest {
@@ -51,6 +52,66 @@ class MainTest {
             String code = entry.substring(0, entry.indexOf(':'));
             assertTrue(r.out.matches("(?s).*\\n\\s+" + code + "\\s+\\S.*"), "exit code " + code + " undocumented");
         }
+    }
+
+    /** The README's table, the help and ExitCodes say the same thing. */
+    @Test
+    void theReadmeDocumentsExactlyTheExitCodesOfTheCode() throws IOException {
+        String readme = Files.readString(Path.of("README.md"));
+        int at = readme.indexOf("### Exit codes");
+        assertTrue(at >= 0, "README has an Exit codes section");
+        java.util.Map<String, String> documented = new java.util.LinkedHashMap<>();
+        for (String line : readme.substring(at).split("\n")) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^\\| (\\d+) \\| (.+) \\|$").matcher(line);
+            if (m.matches()) {
+                documented.put(m.group(1), m.group(2));
+            }
+        }
+        java.util.Map<String, String> code = new java.util.LinkedHashMap<>();
+        for (String entry : ExitCodes.HELP_LIST) {
+            code.put(entry.substring(0, entry.indexOf(':')), entry.substring(entry.indexOf(':') + 1));
+        }
+        assertEquals(code, documented);
+    }
+
+    /** A command that dies of {@code error}, to see what the process would exit with. */
+    @CommandLine.Command(name = "die")
+    static final class Dies implements java.util.concurrent.Callable<Integer> {
+        private final Throwable error;
+
+        Dies(Throwable error) {
+            this.error = error;
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            if (error instanceof Error e) {
+                throw e;
+            }
+            throw (Exception) error;
+        }
+    }
+
+    private static CliRun dying(Throwable error) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        CommandLine cl = Main.newCommandLine(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true));
+        cl.addSubcommand("die", new Dies(error));
+        cl.setOut(new java.io.PrintWriter(out, true)); // again, for the subcommand added after
+        cl.setErr(new java.io.PrintWriter(err, true));
+        return new CliRun(Main.execute(cl, "die"), out.toString(), err.toString(), cl);
+    }
+
+    @Test
+    void jvmErrorsExitWithTheirOwnCodeNeverOne() {
+        CliRun oom = dying(new OutOfMemoryError("Java heap space (thrown by the test)"));
+        assertOneLineError(oom, ExitCodes.JVM_ERROR, "the Java runtime failed: java.lang.OutOfMemoryError");
+        CliRun deep = dying(new StackOverflowError());
+        assertOneLineError(deep, ExitCodes.JVM_ERROR, "java.lang.StackOverflowError");
+        CliRun bug = dying(new AssertionError("a broken invariant"));
+        assertOneLineError(bug, ExitCodes.INTERNAL_ERROR, "internal error: java.lang.AssertionError");
+        CliRun npe = dying(new NullPointerException("x"));
+        assertOneLineError(npe, ExitCodes.INTERNAL_ERROR, "internal error: java.lang.NullPointerException");
     }
 
     @Test

@@ -51,6 +51,38 @@ class PolicyCommandTest {
         assertTrue(audit.out.contains("mode audit-only"), audit.out);
     }
 
+    /**
+     * 160 CurrentControlSet rules (which once validated and then made {@code run} exit 2) and
+     * 20,000 rules: both valid, both compiled to a subscription the driver accepts, with a note
+     * saying what was widened to fit.
+     */
+    @Test
+    void validateAcceptsPoliciesWhoseTablesMustBeWidenedAndSaysSo() throws Exception {
+        StringBuilder ccs = new StringBuilder("<Sysmon><EventFiltering>\n");
+        for (int i = 0; i < 160; i++) {
+            ccs.append("<RegistryEvent onmatch=\"include\" action=\"block\"><TargetObject condition=\"begin with\">")
+                    .append("HKLM\\System\\CurrentControlSet\\Services\\Contoso Endpoint Telemetry Collector ").append(i)
+                    .append("\\Parameters\\Diagnostics\\Collection Profiles\\Default Profile\\Event Forwarding\\Channel Settings")
+                    .append("</TargetObject></RegistryEvent>\n");
+        }
+        Path f = dir.resolve("ccs.xml");
+        Files.writeString(f, ccs.append("</EventFiltering></Sysmon>\n"));
+        Run r = run("validate", f.toString());
+        assertEquals(0, r.exit, r.err);
+        assertTrue(r.out.contains("driver subscription widened to fit the driver's limits: ")
+                && r.out.contains("ControlSet0NN whole"), r.out);
+        dev.hiveguard.wire.ConfigMessage.encode(PolicyLoader.load(f).subscription());
+
+        Path big = dir.resolve("big.xml");
+        Files.writeString(big, ManyPathPolicies.policyXml(3, 20_000));
+        Run b = run("validate", big.toString());
+        assertEquals(0, b.exit, b.err);
+        assertTrue(b.out.contains("valid, 20400 rule(s)") && b.out.contains("cut to its first"), b.out);
+        Run show = run("show", big.toString());
+        assertEquals(0, show.exit, show.err);
+        assertTrue(show.out.contains("widened to fit the driver's limits: "), show.out.substring(0, 300));
+    }
+
     @Test
     void validateReportsEveryErrorLocatedAndFailsWithThePolicyExitCode() throws Exception {
         Path f = dir.resolve("bad.xml");

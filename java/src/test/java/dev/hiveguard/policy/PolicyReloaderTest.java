@@ -112,6 +112,54 @@ class PolicyReloaderTest {
         return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("hiveguard-policy-reload") && t.isAlive());
     }
 
+    /**
+     * An Error escaping a poll (before: it cancelled the schedule silently and every later edit
+     * was ignored) is logged, the policy in force stays, and the next edit is still picked up.
+     */
+    @Test
+    void theBackgroundPollerSurvivesAnErrorAndKeepsReloading() throws Exception {
+        Path f = dir.resolve("survive.xml");
+        write(f, GOOD_A);
+        PolicyHolder holder = new PolicyHolder(PolicyLoader.load(f));
+        List<String> swaps = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CountDownLatch second = new CountDownLatch(2);
+        try (PolicyReloader r = new PolicyReloader(f, holder, Duration.ofMillis(20), (p, c) -> {
+            swaps.add(c.hash());
+            second.countDown();
+            if (swaps.size() == 1) {
+                throw new StackOverflowError("thrown by the test's listener");
+            }
+        })) {
+            r.start();
+            write(f, GOOD_B);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (swaps.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(1, swaps.size(), "the first edit was loaded");
+            write(f, GOOD_A);
+            assertTrue(second.await(10, TimeUnit.SECONDS), "an edit after the Error is still picked up");
+            assertEquals(PolicyLoader.load(f).hash(), holder.hash());
+        }
+    }
+
+    /** A hostile 6,000-character TargetObject is loaded by the background poller like any other. */
+    @Test
+    void aSixThousandCharacterTargetObjectReloads() throws Exception {
+        Path f = dir.resolve("long.xml");
+        write(f, GOOD_A);
+        PolicyHolder holder = new PolicyHolder(PolicyLoader.load(f));
+        String path = "HKLM\\SOFTWARE\\" + "A".repeat(6_000);
+        CountDownLatch swapped = new CountDownLatch(1);
+        try (PolicyReloader r = new PolicyReloader(f, holder, Duration.ofMillis(20), (p, c) -> swapped.countDown())) {
+            r.start();
+            write(f, "<Sysmon><EventFiltering><RegistryEvent onmatch=\"include\" action=\"block\">"
+                    + "<TargetObject condition=\"begin with\">" + path + "</TargetObject></RegistryEvent></EventFiltering></Sysmon>");
+            assertTrue(swapped.await(10, TimeUnit.SECONDS), "the long policy was loaded: " + r.lastErrors());
+        }
+        assertEquals(Action.BLOCK, holder.decide(Policies.setString(path + "\\v", "C:\\x.exe", "x")).action());
+    }
+
     @Test
     void decisionsDuringSwapsAlwaysSeeOneWholePolicy() throws Exception {
         CompiledPolicy a = Policies.of("<RegistryEvent onmatch=\"include\" action=\"block\"><Details name=\"A\">x</Details></RegistryEvent>");

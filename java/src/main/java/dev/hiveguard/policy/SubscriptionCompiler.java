@@ -54,8 +54,14 @@ final class SubscriptionCompiler {
     private SubscriptionCompiler() {
     }
 
-    /** One demand on the driver: deliver these classes under this prefix (and maybe wait). */
-    private record Need(String prefix, int ops, boolean verdict, int timeoutMs, FailMode failMode) {
+    /**
+     * One demand on the driver: deliver these classes under this prefix (and maybe wait).
+     * {@code key} is the prefix as the driver compares it (upcased), computed once.
+     */
+    private record Need(String prefix, String key, int ops, boolean verdict, int timeoutMs, FailMode failMode) {
+        Need(String prefix, int ops, boolean verdict, int timeoutMs, FailMode failMode) {
+            this(prefix, SubscriptionMatcher.upcase(prefix), ops, verdict, timeoutMs, failMode);
+        }
     }
 
     /** Per-class flags of an emitted include prefix. */
@@ -89,18 +95,21 @@ final class SubscriptionCompiler {
         final List<Subscription.Prefix> reserved = patterns;
         List<Subscription.Prefix> includes = includeEntries(needs, s);
         if (!fits(includes, reserved)) {
-            int before = includes.size();
-            needs = needs(s, rules, scope, false, new ArrayList<>());
+            List<Need> coarse = needs(s, rules, scope, false, new ArrayList<>());
             if (reserved.isEmpty()) {
-                // the widened-to-everything patterns were needs too
+                // patterns widened to everything above are needs too
                 for (Subscription.Prefix x : PatternEntries.merge(patternsOf(s, rules, scope))) {
-                    needs.add(new Need(RegistryPaths.KERNEL_EVERYTHING, x.opMask(), x.verdict(), x.timeoutMs(),
+                    coarse.add(new Need(RegistryPaths.KERNEL_EVERYTHING, x.opMask(), x.verdict(), x.timeoutMs(),
                             x.failMode()));
                 }
             }
-            includes = includeEntries(needs, s);
-            notes.add(before + " include prefixes do not fit the driver's limits; CurrentControlSet paths now cover"
-                    + " every ControlSet0NN whole (" + includes.size() + " prefixes)");
+            if (!coarse.equals(needs)) { // only CurrentControlSet paths have a coarser form
+                int before = includes.size();
+                needs = coarse;
+                includes = includeEntries(needs, s);
+                notes.add(before + " include prefixes do not fit the driver's limits; CurrentControlSet paths now cover"
+                        + " every ControlSet0NN whole (" + includes.size() + " prefixes)");
+            }
         }
         if (!fits(includes, reserved)) {
             int before = includes.size();
@@ -342,7 +351,9 @@ final class SubscriptionCompiler {
     private static List<Need> cutAll(List<Need> needs, int depth) {
         List<Need> out = new ArrayList<>(needs.size());
         for (Need n : needs) {
-            out.add(new Need(cut(n.prefix, depth), n.ops, n.verdict, n.timeoutMs, n.failMode));
+            // Upcasing maps no unit to or from a backslash: the cut of the key is the key of the cut.
+            String prefix = cut(n.prefix, depth);
+            out.add(new Need(prefix, n.key.substring(0, prefix.length()), n.ops, n.verdict, n.timeoutMs, n.failMode));
         }
         return out;
     }
@@ -425,7 +436,7 @@ final class SubscriptionCompiler {
         IntArray opsAt = new IntArray();
         List<Demand[]> own = new ArrayList<>();
         for (Need n : needs) {
-            String key = SubscriptionMatcher.upcase(n.prefix);
+            String key = n.key;
             Integer at = index.get(key);
             if (at == null) {
                 at = keys.size();
@@ -491,8 +502,11 @@ final class SubscriptionCompiler {
         // Emitted shortest first, then by case-folded text: a stable, readable table.
         Arrays.sort(sorted, Comparator.<Integer>comparingInt(i -> keys.get(i).length()).thenComparing(keys::get));
         List<Subscription.Prefix> out = new ArrayList<>();
+        // Per key, the classes grouped by flags, in class order (at most one group per class).
+        Flags[] groupFlags = new Flags[OPS.length];
+        int[] groupOps = new int[OPS.length];
         for (int i : sorted) {
-            Map<Flags, Integer> byFlags = new LinkedHashMap<>();
+            int groups = 0;
             for (int o = 0; o < OPS.length; o++) {
                 if ((opsAt.get(i) & OPS[o].bit()) == 0) {
                     continue;
@@ -502,14 +516,22 @@ final class SubscriptionCompiler {
                 if (shorter >= 0 && flagsOf(above[shorter], o).equals(f)) {
                     continue; // the driver already finds these flags on the shorter prefix
                 }
-                byFlags.merge(f, OPS[o].bit(), (a, b) -> a | b);
+                int g = 0;
+                while (g < groups && !groupFlags[g].equals(f)) {
+                    g++;
+                }
+                if (g == groups) {
+                    groupFlags[groups] = f;
+                    groupOps[groups++] = 0;
+                }
+                groupOps[g] |= OPS[o].bit();
             }
-            for (Map.Entry<Flags, Integer> e : byFlags.entrySet()) {
-                Flags f = e.getKey();
+            for (int g = 0; g < groups; g++) {
+                Flags f = groupFlags[g];
                 // Value classes compare the full name; "\" is a prefix of both alike.
                 int valueOps = keys.get(i).equals(RegistryPaths.KERNEL_EVERYTHING) ? 0
-                        : e.getValue() & Subscription.FULL_NAME_OPS;
-                int keyOps = e.getValue() & ~valueOps;
+                        : groupOps[g] & Subscription.FULL_NAME_OPS;
+                int keyOps = groupOps[g] & ~valueOps;
                 if (keyOps != 0) {
                     out.add(new Subscription.Prefix(true, spelling.get(i), keyOps, f.verdict, f.timeoutMs, f.failMode));
                 }

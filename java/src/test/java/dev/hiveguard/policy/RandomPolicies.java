@@ -104,9 +104,9 @@ public final class RandomPolicies {
             if (rnd.nextInt(5) == 0) {
                 b.append("<Details condition=\"contains any\">powershell;\\Users\\;DWORD (0x00000004)</Details>");
             }
-            if (paths == 0 && !b.toString().endsWith("groupRelation=\"and\">")) {
+            if (paths == 0 && !endsWith(b, "groupRelation=\"and\">")) {
                 // fine: a rule without a path
-            } else if (b.toString().endsWith("groupRelation=\"and\">")) {
+            } else if (endsWith(b, "groupRelation=\"and\">")) {
                 b.append("<Details condition=\"contains\">evil</Details>");
             }
             b.append("</Rule></RegistryEvent></RuleGroup>");
@@ -214,6 +214,11 @@ public final class RandomPolicies {
             kernel = rnd.nextBoolean() ? kernel.toLowerCase(java.util.Locale.ROOT) : kernel.toUpperCase(java.util.Locale.ROOT);
         }
         return kernel;
+    }
+
+    /** StringBuilder.toString().endsWith without copying the whole policy text per rule. */
+    private static boolean endsWith(StringBuilder b, String suffix) {
+        return b.length() >= suffix.length() && b.substring(b.length() - suffix.length()).equals(suffix);
     }
 
     private static String pick(Random rnd, String[] a) {

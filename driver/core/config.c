@@ -1,7 +1,8 @@
 /*
  * config.c - CONFIGURE: validate the agent's buffer completely, then compile
  * it into an immutable hg_subscription (sorted process keys of the excluded
- * pids and a prefix trie over upcased UTF-16 code units).
+ * pids, a prefix trie over upcased UTF-16 code units, and - built by
+ * pattern.c - the automaton of the SUFFIX/CONTAINS entries).
  *
  * Everything here runs before any core state is touched and allocates, so it
  * is called without the core lock; a rejected buffer therefore changes
@@ -75,7 +76,11 @@ static uint32_t check_prefix(const HG_PREFIX_ENTRY *e, uint32_t pool_start, uint
     if ((e->string_offset & 1u) || e->string_offset < pool_start ||
         (uint64_t)e->string_offset + e->string_bytes > total)
         return HG_STATUS_INVALID_PARAMETER;
-    if (e->reserved != 0u)
+    if (e->match > HG_MATCH_CONTAINS || e->target > HG_TARGET_FULL_NAME)
+        return HG_STATUS_INVALID_PARAMETER;
+    if (e->target == HG_TARGET_FULL_NAME && (e->op_mask & ~HG_TARGET_FULL_NAME_OPS))
+        return HG_STATUS_INVALID_PARAMETER; /* only value classes have a value name */
+    if (e->match != HG_MATCH_PREFIX && e->string_bytes > HG_PATTERN_MAX_BYTES)
         return HG_STATUS_INVALID_PARAMETER;
     return HG_STATUS_SUCCESS;
 }
@@ -159,25 +164,37 @@ static void add_prefix(trie_builder *b, const unsigned char *buf, const HG_PREFI
 
     for (i = 0; i < e->string_bytes; i += 2u)
         node = child_of(b, node, hg_upcase16(read_le16(buf + e->string_offset + i)));
+    uint16_t *rule_of_op;
+
     if (b->nodes[node].terminal == HG_NONE16) {
         t = &b->terminals[b->terminal_count];
-        t->exclude_mask = 0;
-        t->include_mask = 0;
-        for (op = 0; op < HG_OP_COUNT; op++)
+        memset(t, 0, sizeof *t);
+        for (op = 0; op < HG_OP_COUNT; op++) {
             t->rule_of_op[op] = HG_NONE16;
+            t->full_rule_of_op[op] = HG_NONE16;
+        }
         b->nodes[node].terminal = (uint16_t)b->terminal_count++;
     }
     t = &b->terminals[b->nodes[node].terminal];
     if (e->kind == HG_PREFIX_EXCLUDE) {
-        t->exclude_mask |= e->op_mask;
+        if (e->target == HG_TARGET_FULL_NAME)
+            t->full_exclude_mask |= e->op_mask;
+        else
+            t->exclude_mask |= e->op_mask;
         return;
     }
-    t->include_mask |= e->op_mask;
+    if (e->target == HG_TARGET_FULL_NAME) {
+        t->full_include_mask |= e->op_mask;
+        rule_of_op = t->full_rule_of_op;
+    } else {
+        t->include_mask |= e->op_mask;
+        rule_of_op = t->rule_of_op;
+    }
     /* Two INCLUDEs with the same string: the first in entry order decides
      * for the classes they share - a stable, documented tie-break. */
     for (op = 1; op < HG_OP_COUNT; op++)
-        if ((e->op_mask & HG_OP_BIT(op)) && t->rule_of_op[op] == HG_NONE16)
-            t->rule_of_op[op] = entry_index;
+        if ((e->op_mask & HG_OP_BIT(op)) && rule_of_op[op] == HG_NONE16)
+            rule_of_op[op] = entry_index;
 }
 
 /* Breadth-first renumbering: the children of every node become a contiguous,
@@ -251,7 +268,8 @@ static uint32_t compile(const unsigned char *buf, const HG_CONFIG_HEADER *h,
     hg_rule *rules;
 
     for (i = 0; i < h->prefix_count; i++)
-        total_units += entries[i].string_bytes / 2u;
+        if (entries[i].match == HG_MATCH_PREFIX)
+            total_units += entries[i].string_bytes / 2u;
     /* At most HG_PREFIX_MAX_COUNT * HG_PREFIX_MAX_BYTES / 2 = 4 Mi units,
      * and in fact bounded by HG_CONFIG_MAX_BYTES / 2 since strings cannot
      * overlap: the trie is at most 12 bytes per code unit of the pool. */
@@ -268,7 +286,8 @@ static uint32_t compile(const unsigned char *buf, const HG_CONFIG_HEADER *h,
     b.nodes[0].terminal = HG_NONE16;
     b.node_count = 1;
     for (i = 0; i < h->prefix_count; i++)
-        add_prefix(&b, buf, &entries[i], (uint16_t)i);
+        if (entries[i].match == HG_MATCH_PREFIX)
+            add_prefix(&b, buf, &entries[i], (uint16_t)i);
 
     off_pids = align8(sizeof(hg_subscription));
     off_rules = align8(off_pids + (size_t)h->excluded_pid_count * sizeof(uint64_t));
@@ -312,8 +331,12 @@ static uint32_t compile(const unsigned char *buf, const HG_CONFIG_HEADER *h,
     sub->rules = rules;
     sub->terminals = (const hg_terminal *)(const void *)(block + off_terms);
     sub->nodes = (const hg_trie_node *)(const void *)(block + off_nodes);
+    status = hg_pattern_build(buf, h, entries, h->prefix_count, &sub->patterns);
+    if (status != HG_STATUS_SUCCESS) {
+        hg_plat_free(block);
+        goto out;
+    }
     *out = sub;
-    status = HG_STATUS_SUCCESS;
 out:
     if (order != NULL)
         hg_plat_free(order);
@@ -375,6 +398,8 @@ uint32_t hg_config_compile(const void *in, size_t in_len, hg_subscription **out)
 
 void hg_subscription_free(hg_subscription *sub)
 {
-    if (sub != NULL)
+    if (sub != NULL) {
+        hg_patterns_free(sub->patterns);
         hg_plat_free(sub);
+    }
 }

@@ -11,6 +11,7 @@
  *   delivery.c      backlog, parked GET_EVENTS, batching, cancellation
  *   verdict.c       waiter table, REPLY (accepted/unknown/late/duplicate)
  *   config.c        CONFIGURE validation and compilation (prefix trie)
+ *   pattern.c       SUFFIX/CONTAINS entries: one Aho-Corasick automaton
  *   client.c        open / HELLO / CONFIGURE swap / close
  *   core.c          create / destroy / STATS (sharded counters, the gate word)
  *   lockdown.c      what DefaultVerdict=block may block with no client
@@ -102,9 +103,12 @@ typedef struct hg_rule {
 /* What the prefixes that end at one trie node say, merged per class so that
  * a lookup costs O(1) per node whatever the number of identical prefixes. */
 typedef struct hg_terminal {
-    uint32_t exclude_mask;             /* classes some EXCLUDE ending here covers */
-    uint32_t include_mask;             /* classes some INCLUDE ending here covers */
-    uint16_t rule_of_op[HG_OP_COUNT];  /* first INCLUDE (entry order) per class, or HG_NONE16 */
+    uint32_t exclude_mask;             /* classes some key-path EXCLUDE ending here covers */
+    uint32_t include_mask;             /* classes some key-path INCLUDE ending here covers */
+    uint32_t full_exclude_mask;        /* the same for full-name (key\value) prefixes */
+    uint32_t full_include_mask;
+    uint16_t rule_of_op[HG_OP_COUNT];  /* first key-path INCLUDE (entry order) per class, or HG_NONE16 */
+    uint16_t full_rule_of_op[HG_OP_COUNT]; /* first full-name INCLUDE per class, or HG_NONE16 */
 } hg_terminal;
 
 /* Trie node over upcased UTF-16 code units. Children of a node are stored
@@ -118,6 +122,75 @@ typedef struct hg_trie_node {
     uint16_t terminal;       /* index into terminals, or HG_NONE16 */
     uint16_t reserved;
 } hg_trie_node;
+
+/* ---- pattern automaton (pattern.c) ------------------------------------------ */
+
+/* Where a pattern's verdict applies: kind x target. */
+enum hg_pattern_slot_index {
+    HG_PSLOT_KEY_ANY  = 0,   /* CONTAINS on the key path: at any position inside it */
+    HG_PSLOT_KEY_END  = 1,   /* SUFFIX on the key path: at its end only */
+    HG_PSLOT_FULL_ANY = 2,   /* CONTAINS on key path + '\' + value name */
+    HG_PSLOT_FULL_END = 3,   /* SUFFIX on it */
+    HG_PSLOT_COUNT    = 4
+};
+
+/* The union of what the patterns ending at one position say, per slot, with
+ * the global timeout and fail mode already substituted. */
+typedef struct hg_pattern_slot {
+    uint32_t include_mask;
+    uint32_t exclude_mask;
+    uint32_t verdict_mask;             /* INCLUDEs with HG_PREFIX_F_VERDICT */
+    uint32_t closed_mask;              /* ... whose effective fail mode is closed */
+    uint16_t timeout_of_op[HG_OP_COUNT]; /* longest effective timeout per class */
+    uint16_t reserved;
+} hg_pattern_slot;
+
+typedef struct hg_pattern_out {
+    hg_pattern_slot slot[HG_PSLOT_COUNT];
+} hg_pattern_out;
+
+/* The compiled SUFFIX/CONTAINS entries: a complete transition table over a
+ * compressed alphabet (4 bytes a cell: at most 4 * HG_PATTERN_MAX_CELLS
+ * bytes). One allocation; the arrays point into it. */
+typedef struct hg_patterns {
+    uint32_t class_count;              /* distinct upcased units + 1 (class 0: any other unit) */
+    uint32_t state_count;
+    uint32_t out_count;
+    uint32_t op_mask;                  /* classes some pattern applies to */
+    uint32_t wide_count;               /* non-ASCII units of the alphabet */
+    uint32_t wide_first_class;
+    uint16_t ascii_class[128];         /* unit < 128 -> class, case folded (build time) */
+    const uint16_t *wide_units;        /* sorted; class = wide_first_class + index */
+    /* Every UTF-16 unit -> class, case folded: one load per step on the raise
+     * path, no compare, no upcase (128 KiB). */
+    const uint16_t *class_of_unit;
+    /* [state * class_count + class] -> (next state * class_count) << 1 | 1 if
+     * that state reports something: the row offset saves a multiply and the
+     * flag a load on every step of the raise path. */
+    const uint32_t *delta;
+    const uint16_t *state_out;         /* per state: record index, 0 = none */
+    const hg_pattern_out *outs;        /* [1 .. out_count] */
+} hg_patterns;
+
+/* What the patterns say about one operation. */
+typedef struct hg_pattern_hit {
+    uint32_t excluded;
+    uint32_t included;
+    uint32_t verdict;        /* some matching INCLUDE asks for one */
+    uint32_t closed;         /* ... and one of those fails closed */
+    uint32_t timeout_ms;     /* longest effective timeout among them */
+} hg_pattern_hit;
+
+/* Builds the automaton of the non-PREFIX entries (validated by config.c);
+ * *out stays NULL when there are none. INVALID_PARAMETER when the patterns
+ * together exceed HG_PATTERN_MAX_COUNT / _UNITS / _CELLS. Allocates. */
+uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
+                          const HG_PREFIX_ENTRY *entries, uint32_t entry_count, hg_patterns **out);
+void     hg_patterns_free(hg_patterns *p);
+/* One pass over the key path (and for value classes '\' + value name):
+ * no allocation, no recursion, constant work per code unit. */
+void     hg_pattern_match(const hg_patterns *p, uint16_t operation, const hg_utf16 *key_path,
+                          const hg_utf16 *value_name, hg_pattern_hit *hit);
 
 /* An accepted CONFIGURE, immutable once published. Reference counted under
  * the core lock: the core holds one reference while it is current, every
@@ -133,12 +206,13 @@ typedef struct hg_subscription {
     uint16_t default_verdict;
     uint32_t max_backlog;
     uint32_t data_cap;
-    uint32_t include_count;
+    uint32_t include_count;  /* INCLUDE entries of any match kind */
     uint32_t excluded_key_count;
     const uint64_t     *excluded_keys;  /* process keys of the excluded pids, sorted ascending */
     const hg_trie_node *nodes;          /* node 0 is the root */
     const hg_rule      *rules;
     const hg_terminal  *terminals;
+    hg_patterns        *patterns;       /* NULL when no SUFFIX/CONTAINS entry; owned */
 } hg_subscription;
 
 /* Outcome of matching one key path. */
@@ -158,7 +232,7 @@ void     hg_subscription_free(hg_subscription *sub);
 /* subscription.c */
 int  hg_sub_process_excluded(const hg_subscription *sub, uint64_t process_key);
 void hg_sub_match_path(const hg_subscription *sub, uint16_t operation,
-                       const hg_utf16 *path, hg_match *match);
+                       const hg_utf16 *path, const hg_utf16 *value_name, hg_match *match);
 
 /* ---- encoded events and the backlog --------------------------------------- */
 

@@ -324,7 +324,7 @@ static __attribute__((noinline)) uint32_t raise_subscribed(hg_core *core, const 
             outcome = RAISE_FILTERED;
             if (path.chars == NULL)
                 path.bytes = 0;
-            hg_sub_match_path(sub, op->operation, &path, &match);
+            hg_sub_match_path(sub, op->operation, &path, &op->value_name, &match);
             if (match.delivered) {
                 qe = hg_event_build(op, &path, source, sub->data_cap, hg_plat_filetime_now());
                 outcome = RAISE_QUEUED;

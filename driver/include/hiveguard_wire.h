@@ -25,7 +25,7 @@
 
 #define HG_WIRE_MAGIC          0x44524748u /* "HGRD" in memory order */
 #define HG_WIRE_VERSION_MAJOR  1u
-#define HG_WIRE_VERSION_MINOR  0u
+#define HG_WIRE_VERSION_MINOR  1u /* 1: pattern entries (match/target in HG_PREFIX_ENTRY) */
 
 #define HG_DEVICE_NAME_W       L"\\Device\\HiveGuard"
 #define HG_SYMLINK_NAME_W      L"\\DosDevices\\HiveGuard"
@@ -114,6 +114,17 @@
 
 #define HG_PREFIX_MAX_COUNT          4096u
 #define HG_PREFIX_MAX_BYTES          2048u    /* one prefix, UTF-16 bytes (1024 chars) */
+/* Pattern entries (match SUFFIX or CONTAINS) are compiled into one automaton
+ * whose size the driver bounds: at most HG_PATTERN_MAX_COUNT of the
+ * HG_PREFIX_MAX_COUNT entries, HG_PATTERN_MAX_UNITS code units in all of
+ * them, and a transition table (automaton states x distinct upcased units
+ * + 1) of at most HG_PATTERN_MAX_CELLS cells of 4 bytes (8 MiB, plus a
+ * 128 KiB unit-to-class map), allocated at CONFIGURE, never on the raise
+ * path. The agent computes the same bound before it sends a configuration. */
+#define HG_PATTERN_MAX_COUNT         2048u
+#define HG_PATTERN_MAX_BYTES         1024u    /* one pattern, UTF-16 bytes (512 chars) */
+#define HG_PATTERN_MAX_UNITS         65535u   /* all patterns together: states fit 16 bits */
+#define HG_PATTERN_MAX_CELLS         (2u * 1024u * 1024u)
 #define HG_EXCLUDED_PID_MAX_COUNT    256u
 #define HG_CONFIG_MAX_BYTES          (1024u * 1024u)
 
@@ -241,6 +252,21 @@ typedef struct HG_HELLO_REPLY {
  *   include prefixes) the longest matching INCLUDE prefix has
  *   HG_PREFIX_F_VERDICT; that prefix's timeout_ms / fail_mode override the
  *   global ones when non-zero.
+ *
+ * Pattern entries (minor version 1): an entry's `match` says how its string
+ * is compared - HG_MATCH_PREFIX (the key path begins with it, as above),
+ * HG_MATCH_SUFFIX (ends with it) or HG_MATCH_CONTAINS (contains it) - and its
+ * `target` against what - HG_TARGET_KEY_PATH, or HG_TARGET_FULL_NAME: the key
+ * path, a backslash and the value name (Sysmon's TargetObject in kernel form;
+ * value classes only). A full-name PREFIX takes part in the longest-prefix
+ * rule like a key-path one. A matching pattern INCLUDE or
+ * EXCLUDE counts exactly like a matching prefix for delivery. For the
+ * verdict, the longest matching INCLUDE prefix and every matching INCLUDE
+ * pattern for the class are the candidates: the operation waits iff one of
+ * them has HG_PREFIX_F_VERDICT, for the longest effective timeout among
+ * those that do, fail-closed if any of them is (effective = own value, or
+ * the global one when 0 / INHERIT). With prefixes only this is exactly the
+ * rule above. Pattern strings are matched upcased, like prefixes.
  */
 #define HG_CFG_F_INCLUDE_KERNEL_CALLERS 0x0001u
 #define HG_CFG_F_ALL                    0x0001u
@@ -269,15 +295,27 @@ enum hg_prefix_kind {
 #define HG_PREFIX_F_VERDICT 0x0001u /* INCLUDE only: matching operations wait for a verdict */
 #define HG_PREFIX_F_ALL     0x0001u
 
+enum hg_match_kind {
+    HG_MATCH_PREFIX   = 0, /* the target begins with the string (minor 0 entries) */
+    HG_MATCH_SUFFIX   = 1, /* ... ends with it */
+    HG_MATCH_CONTAINS = 2  /* ... contains it */
+};
+enum hg_match_target {
+    HG_TARGET_KEY_PATH  = 0, /* the full kernel key path */
+    HG_TARGET_FULL_NAME = 1  /* key path + '\' + value name; SET_VALUE/DELETE_VALUE only */
+};
+#define HG_TARGET_FULL_NAME_OPS (HG_OP_BIT(HG_OP_SET_VALUE) | HG_OP_BIT(HG_OP_DELETE_VALUE))
+
 typedef struct HG_PREFIX_ENTRY {
     uint16_t kind;           /* hg_prefix_kind */
     uint16_t flags;          /* HG_PREFIX_F_* (0 for EXCLUDE) */
     uint32_t op_mask;        /* classes this prefix applies to; non-zero subset of HG_OP_MASK_ALL */
     uint32_t timeout_ms;     /* 0 = global, else [HG_TIMEOUT_MIN_MS, HG_TIMEOUT_MAX_MS] */
     uint16_t fail_mode;      /* HG_FAIL_INHERIT, HG_FAIL_OPEN or HG_FAIL_CLOSED */
-    uint16_t string_bytes;   /* even, [2, HG_PREFIX_MAX_BYTES] */
+    uint16_t string_bytes;   /* even, [2, HG_PREFIX_MAX_BYTES]; patterns [2, HG_PATTERN_MAX_BYTES] */
     uint32_t string_offset;  /* even, inside the string pool */
-    uint32_t reserved;       /* must be 0 */
+    uint16_t match;          /* hg_match_kind (was reserved in minor 0: 0 = PREFIX) */
+    uint16_t target;         /* hg_match_target */
 } HG_PREFIX_ENTRY;
 
 /* ------------------------------------------------------------------ */
@@ -479,7 +517,11 @@ HG_STATIC_ASSERT(HG_OFFSET(HG_PREFIX_ENTRY, timeout_ms) == 8, "prefix.timeout_ms
 HG_STATIC_ASSERT(HG_OFFSET(HG_PREFIX_ENTRY, fail_mode) == 12, "prefix.fail_mode");
 HG_STATIC_ASSERT(HG_OFFSET(HG_PREFIX_ENTRY, string_bytes) == 14, "prefix.string_bytes");
 HG_STATIC_ASSERT(HG_OFFSET(HG_PREFIX_ENTRY, string_offset) == 16, "prefix.string_offset");
-HG_STATIC_ASSERT(HG_OFFSET(HG_PREFIX_ENTRY, reserved) == 20, "prefix.reserved");
+HG_STATIC_ASSERT(HG_OFFSET(HG_PREFIX_ENTRY, match) == 20, "prefix.match");
+HG_STATIC_ASSERT(HG_OFFSET(HG_PREFIX_ENTRY, target) == 22, "prefix.target");
+HG_STATIC_ASSERT(HG_PATTERN_MAX_COUNT <= HG_PREFIX_MAX_COUNT, "patterns are entries");
+HG_STATIC_ASSERT(HG_PATTERN_MAX_BYTES <= HG_PREFIX_MAX_BYTES, "a pattern is an entry string");
+HG_STATIC_ASSERT(HG_PATTERN_MAX_UNITS <= 0xFFFFu, "automaton states are 16-bit");
 
 HG_STATIC_ASSERT(sizeof(HG_BATCH_HEADER) == 24, "HG_BATCH_HEADER size");
 HG_STATIC_ASSERT(HG_OFFSET(HG_BATCH_HEADER, count) == 4, "batch.count");

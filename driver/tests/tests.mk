@@ -214,3 +214,13 @@ bench-fastpath-callgrind: $(TEST_BUILD)/bench_fastpath
 	@ir=$$(callgrind_annotate $(TEST_BUILD)/callgrind.fastpath.out 2>/dev/null | \
 		awk '/PROGRAM TOTALS/ {gsub(",","",$$1); print $$1; exit}'); \
 	echo "instructions per filtered-out operation (hg_core_raise inclusive): $$ir / $(BENCH_CALLGRIND_OPS) = $$(awk -v ir=$$ir -v n=$(BENCH_CALLGRIND_OPS) 'BEGIN {printf "%.1f", ir / n}')"
+
+#   bench-pattern  instructions per filtered-out operation with 0..2000 SUFFIX/CONTAINS
+#                  patterns (callgrind), next to a one-pattern-at-a-time baseline
+$(TEST_BUILD)/bench_pattern: $(STRESS_DIR)/bench_pattern.c $(SUPPORT_SRC) $(CORE_SRCS) $(PLAT_POSIX_SRC) $(UNIT_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -O2 $(STRESS_DIR)/bench_pattern.c $(SUPPORT_SRC) $(CORE_SRCS) $(PLAT_POSIX_SRC) -o $@
+
+.PHONY: bench-pattern
+bench-pattern: $(TEST_BUILD)/bench_pattern
+	$(STRESS_DIR)/bench_pattern.sh $(TEST_BUILD)/bench_pattern

@@ -1,8 +1,9 @@
 /* fuzz_configure.c - CONFIGURE input buffers. A rejected buffer must leave
  * the configuration generation where it was; an accepted one is then used:
- * operations whose paths are taken from the buffer's own prefix strings (so
- * they walk deep into the compiled trie) are raised through it, and the
- * accounting must balance. */
+ * operations whose paths (and, for value classes, value names) are taken
+ * from the buffer's own entry strings (so they walk deep into the compiled
+ * trie and through the pattern automaton's outputs) are raised through it,
+ * and the accounting must balance. */
 #include "fuzz_common.h"
 
 /* Since issue 9 a verdict event waits for the agent even when nothing is
@@ -57,10 +58,14 @@ static void raise_through(hg_core *core, const uint8_t *data, size_t size)
         src.data = data;
         src.data_len = (uint32_t)size;
         tsrc_bind(&src, &source);
-        for (op = HG_OP_CREATE_KEY; op < HG_OP_COUNT; op += 3u) {
+        for (op = HG_OP_CREATE_KEY; op < HG_OP_COUNT; op += 1u) {
             hg_op o;
             top_init(&o, (uint16_t)op, 100u + i);
             o.data_original_size = (uint32_t)size;
+            /* Value classes also run the full name (key path '\' value name)
+             * through the pattern automaton: the entry's own string again. */
+            o.value_name.chars = src.path;
+            o.value_name.bytes = (units < k ? units : k) * 2u;
             hg_core_raise(core, &o, &source, &r);
             FUZZ_REQUIRE(r.verdict == HG_VERDICT_ALLOW || r.verdict == HG_VERDICT_BLOCK);
             /* nobody answers: a caller that waited ran out its (1 ms) budget */

@@ -167,7 +167,8 @@ static void dump_config(const unsigned char *buf, size_t len)
         kv_u(&t, prefix, "fail_mode", e.fail_mode);
         kv_u(&t, prefix, "string_bytes", e.string_bytes);
         kv_u(&t, prefix, "string_offset", e.string_offset);
-        kv_u(&t, prefix, "reserved", e.reserved);
+        kv_u(&t, prefix, "match", e.match);
+        kv_u(&t, prefix, "target", e.target);
         kv_str(&t, prefix, "string", buf + e.string_offset, e.string_bytes);
     }
     for (i = 0; i < h.excluded_pid_count; i++) {

@@ -11,14 +11,19 @@
 
 size_t golden_config(unsigned char *buf, size_t cap)
 {
-    static const cfg_prefix prefixes[] = {
-        { HG_PREFIX_INCLUDE, HG_PREFIX_F_VERDICT, HG_OP_MASK_ALL, GOLDEN_LONG_TIMEOUT_MS, HG_FAIL_CLOSED,
-          "\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run" },
-        { HG_PREFIX_INCLUDE, 0, HG_OP_MASK_ALL, 0, HG_FAIL_INHERIT, "\\REGISTRY\\USER" },
-        { HG_PREFIX_EXCLUDE, 0, HG_OP_BIT(HG_OP_SET_VALUE) | HG_OP_BIT(HG_OP_DELETE_VALUE), 0, HG_FAIL_INHERIT,
-          "\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\Quiet" },
-        { HG_PREFIX_INCLUDE, HG_PREFIX_F_VERDICT, HG_OP_BIT(HG_OP_SET_VALUE), GOLDEN_SHORT_TIMEOUT_MS, HG_FAIL_OPEN,
-          "\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet\\Services" },
+    static const cfg_pattern prefixes[] = {
+        { { HG_PREFIX_INCLUDE, HG_PREFIX_F_VERDICT, HG_OP_MASK_ALL, GOLDEN_LONG_TIMEOUT_MS, HG_FAIL_CLOSED,
+            "\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run" }, 0, 0 },
+        { { HG_PREFIX_INCLUDE, 0, HG_OP_MASK_ALL, 0, HG_FAIL_INHERIT, "\\REGISTRY\\USER" }, 0, 0 },
+        { { HG_PREFIX_EXCLUDE, 0, HG_OP_BIT(HG_OP_SET_VALUE) | HG_OP_BIT(HG_OP_DELETE_VALUE), 0, HG_FAIL_INHERIT,
+            "\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\Quiet" }, 0, 0 },
+        { { HG_PREFIX_INCLUDE, HG_PREFIX_F_VERDICT, HG_OP_BIT(HG_OP_SET_VALUE), GOLDEN_SHORT_TIMEOUT_MS, HG_FAIL_OPEN,
+            "\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet\\Services" }, 0, 0 },
+        /* Minor 1: a CONTAINS on the key path and a SUFFIX on the full name. */
+        { { HG_PREFIX_INCLUDE, HG_PREFIX_F_VERDICT, HG_OP_BIT(HG_OP_CREATE_KEY) | HG_OP_BIT(HG_OP_SET_VALUE), 0,
+            HG_FAIL_CLOSED, "\\Image File Execution Options\\" }, HG_MATCH_CONTAINS, HG_TARGET_KEY_PATH },
+        { { HG_PREFIX_EXCLUDE, 0, HG_OP_BIT(HG_OP_SET_VALUE), 0, HG_FAIL_INHERIT, "\\Notifications\\Data" },
+          HG_MATCH_SUFFIX, HG_TARGET_FULL_NAME },
     };
     static const uint64_t pids[] = { 888, 4 };
     HG_CONFIG_HEADER h;
@@ -32,5 +37,5 @@ size_t golden_config(unsigned char *buf, size_t cap)
     h.default_verdict = HG_VERDICT_ALLOW;
     h.max_backlog = HG_BACKLOG_DEFAULT;
     h.data_cap = GOLDEN_DATA_CAP;
-    return cfg_encode(buf, cap, &h, prefixes, sizeof prefixes / sizeof prefixes[0], pids, 2);
+    return cfg_encode_patterns(buf, cap, &h, prefixes, sizeof prefixes / sizeof prefixes[0], pids, 2);
 }

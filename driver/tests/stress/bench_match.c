@@ -63,7 +63,7 @@ int main(void)
     static naive_prefix naive[HG_PREFIX_MAX_COUNT];
     unsigned char *buf = malloc(HG_CONFIG_MAX_BYTES);
     uint16_t path[256];
-    hg_utf16 p;
+    hg_utf16 p, no_value = { NULL, 0 };
     int units = utf8_to_utf16(PATH_UTF8, path, 256);
     size_t c;
     volatile uint32_t sink = 0;
@@ -103,7 +103,7 @@ int main(void)
             naive[i].count = (uint32_t)u;
             naive[i].kind = HG_PREFIX_INCLUDE;
         }
-        hg_sub_match_path(sub, HG_OP_SET_VALUE, &p, &m);
+        hg_sub_match_path(sub, HG_OP_SET_VALUE, &p, &no_value, &m);
         if (!m.delivered || !naive_match(naive, n, path, (uint32_t)units))
             return 1; /* both must find the match before their time means anything */
 
@@ -119,7 +119,7 @@ int main(void)
 
         t0 = now_ns();
         for (i = 0; i < iters; i++) {
-            hg_sub_match_path(sub, HG_OP_SET_VALUE, &p, &m);
+            hg_sub_match_path(sub, HG_OP_SET_VALUE, &p, &no_value, &m);
             sink += m.delivered;
         }
         trie_ns = now_ns() - t0;

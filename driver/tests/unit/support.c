@@ -318,45 +318,62 @@ void cfg_defaults(HG_CONFIG_HEADER *h)
     h->data_cap = HG_DATA_CAP_DEFAULT;
 }
 
-size_t cfg_encode(unsigned char *buf, size_t cap, const HG_CONFIG_HEADER *base,
-                  const cfg_prefix *prefixes, size_t prefix_count,
-                  const uint64_t *pids, size_t pid_count)
+static size_t encode_entries(unsigned char *buf, size_t cap, const HG_CONFIG_HEADER *base,
+                             const cfg_prefix *prefixes, const cfg_pattern *patterns, size_t count,
+                             const uint64_t *pids, size_t pid_count)
 {
     HG_CONFIG_HEADER h = *base;
-    size_t pool = sizeof h + prefix_count * sizeof(HG_PREFIX_ENTRY) + pid_count * sizeof(uint64_t);
+    size_t pool = sizeof h + count * sizeof(HG_PREFIX_ENTRY) + pid_count * sizeof(uint64_t);
     size_t off = pool, i;
 
     if (pool > cap)
         return 0;
     memset(buf, 0, pool);
-    for (i = 0; i < prefix_count; i++) {
+    for (i = 0; i < count; i++) {
+        const cfg_prefix *p = patterns != NULL ? &patterns[i].entry : &prefixes[i];
         HG_PREFIX_ENTRY e;
         /* room for twice the legal length: tests encode over-long prefixes
          * on purpose to see them rejected */
         uint16_t units[HG_PREFIX_MAX_BYTES];
-        int n = utf8_to_utf16(prefixes[i].utf8, units, HG_PREFIX_MAX_BYTES);
+        int n = utf8_to_utf16(p->utf8, units, HG_PREFIX_MAX_BYTES);
 
         if (n < 0 || off + (size_t)n * 2u > cap)
             return 0;
         memset(&e, 0, sizeof e);
-        e.kind = prefixes[i].kind;
-        e.flags = prefixes[i].flags;
-        e.op_mask = prefixes[i].op_mask;
-        e.timeout_ms = prefixes[i].timeout_ms;
-        e.fail_mode = prefixes[i].fail_mode;
+        e.kind = p->kind;
+        e.flags = p->flags;
+        e.op_mask = p->op_mask;
+        e.timeout_ms = p->timeout_ms;
+        e.fail_mode = p->fail_mode;
         e.string_bytes = (uint16_t)(n * 2);
         e.string_offset = (uint32_t)off;
+        e.match = patterns != NULL ? patterns[i].match : HG_MATCH_PREFIX;
+        e.target = patterns != NULL ? patterns[i].target : HG_TARGET_KEY_PATH;
         memcpy(buf + sizeof h + i * sizeof e, &e, sizeof e);
         memcpy(buf + off, units, (size_t)n * 2u);
         off += (size_t)n * 2u;
     }
     if (pid_count != 0)
-        memcpy(buf + sizeof h + prefix_count * sizeof(HG_PREFIX_ENTRY), pids, pid_count * sizeof(uint64_t));
+        memcpy(buf + sizeof h + count * sizeof(HG_PREFIX_ENTRY), pids, pid_count * sizeof(uint64_t));
     h.total_bytes = (uint32_t)off;
-    h.prefix_count = (uint16_t)prefix_count;
+    h.prefix_count = (uint16_t)count;
     h.excluded_pid_count = (uint16_t)pid_count;
     memcpy(buf, &h, sizeof h);
     return off;
+}
+
+size_t cfg_encode(unsigned char *buf, size_t cap, const HG_CONFIG_HEADER *base,
+                  const cfg_prefix *prefixes, size_t prefix_count,
+                  const uint64_t *pids, size_t pid_count)
+{
+    return encode_entries(buf, cap, base, prefixes, NULL, prefix_count, pids, pid_count);
+}
+
+size_t cfg_encode_patterns(unsigned char *buf, size_t cap, const HG_CONFIG_HEADER *base,
+                           const cfg_pattern *entries, size_t count,
+                           const uint64_t *pids, size_t pid_count)
+{
+    return encode_entries(buf, cap, base, NULL, entries, count, pids, pid_count);
 }
 
 /* ---- fixture ---------------------------------------------------------------------- */

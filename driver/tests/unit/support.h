@@ -96,6 +96,13 @@ typedef struct cfg_prefix {
     const char *utf8;
 } cfg_prefix;
 
+/* An entry of any match kind (wire minor 1). */
+typedef struct cfg_pattern {
+    cfg_prefix  entry;
+    uint16_t    match;      /* HG_MATCH_* */
+    uint16_t    target;     /* HG_TARGET_* */
+} cfg_pattern;
+
 /* A header with every field at its documented default, op_mask = all. */
 void cfg_defaults(HG_CONFIG_HEADER *h);
 /* Canonical encoding (see hiveguard_wire.h): header, entries, pids, strings
@@ -104,6 +111,10 @@ void cfg_defaults(HG_CONFIG_HEADER *h);
 size_t cfg_encode(unsigned char *buf, size_t cap, const HG_CONFIG_HEADER *h,
                   const cfg_prefix *prefixes, size_t prefix_count,
                   const uint64_t *pids, size_t pid_count);
+/* The same with entries of any match kind. */
+size_t cfg_encode_patterns(unsigned char *buf, size_t cap, const HG_CONFIG_HEADER *h,
+                           const cfg_pattern *entries, size_t count,
+                           const uint64_t *pids, size_t pid_count);
 
 /* ---- fixture ------------------------------------------------------------------------------- */
 

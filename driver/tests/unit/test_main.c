@@ -33,6 +33,14 @@
     X(test_match_duplicate_includes_first_wins)               \
     X(test_match_cheap_first_ordering)                        \
     X(test_match_wide_fanout)                                 \
+    X(test_pattern_suffix_and_contains_on_key_path)           \
+    X(test_pattern_full_name_spans_key_and_value)             \
+    X(test_pattern_exclude_wins_over_prefix_and_pattern)      \
+    X(test_pattern_verdict_joins_longest_prefix)              \
+    X(test_pattern_full_name_prefix_joins_the_trie)           \
+    X(test_pattern_automaton_matches_naive_definition)        \
+    X(test_pattern_bounds_are_enforced)                       \
+    X(test_pattern_raise_uses_value_name)                     \
     X(test_event_layout_and_string_order)                     \
     X(test_event_data_cap_and_flags)                          \
     X(test_event_name_caps_and_surrogates)                    \

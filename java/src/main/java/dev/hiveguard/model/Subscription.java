@@ -68,21 +68,123 @@ public record Subscription(
                 maxBacklog, dataCap, newPrefixes, excludedPids);
     }
 
+    /** SUFFIX/CONTAINS entries: the driver's bounds on its pattern automaton (hiveguard_wire.h). */
+    public static final int PATTERN_MAX_COUNT = 2048;
+    public static final int PATTERN_MAX_CHARS = 1024 / 2;
+    public static final int PATTERN_MAX_UNITS = 65_535;
+    public static final int PATTERN_MAX_CELLS = 2 * 1024 * 1024;
+
+    /** The non-PREFIX entries, in entry order. */
+    public List<Prefix> patterns() {
+        return prefixes.stream().filter(p -> p.match() != Match.PREFIX).toList();
+    }
+
     /**
-     * One {@code HG_PREFIX_ENTRY}.
+     * The transition-table cells the driver allocates for these patterns, computed as it
+     * does: (code units of all patterns + 1) x (distinct upcased units + 1).
+     */
+    public static long patternCells(List<Prefix> patterns) {
+        long units = 0;
+        java.util.BitSet distinct = new java.util.BitSet(0x10000);
+        for (Prefix p : patterns) {
+            units += p.prefix().length();
+            for (int i = 0; i < p.prefix().length(); i++) {
+                distinct.set(RegistryUpcase.upcase(p.prefix().charAt(i)));
+            }
+        }
+        return (units + 1) * (distinct.cardinality() + 1L);
+    }
+
+    /** How an entry's string is compared ({@code HG_MATCH_*}). */
+    public enum Match {
+        PREFIX(0), SUFFIX(1), CONTAINS(2);
+
+        private final int code;
+
+        Match(int code) {
+            this.code = code;
+        }
+
+        public int code() {
+            return code;
+        }
+
+        public static Match fromCode(int code) {
+            for (Match m : values()) {
+                if (m.code == code) {
+                    return m;
+                }
+            }
+            throw new IllegalArgumentException("no HG_MATCH_* " + code);
+        }
+    }
+
+    /** What an entry's string is compared with ({@code HG_TARGET_*}). */
+    public enum Target {
+        /** The kernel key path. */
+        KEY_PATH(0),
+        /** Key path, backslash, value name: Sysmon's TargetObject in kernel form (value classes only). */
+        FULL_NAME(1);
+
+        private final int code;
+
+        Target(int code) {
+            this.code = code;
+        }
+
+        public int code() {
+            return code;
+        }
+
+        public static Target fromCode(int code) {
+            for (Target t : values()) {
+                if (t.code == code) {
+                    return t;
+                }
+            }
+            throw new IllegalArgumentException("no HG_TARGET_* " + code);
+        }
+    }
+
+    /** The classes that have a value name, hence a FULL_NAME. */
+    public static final int FULL_NAME_OPS = Operation.SET_VALUE.bit() | Operation.DELETE_VALUE.bit();
+
+    /**
+     * One {@code HG_PREFIX_ENTRY}: a prefix of the key path, or (wire minor 1) a suffix or
+     * substring of the key path or of the full name.
      *
      * @param include    INCLUDE (true) or EXCLUDE (false)
-     * @param prefix     kernel-form path prefix, matched case-insensitively as a plain string prefix
-     * @param opMask     classes this prefix applies to
+     * @param prefix     kernel-form string, matched case-insensitively as {@code match} says
+     * @param opMask     classes this entry applies to
      * @param verdict    INCLUDE only: matching operations wait for a verdict
      * @param timeoutMs  0 = the global timeout
      * @param failMode   INHERIT = the global fail mode
+     * @param match      PREFIX, SUFFIX or CONTAINS
+     * @param target     KEY_PATH or FULL_NAME
      */
     public record Prefix(boolean include, String prefix, int opMask, boolean verdict, int timeoutMs,
-                         FailMode failMode) {
+                         FailMode failMode, Match match, Target target) {
         public Prefix {
             Objects.requireNonNull(prefix, "prefix");
             Objects.requireNonNull(failMode, "failMode");
+            Objects.requireNonNull(match, "match");
+            Objects.requireNonNull(target, "target");
+        }
+
+        /** A key-path prefix (the only kind of wire minor 0). */
+        public Prefix(boolean include, String prefix, int opMask, boolean verdict, int timeoutMs, FailMode failMode) {
+            this(include, prefix, opMask, verdict, timeoutMs, failMode, Match.PREFIX, Target.KEY_PATH);
+        }
+
+        /** This entry with another timeout; kind and target kept. */
+        public Prefix withTimeoutMs(int newTimeoutMs) {
+            return new Prefix(include, prefix, opMask, verdict, newTimeoutMs, failMode, match, target);
+        }
+
+        /** How {@code policy show} and logs name it: the string, and its kind when not a key-path prefix. */
+        public String describe() {
+            String text = match == Match.PREFIX ? prefix : match == Match.SUFFIX ? "*" + prefix : "*" + prefix + "*";
+            return target == Target.FULL_NAME ? text + " (key\\value)" : text;
         }
     }
 }

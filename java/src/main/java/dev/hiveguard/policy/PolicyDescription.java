@@ -60,7 +60,7 @@ public final class PolicyDescription {
                 .append(", while no agent answers ").append(lower(sub.defaultVerdict())).append(", kernel-mode callers ")
                 .append(sub.includeKernelCallers() ? "included" : "excluded").append('\n');
         for (Subscription.Prefix p : sub.prefixes()) {
-            b.append("  ").append(p.include() ? "include " : "exclude ").append(p.prefix()).append("  [")
+            b.append("  ").append(p.include() ? "include " : "exclude ").append(p.describe()).append("  [")
                     .append(SubscriptionCompiler.ops(p.opMask())).append(']');
             if (p.verdict()) {
                 b.append(" verdict");

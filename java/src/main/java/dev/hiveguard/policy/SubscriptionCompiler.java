@@ -21,15 +21,20 @@ import java.util.Map;
  *
  * <p>Each include rule that can audit or block contributes its TargetObject prefixes in
  * kernel form ({@link RegistryPaths#kernelPrefixes}, which widens where one Sysmon name
- * covers many kernel keys); a rule with no pure-prefix TargetObject contributes
- * {@code \}, everything. For SetValue/DeleteValue Sysmon's TargetObject ends with the
- * value name while the driver matches the key path only, so those classes use the pattern
- * cut at its last backslash. Because the driver takes verdict, timeout and fail mode from
+ * covers many kernel keys; for SetValue/DeleteValue a prefix of the full name, key path
+ * plus value name, as Sysmon's TargetObject is); its {@code contains} / {@code end with}
+ * values become the driver's CONTAINS / SUFFIX entries ({@link PatternCover}: on the key
+ * path for key classes, on key path + value name for value classes), each carrying its
+ * rule's verdict, timeout and fail mode - the driver combines every matching pattern with
+ * the longest prefix (longest timeout, closed wins). A rule whose TargetObject test neither
+ * can cover, or that has none, contributes {@code \}, everything; so do all patterns when
+ * together they would exceed the driver's automaton bounds ({@link PatternEntries}). Because the driver takes verdict, timeout and fail mode from
  * the longest matching include prefix, every emitted prefix carries the merged demands of
  * all blocking rules whose prefix it extends: verdict if any, the longest timeout, and
  * closed if any asks for closed. Pure path exclusions become EXCLUDE prefixes only when
  * the default is allow and only where the kernel prefix can never exclude more than the
- * rule does.
+ * rule does; contains / end-with exclusions become EXCLUDE patterns only where
+ * {@link PatternCover#exclude} proves the kernel text implies the Sysmon text.
  *
  * <p>The result always fits the driver's limits (prefix count, prefix length, encoded
  * CONFIGURE size): when the precise table does not, the compiler widens, never narrows -
@@ -75,10 +80,29 @@ final class SubscriptionCompiler {
         PolicySettings s = doc.settings();
         List<String> notes = new ArrayList<>();
         // Tightest first; if the driver's limits would be exceeded, trade precision for size.
-        List<Need> needs = needs(s, rules, scope, true);
+        List<Subscription.Prefix> patterns = new ArrayList<>();
+        List<Need> needs = needs(s, rules, scope, true, patterns);
+        patterns = PatternEntries.merge(patterns);
+        if (!PatternEntries.fit(patterns, MAX_PREFIXES / 2)) {
+            // The automaton would exceed the driver's bounds: these rules fall back to everything.
+            notes.add(patterns.size() + " suffix/contains entries exceed the driver's pattern automaton bounds;"
+                    + " their rules are delivered whole");
+            for (Subscription.Prefix x : patterns) {
+                needs.add(new Need(RegistryPaths.KERNEL_EVERYTHING, x.opMask(), x.verdict(), x.timeoutMs(), x.failMode()));
+            }
+            patterns = List.of();
+        }
+        final List<Subscription.Prefix> reserved = patterns;
         List<Subscription.Prefix> includes = includeEntries(needs, s);
-        if (!fits(includes)) {
-            List<Need> coarse = needs(s, rules, scope, false);
+        if (!fits(includes, reserved)) {
+            List<Need> coarse = needs(s, rules, scope, false, new ArrayList<>());
+            if (reserved.isEmpty()) {
+                // patterns widened to everything above are needs too
+                for (Subscription.Prefix x : PatternEntries.merge(patternsOf(s, rules, scope))) {
+                    coarse.add(new Need(RegistryPaths.KERNEL_EVERYTHING, x.opMask(), x.verdict(), x.timeoutMs(),
+                            x.failMode()));
+                }
+            }
             if (!coarse.equals(needs)) { // only CurrentControlSet paths have a coarser form
                 int before = includes.size();
                 needs = coarse;
@@ -87,9 +111,9 @@ final class SubscriptionCompiler {
                         + " every ControlSet0NN whole (" + includes.size() + " prefixes)");
             }
         }
-        if (!fits(includes)) {
+        if (!fits(includes, reserved)) {
             int before = includes.size();
-            int depth = deepestFittingDepth(needs, s);
+            int depth = deepestFittingDepth(needs, s, reserved);
             includes = includeEntries(cutAll(needs, depth), s);
             notes.add(before + " include prefixes still do not fit the driver's limits; every prefix is cut to its"
                     + " first " + depth + " key name(s) (" + includes.size() + " prefixes, "
@@ -103,14 +127,26 @@ final class SubscriptionCompiler {
                 verdictMask |= n.ops;
             }
         }
+        for (Subscription.Prefix x : reserved) {
+            opMask |= x.opMask();
+            if (x.verdict()) {
+                verdictMask |= x.opMask();
+            }
+        }
         List<Subscription.Prefix> all = new ArrayList<>(includes);
+        all.addAll(reserved);
+        PatternEntries automaton = new PatternEntries(MAX_PREFIXES);
+        for (Subscription.Prefix x : reserved) {
+            automaton.tryAdd(x); // fits: checked above
+        }
         // With nothing to deliver, exclusions would only be noise in the driver's table.
         if (opMask != 0 && s.defaultAction() == Action.ALLOW) {
-            long chars = charsOf(includes);
+            long chars = charsOf(all);
             int dropped = 0;
-            for (Subscription.Prefix x : excludeEntries(rules)) {
+            for (Subscription.Prefix x : PatternEntries.merge(excludeEntries(rules))) {
                 long more = chars + x.prefix().length();
-                if (all.size() >= MAX_PREFIXES || encodedBytes(all.size() + 1, more) > CONFIG_BUDGET_BYTES) {
+                if (all.size() >= MAX_PREFIXES || encodedBytes(all.size() + 1, more) > CONFIG_BUDGET_BYTES
+                        || (x.match() != Subscription.Match.PREFIX && !automaton.tryAdd(x))) {
                     dropped++; // dropping an exclusion only delivers more
                     continue;
                 }
@@ -133,7 +169,8 @@ final class SubscriptionCompiler {
     }
 
     /** Every demand the policy makes on the driver. */
-    private static List<Need> needs(PolicySettings s, List<CompiledRule> rules, int scope, boolean precise) {
+    private static List<Need> needs(PolicySettings s, List<CompiledRule> rules, int scope, boolean precise,
+                                    List<Subscription.Prefix> patterns) {
         boolean enforce = s.mode() == PolicyMode.ENFORCE;
         List<Need> needs = new ArrayList<>();
         if (s.defaultAction() != Action.ALLOW) {
@@ -145,23 +182,57 @@ final class SubscriptionCompiler {
                 continue;
             }
             boolean verdict = enforce && r.action == Action.BLOCK;
-            for (Map.Entry<String, Integer> e : kernelPrefixesOf(r, precise).entrySet()) {
+            List<PatternCover.Entry> covers = new ArrayList<>();
+            for (Map.Entry<String, Integer> e : kernelPrefixesOf(r, precise, covers).entrySet()) {
                 needs.add(new Need(clip(e.getKey()), e.getValue(), verdict, r.timeoutMs, r.failMode));
+            }
+            for (PatternCover.Entry c : covers) {
+                patterns.add(new Subscription.Prefix(true, c.text(), c.ops(), verdict, verdict ? r.timeoutMs : 0,
+                        verdict ? r.failMode : FailMode.INHERIT, c.match(), c.target()));
             }
         }
         return needs;
     }
 
-    /** Kernel prefix -> classes, for one include rule. */
-    private static Map<String, Integer> kernelPrefixesOf(CompiledRule r, boolean precise) {
+    /** The pattern entries alone (what {@link #needs} collects on the side). */
+    private static List<Subscription.Prefix> patternsOf(PolicySettings s, List<CompiledRule> rules, int scope) {
+        List<Subscription.Prefix> patterns = new ArrayList<>();
+        needs(s, rules, scope, true, patterns);
+        return patterns;
+    }
+
+    /**
+     * Kernel prefix -> classes, for one include rule; its contains / end-with conditions go
+     * to {@code patterns} (see {@link PatternCover}). A rule whose TargetObject group has a
+     * condition neither can cover (or that has no TargetObject test) needs everything.
+     */
+    private static Map<String, Integer> kernelPrefixesOf(CompiledRule r, boolean precise,
+                                                        List<PatternCover.Entry> patterns) {
         Map<String, Integer> out = new LinkedHashMap<>();
-        if (r.prefixGroup == null) {
+        CompiledCondition[] group = r.prefixGroup != null ? r.prefixGroup : targetGroup(r);
+        List<PatternCover.Entry> covers = new ArrayList<>();
+        for (CompiledCondition c : group == null ? new CompiledCondition[0] : group) {
+            if (c.cond.isPrefixLike()) {
+                continue;
+            }
+            List<PatternCover.Entry> one = PatternCover.isPattern(c.cond) ? PatternCover.include(c, r.opMask) : null;
+            if (one == null) {
+                group = null;
+                break;
+            }
+            covers.addAll(one);
+        }
+        if (group == null) {
             out.put(RegistryPaths.KERNEL_EVERYTHING, r.opMask);
             return out;
         }
+        patterns.addAll(covers);
         int valueOps = r.opMask & EventView.VALUE_OPS;
         int keyOps = r.opMask & ~EventView.VALUE_OPS;
-        for (CompiledCondition c : r.prefixGroup) {
+        for (CompiledCondition c : group) {
+            if (!c.cond.isPrefixLike()) {
+                continue;
+            }
             for (String v : c.source.values()) {
                 if (keyOps != 0) {
                     for (String k : RegistryPaths.kernelPrefixes(v, precise)) {
@@ -169,15 +240,38 @@ final class SubscriptionCompiler {
                     }
                 }
                 if (valueOps != 0) {
-                    int cut = v.lastIndexOf('\\');
-                    String keyPart = cut < 0 ? v : v.substring(0, cut);
-                    for (String k : RegistryPaths.kernelPrefixes(keyPart, precise)) {
+                    // Value classes: a prefix of the full name (key\value, Sysmon's TargetObject).
+                    for (String k : RegistryPaths.kernelPrefixes(fullNamePrefix(v), precise)) {
                         out.merge(k, valueOps, (a, b) -> a | b);
                     }
                 }
             }
         }
         return out;
+    }
+
+    /**
+     * The Sysmon-form prefix to compare with the kernel's full name: all of it, except that
+     * Sysmon writes the unnamed value as {@code (Default)} where the kernel has nothing, so
+     * a last segment that could be the start of that word is dropped (the backslash stays).
+     */
+    static String fullNamePrefix(String v) {
+        int cut = v.lastIndexOf('\\');
+        String last = (cut < 0 ? v : v.substring(cut + 1)).toUpperCase(java.util.Locale.ROOT);
+        if (!last.isEmpty() && "(DEFAULT)".startsWith(last)) {
+            return cut < 0 ? "" : v.substring(0, cut + 1);
+        }
+        return v;
+    }
+
+    /** The rule's TargetObject group, or null when it has none. */
+    static CompiledCondition[] targetGroup(CompiledRule r) {
+        for (CompiledCondition[] g : r.groups) {
+            if (g.length > 0 && g[0].field == Field.TARGET_OBJECT) {
+                return g;
+            }
+        }
+        return null;
     }
 
     /** A prefix longer than the driver accepts is cut: a shorter include only delivers more. */
@@ -208,8 +302,11 @@ final class SubscriptionCompiler {
         return n;
     }
 
-    private static boolean fits(List<Subscription.Prefix> includes) {
-        return includes.size() <= MAX_PREFIXES && encodedBytes(includes.size(), charsOf(includes)) <= CONFIG_BUDGET_BYTES;
+    /** Whether the includes fit next to the (already bounded) pattern entries. */
+    private static boolean fits(List<Subscription.Prefix> includes, List<Subscription.Prefix> patterns) {
+        int count = includes.size() + patterns.size();
+        return count <= MAX_PREFIXES
+                && encodedBytes(count, charsOf(includes) + charsOf(patterns)) <= CONFIG_BUDGET_BYTES;
     }
 
     /**
@@ -217,7 +314,7 @@ final class SubscriptionCompiler {
      * everything collapses into {@code \} (one entry per distinct set of flags), which always
      * fits. Binary search: a shallower cut never yields more distinct prefixes nor more text.
      */
-    private static int deepestFittingDepth(List<Need> needs, PolicySettings s) {
+    private static int deepestFittingDepth(List<Need> needs, PolicySettings s, List<Subscription.Prefix> patterns) {
         int deepest = 0;
         for (Need n : needs) {
             deepest = Math.max(deepest, depthOf(n.prefix));
@@ -226,7 +323,7 @@ final class SubscriptionCompiler {
         int hi = deepest; // does not fit (the uncut needs did not)
         while (hi - lo > 1) {
             int mid = (lo + hi) >>> 1;
-            if (fits(includeEntries(cutAll(needs, mid), s))) {
+            if (fits(includeEntries(cutAll(needs, mid), s), patterns)) {
                 lo = mid;
             } else {
                 hi = mid;
@@ -431,7 +528,17 @@ final class SubscriptionCompiler {
             }
             for (int g = 0; g < groups; g++) {
                 Flags f = groupFlags[g];
-                out.add(new Subscription.Prefix(true, spelling.get(i), groupOps[g], f.verdict, f.timeoutMs, f.failMode));
+                // Value classes compare the full name; "\" is a prefix of both alike.
+                int valueOps = keys.get(i).equals(RegistryPaths.KERNEL_EVERYTHING) ? 0
+                        : groupOps[g] & Subscription.FULL_NAME_OPS;
+                int keyOps = groupOps[g] & ~valueOps;
+                if (keyOps != 0) {
+                    out.add(new Subscription.Prefix(true, spelling.get(i), keyOps, f.verdict, f.timeoutMs, f.failMode));
+                }
+                if (valueOps != 0) {
+                    out.add(new Subscription.Prefix(true, spelling.get(i), valueOps, f.verdict, f.timeoutMs,
+                            f.failMode, Subscription.Match.PREFIX, Subscription.Target.FULL_NAME));
+                }
             }
         }
         return out;
@@ -462,14 +569,29 @@ final class SubscriptionCompiler {
         }
     }
 
-    /** EXCLUDE entries for rules that are nothing but a TargetObject prefix test. */
+    /**
+     * EXCLUDE entries for rules that are nothing but a TargetObject test: prefixes, and the
+     * contains / end-with values that {@link PatternCover#exclude} proves safe. Each entry
+     * alone implies the rule matches, so leaving any out only delivers more.
+     */
     private static List<Subscription.Prefix> excludeEntries(List<CompiledRule> rules) {
         List<Subscription.Prefix> out = new ArrayList<>();
         for (CompiledRule r : rules) {
-            if (r.include || r.opMask == 0 || r.prefixGroup == null || r.groups.length != 1) {
+            CompiledCondition[] group = targetGroup(r);
+            if (r.include || r.opMask == 0 || group == null || r.groups.length != 1) {
                 continue;
             }
-            for (CompiledCondition c : r.prefixGroup) {
+            for (CompiledCondition c : group) {
+                if (PatternCover.isPattern(c.cond)) {
+                    for (PatternCover.Entry e : PatternCover.exclude(c, r.opMask)) {
+                        out.add(new Subscription.Prefix(false, e.text(), e.ops(), false, 0, FailMode.INHERIT, e.match(),
+                                e.target()));
+                    }
+                    continue;
+                }
+                if (!c.cond.isPrefixLike()) {
+                    continue;
+                }
                 if (c.cond == Condition.IS || c.cond == Condition.IS_ANY) {
                     continue; // an exact path says nothing about the keys below it
                 }

@@ -2,15 +2,20 @@ package dev.hiveguard.policy;
 
 import dev.hiveguard.model.FailMode;
 import dev.hiveguard.model.Operation;
+import dev.hiveguard.model.RegistryUpcase;
 import dev.hiveguard.model.Subscription;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * What the driver does with one operation under a subscription, in Java, following
- * {@code driver/core/subscription.c} step for step: delivered iff its class is in the
- * operation mask, the caller is not an excluded pid nor (without the flag) kernel mode, no
- * EXCLUDE prefix for the class is a prefix of the key path, and some INCLUDE prefix for
- * the class is (or there is no INCLUDE at all). The longest such INCLUDE (the first in
- * entry order among equal strings) decides verdict, timeout and fail mode. Comparison
+ * {@code driver/core/subscription.c} and {@code pattern.c} in meaning (not in algorithm:
+ * this twin tests every entry one by one, the driver runs a trie and an automaton):
+ * delivered iff its class is in the operation mask, the caller is not an excluded pid nor
+ * (without the flag) kernel mode, no EXCLUDE entry for the class matches, and some
+ * INCLUDE entry for the class does (or there is no INCLUDE at all). An entry matches as
+ * its kind says: a prefix, suffix or substring of the key path, or for SET_VALUE and
+ * DELETE_VALUE of the full name (key path, backslash, value name). Comparison
  * upcases UTF-16 units with the driver's own table ({@link #upcase}). One difference: the
  * driver translates excluded pids into the processes holding them at CONFIGURE (a pid reused
  * later is not excluded); a recording has only pids, so this twin compares pids.
@@ -33,28 +38,55 @@ public final class SubscriptionMatcher {
         static final Match DROPPED = new Match(false, false, 0, FailMode.OPEN);
     }
 
-    public static Match match(Subscription s, Operation op, String keyPath, long pid, boolean kernelCaller) {
+    /**
+     * As the driver: the longest matching INCLUDE prefix and every matching INCLUDE pattern
+     * are the verdict candidates; the operation waits iff one has the verdict flag, for the
+     * longest effective timeout among those, closed if any of those is closed.
+     *
+     * @param valueName the value name of a value operation ("" for none or the default value)
+     */
+    public static Match match(Subscription s, Operation op, String keyPath, String valueName, long pid,
+                              boolean kernelCaller) {
         int bit = op.bit();
         if ((s.opMask() & bit) == 0 || s.excludedPids().contains(pid) || (kernelCaller && !s.includeKernelCallers())) {
             return Match.DROPPED;
         }
+        String full = null;
         boolean anyInclude = false;
         Subscription.Prefix best = null;
+        List<Subscription.Prefix> patternHits = new ArrayList<>();
         for (Subscription.Prefix p : s.prefixes()) {
             if (p.include()) {
                 anyInclude = true;
             }
-            if ((p.opMask() & bit) == 0 || !startsWithUpcased(keyPath, p.prefix())) {
+            if ((p.opMask() & bit) == 0) {
+                continue;
+            }
+            boolean hit;
+            if (p.target() == Subscription.Target.FULL_NAME) {
+                if ((bit & Subscription.FULL_NAME_OPS) == 0) {
+                    continue;
+                }
+                if (full == null) {
+                    full = keyPath + "\\" + (valueName == null ? "" : valueName);
+                }
+                hit = matches(full, p);
+            } else {
+                hit = matches(keyPath, p);
+            }
+            if (!hit) {
                 continue;
             }
             if (!p.include()) {
                 return Match.DROPPED;
             }
-            if (best == null || p.prefix().length() > best.prefix().length()) {
+            if (p.match() != Subscription.Match.PREFIX) {
+                patternHits.add(p);
+            } else if (best == null || p.prefix().length() > best.prefix().length()) {
                 best = p;
             }
         }
-        if (anyInclude && best == null) {
+        if (anyInclude && best == null && patternHits.isEmpty()) {
             return Match.DROPPED;
         }
         if ((s.verdictOpMask() & bit) == 0) {
@@ -63,12 +95,51 @@ public final class SubscriptionMatcher {
         if (!anyInclude) {
             return new Match(true, true, s.timeoutMs(), s.failMode());
         }
-        if (!best.verdict()) {
+        boolean verdict = false;
+        boolean closed = false;
+        int timeout = 0;
+        if (best != null) {
+            patternHits.add(0, best);
+        }
+        for (Subscription.Prefix p : patternHits) {
+            if (!p.verdict()) {
+                continue;
+            }
+            verdict = true;
+            timeout = Math.max(timeout, p.timeoutMs() != 0 ? p.timeoutMs() : s.timeoutMs());
+            closed |= (p.failMode() != FailMode.INHERIT ? p.failMode() : s.failMode()) == FailMode.CLOSED;
+        }
+        if (!verdict) {
             return new Match(true, false, s.timeoutMs(), s.failMode());
         }
-        int t = best.timeoutMs() != 0 ? best.timeoutMs() : s.timeoutMs();
-        FailMode f = best.failMode() != FailMode.INHERIT ? best.failMode() : s.failMode();
-        return new Match(true, true, t, f);
+        return new Match(true, true, timeout, closed ? FailMode.CLOSED : FailMode.OPEN);
+    }
+
+    /** One entry against its target, case-insensitively with the driver's table. */
+    static boolean matches(String target, Subscription.Prefix p) {
+        switch (p.match()) {
+            case PREFIX:
+                return startsWithUpcased(target, p.prefix());
+            case SUFFIX:
+                return p.prefix().length() <= target.length()
+                        && regionUpcased(target, target.length() - p.prefix().length(), p.prefix());
+            default:
+                for (int at = 0; at + p.prefix().length() <= target.length(); at++) {
+                    if (regionUpcased(target, at, p.prefix())) {
+                        return true;
+                    }
+                }
+                return false;
+        }
+    }
+
+    private static boolean regionUpcased(String s, int at, String part) {
+        for (int i = 0; i < part.length(); i++) {
+            if (upcase(s.charAt(at + i)) != upcase(part.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Case-insensitive prefix test with the driver's upcase table. */
@@ -86,21 +157,11 @@ public final class SubscriptionMatcher {
 
     /** The upcased string, unit by unit, as the driver compares it. */
     public static String upcase(String s) {
-        char[] c = s.toCharArray();
-        for (int i = 0; i < c.length; i++) {
-            c[i] = upcase(c[i]);
-        }
-        return new String(c);
+        return RegistryUpcase.upcase(s);
     }
 
-    /**
-     * {@code hg_upcase16} from driver/core/util.c: the registry's folding, Unicode's simple
-     * uppercase mapping of every UTF-16 unit (except non-ASCII units whose capital is ASCII),
-     * from the same generated table ({@link UpcaseTable}, written by
-     * driver/core/gen_upcase_table.py together with driver/core/upcase_table.c). The C
-     * golden vector {@code upcase.bin} proves the two identical on all 65536 units.
-     */
+    /** {@code hg_upcase16}: see {@link RegistryUpcase}. */
     public static char upcase(char c) {
-        return UpcaseTable.upcase(c);
+        return RegistryUpcase.upcase(c);
     }
 }

@@ -24,8 +24,7 @@ final class PatientPolicy {
     static Policy of(Policy policy) {
         Subscription s = policy.subscription();
         List<Subscription.Prefix> prefixes = s.prefixes().stream()
-                .map(p -> new Subscription.Prefix(p.include(), p.prefix(), p.opMask(), p.verdict(),
-                        p.timeoutMs() == 0 ? 0 : Wire.TIMEOUT_MAX_MS, p.failMode()))
+                .map(p -> p.withTimeoutMs(p.timeoutMs() == 0 ? 0 : Wire.TIMEOUT_MAX_MS))
                 .toList();
         return new ResubscribedPolicy(policy, s.withTimeoutMs(Wire.TIMEOUT_MAX_MS).withPrefixes(prefixes),
                 policy.name());

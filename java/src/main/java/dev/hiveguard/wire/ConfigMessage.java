@@ -10,7 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * CONFIGURE: {@code HG_CONFIG_HEADER}, {@code HG_PREFIX_ENTRY[prefix_count]},
+ * CONFIGURE: {@code HG_CONFIG_HEADER}, {@code HG_PREFIX_ENTRY[prefix_count]} (prefixes,
+ * and since minor 1 suffix/contains patterns on the key path or the full name),
  * {@code uint64 excluded_pids[]}, then the UTF-16LE string pool.
  *
  * <p>{@link #encode} writes the canonical encoding (strings in entry order, packed,
@@ -68,7 +69,8 @@ public final class ConfigMessage {
                     .putShort((short) p.failMode().code())
                     .putShort((short) len)
                     .putInt(stringOffset)
-                    .putInt(0);
+                    .putShort((short) p.match().code())
+                    .putShort((short) p.target().code());
             stringOffset += len;
         }
         for (long pid : s.excludedPids()) {
@@ -100,9 +102,15 @@ public final class ConfigMessage {
             Subscription.Prefix p = s.prefixes().get(i);
             String at = "prefixes[" + i + "] (" + p.prefix() + ")";
             int bytes = p.prefix().length() * 2;
-            if (bytes < 2 || bytes > Wire.PREFIX_MAX_BYTES) {
+            int maxBytes = p.match() == Subscription.Match.PREFIX ? Wire.PREFIX_MAX_BYTES : Wire.PATTERN_MAX_BYTES;
+            if (bytes < 2 || bytes > maxBytes) {
                 throw new IllegalArgumentException(at + ": string of " + bytes
-                        + " UTF-16 bytes outside [2, " + Wire.PREFIX_MAX_BYTES + "]");
+                        + " UTF-16 bytes outside [2, " + maxBytes + "]");
+            }
+            if (p.target() == Subscription.Target.FULL_NAME && (p.opMask() & ~Subscription.FULL_NAME_OPS) != 0) {
+                throw new IllegalArgumentException(String.format(
+                        "%s: op_mask 0x%X names classes without a value name (full name needs 0x%X)", at,
+                        p.opMask(), Subscription.FULL_NAME_OPS));
             }
             requireMask(at + ".op_mask", p.opMask(), false);
             if (!p.include() && p.verdict()) {
@@ -112,6 +120,19 @@ public final class ConfigMessage {
                 requireRange(at + ".timeout_ms", p.timeoutMs(), Wire.TIMEOUT_MIN_MS, Wire.TIMEOUT_MAX_MS);
             }
         }
+        validatePatterns(s);
+    }
+
+    /** The bounds the driver puts on all SUFFIX/CONTAINS entries together (pattern.c). */
+    private static void validatePatterns(Subscription s) {
+        List<Subscription.Prefix> patterns = s.patterns();
+        requireRange("pattern count", patterns.size(), 0, Wire.PATTERN_MAX_COUNT);
+        long units = 0;
+        for (Subscription.Prefix p : patterns) {
+            units += p.prefix().length();
+        }
+        requireRange("pattern code units", units, 0, Wire.PATTERN_MAX_UNITS);
+        requireRange("pattern table cells", Subscription.patternCells(patterns), 0, Wire.PATTERN_MAX_CELLS);
     }
 
     private static void requireMask(String field, int mask, boolean zeroAllowed) {
@@ -186,12 +207,21 @@ public final class ConfigMessage {
             int pfail = r.u16Bounded(at + 12, f + "fail_mode", FailMode.INHERIT.code(), FailMode.CLOSED.code());
             int sbytes = r.u16Bounded(at + 14, f + "string_bytes", 2, Wire.PREFIX_MAX_BYTES);
             int soffset = r.u32Bounded(at + 16, f + "string_offset", tablesEnd, total - sbytes);
-            r.expectZero32(at + 20, f + "reserved");
+            Subscription.Match match = Subscription.Match.fromCode(
+                    r.u16Bounded(at + 20, f + "match", Wire.MATCH_PREFIX, Wire.MATCH_CONTAINS));
+            Subscription.Target target = Subscription.Target.fromCode(
+                    r.u16Bounded(at + 22, f + "target", Wire.TARGET_KEY_PATH, Wire.TARGET_FULL_NAME));
+            if (target == Subscription.Target.FULL_NAME && (pmask & ~Subscription.FULL_NAME_OPS) != 0) {
+                throw r.fail(f + "op_mask", at + 4, "the full name exists for value classes only");
+            }
+            if (match != Subscription.Match.PREFIX && sbytes > Wire.PATTERN_MAX_BYTES) {
+                throw r.fail(f + "string_bytes", at + 14, sbytes + " exceeds HG_PATTERN_MAX_BYTES");
+            }
             if ((soffset & 1) != 0) {
                 throw r.fail(f + "string_offset", at + 16, "odd offset " + soffset);
             }
             prefixes.add(new Subscription.Prefix(include, r.utf16(soffset, sbytes, f + "string"), pmask,
-                    (pflags & Wire.PREFIX_F_VERDICT) != 0, ptimeout, FailMode.fromCode(pfail)));
+                    (pflags & Wire.PREFIX_F_VERDICT) != 0, ptimeout, FailMode.fromCode(pfail), match, target));
         }
         List<Long> pids = new ArrayList<>(pidCount);
         int pidsAt = Wire.CONFIG_HEADER_BYTES + prefixCount * Wire.PREFIX_ENTRY_BYTES;

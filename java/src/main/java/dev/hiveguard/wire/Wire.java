@@ -15,7 +15,7 @@ public final class Wire {
     /** "HGRD" in memory order. */
     public static final int MAGIC = 0x44524748;
     public static final int VERSION_MAJOR = 1;
-    public static final int VERSION_MINOR = 0;
+    public static final int VERSION_MINOR = 1;
     /** What CreateFileW opens, on Windows and in the Linux host alike. */
     public static final String USER_PATH = "\\\\.\\HiveGuard";
 
@@ -76,6 +76,10 @@ public final class Wire {
 
     public static final int PREFIX_MAX_COUNT = 4096;
     public static final int PREFIX_MAX_BYTES = 2048;
+    public static final int PATTERN_MAX_COUNT = 2048;
+    public static final int PATTERN_MAX_BYTES = 1024;
+    public static final int PATTERN_MAX_UNITS = 65_535;
+    public static final int PATTERN_MAX_CELLS = 2 * 1024 * 1024;
     public static final int EXCLUDED_PID_MAX_COUNT = 256;
     public static final int CONFIG_MAX_BYTES = 1024 * 1024;
 
@@ -119,6 +123,12 @@ public final class Wire {
     public static final int PREFIX_EXCLUDE = 2;
     public static final int PREFIX_F_VERDICT = 0x0001;
     public static final int PREFIX_F_ALL = 0x0001;
+
+    public static final int MATCH_PREFIX = 0;
+    public static final int MATCH_SUFFIX = 1;
+    public static final int MATCH_CONTAINS = 2;
+    public static final int TARGET_KEY_PATH = 0;
+    public static final int TARGET_FULL_NAME = 1;
 
     public static final int CFG_F_INCLUDE_KERNEL_CALLERS = 0x0001;
     public static final int CFG_F_ALL = 0x0001;

@@ -112,7 +112,7 @@ class PolicyCommandTest {
         assertTrue(r.out.contains("include block \"UserInitMprLogonScript set\""), r.out);
         assertTrue(r.out.contains("TargetObject is \"HKCU\\Environment\\UserInitMprLogonScript\""), r.out);
         assertTrue(r.out.contains("driver subscription:"), r.out);
-        assertTrue(r.out.contains("include \\REGISTRY\\USER\\  [SetValue"), r.out);
+        assertTrue(r.out.contains("include \\REGISTRY\\USER\\ (key\\value)  [SetValue"), r.out); // a prefix of the full name
         assertTrue(r.out.contains("timeout=1000ms failmode=closed"), "the agent's own keys: " + r.out);
     }
 

@@ -10,9 +10,11 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
- * THE PREVIOUS SUBSCRIPTION COMPILER, kept verbatim (quadratic: {@code includeEntries},
+ * THE PREVIOUS SUBSCRIPTION COMPILER, kept as it was apart from the pattern entries and
+ * full-name prefixes (wire minor 1), which both compilers must emit alike (quadratic: {@code includeEntries},
  * {@code flagsFor} and {@code longestShorter} compare every prefix with every other) as the
  * baseline the new one must reproduce entry for entry wherever the precise table fits, and
  * as the "old" column of {@code PolicyCompileBench}. Not used by the product.
@@ -42,14 +44,6 @@ public final class QuadraticSubscriptionCompiler {
     private QuadraticSubscriptionCompiler() {
     }
 
-    /** One demand on the driver: deliver these classes under this prefix (and maybe wait). */
-    private record Need(String prefix, int ops, boolean verdict, int timeoutMs, FailMode failMode) {
-    }
-
-    /** Per-class flags of an emitted include prefix. */
-    private record Flags(boolean verdict, int timeoutMs, FailMode failMode) {
-    }
-
     /** The old compiler's subscription for {@code doc}, rules compiled as CompiledPolicy does. */
     public static Subscription compile(PolicyDocument doc) {
         List<CompiledRule> rules = new ArrayList<>();
@@ -62,9 +56,18 @@ public final class QuadraticSubscriptionCompiler {
         return compile(doc, rules, scope);
     }
 
+    /** One demand on the driver: deliver these classes under this prefix (and maybe wait). */
+    private record Need(String prefix, int ops, boolean verdict, int timeoutMs, FailMode failMode) {
+    }
+
+    /** Per-class flags of an emitted include prefix. */
+    private record Flags(boolean verdict, int timeoutMs, FailMode failMode) {
+    }
+
     static Subscription compile(PolicyDocument doc, List<CompiledRule> rules, int scope) {
         PolicySettings s = doc.settings();
-        List<Subscription.Prefix> excludes = s.defaultAction() == Action.ALLOW ? excludeEntries(rules) : List.of();
+        List<Subscription.Prefix> excludes = s.defaultAction() == Action.ALLOW
+                ? PatternEntries.merge(excludeEntries(rules)) : List.of();
         // Tightest first; if the driver's table would overflow, trade precision for size.
         Subscription sub = compile(s, rules, scope, true, excludes);
         if (sub == null) {
@@ -82,14 +85,28 @@ public final class QuadraticSubscriptionCompiler {
             needs.add(new Need(RegistryPaths.KERNEL_EVERYTHING, scope, enforce && s.defaultAction() == Action.BLOCK, 0,
                     FailMode.INHERIT));
         }
+        List<Subscription.Prefix> patterns = new ArrayList<>();
         for (CompiledRule r : rules) {
             if (!r.include || r.action == Action.ALLOW || r.opMask == 0) {
                 continue;
             }
             boolean verdict = enforce && r.action == Action.BLOCK;
-            for (Map.Entry<String, Integer> e : kernelPrefixesOf(r, precise).entrySet()) {
+            List<PatternCover.Entry> covers = new ArrayList<>();
+            for (Map.Entry<String, Integer> e : kernelPrefixesOf(r, precise, covers).entrySet()) {
                 needs.add(new Need(clip(e.getKey()), e.getValue(), verdict, r.timeoutMs, r.failMode));
             }
+            for (PatternCover.Entry c : covers) {
+                patterns.add(new Subscription.Prefix(true, c.text(), c.ops(), verdict, verdict ? r.timeoutMs : 0,
+                        verdict ? r.failMode : FailMode.INHERIT, c.match(), c.target()));
+            }
+        }
+        patterns = PatternEntries.merge(patterns);
+        if (!PatternEntries.fit(patterns, MAX_PREFIXES / 2)) {
+            // The automaton would exceed the driver's bounds: these rules fall back to everything.
+            for (Subscription.Prefix x : patterns) {
+                needs.add(new Need(RegistryPaths.KERNEL_EVERYTHING, x.opMask(), x.verdict(), x.timeoutMs(), x.failMode()));
+            }
+            patterns = List.of();
         }
         int opMask = 0;
         int verdictMask = 0;
@@ -99,18 +116,32 @@ public final class QuadraticSubscriptionCompiler {
                 verdictMask |= n.ops;
             }
         }
-        List<Subscription.Prefix> includes = includeEntries(needs, s);
-        if (includes.size() > MAX_PREFIXES) {
+        for (Subscription.Prefix x : patterns) {
+            opMask |= x.opMask();
+            if (x.verdict()) {
+                verdictMask |= x.opMask();
+            }
+        }
+        List<Subscription.Prefix> includes = new ArrayList<>(includeEntries(needs, s));
+        if (includes.size() + patterns.size() > MAX_PREFIXES) {
             if (precise) {
                 return null;
             }
-            includes = includeEntries(widenAll(needs), s);
+            includes = new ArrayList<>(includeEntries(widenAll(needs), s));
         }
+        includes.addAll(patterns);
         List<Subscription.Prefix> all = new ArrayList<>(includes);
+        PatternEntries automaton = new PatternEntries(MAX_PREFIXES);
+        for (Subscription.Prefix x : patterns) {
+            automaton.tryAdd(x); // fits: checked above
+        }
         // With nothing to deliver, exclusions would only be noise in the driver's table.
         for (Subscription.Prefix x : opMask == 0 ? List.<Subscription.Prefix>of() : excludes) {
             if (all.size() >= MAX_PREFIXES) {
                 break; // dropping an exclusion only delivers more
+            }
+            if (x.match() != Subscription.Match.PREFIX && !automaton.tryAdd(x)) {
+                continue; // likewise
             }
             all.add(x);
         }
@@ -119,16 +150,38 @@ public final class QuadraticSubscriptionCompiler {
                 Subscription.DEFAULT_BACKLOG, Subscription.DEFAULT_DATA_CAP, all, List.of());
     }
 
-    /** Kernel prefix -> classes, for one include rule. */
-    private static Map<String, Integer> kernelPrefixesOf(CompiledRule r, boolean precise) {
+    /**
+     * Kernel prefix -> classes, for one include rule; its contains / end-with conditions go
+     * to {@code patterns} (see {@link PatternCover}). A rule whose TargetObject group has a
+     * condition neither can cover (or that has no TargetObject test) needs everything.
+     */
+    private static Map<String, Integer> kernelPrefixesOf(CompiledRule r, boolean precise,
+                                                        List<PatternCover.Entry> patterns) {
         Map<String, Integer> out = new LinkedHashMap<>();
-        if (r.prefixGroup == null) {
+        CompiledCondition[] group = r.prefixGroup != null ? r.prefixGroup : targetGroup(r);
+        List<PatternCover.Entry> covers = new ArrayList<>();
+        for (CompiledCondition c : group == null ? new CompiledCondition[0] : group) {
+            if (c.cond.isPrefixLike()) {
+                continue;
+            }
+            List<PatternCover.Entry> one = PatternCover.isPattern(c.cond) ? PatternCover.include(c, r.opMask) : null;
+            if (one == null) {
+                group = null;
+                break;
+            }
+            covers.addAll(one);
+        }
+        if (group == null) {
             out.put(RegistryPaths.KERNEL_EVERYTHING, r.opMask);
             return out;
         }
+        patterns.addAll(covers);
         int valueOps = r.opMask & EventView.VALUE_OPS;
         int keyOps = r.opMask & ~EventView.VALUE_OPS;
-        for (CompiledCondition c : r.prefixGroup) {
+        for (CompiledCondition c : group) {
+            if (!c.cond.isPrefixLike()) {
+                continue;
+            }
             for (String v : c.source.values()) {
                 if (keyOps != 0) {
                     for (String k : RegistryPaths.kernelPrefixes(v, precise)) {
@@ -136,15 +189,38 @@ public final class QuadraticSubscriptionCompiler {
                     }
                 }
                 if (valueOps != 0) {
-                    int cut = v.lastIndexOf('\\');
-                    String keyPart = cut < 0 ? v : v.substring(0, cut);
-                    for (String k : RegistryPaths.kernelPrefixes(keyPart, precise)) {
+                    // Value classes: a prefix of the full name (key\value, Sysmon's TargetObject).
+                    for (String k : RegistryPaths.kernelPrefixes(fullNamePrefix(v), precise)) {
                         out.merge(k, valueOps, (a, b) -> a | b);
                     }
                 }
             }
         }
         return out;
+    }
+
+    /**
+     * The Sysmon-form prefix to compare with the kernel's full name: all of it, except that
+     * Sysmon writes the unnamed value as {@code (Default)} where the kernel has nothing, so
+     * a last segment that could be the start of that word is dropped (the backslash stays).
+     */
+    static String fullNamePrefix(String v) {
+        int cut = v.lastIndexOf('\\');
+        String last = (cut < 0 ? v : v.substring(cut + 1)).toUpperCase(java.util.Locale.ROOT);
+        if (!last.isEmpty() && "(DEFAULT)".startsWith(last)) {
+            return cut < 0 ? "" : v.substring(0, cut + 1);
+        }
+        return v;
+    }
+
+    /** The rule's TargetObject group, or null when it has none. */
+    static CompiledCondition[] targetGroup(CompiledRule r) {
+        for (CompiledCondition[] g : r.groups) {
+            if (g.length > 0 && g[0].field == Field.TARGET_OBJECT) {
+                return g;
+            }
+        }
+        return null;
     }
 
     /** A prefix longer than the driver accepts is cut: a shorter include only delivers more. */
@@ -200,8 +276,16 @@ public final class QuadraticSubscriptionCompiler {
             }
             for (Map.Entry<Flags, Integer> e : byFlags.entrySet()) {
                 Flags f = e.getKey();
-                out.add(new Subscription.Prefix(true, spelling.get(key), e.getValue(), f.verdict, f.timeoutMs,
-                        f.failMode));
+                // Value classes compare the full name; "\" is a prefix of both alike.
+                int valueOps = key.equals(RegistryPaths.KERNEL_EVERYTHING) ? 0 : e.getValue() & Subscription.FULL_NAME_OPS;
+                int keyOps = e.getValue() & ~valueOps;
+                if (keyOps != 0) {
+                    out.add(new Subscription.Prefix(true, spelling.get(key), keyOps, f.verdict, f.timeoutMs, f.failMode));
+                }
+                if (valueOps != 0) {
+                    out.add(new Subscription.Prefix(true, spelling.get(key), valueOps, f.verdict, f.timeoutMs, f.failMode,
+                            Subscription.Match.PREFIX, Subscription.Target.FULL_NAME));
+                }
             }
         }
         return out;
@@ -245,14 +329,29 @@ public final class QuadraticSubscriptionCompiler {
         return new Flags(true, explicitTimeout ? timeout : 0, fail);
     }
 
-    /** EXCLUDE entries for rules that are nothing but a TargetObject prefix test. */
+    /**
+     * EXCLUDE entries for rules that are nothing but a TargetObject test: prefixes, and the
+     * contains / end-with values that {@link PatternCover#exclude} proves safe. Each entry
+     * alone implies the rule matches, so leaving any out only delivers more.
+     */
     private static List<Subscription.Prefix> excludeEntries(List<CompiledRule> rules) {
         List<Subscription.Prefix> out = new ArrayList<>();
         for (CompiledRule r : rules) {
-            if (r.include || r.opMask == 0 || r.prefixGroup == null || r.groups.length != 1) {
+            CompiledCondition[] group = targetGroup(r);
+            if (r.include || r.opMask == 0 || group == null || r.groups.length != 1) {
                 continue;
             }
-            for (CompiledCondition c : r.prefixGroup) {
+            for (CompiledCondition c : group) {
+                if (PatternCover.isPattern(c.cond)) {
+                    for (PatternCover.Entry e : PatternCover.exclude(c, r.opMask)) {
+                        out.add(new Subscription.Prefix(false, e.text(), e.ops(), false, 0, FailMode.INHERIT, e.match(),
+                                e.target()));
+                    }
+                    continue;
+                }
+                if (!c.cond.isPrefixLike()) {
+                    continue;
+                }
                 if (c.cond == Condition.IS || c.cond == Condition.IS_ANY) {
                     continue; // an exact path says nothing about the keys below it
                 }

@@ -81,8 +81,12 @@ public final class RandomPolicies {
             int paths = rnd.nextInt(4);
             for (int p = 0; p < paths; p++) {
                 String cond = new String[] {"begin with", "begin with", "begin with", "is", "contains", "end with",
-                    "not begin with"}[rnd.nextInt(7)];
-                b.append("<TargetObject condition=\"").append(cond).append("\">").append(xml(rulePath(rnd, cond)))
+                    "not begin with", "contains", "end with", "contains any", "contains all"}[rnd.nextInt(11)];
+                String value = rulePath(rnd, cond);
+                if (cond.endsWith(" any") || cond.endsWith(" all")) {
+                    value += ";" + rulePath(rnd, cond);
+                }
+                b.append("<TargetObject condition=\"").append(cond).append("\">").append(xml(value))
                         .append("</TargetObject>");
             }
             if (rnd.nextInt(3) == 0) {
@@ -135,8 +139,38 @@ public final class RandomPolicies {
         if (cond.equals("begin with") && rnd.nextInt(6) == 0) {
             p = p.substring(0, Math.max(2, p.length() - 1 - rnd.nextInt(Math.min(p.length() - 2, 12))));
         }
-        if (cond.equals("contains") || cond.equals("end with")) {
-            p = p.substring(p.lastIndexOf('\\'));
+        if (cond.startsWith("contains") || cond.equals("end with")) {
+            // Patterns as rule authors write them: a last segment, any tail (cutting through
+            // the root, CurrentControlSet or a segment), one running on into the value name
+            // or (Default), or any piece of the path.
+            switch (rnd.nextInt(5)) {
+                case 0:
+                    p = p.substring(p.lastIndexOf('\\'));
+                    break;
+                case 1:
+                    p = p.substring(rnd.nextInt(p.length() - 1));
+                    break;
+                case 2: {
+                    String v = pick(rnd, VALUE_NAMES);
+                    p = p + "\\" + (v.isEmpty() ? "(Default)" : v);
+                    p = p.substring(rnd.nextInt(p.length() - 1));
+                    break;
+                }
+                case 3: {
+                    int a = rnd.nextInt(p.length() - 1);
+                    p = p.substring(a, a + 1 + rnd.nextInt(p.length() - a - 1));
+                    break;
+                }
+                default:
+                    p = p.substring(Math.max(0, p.lastIndexOf('\\', p.lastIndexOf('\\') - 1)));
+                    break;
+            }
+            if (p.contains(";")) {
+                p = p.replace(";", "");
+            }
+            if (p.isEmpty()) {
+                p = "x";
+            }
         }
         return rnd.nextInt(4) == 0 ? p.toUpperCase(java.util.Locale.ROOT) : p;
     }

@@ -29,13 +29,23 @@ class SubscriptionPropertyTest {
         Random rnd = new Random(SEED);
         long checked = 0;
         long delivered = 0;
+        long includePatterns = 0;
+        long excludePatterns = 0;
         for (int p = 0; p < POLICIES; p++) {
             PolicyDocument doc = RandomPolicies.policy(rnd, 1 + rnd.nextInt(40), true);
             checked += check(doc, rnd, EVENTS_PER_POLICY);
-            delivered += deliveredCount(CompiledPolicy.compile(doc), rnd);
+            CompiledPolicy compiled = CompiledPolicy.compile(doc);
+            delivered += deliveredCount(compiled, rnd);
+            for (Subscription.Prefix x : compiled.subscription().patterns()) {
+                includePatterns += x.include() ? 1 : 0;
+                excludePatterns += x.include() ? 0 : 1;
+            }
         }
         assertEquals((long) POLICIES * EVENTS_PER_POLICY, checked);
         assertTrue(delivered > 0);
+        // The property covers the kernel's pattern entries, not only its prefixes.
+        assertTrue(includePatterns > 50, "include patterns: " + includePatterns);
+        assertTrue(excludePatterns > 0, "exclude patterns: " + excludePatterns);
     }
 
     @Test
@@ -71,11 +81,47 @@ class SubscriptionPropertyTest {
         assertEquals("\\REGISTRY\\MACHINE\\SOFTWARE\\Noisy\\", ex.get(0).prefix());
     }
 
+    @Test
+    void containsAndEndWithBecomeKernelPatternsInsteadOfEverything() throws Exception {
+        CompiledPolicy p = Policies.of("<RegistryEvent onmatch=\"include\" action=\"block\">"
+                + "<TargetObject condition=\"contains\">\\CurrentVersion\\Run\\</TargetObject>"
+                + "<TargetObject condition=\"end with\">\\Image File Execution Options\\sethc.exe\\Debugger</TargetObject>"
+                + "<TargetObject condition=\"contains\">CurrentControlSet\\Services\\WinDefend</TargetObject>"
+                + "</RegistryEvent>");
+        Subscription s = p.subscription();
+        assertTrue(s.prefixes().stream().noneMatch(x -> x.prefix().equals("\\")), PolicyDescription.describe(s));
+        List<String> shown = s.patterns().stream().map(x -> x.match() + " " + x.target() + " " + x.prefix()).toList();
+        // Sysmon's CurrentControlSet is ControlSetNNN in the kernel: only what follows it is kernel text.
+        assertTrue(shown.contains("CONTAINS KEY_PATH \\Services\\WinDefend"), shown.toString());
+        assertTrue(shown.contains("CONTAINS FULL_NAME \\Services\\WinDefend"), shown.toString());
+        assertTrue(shown.contains("CONTAINS FULL_NAME \\CurrentVersion\\Run\\"), shown.toString());
+        assertTrue(shown.contains("SUFFIX FULL_NAME \\Image File Execution Options\\sethc.exe\\Debugger"), shown.toString());
+        assertTrue(s.patterns().stream().allMatch(Subscription.Prefix::verdict), "block rules wait");
+        assertTrue(PolicyDescription.describe(s).contains("include *\\Image File Execution Options\\sethc.exe\\Debugger (key\\value)"),
+                PolicyDescription.describe(s));
+    }
+
+    @Test
+    void patternExclusionsOnlyWhereTheKernelTextImpliesTheRule() throws Exception {
+        CompiledPolicy p = Policies.of("<RegistryEvent onmatch=\"include\"><TargetObject condition=\"begin with\">HKLM\\SOFTWARE\\</TargetObject>"
+                + "</RegistryEvent><RegistryEvent onmatch=\"exclude\">"
+                + "<TargetObject condition=\"end with\">\\Notifications\\Data</TargetObject>"
+                + "<TargetObject condition=\"contains\">\\Classes\\</TargetObject>"
+                + "<TargetObject condition=\"contains\">\\ControlSet001\\</TargetObject>"
+                + "<TargetObject condition=\"end with\">Data</TargetObject>"
+                + "</RegistryEvent>");
+        List<String> ex = p.subscription().patterns().stream().filter(x -> !x.include())
+                .map(x -> x.match() + " " + x.prefix()).distinct().toList();
+        // \Classes\ is SOFTWARE\Classes (HKCR) in the kernel; ControlSet001 reads CurrentControlSet;
+        // a bare "Data" may end a kernel-only segment: none of them is emitted.
+        assertEquals(List.of("SUFFIX \\Notifications\\Data"), ex);
+    }
+
     private static long deliveredCount(CompiledPolicy p, Random rnd) {
         long n = 0;
         for (int i = 0; i < 200; i++) {
             RegistryEvent e = RandomPolicies.event(rnd, i);
-            n += SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(), e.pid(), false).delivered() ? 1 : 0;
+            n += SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(), e.valueName(), e.pid(), false).delivered() ? 1 : 0;
         }
         return n;
     }
@@ -102,7 +148,7 @@ class SubscriptionPropertyTest {
 
     private static Decision verify(CompiledPolicy p, RegistryEvent e) {
         Decision d = p.decide(e);
-        SubscriptionMatcher.Match m = SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(), e.pid(), false);
+        SubscriptionMatcher.Match m = SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(), e.valueName(), e.pid(), false);
         String ctx = e.operation() + " " + e.keyPath() + " [" + e.valueName() + "] -> " + d + "\n"
                 + PolicyDescription.render(p.document()) + PolicyDescription.describe(p.subscription());
         if (!m.delivered() && d.action() != Action.ALLOW) {

@@ -174,14 +174,17 @@ class GoldenVectorsTest {
             v.expect(f + "fail_mode", p.failMode().code());
             v.expect(f + "string_bytes", utf16Bytes(p.prefix()));
             v.expect(f + "string_offset", offset);
-            v.expect(f + "reserved", 0);
+            v.expect(f + "match", p.match().code());
+            v.expect(f + "target", p.target().code());
             v.expectText(f + "string", p.prefix());
             offset += utf16Bytes(p.prefix());
         }
         for (int i = 0; i < s.excludedPids().size(); i++) {
             v.expect("excluded_pid[" + i + "]", s.excludedPids().get(i));
         }
-        assertEquals(14 + 9 * s.prefixes().size() + s.excludedPids().size(), v.txt().size());
+        assertEquals(14 + 10 * s.prefixes().size() + s.excludedPids().size(), v.txt().size());
+        assertTrue(s.prefixes().stream().anyMatch(p -> p.match() == Subscription.Match.CONTAINS), "a CONTAINS entry");
+        assertTrue(s.prefixes().stream().anyMatch(p -> p.target() == Subscription.Target.FULL_NAME), "a full-name entry");
         assertArrayEquals(v.bin(), ConfigMessage.encode(s), "canonical encoding");
     }
 
@@ -309,7 +312,8 @@ class GoldenVectorsTest {
             String f = "prefix[" + i + "].";
             prefixes.add(new Subscription.Prefix(v.i32(f + "kind") == Wire.PREFIX_INCLUDE, v.get(f + "string"),
                     v.i32(f + "op_mask"), (v.i32(f + "flags") & Wire.PREFIX_F_VERDICT) != 0,
-                    v.i32(f + "timeout_ms"), FailMode.fromCode(v.i32(f + "fail_mode"))));
+                    v.i32(f + "timeout_ms"), FailMode.fromCode(v.i32(f + "fail_mode")),
+                    Subscription.Match.fromCode(v.i32(f + "match")), Subscription.Target.fromCode(v.i32(f + "target"))));
         }
         List<Long> pids = new ArrayList<>();
         for (int i = 0; i < v.i32("excluded_pid_count"); i++) {

@@ -1,0 +1,200 @@
+/*
+ * bench_pattern.c - what a filtered-out registry operation costs on the raise
+ * path once the subscription carries SUFFIX/CONTAINS patterns (pattern.c),
+ * counted in instructions by callgrind (bench_pattern.sh runs it and prints
+ * the table; see driver/tests/host/bench/README.md).
+ *
+ *   bench_pattern core N      N patterns (plus 64 prefixes) through the real
+ *                             hg_core_raise: class/caller checks, key path,
+ *                             prefix trie, one automaton pass, counted filtered
+ *   bench_pattern naive N     the baseline: the same N patterns tested one by
+ *                             one against the same paths (upcase + compare)
+ *
+ * Only the function bench_loop is measured (callgrind --toggle-collect), so
+ * building the configuration is not part of the number. Patterns and paths
+ * are made from real registry vocabulary, deterministically: patterns look
+ * like Sysmon configurations' "contains" / "end with" values and paths like
+ * HKLM/HKU writes that none of them matches (the common case: most registry
+ * traffic is filtered out), with value names for the value classes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core_internal.h"
+#include "support.h"
+
+#define OPS            2000u
+#define PATH_VARIANTS  64u
+#define MAX_PATTERNS   2048u
+
+static const char *const k_words[] = {
+    "Software", "Microsoft", "Windows", "CurrentVersion", "Explorer", "Shell Folders", "Policies", "System",
+    "Services", "Parameters", "Control", "Session Manager", "Winlogon", "Image File Execution Options",
+    "Classes", "CLSID", "InprocServer32", "LocalServer32", "ShellEx", "ContextMenuHandlers", "Run",
+    "RunOnce", "Notify", "Lsa", "Security Providers", "Print", "Monitors", "AppInit_DLLs", "Debugger",
+    "Environment", "Terminal Server", "WinSock2", "Protocol_Catalog9", "NameSpace_Catalog5", "Office",
+    "Outlook", "Addins", "Excel", "Word", "Internet Settings", "ZoneMap", "Domains", "Tracing", "Wow6432Node",
+    "Windows Defender", "Exclusions", "Paths", "Extensions", "Processes", "SafeBoot", "Network",
+};
+#define WORDS (sizeof k_words / sizeof k_words[0])
+
+static uint32_t rng = 2026u;
+static uint32_t rnd(uint32_t n)
+{
+    rng = rng * 1664525u + 1013904223u;
+    return (rng >> 8) % n;
+}
+
+/* "\Word\Word" (contains) or "\Word\Word.dll"-like tails (suffix), made
+ * unique by a numbered segment so N patterns are N distinct strings. */
+static void make_pattern(char *out, size_t cap, uint32_t i)
+{
+    snprintf(out, cap, "\\%s\\%s\\Entry%u", k_words[rnd(WORDS)], k_words[rnd(WORDS)], i);
+}
+
+/* A path none of the patterns matches ("Entry" never appears in a path). */
+static void make_path(char *out, size_t cap)
+{
+    int n = snprintf(out, cap, "\\REGISTRY\\%s", rnd(2) ? "MACHINE\\SOFTWARE" : "USER\\S-1-5-21-1004336348-1177238915-682003330-1001\\Software");
+    uint32_t depth = 4u + rnd(4), d;
+
+    for (d = 0; d < depth && n > 0 && (size_t)n < cap; d++)
+        n += snprintf(out + n, cap - (size_t)n, "\\%s", k_words[rnd(WORDS)]);
+}
+
+static hg_utf16 paths[PATH_VARIANTS], values[PATH_VARIANTS];
+static uint16_t path_units[PATH_VARIANTS][512], value_units[PATH_VARIANTS][64];
+static uint16_t pattern_units[MAX_PATTERNS][128];
+static uint32_t pattern_len[MAX_PATTERNS];
+static test_source sources[PATH_VARIANTS];
+
+/* The measured loop: OPS filtered-out SetValue operations through the core. */
+__attribute__((noinline)) uint32_t bench_loop(hg_core *core, const hg_op_source *src)
+{
+    uint32_t i, delivered = 0;
+
+    for (i = 0; i < OPS; i++) {
+        hg_op op;
+        hg_raise_result r;
+
+        top_init(&op, HG_OP_SET_VALUE, 4242u);
+        op.value_name = values[i % PATH_VARIANTS];
+        hg_core_raise(core, &op, &src[i % PATH_VARIANTS], &r);
+        delivered += r.delivered;
+    }
+    return delivered;
+}
+
+static int naive_contains(const hg_utf16 *t, const uint16_t *p, uint32_t pn)
+{
+    uint32_t n = t->bytes / 2u, i, k;
+
+    for (i = 0; i + pn <= n; i++) {
+        for (k = 0; k < pn && hg_upcase16(t->chars[i + k]) == p[k]; k++)
+            ;
+        if (k == pn)
+            return 1;
+    }
+    return 0;
+}
+
+/* The baseline loop: every pattern against every path, one by one. */
+__attribute__((noinline)) uint32_t bench_naive_loop(uint32_t patterns)
+{
+    uint32_t i, j, hits = 0;
+
+    for (i = 0; i < OPS; i++)
+        for (j = 0; j < patterns; j++)
+            hits += (uint32_t)naive_contains(&paths[i % PATH_VARIANTS], pattern_units[j], pattern_len[j]);
+    return hits;
+}
+
+int main(int argc, char **argv)
+{
+    static unsigned char cfg[HG_CONFIG_MAX_BYTES];
+    static cfg_pattern entries[MAX_PATTERNS + 64];
+    static char texts[MAX_PATTERNS + 64][160];
+    static hg_op_source bound[PATH_VARIANTS];
+    uint32_t n, i, result;
+    HG_CONFIG_HEADER h;
+    hg_core *core;
+    size_t len;
+
+    if (argc != 3 || (strcmp(argv[1], "core") != 0 && strcmp(argv[1], "naive") != 0)) {
+        fprintf(stderr, "usage: %s core|naive PATTERNS\n", argv[0]);
+        return 2;
+    }
+    n = (uint32_t)strtoul(argv[2], NULL, 10);
+    if (n > MAX_PATTERNS) {
+        fprintf(stderr, "at most %u patterns\n", MAX_PATTERNS);
+        return 2;
+    }
+    for (i = 0; i < PATH_VARIANTS; i++) {
+        char p[1024];
+        int units;
+
+        make_path(p, sizeof p);
+        if (tsrc_init(&sources[i], p) != 0)
+            return 1;
+        tsrc_bind(&sources[i], &bound[i]);
+        units = utf8_to_utf16(p, path_units[i], 512);
+        paths[i].chars = path_units[i];
+        paths[i].bytes = (uint32_t)units * 2u;
+        units = utf8_to_utf16(k_words[rnd(WORDS)], value_units[i], 64);
+        values[i].chars = value_units[i];
+        values[i].bytes = (uint32_t)units * 2u;
+    }
+    /* 64 key-path prefixes as a configuration would also carry. */
+    for (i = 0; i < 64u; i++) {
+        snprintf(texts[i], sizeof texts[i], "\\REGISTRY\\MACHINE\\SYSTEM\\ControlSet001\\%s\\%s", k_words[rnd(WORDS)],
+                 k_words[rnd(WORDS)]);
+        memset(&entries[i], 0, sizeof entries[i]);
+        entries[i].entry.kind = HG_PREFIX_INCLUDE;
+        entries[i].entry.op_mask = HG_OP_MASK_ALL;
+        entries[i].entry.utf8 = texts[i];
+    }
+    for (i = 0; i < n; i++) {
+        char *t = texts[64u + i];
+        uint32_t k;
+        int units;
+
+        make_pattern(t, sizeof texts[0], i);
+        memset(&entries[64u + i], 0, sizeof entries[0]);
+        entries[64u + i].entry.kind = HG_PREFIX_INCLUDE;
+        entries[64u + i].entry.flags = (i % 3u) == 0 ? HG_PREFIX_F_VERDICT : 0u;
+        entries[64u + i].entry.op_mask = HG_TARGET_FULL_NAME_OPS;
+        entries[64u + i].entry.utf8 = t;
+        entries[64u + i].match = (i & 1u) ? HG_MATCH_SUFFIX : HG_MATCH_CONTAINS;
+        entries[64u + i].target = HG_TARGET_FULL_NAME;
+        units = utf8_to_utf16(t, pattern_units[i], 128);
+        for (k = 0; k < (uint32_t)units; k++)
+            pattern_units[i][k] = hg_upcase16(pattern_units[i][k]);
+        pattern_len[i] = (uint32_t)units;
+    }
+
+    if (strcmp(argv[1], "naive") == 0) {
+        result = bench_naive_loop(n);
+        printf("naive patterns=%u ops=%u hits=%u\n", n, OPS, result);
+        return result == 0 ? 0 : 1;
+    }
+    cfg_defaults(&h);
+    h.op_mask = HG_OP_MASK_ALL;
+    h.verdict_op_mask = HG_OP_BIT(HG_OP_SET_VALUE);
+    len = cfg_encode_patterns(cfg, sizeof cfg, &h, entries, 64u + n, NULL, 0);
+    core = len ? fixture_configured(cfg, len) : NULL;
+    if (core == NULL) {
+        fprintf(stderr, "configuration of %u patterns rejected\n", n);
+        return 1;
+    }
+    result = bench_loop(core, bound);
+    {
+        HG_STATS s;
+        hg_core_get_stats(core, &s);
+        printf("core patterns=%u ops=%u delivered=%u filtered_out=%llu\n", n, OPS, result,
+               (unsigned long long)s.filtered_out);
+        hg_core_destroy(core);
+        /* Every operation must have been filtered out, or the number measures something else. */
+        return result == 0 && s.filtered_out == OPS ? 0 : 1;
+    }
+}

@@ -1,0 +1,394 @@
+/* test_pattern.c - SUFFIX and CONTAINS entries (hiveguard_wire.h, minor 1):
+ * their semantics on the key path and the full name, how they join prefixes
+ * for delivery and verdict, the automaton against a naive matcher on random
+ * patterns, and the bounds CONFIGURE enforces on them. */
+#include "tests.h"
+#include "core_internal.h"
+
+#define CFG_CAP (256 * 1024)
+
+static hg_subscription *compile_with(const cfg_pattern *p, size_t n, uint32_t verdict_mask, uint32_t *status)
+{
+    static unsigned char buf[CFG_CAP];
+    HG_CONFIG_HEADER h;
+    hg_subscription *sub = NULL;
+    size_t len;
+
+    cfg_defaults(&h);
+    h.verdict_op_mask = verdict_mask;
+    len = cfg_encode_patterns(buf, sizeof buf, &h, p, n, NULL, 0);
+    *status = len ? hg_config_compile(buf, len, &sub) : HG_STATUS_BUFFER_TOO_SMALL;
+    return sub;
+}
+
+static hg_match match_of(const hg_subscription *sub, uint16_t operation, const char *path, const char *value)
+{
+    static uint16_t pbuf[1024], vbuf[256];
+    hg_utf16 p, v;
+    hg_match m;
+    int pn = utf8_to_utf16(path, pbuf, 1024), vn = utf8_to_utf16(value, vbuf, 256);
+
+    p.chars = pbuf;
+    p.bytes = (uint32_t)(pn < 0 ? 0 : pn) * 2u;
+    v.chars = vbuf;
+    v.bytes = (uint32_t)(vn < 0 ? 0 : vn) * 2u;
+    hg_sub_match_path(sub, operation, &p, &v, &m);
+    return m;
+}
+
+#define SET HG_OP_SET_VALUE
+#define CRK HG_OP_CREATE_KEY
+#define VOPS HG_TARGET_FULL_NAME_OPS
+
+int test_pattern_suffix_and_contains_on_key_path(void)
+{
+    static const cfg_pattern p[] = {
+        { { HG_PREFIX_INCLUDE, 0, HG_OP_MASK_ALL, 0, 0, "\\Run" }, HG_MATCH_SUFFIX, HG_TARGET_KEY_PATH },
+        { { HG_PREFIX_INCLUDE, 0, HG_OP_MASK_ALL, 0, 0, "image file execution" }, HG_MATCH_CONTAINS, HG_TARGET_KEY_PATH },
+    };
+    uint32_t st;
+    hg_subscription *sub = compile_with(p, 2, 0, &st);
+
+    CHECK_EQ(st, HG_STATUS_SUCCESS);
+    CHECK(sub != NULL && sub->patterns != NULL);
+    CHECK(match_of(sub, CRK, "\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\RUN", "").delivered);
+    CHECK(!match_of(sub, CRK, "\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\RunOnce", "").delivered);
+    CHECK(!match_of(sub, CRK, "\\REGISTRY\\MACHINE\\SOFTWARE\\Run\\X", "").delivered); /* suffix: at the end only */
+    CHECK(match_of(sub, CRK, "\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Image File Execution Options\\a.exe", "").delivered);
+    CHECK(!match_of(sub, CRK, "\\REGISTRY\\MACHINE\\SOFTWARE\\Image File Executio", "").delivered);
+    /* A key-path pattern never looks at the value name. */
+    CHECK(!match_of(sub, SET, "\\REGISTRY\\MACHINE\\SOFTWARE\\X", "Run").delivered);
+    CHECK(!match_of(sub, SET, "\\REGISTRY\\MACHINE\\SOFTWARE\\X", "image file execution").delivered);
+    CHECK(!match_of(sub, CRK, "", "").delivered);
+    hg_subscription_free(sub);
+    return 0;
+}
+
+int test_pattern_full_name_spans_key_and_value(void)
+{
+    static const cfg_pattern p[] = {
+        { { HG_PREFIX_INCLUDE, 0, VOPS, 0, 0, "\\Run\\Updater" }, HG_MATCH_SUFFIX, HG_TARGET_FULL_NAME },
+        { { HG_PREFIX_INCLUDE, 0, VOPS, 0, 0, "n\\Debug" }, HG_MATCH_CONTAINS, HG_TARGET_FULL_NAME },
+    };
+    uint32_t st;
+    hg_subscription *sub = compile_with(p, 2, 0, &st);
+    const char *run = "\\REGISTRY\\USER\\S-1-5-21-1\\Software\\Microsoft\\Windows\\CurrentVersion\\Run";
+
+    CHECK_EQ(st, HG_STATUS_SUCCESS);
+    CHECK(match_of(sub, SET, run, "updater").delivered);
+    CHECK(match_of(sub, HG_OP_DELETE_VALUE, run, "Updater").delivered);
+    CHECK(!match_of(sub, SET, run, "Updater2").delivered);
+    CHECK(!match_of(sub, CRK, run, "Updater").delivered); /* not a value class */
+    CHECK(match_of(sub, SET, "\\REGISTRY\\MACHINE\\SOFTWARE\\Run", "Debugger").delivered);
+    CHECK(match_of(sub, SET, "\\REGISTRY\\MACHINE\\SOFTWARE\\Main\\Debugging", "x").delivered);
+    CHECK(!match_of(sub, SET, "\\REGISTRY\\MACHINE\\SOFTWARE\\Run", "Deb").delivered);
+    /* An empty value name: the full name ends with the backslash. */
+    CHECK(!match_of(sub, SET, run, "").delivered);
+    hg_subscription_free(sub);
+    return 0;
+}
+
+int test_pattern_exclude_wins_over_prefix_and_pattern(void)
+{
+    static const cfg_pattern p[] = {
+        { { HG_PREFIX_INCLUDE, HG_PREFIX_F_VERDICT, HG_OP_MASK_ALL, 0, 0, "\\REGISTRY\\MACHINE" }, 0, 0 },
+        { { HG_PREFIX_INCLUDE, HG_PREFIX_F_VERDICT, HG_OP_MASK_ALL, 0, 0, "\\Services\\" }, HG_MATCH_CONTAINS, 0 },
+        { { HG_PREFIX_EXCLUDE, 0, HG_OP_BIT(CRK), 0, 0, "\\Parameters" }, HG_MATCH_SUFFIX, 0 },
+        { { HG_PREFIX_EXCLUDE, 0, VOPS, 0, 0, "\\Start" }, HG_MATCH_SUFFIX, HG_TARGET_FULL_NAME },
+    };
+    uint32_t st;
+    hg_subscription *sub = compile_with(p, 4, HG_OP_MASK_ALL, &st);
+    const char *svc = "\\REGISTRY\\MACHINE\\SYSTEM\\ControlSet001\\Services\\X\\Parameters";
+
+    CHECK_EQ(st, HG_STATUS_SUCCESS);
+    CHECK(!match_of(sub, CRK, svc, "").delivered);
+    CHECK(match_of(sub, HG_OP_OPEN_KEY, svc, "").delivered); /* the exclude is CreateKey only */
+    CHECK(match_of(sub, SET, svc, "ImagePath").delivered);
+    CHECK(!match_of(sub, SET, svc, "Start").delivered);
+    CHECK(match_of(sub, SET, "\\REGISTRY\\USER\\S\\Services\\Y", "Other").delivered); /* by the pattern alone */
+    CHECK(!match_of(sub, SET, "\\REGISTRY\\USER\\S\\Services\\Y", "start").delivered);
+    CHECK(!match_of(sub, SET, "\\REGISTRY\\USER\\S\\Other", "x").delivered); /* no include at all */
+    hg_subscription_free(sub);
+    return 0;
+}
+
+int test_pattern_verdict_joins_longest_prefix(void)
+{
+    static const cfg_pattern p[] = {
+        { { HG_PREFIX_INCLUDE, 0, HG_OP_MASK_ALL, 0, 0, "\\REGISTRY\\MACHINE" }, 0, 0 },
+        { { HG_PREFIX_INCLUDE, HG_PREFIX_F_VERDICT, HG_OP_MASK_ALL, 900, HG_FAIL_OPEN, "\\REGISTRY\\MACHINE\\SOFTWARE" }, 0, 0 },
+        { { HG_PREFIX_INCLUDE, HG_PREFIX_F_VERDICT, VOPS, 2000, HG_FAIL_CLOSED, "\\Run\\" }, HG_MATCH_CONTAINS, HG_TARGET_FULL_NAME },
+        { { HG_PREFIX_INCLUDE, HG_PREFIX_F_VERDICT, HG_OP_MASK_ALL, 0, HG_FAIL_INHERIT, "\\Winlogon" }, HG_MATCH_SUFFIX, 0 },
+        { { HG_PREFIX_INCLUDE, 0, HG_OP_MASK_ALL, 0, 0, "Audit" }, HG_MATCH_CONTAINS, 0 },
+    };
+    uint32_t st;
+    hg_subscription *sub = compile_with(p, 5, HG_OP_MASK_ALL, &st);
+    hg_match m;
+
+    CHECK_EQ(st, HG_STATUS_SUCCESS);
+    /* Only the prefix: its own timeout and mode. */
+    m = match_of(sub, SET, "\\REGISTRY\\MACHINE\\SOFTWARE\\X", "v");
+    CHECK(m.delivered && m.wants_verdict);
+    CHECK_EQ(m.timeout_ms, 900);
+    CHECK_EQ(m.fail_mode, HG_FAIL_OPEN);
+    /* Prefix and pattern: the longest timeout, closed wins. */
+    m = match_of(sub, SET, "\\REGISTRY\\MACHINE\\SOFTWARE\\Run", "v");
+    CHECK(m.wants_verdict);
+    CHECK_EQ(m.timeout_ms, 2000);
+    CHECK_EQ(m.fail_mode, HG_FAIL_CLOSED);
+    /* A pattern alone under a non-verdict prefix: the global timeout (INHERIT). */
+    m = match_of(sub, CRK, "\\REGISTRY\\MACHINE\\SYSTEM\\Winlogon", "");
+    CHECK(m.delivered && m.wants_verdict);
+    CHECK_EQ(m.timeout_ms, HG_TIMEOUT_DEFAULT_MS);
+    CHECK_EQ(m.fail_mode, HG_FAIL_OPEN);
+    /* Delivered by a pattern without the verdict flag: no wait. */
+    m = match_of(sub, CRK, "\\REGISTRY\\USER\\Audit", "");
+    CHECK(m.delivered && !m.wants_verdict);
+    /* A prefix with no verdict and no pattern: delivered, no wait. */
+    m = match_of(sub, CRK, "\\REGISTRY\\MACHINE\\SYSTEM\\X", "");
+    CHECK(m.delivered && !m.wants_verdict);
+    hg_subscription_free(sub);
+    return 0;
+}
+
+int test_pattern_full_name_prefix_joins_the_trie(void)
+{
+    static const cfg_pattern p[] = {
+        { { HG_PREFIX_INCLUDE, 0, VOPS, 0, 0, "\\REGISTRY\\MACHINE\\SOFTWARE\\Run\\Upd" }, HG_MATCH_PREFIX,
+          HG_TARGET_FULL_NAME },
+        { { HG_PREFIX_INCLUDE, HG_PREFIX_F_VERDICT, HG_OP_MASK_ALL, 700, HG_FAIL_CLOSED, "\\REGISTRY\\MACHINE\\SOFTWARE\\Run" },
+          HG_MATCH_PREFIX, HG_TARGET_KEY_PATH },
+        { { HG_PREFIX_EXCLUDE, 0, VOPS, 0, 0, "\\REGISTRY\\MACHINE\\SOFTWARE\\Run\\UpdQuiet" }, HG_MATCH_PREFIX,
+          HG_TARGET_FULL_NAME },
+        { { HG_PREFIX_INCLUDE, 0, HG_OP_MASK_ALL, 0, 0, "\\REGISTRY\\USER\\X\\V" }, HG_MATCH_PREFIX, HG_TARGET_KEY_PATH },
+    };
+    uint32_t st;
+    hg_subscription *sub = compile_with(p, 4, HG_OP_MASK_ALL, &st);
+    hg_match m;
+
+    CHECK_EQ(st, HG_STATUS_SUCCESS);
+    /* Reached through the value name; the longer (full-name) prefix has no verdict. */
+    m = match_of(sub, SET, "\\REGISTRY\\MACHINE\\SOFTWARE\\Run", "Updater");
+    CHECK(m.delivered && !m.wants_verdict);
+    /* Without it, the key-path prefix decides. */
+    m = match_of(sub, SET, "\\REGISTRY\\MACHINE\\SOFTWARE\\Run", "Other");
+    CHECK(m.delivered && m.wants_verdict);
+    CHECK_EQ(m.timeout_ms, 700);
+    /* Ending inside the key path counts for the full name too. */
+    CHECK(!match_of(sub, SET, "\\REGISTRY\\MACHINE\\SOFTWARE\\Run\\UpdQuietKey", "v").delivered);
+    CHECK(!match_of(sub, SET, "\\REGISTRY\\MACHINE\\SOFTWARE\\Run", "updquiet").delivered);
+    CHECK(match_of(sub, CRK, "\\REGISTRY\\MACHINE\\SOFTWARE\\Run\\UpdQuiet", "").delivered); /* key classes: no full name */
+    /* A key-path prefix never reaches into the value name. */
+    CHECK(!match_of(sub, SET, "\\REGISTRY\\USER\\X", "Value").delivered);
+    CHECK(match_of(sub, SET, "\\REGISTRY\\USER\\X\\Vkey", "a").delivered);
+    hg_subscription_free(sub);
+    return 0;
+}
+
+/* ---- the automaton against the definition, on random input ----------------- */
+
+static uint32_t rng_state = 12345u;
+static uint32_t rnd(uint32_t n)
+{
+    rng_state = rng_state * 1103515245u + 12345u;
+    return (rng_state >> 8) % n;
+}
+
+/* A small alphabet makes overlapping patterns (the failure links' job)
+ * common; mixed case and one non-ASCII pair check the folding. */
+static const uint16_t k_alpha[] = { 'a', 'B', 'b', 'C', '\\', 0x00E9, 0x00C9, 'A' };
+
+static int naive_occurs(const uint16_t *t, uint32_t tn, const uint16_t *s, uint32_t sn, int at_end)
+{
+    uint32_t i, k;
+
+    for (i = 0; i + sn <= tn; i++) {
+        if (at_end && i + sn != tn)
+            continue;
+        for (k = 0; k < sn && hg_upcase16(t[i + k]) == hg_upcase16(s[k]); k++)
+            ;
+        if (k == sn)
+            return 1;
+    }
+    return 0;
+}
+
+int test_pattern_automaton_matches_naive_definition(void)
+{
+    enum { PATTERNS = 24, ROUNDS = 60, PATHS = 200 };
+    static char utf8[PATTERNS][64];
+    static uint16_t units[PATTERNS][16];
+    static uint32_t lens[PATTERNS];
+    static cfg_pattern p[PATTERNS];
+    int round, i, j;
+
+    for (round = 0; round < ROUNDS; round++) {
+        uint32_t st;
+        hg_subscription *sub;
+
+        for (i = 0; i < PATTERNS; i++) {
+            char *o = utf8[i];
+            lens[i] = 1u + rnd(4);
+            for (j = 0; j < (int)lens[i]; j++) {
+                uint16_t u = k_alpha[rnd(sizeof k_alpha / sizeof k_alpha[0])];
+                units[i][j] = u;
+                if (u < 0x80) {
+                    *o++ = (char)u;
+                } else {
+                    *o++ = (char)(0xC0 | (u >> 6));
+                    *o++ = (char)(0x80 | (u & 0x3F));
+                }
+            }
+            *o = '\0';
+            memset(&p[i], 0, sizeof p[i]);
+            p[i].entry.kind = rnd(5) == 0 ? HG_PREFIX_EXCLUDE : HG_PREFIX_INCLUDE;
+            p[i].entry.op_mask = rnd(2) ? VOPS : HG_OP_BIT(SET);
+            p[i].match = rnd(2) ? HG_MATCH_SUFFIX : HG_MATCH_CONTAINS;
+            p[i].target = rnd(2) ? HG_TARGET_FULL_NAME : HG_TARGET_KEY_PATH;
+            p[i].entry.utf8 = utf8[i];
+        }
+        sub = compile_with(p, PATTERNS, 0, &st);
+        CHECK_EQ(st, HG_STATUS_SUCCESS);
+        for (j = 0; j < PATHS; j++) {
+            uint16_t key[24], full[40], val[12];
+            uint32_t kn = rnd(20), vn = rnd(8), fn, k;
+            int inc = 0, exc = 0;
+            hg_utf16 kp, vp;
+            hg_match m;
+
+            for (k = 0; k < kn; k++)
+                key[k] = k_alpha[rnd(sizeof k_alpha / sizeof k_alpha[0])];
+            for (k = 0; k < vn; k++)
+                val[k] = k_alpha[rnd(sizeof k_alpha / sizeof k_alpha[0])];
+            memcpy(full, key, kn * 2u);
+            full[kn] = '\\';
+            memcpy(full + kn + 1u, val, vn * 2u);
+            fn = kn + 1u + vn;
+            for (i = 0; i < PATTERNS; i++) {
+                int hit = p[i].target == HG_TARGET_FULL_NAME
+                              ? naive_occurs(full, fn, units[i], lens[i], p[i].match == HG_MATCH_SUFFIX)
+                              : naive_occurs(key, kn, units[i], lens[i], p[i].match == HG_MATCH_SUFFIX);
+                if (!hit)
+                    continue;
+                if (p[i].entry.kind == HG_PREFIX_EXCLUDE)
+                    exc = 1;
+                else
+                    inc = 1;
+            }
+            kp.chars = key;
+            kp.bytes = kn * 2u;
+            vp.chars = val;
+            vp.bytes = vn * 2u;
+            hg_sub_match_path(sub, SET, &kp, &vp, &m);
+            if ((int)m.delivered != (inc && !exc)) {
+                fprintf(stderr, "  round %d path %d: automaton %u, definition %d\n", round, j,
+                        m.delivered, inc && !exc);
+                hg_subscription_free(sub);
+                return 1;
+            }
+        }
+        hg_subscription_free(sub);
+    }
+    return 0;
+}
+
+/* ---- bounds --------------------------------------------------------------------- */
+
+int test_pattern_bounds_are_enforced(void)
+{
+    static char text[HG_PATTERN_MAX_BYTES / 2 + 2];
+    static cfg_pattern many[HG_PATTERN_MAX_COUNT + 1];
+    static char names[HG_PATTERN_MAX_COUNT + 1][8];
+    cfg_pattern one = { { HG_PREFIX_INCLUDE, 0, HG_OP_MASK_ALL, 0, 0, text }, HG_MATCH_CONTAINS, 0 };
+    uint32_t st, i;
+    hg_subscription *sub;
+
+    /* One pattern at its longest is fine, one unit more is not. */
+    memset(text, 'Q', HG_PATTERN_MAX_BYTES / 2);
+    text[HG_PATTERN_MAX_BYTES / 2] = '\0';
+    sub = compile_with(&one, 1, 0, &st);
+    CHECK_EQ(st, HG_STATUS_SUCCESS);
+    hg_subscription_free(sub);
+    text[HG_PATTERN_MAX_BYTES / 2] = 'Q';
+    text[HG_PATTERN_MAX_BYTES / 2 + 1] = '\0';
+    sub = compile_with(&one, 1, 0, &st);
+    CHECK_EQ(st, HG_STATUS_INVALID_PARAMETER);
+    CHECK(sub == NULL);
+    /* ... while a prefix may be that long. */
+    one.match = HG_MATCH_PREFIX;
+    sub = compile_with(&one, 1, 0, &st);
+    CHECK_EQ(st, HG_STATUS_SUCCESS);
+    hg_subscription_free(sub);
+
+    /* The count of patterns. */
+    for (i = 0; i <= HG_PATTERN_MAX_COUNT; i++) {
+        snprintf(names[i], sizeof names[i], "%04x", i);
+        many[i].entry.kind = HG_PREFIX_INCLUDE;
+        many[i].entry.op_mask = HG_OP_MASK_ALL;
+        many[i].entry.utf8 = names[i];
+        many[i].match = HG_MATCH_CONTAINS;
+    }
+    sub = compile_with(many, HG_PATTERN_MAX_COUNT, 0, &st);
+    CHECK_EQ(st, HG_STATUS_SUCCESS);
+    hg_subscription_free(sub);
+    sub = compile_with(many, HG_PATTERN_MAX_COUNT + 1, 0, &st);
+    CHECK_EQ(st, HG_STATUS_INVALID_PARAMETER);
+
+    /* The table: 2048 patterns of 4 hex digits use 16 classes + 1, so
+     * (8192 + 1) * 17 cells is fine; with distinct letters per pattern the
+     * alphabet - and the table - grows past HG_PATTERN_MAX_CELLS. */
+    for (i = 0; i < HG_PATTERN_MAX_COUNT; i++) {
+        uint16_t u = (uint16_t)(0x4E00u + i); /* 2048 distinct CJK units */
+        names[i][0] = (char)(0xE0 | (u >> 12));
+        names[i][1] = (char)(0x80 | ((u >> 6) & 0x3F));
+        names[i][2] = (char)(0x80 | (u & 0x3F));
+        names[i][3] = 'x';
+        names[i][4] = '\0';
+    }
+    sub = compile_with(many, HG_PATTERN_MAX_COUNT, 0, &st);
+    CHECK_EQ(st, HG_STATUS_INVALID_PARAMETER); /* (4096 + 1) * (2049 + 1) > 2 Mi cells */
+    CHECK(sub == NULL);
+    sub = compile_with(many, 900, 0, &st); /* (1800 + 1) * (901 + 1) < 2 Mi */
+    CHECK_EQ(st, HG_STATUS_SUCCESS);
+    CHECK(sub != NULL && sub->patterns->wide_count == 900);
+    {
+        hg_match m = match_of(sub, CRK, "\\REGISTRY\\\xE4\xB8\x81X\\Y", ""); /* U+4E01 'x' */
+        CHECK(m.delivered);
+        m = match_of(sub, CRK, "\\REGISTRY\\\xE4\xB8\x81Y", "");
+        CHECK(!m.delivered);
+    }
+    hg_subscription_free(sub);
+    return 0;
+}
+
+/* Through the whole raise path: the value name on the hg_op reaches the matcher. */
+int test_pattern_raise_uses_value_name(void)
+{
+    static unsigned char buf[CFG_CAP];
+    static const cfg_pattern p[] = {
+        { { HG_PREFIX_INCLUDE, 0, VOPS, 0, 0, "\\Run\\Evil" }, HG_MATCH_SUFFIX, HG_TARGET_FULL_NAME },
+    };
+    static const uint16_t evil[] = { 'E', 'V', 'I', 'L' }, good[] = { 'G', 'o', 'o', 'd' };
+    HG_CONFIG_HEADER h;
+    hg_raise_result r;
+    hg_op op;
+    hg_core *core;
+    size_t len;
+
+    cfg_defaults(&h);
+    len = cfg_encode_patterns(buf, sizeof buf, &h, p, 1, NULL, 0);
+    core = fixture_configured(buf, len);
+    CHECK(core != NULL);
+    top_init(&op, SET, 10);
+    op.value_name.chars = evil;
+    op.value_name.bytes = sizeof evil;
+    raise_path(core, &op, "\\REGISTRY\\MACHINE\\SOFTWARE\\Run", NULL, 0, &r);
+    CHECK_EQ(r.delivered, 1);
+    op.value_name.chars = good;
+    op.value_name.bytes = sizeof good;
+    raise_path(core, &op, "\\REGISTRY\\MACHINE\\SOFTWARE\\Run", NULL, 0, &r);
+    CHECK_EQ(r.delivered, 0);
+    CHECK_EQ(stats_of(core).filtered_out, 1);
+    hg_core_destroy(core);
+    return 0;
+}

@@ -128,6 +128,27 @@ public final class IoRequest {
         bytesReturned.setInt(0, 0);
     }
 
+    /**
+     * As {@link #begin} for a call that must queue no completion packet: the
+     * OVERLAPPED's hEvent gets its low bit set. The caller finishes it itself.
+     */
+    void beginWithoutPacket() {
+        begin(null);
+        overlapped.setLong(Overlapped.H_EVENT, Overlapped.H_EVENT_NO_PACKET);
+    }
+
+    /** Bytes the driver reported through lpBytesReturned (a call that completed in DeviceIoControl). */
+    int bytesReturned() {
+        return bytesReturned.getInt(0);
+    }
+
+    /** Retired while in flight: its memory belongs to the device for good. */
+    void retire() {
+        synchronized (monitor) {
+            retired = true;
+        }
+    }
+
     /** The submission failed at once: no packet will come, the memory is free again. */
     void failedImmediately() {
         synchronized (monitor) {

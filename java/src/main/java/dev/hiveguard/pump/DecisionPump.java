@@ -30,6 +30,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
@@ -73,6 +74,10 @@ public final class DecisionPump implements AutoCloseable {
 
     /** Decision threads wake at least this often to re-park held requests and notice close(). */
     static final long WORKER_POLL_MS = 100;
+    /** While verdict audits arrive, decision threads look for them this often. */
+    static final long AUDIT_POLL_MS = 1;
+    /** Idle polls after which a decision thread falls back to WORKER_POLL_MS (one second). */
+    static final int AUDIT_IDLE_POLLS = 1_000;
 
     private enum State { NEW, RUNNING, STOPPING, CLOSED }
 
@@ -106,8 +111,16 @@ public final class DecisionPump implements AutoCloseable {
     private final Object parkLock = new Object();
     private final Deque<IoRequest> held = new ArrayDeque<>();
     private final List<IoRequest> getEventsRequests = new ArrayList<>();
-    /** Both kinds of decision-thread work; bounded by auditOnlyQueued and auditBacklogEvents. */
+    /** Audit-only batches for the decision threads (bounded by auditOnlyQueued), and STOP. */
     private final LinkedBlockingQueue<PendingBatch> handoff = new LinkedBlockingQueue<>();
+    /**
+     * Audit records of answered verdict batches (bounded by auditBacklogEvents). Added
+     * without waking anyone: a wake-up per answered batch would cost the completion
+     * thread a futex call and the machine a context switch per verdict. The decision
+     * threads look at it every {@link #AUDIT_POLL_MS} while there is traffic.
+     */
+    private final ConcurrentLinkedQueue<PendingBatch> verdictAudits = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger verdictAuditBatches = new AtomicInteger();
     /** Audit-only batches queued (the back-pressure gauge), guarded by parkLock. */
     private int auditOnlyQueued;
     /** Events of verdict batches whose audit records are queued. */
@@ -414,33 +427,44 @@ public final class DecisionPump implements AutoCloseable {
     private void decisionLoop() {
         IoRequest reply = newReplyRequest();
         List<ReplyEntry> entries = new ArrayList<>();
+        int idlePolls = AUDIT_IDLE_POLLS;
         while (true) {
             PendingBatch next;
             try {
-                next = handoff.poll(WORKER_POLL_MS, TimeUnit.MILLISECONDS);
+                next = handoff.poll(idlePolls < AUDIT_IDLE_POLLS ? AUDIT_POLL_MS : WORKER_POLL_MS,
+                        TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             }
+            boolean audited = auditVerdictBatches();
             if (next == STOP) {
+                auditVerdictBatches(); // everything answered before the stop was queued before it
                 return;
             }
-            boolean auditOnly = next != null && next.decided() == null;
-            releaseHeld(auditOnly);
-            if (next == null) {
-                continue;
-            }
-            if (auditOnly) {
+            releaseHeld(next != null);
+            if (next != null) {
                 if (reply.inFlight()) {
                     // A REPLY whose call never returned cleanly: its memory stays with the device.
                     reply = newReplyRequest();
                 }
                 decide(next, reply, entries);
-            } else {
-                auditBacklogEvents.addAndGet(-next.events().size());
-                auditAll(next.events(), next.decided(), next.replied(), next.latencyNanos());
             }
+            idlePolls = next != null || audited ? 0 : Math.min(idlePolls + 1, AUDIT_IDLE_POLLS);
         }
+    }
+
+    /** Writes the audit records of answered verdict batches; true when there were any. */
+    private boolean auditVerdictBatches() {
+        boolean any = false;
+        PendingBatch b;
+        while ((b = verdictAudits.poll()) != null) {
+            any = true;
+            verdictAuditBatches.decrementAndGet();
+            auditBacklogEvents.addAndGet(-b.events().size());
+            auditAll(b.events(), b.decided(), b.replied(), b.latencyNanos());
+        }
+        return any;
     }
 
     /**
@@ -467,7 +491,8 @@ public final class DecisionPump implements AutoCloseable {
             }
             return;
         }
-        handoff.add(new PendingBatch(events, receivedNanos, decided, sent, latencyNanos));
+        verdictAuditBatches.incrementAndGet();
+        verdictAudits.add(new PendingBatch(events, receivedNanos, decided, sent, latencyNanos));
     }
 
     private Decision[] decideAll(List<RegistryEvent> events, List<ReplyEntry> entries) {
@@ -596,7 +621,8 @@ public final class DecisionPump implements AutoCloseable {
         HelloReply h = hello;
         return new PumpStatus(s == State.RUNNING, startedAt,
                 startNanos == 0 ? Duration.ZERO : Duration.ofNanos(now - startNanos), p.name(), p.hash(), events,
-                rate, byAction, byVerdict, eventsWithoutVerdict.sum(), parked.get(), heldNow, handoff.size(),
+                rate, byAction, byVerdict, eventsWithoutVerdict.sum(), parked.get(), heldNow,
+                handoff.size() + verdictAuditBatches.get(),
                 batchCount, batchCount == 0 ? 0 : (double) events / batchCount, latency.summary(), replies.sum(),
                 repliesAccepted.sum(), repliesUnknown.sum(), repliesLate.sum(), repliesDuplicate.sum(),
                 replyFailures.sum(), malformedBatches.sum(), policyErrors.sum(), auditErrors.sum(),

@@ -32,10 +32,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -93,12 +95,14 @@ public final class DecisionPump implements AutoCloseable {
     /**
      * Work for a decision thread: an audit-only batch to decide and audit ({@code decided}
      * null), or a verdict batch already decided and answered whose records are due.
+     * {@code seq} orders the audit records: they are written in the order the batches
+     * arrived, whichever thread handles them.
      */
-    private record PendingBatch(List<RegistryEvent> events, long receivedNanos, Decision[] decided,
+    private record PendingBatch(long seq, List<RegistryEvent> events, long receivedNanos, Decision[] decided,
                                 boolean replied, long latencyNanos) {
     }
 
-    private static final PendingBatch STOP = new PendingBatch(List.of(), 0, null, false, 0);
+    private static final PendingBatch STOP = new PendingBatch(-1, List.of(), 0, null, false, 0);
 
     private final HiveGuardDevice device;
     private final AuditSink audit;
@@ -111,15 +115,22 @@ public final class DecisionPump implements AutoCloseable {
     private final Object parkLock = new Object();
     private final Deque<IoRequest> held = new ArrayDeque<>();
     private final List<IoRequest> getEventsRequests = new ArrayList<>();
-    /** Audit-only batches for the decision threads (bounded by auditOnlyQueued), and STOP. */
-    private final LinkedBlockingQueue<PendingBatch> handoff = new LinkedBlockingQueue<>();
     /**
-     * Audit records of answered verdict batches (bounded by auditBacklogEvents). Added
-     * without waking anyone: a wake-up per answered batch would cost the completion
-     * thread a futex call and the machine a context switch per verdict. The decision
-     * threads look at it every {@link #AUDIT_POLL_MS} while there is traffic.
+     * The decision threads' work, in arrival order: audit-only batches (bounded by
+     * auditOnlyQueued), audit records of answered verdict batches (bounded by
+     * auditBacklogEvents), and STOP. An audit-only batch wakes a thread ({@link #workSignal});
+     * verdict audit records are added without waking anyone - a wake-up per answered batch
+     * would cost the completion thread a futex call and the machine a context switch per
+     * verdict - and the threads look for them every {@link #AUDIT_POLL_MS} while there is
+     * traffic.
      */
-    private final ConcurrentLinkedQueue<PendingBatch> verdictAudits = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<PendingBatch> work = new ConcurrentLinkedQueue<>();
+    private final Semaphore workSignal = new Semaphore(0);
+    /** Orders additions to work with their seq. */
+    private final Object workLock = new Object();
+    private long nextSeq;
+    /** The seq whose audit records may be written now. */
+    private final AtomicLong auditTurn = new AtomicLong();
     private final AtomicInteger verdictAuditBatches = new AtomicInteger();
     /** Audit-only batches queued (the back-pressure gauge), guarded by parkLock. */
     private int auditOnlyQueued;
@@ -369,19 +380,24 @@ public final class DecisionPump implements AutoCloseable {
                         result.bytes(), e.getMessage());
             }
             if (events != null && anyVerdictDue(events)) {
-                // The buffer was decoded: park it again before judging, so the next burst finds it.
-                synchronized (parkLock) {
-                    if (state == State.RUNNING) {
-                        park(r);
-                    }
+                // The buffer was decoded, so the request can go back at once. Answering first
+                // shortens this batch's callers' wait by one DeviceIoControl; but when this was
+                // the last parked request, park first, or the next caller would get the default.
+                boolean parkFirst = parked.get() <= 1;
+                if (parkFirst) {
+                    reparkWhileRunning(r);
                 }
                 decideAndReply(events, received);
+                if (!parkFirst) {
+                    reparkWhileRunning(r);
+                }
                 return;
             }
             synchronized (parkLock) {
                 if (events != null) {
-                    handoff.add(new PendingBatch(events, received, null, false, 0));
+                    enqueue(events, received, null, false, 0);
                     auditOnlyQueued++;
+                    workSignal.release();
                 }
                 if (state == State.RUNNING) {
                     if (auditOnlyQueued < options.handoffCapacity()) {
@@ -395,6 +411,14 @@ public final class DecisionPump implements AutoCloseable {
             synchronized (returnMonitor) {
                 outstanding.decrementAndGet();
                 returnMonitor.notifyAll();
+            }
+        }
+    }
+
+    private void reparkWhileRunning(IoRequest r) {
+        synchronized (parkLock) {
+            if (state == State.RUNNING) {
+                park(r);
             }
         }
     }
@@ -424,47 +448,72 @@ public final class DecisionPump implements AutoCloseable {
         return device.newRequest(ReplyMessage.encodedSize(options.replyBatchMax()), Wire.REPLY_RESULT_BYTES);
     }
 
+    /** Adds work with the next audit sequence number. */
+    private void enqueue(List<RegistryEvent> events, long receivedNanos, Decision[] decided, boolean replied,
+                         long latencyNanos) {
+        synchronized (workLock) {
+            work.add(new PendingBatch(nextSeq++, events, receivedNanos, decided, replied, latencyNanos));
+        }
+    }
+
     private void decisionLoop() {
         IoRequest reply = newReplyRequest();
         List<ReplyEntry> entries = new ArrayList<>();
         int idlePolls = AUDIT_IDLE_POLLS;
         while (true) {
-            PendingBatch next;
-            try {
-                next = handoff.poll(idlePolls < AUDIT_IDLE_POLLS ? AUDIT_POLL_MS : WORKER_POLL_MS,
-                        TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+            PendingBatch next = work.poll();
+            if (next == null) {
+                releaseHeld(false);
+                try {
+                    workSignal.tryAcquire(idlePolls < AUDIT_IDLE_POLLS ? AUDIT_POLL_MS : WORKER_POLL_MS,
+                            TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                idlePolls = Math.min(idlePolls + 1, AUDIT_IDLE_POLLS);
+                continue;
             }
-            boolean audited = auditVerdictBatches();
             if (next == STOP) {
-                auditVerdictBatches(); // everything answered before the stop was queued before it
                 return;
             }
-            releaseHeld(next != null);
-            if (next != null) {
+            idlePolls = 0;
+            boolean auditOnly = next.decided() == null;
+            releaseHeld(auditOnly);
+            if (auditOnly) {
                 if (reply.inFlight()) {
                     // A REPLY whose call never returned cleanly: its memory stays with the device.
                     reply = newReplyRequest();
                 }
                 decide(next, reply, entries);
+            } else {
+                verdictAuditBatches.decrementAndGet();
+                auditBacklogEvents.addAndGet(-next.events().size());
+                auditInTurn(next.seq(), next.events(), next.decided(), next.replied(), next.latencyNanos());
             }
-            idlePolls = next != null || audited ? 0 : Math.min(idlePolls + 1, AUDIT_IDLE_POLLS);
         }
     }
 
-    /** Writes the audit records of answered verdict batches; true when there were any. */
-    private boolean auditVerdictBatches() {
-        boolean any = false;
-        PendingBatch b;
-        while ((b = verdictAudits.poll()) != null) {
-            any = true;
-            verdictAuditBatches.decrementAndGet();
-            auditBacklogEvents.addAndGet(-b.events().size());
-            auditAll(b.events(), b.decided(), b.replied(), b.latencyNanos());
+    /**
+     * Writes the audit records of batch {@code seq} once every earlier batch's are written
+     * (another decision thread may still be on one), then lets the next batch's go. The
+     * wait is as long as an earlier batch's policy calls and audit writes.
+     */
+    private void auditInTurn(long seq, List<RegistryEvent> events, Decision[] decided, boolean replied,
+                             long latencyNanos) {
+        int spins = 0;
+        while (auditTurn.get() != seq) {
+            if (++spins < 200) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(20_000);
+            }
         }
-        return any;
+        try {
+            auditAll(events, decided, replied, latencyNanos);
+        } finally {
+            auditTurn.incrementAndGet();
+        }
     }
 
     /**
@@ -492,7 +541,7 @@ public final class DecisionPump implements AutoCloseable {
             return;
         }
         verdictAuditBatches.incrementAndGet();
-        verdictAudits.add(new PendingBatch(events, receivedNanos, decided, sent, latencyNanos));
+        enqueue(events, receivedNanos, decided, sent, latencyNanos);
     }
 
     private Decision[] decideAll(List<RegistryEvent> events, List<ReplyEntry> entries) {
@@ -538,13 +587,22 @@ public final class DecisionPump implements AutoCloseable {
 
     /** Decision thread, audit-only batch (a verdict may still be in it on the close path). */
     private void decide(PendingBatch pending, IoRequest replyRequest, List<ReplyEntry> entries) {
-        // Rules and the audit trail speak C:\..., the kernel reports \Device\HarddiskVolumeN\...
-        List<RegistryEvent> events = imagePaths.normalize(pending.events());
-        Decision[] decided = decideAll(events, entries);
-        boolean sent = sendReply(replyRequest, entries);
-        long latencyNanos = System.nanoTime() - pending.receivedNanos();
-        latency.record(latencyNanos, decided.length);
-        auditAll(events, decided, sent, latencyNanos);
+        List<RegistryEvent> events = pending.events();
+        Decision[] decided = null;
+        boolean sent = false;
+        long latencyNanos = 0;
+        try {
+            // Rules and the audit trail speak C:\..., the kernel reports \Device\HarddiskVolumeN\...
+            events = imagePaths.normalize(pending.events());
+            decided = decideAll(events, entries);
+            sent = sendReply(replyRequest, entries);
+            latencyNanos = System.nanoTime() - pending.receivedNanos();
+            latency.record(latencyNanos, decided.length);
+        } finally {
+            // Always take the turn, so a failure here cannot hold up every later batch's records.
+            auditInTurn(pending.seq(), decided == null ? List.of() : events,
+                    decided == null ? new Decision[0] : decided, sent, latencyNanos);
+        }
     }
 
     private void auditAll(List<RegistryEvent> events, Decision[] decided, boolean replied, long latencyNanos) {
@@ -614,15 +672,17 @@ public final class DecisionPump implements AutoCloseable {
         Map<Verdict, Long> byVerdict = new EnumMap<>(Verdict.class);
         verdicts.forEach((v, n) -> byVerdict.put(v, n.sum()));
         int heldNow;
+        int queuedNow;
         synchronized (parkLock) {
             heldNow = held.size();
+            queuedNow = auditOnlyQueued;
         }
         Policy p = policy.get();
         HelloReply h = hello;
         return new PumpStatus(s == State.RUNNING, startedAt,
                 startNanos == 0 ? Duration.ZERO : Duration.ofNanos(now - startNanos), p.name(), p.hash(), events,
                 rate, byAction, byVerdict, eventsWithoutVerdict.sum(), parked.get(), heldNow,
-                handoff.size() + verdictAuditBatches.get(),
+                queuedNow + verdictAuditBatches.get(),
                 batchCount, batchCount == 0 ? 0 : (double) events / batchCount, latency.summary(), replies.sum(),
                 repliesAccepted.sum(), repliesUnknown.sum(), repliesLate.sum(), repliesDuplicate.sum(),
                 replyFailures.sum(), malformedBatches.sum(), policyErrors.sum(), auditErrors.sum(),
@@ -662,16 +722,11 @@ public final class DecisionPump implements AutoCloseable {
             LOG.error("{} parked requests did not complete within {} ms of CancelIoEx; the device retires them",
                     getEventsRequests.stream().filter(IoRequest::inFlight).count(), timeoutMs);
         }
+        // After every batch: the queue is FIFO, so each thread finishes the work before its STOP.
         for (int i = 0; i < workers.size(); i++) {
-            try {
-                if (!handoff.offer(STOP, timeoutMs, TimeUnit.MILLISECONDS)) {
-                    LOG.error("decision threads are stuck; not all were told to stop");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
+            work.add(STOP);
         }
+        workSignal.release(workers.size());
         for (Thread t : workers) {
             try {
                 t.join(timeoutMs);

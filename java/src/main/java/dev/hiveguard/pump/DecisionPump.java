@@ -76,10 +76,14 @@ public final class DecisionPump implements AutoCloseable {
 
     /** Decision threads wake at least this often to re-park held requests and notice close(). */
     static final long WORKER_POLL_MS = 100;
-    /** While verdict audits arrive, decision threads look for them this often. */
-    static final long AUDIT_POLL_MS = 1;
-    /** Idle polls after which a decision thread falls back to WORKER_POLL_MS (one second). */
-    static final int AUDIT_IDLE_POLLS = 1_000;
+    /**
+     * While verdict audits arrive, the first decision thread looks for them this often (the
+     * others are woken by audit-only batches): audit records trail their verdicts by at most
+     * this, and a timed wake-up costs a context switch on a machine that is busy anyway.
+     */
+    static final long AUDIT_POLL_MS = 5;
+    /** Idle polls after which the first decision thread falls back to WORKER_POLL_MS (one second). */
+    static final int AUDIT_IDLE_POLLS = 200;
 
     private enum State { NEW, RUNNING, STOPPING, CLOSED }
 
@@ -121,8 +125,8 @@ public final class DecisionPump implements AutoCloseable {
      * auditBacklogEvents), and STOP. An audit-only batch wakes a thread ({@link #workSignal});
      * verdict audit records are added without waking anyone - a wake-up per answered batch
      * would cost the completion thread a futex call and the machine a context switch per
-     * verdict - and the threads look for them every {@link #AUDIT_POLL_MS} while there is
-     * traffic.
+     * verdict - and the first decision thread looks for them every {@link #AUDIT_POLL_MS}
+     * while there is traffic.
      */
     private final ConcurrentLinkedQueue<PendingBatch> work = new ConcurrentLinkedQueue<>();
     private final Semaphore workSignal = new Semaphore(0);
@@ -219,7 +223,8 @@ public final class DecisionPump implements AutoCloseable {
             getEventsRequests.add(device.newRequest(0, options.bufferBytes()));
         }
         for (int i = 0; i < options.decisionThreads(); i++) {
-            Thread t = new Thread(this::decisionLoop, "hiveguard-decide-" + i);
+            boolean pollsAudits = i == 0;
+            Thread t = new Thread(() -> decisionLoop(pollsAudits), "hiveguard-decide-" + i);
             t.setDaemon(true);
             workers.add(t);
         }
@@ -456,7 +461,7 @@ public final class DecisionPump implements AutoCloseable {
         }
     }
 
-    private void decisionLoop() {
+    private void decisionLoop(boolean pollsAudits) {
         IoRequest reply = newReplyRequest();
         List<ReplyEntry> entries = new ArrayList<>();
         int idlePolls = AUDIT_IDLE_POLLS;
@@ -465,8 +470,8 @@ public final class DecisionPump implements AutoCloseable {
             if (next == null) {
                 releaseHeld(false);
                 try {
-                    workSignal.tryAcquire(idlePolls < AUDIT_IDLE_POLLS ? AUDIT_POLL_MS : WORKER_POLL_MS,
-                            TimeUnit.MILLISECONDS);
+                    workSignal.tryAcquire(pollsAudits && idlePolls < AUDIT_IDLE_POLLS ? AUDIT_POLL_MS
+                            : WORKER_POLL_MS, TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;

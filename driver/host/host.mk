@@ -7,6 +7,7 @@
 #                              the exported-symbol check, and host-fuzz for $(FUZZ_SECONDS) s
 #   make -C driver host-fuzz   libFuzzer on the Win32 surface (random API programs)
 #   make -C driver host-bench  cost per raise / per IOCTL against baselines (not a test)
+#   make -C driver pump-bench-lib  the C echo agent + native raisers PumpBench loads (mvn -Pbench)
 #
 # The library is built three times from the same sources (plain, asan, tsan), each into
 # its own directory; every test binary finds its library through an $ORIGIN rpath.
@@ -113,6 +114,24 @@ $(HOST_BENCH): $(HOST_LIB) $(HOST_BENCH_SRC) $(HOST_DIR)/hg_host.h
 .PHONY: host-bench
 host-bench: $(HOST_BENCH)
 	$(HOST_BENCH) $(HOST_BENCH_ARGS)
+
+# The native half of the agent bench (PumpBench, `mvn -Pbench`): a C echo agent and
+# native raisers in a library the JVM loads next to the host library (it links the
+# host library by soname, so both share the one simulated driver the JVM loaded).
+# PUMP_BENCH_LIB_DEST: where Maven wants it (the test class path's linux-x86-64/).
+PUMP_BENCH_SRC := $(HOST_TEST_DIR)/bench/pump_bench_native.c
+PUMP_BENCH_LIB := $(HOST_BUILD)/libhgpumpbench.so
+
+$(PUMP_BENCH_LIB): $(HOST_LIB) $(PUMP_BENCH_SRC) $(HOST_DIR)/hg_host.h
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -g -fPIC -fvisibility=hidden -pthread $(HOST_WARN) -I$(HOST_DIR) \
+	    -shared -o $@ $(PUMP_BENCH_SRC) -L$(HOST_BUILD) -lhiveguardhost -Wl,-rpath,'$$ORIGIN'
+
+.PHONY: pump-bench-lib
+pump-bench-lib: $(PUMP_BENCH_LIB)
+ifneq ($(strip $(PUMP_BENCH_LIB_DEST)),)
+	@mkdir -p $(PUMP_BENCH_LIB_DEST)
+	cp $(PUMP_BENCH_LIB) $(PUMP_BENCH_LIB_DEST)/libhgpumpbench.so
+endif
 
 # ---- fuzzing the Win32 surface (libFuzzer, clang) ----
 #   host-fuzz   random API programs (handles, IOCTLs, cancels, closes, raises, resets)

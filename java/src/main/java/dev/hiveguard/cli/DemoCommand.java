@@ -11,6 +11,9 @@ import dev.hiveguard.model.Verdict;
 import dev.hiveguard.pump.PumpOptions;
 import dev.hiveguard.wire.DriverStats;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,6 +45,13 @@ public final class DemoCommand implements Callable<Integer> {
 
     private static final DateTimeFormatter RUN_ID =
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+    /**
+     * The heap the agent is meant to run in (README: the service command); the demo
+     * checks the JVM it was given against it and reports the peak it used.
+     */
+    static final long HEAP_BOUND_MIB = 256;
+    static final String HEAP_FLAGS = "-Xms128m -Xmx" + HEAP_BOUND_MIB + "m";
 
     /** Far above what draining a full backlog takes; only a stuck agent reaches it. */
     static final long DRAIN_TIMEOUT_MS = 10_000;
@@ -121,6 +131,9 @@ public final class DemoCommand implements Callable<Integer> {
         if (!loaded.builtInProtection() && policyFile == null) {
             out.println("note: no built-in protection policy in this build; running audit-only (nothing is blocked)");
         }
+        long maxHeapMib = Runtime.getRuntime().maxMemory() >> 20;
+        out.println("heap: at most " + maxHeapMib + " MiB" + (maxHeapMib <= HEAP_BOUND_MIB ? ""
+                : " - the agent is meant to run bounded: java " + HEAP_FLAGS + " -jar hiveguard.jar ..."));
         out.println("workload: " + (duration != null ? "noise for " + duration.toMillis() + " ms"
                 : operations + " noise operations") + " from " + processes + " processes, plus 5 "
                 + "persistence/tampering writes");
@@ -151,7 +164,20 @@ public final class DemoCommand implements Callable<Integer> {
         report = DemoReport.build(outcomes, run.callerLatency(), driver, trail, loaded.builtInProtection());
         out.println();
         out.print(report.render());
+        out.println(String.format("heap: peak at most %d MiB used of %d MiB (bound %d MiB)", peakHeapUsedMib(), maxHeapMib,
+                HEAP_BOUND_MIB));
         out.flush();
         return report.exitCode();
+    }
+
+    /** Highest heap occupancy of this JVM so far: the sum of every heap pool's peak. */
+    static long peakHeapUsedMib() {
+        long peak = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) {
+                peak += pool.getPeakUsage().getUsed();
+            }
+        }
+        return peak >> 20;
     }
 }

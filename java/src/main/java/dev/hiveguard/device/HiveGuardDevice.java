@@ -3,6 +3,7 @@ package dev.hiveguard.device;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
+import com.sun.jna.ptr.IntByReference;
 import dev.hiveguard.model.Subscription;
 import dev.hiveguard.wire.ConfigMessage;
 import dev.hiveguard.wire.DriverStats;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,11 +28,14 @@ import org.slf4j.LoggerFactory;
  * The agent's connection to {@code \\.\HiveGuard}: one overlapped handle, one I/O
  * completion port associated with it, and one completion thread that dequeues
  * packets (GetQueuedCompletionStatusEx) and hands each finished {@link IoRequest}
- * back to whoever submitted it. Every DeviceIoControl goes through the port - the
- * synchronous-looking calls ({@link #hello}, {@link #configure}, {@link #reply},
- * {@link #stats}) included - because Windows queues a packet for every overlapped
- * operation on an associated handle, even one that succeeds at once; letting those
- * packets arrive for memory the caller had already reused would be a use-after-free.
+ * back to whoever submitted it. Windows queues a packet for every overlapped
+ * operation on an associated handle, even one that succeeds at once, unless the
+ * OVERLAPPED's hEvent has its low bit set; a packet arriving for memory the caller had
+ * already reused would be a use-after-free. So parked requests ({@link #submit}) always
+ * come back through the port, and the control calls the driver completes at once
+ * ({@link #hello}, {@link #configure}, {@link #reply}, {@link #stats}) are issued
+ * without a packet ({@link #callWithoutPacket}): they never wait for the completion
+ * thread, which may itself be the caller (the pump answers verdicts there).
  *
  * <p>The same code runs on Windows (kernel32) and on Linux over the user-mode host.
  */
@@ -215,6 +220,69 @@ public final class HiveGuardDevice implements AutoCloseable {
     }
 
     /**
+     * A control IOCTL the driver completes inside its dispatch routine (HELLO, CONFIGURE,
+     * REPLY, STATS), issued so that no completion packet is queued for it (hEvent low
+     * bit): the result is in the request's buffers when DeviceIoControl returns. No
+     * thread waits for a packet - the completion thread may be busy deciding, and a
+     * REPLY sent from the completion thread would otherwise wait for itself. Should
+     * the I/O ever pend, it is polled with GetOverlappedResult for at most
+     * {@link #CONTROL_CALL_TIMEOUT_MS}; a request still pending then is retired, since
+     * the driver may write its memory later.
+     *
+     * @throws DeviceException on a failed status, a dead handle or the timeout
+     */
+    public IoResult callWithoutPacket(IoRequest request, int ioctl, int inLength, int outLength, String what) {
+        if (closing || handlesLost) {
+            throw new DeviceException(what + " on a closing or broken device", Win32Error.ERROR_INVALID_HANDLE.code());
+        }
+        if (inLength < 0 || inLength > request.inCapacity() || outLength < 0 || outLength > request.outCapacity()) {
+            throw new IllegalArgumentException("lengths " + inLength + "/" + outLength + " exceed the request's "
+                    + request.inCapacity() + "/" + request.outCapacity() + " bytes");
+        }
+        request.beginWithoutPacket();
+        int ok = Kernel32Direct.DeviceIoControl(handle, ioctl, inLength > 0 ? request.inputPointer() : null,
+                inLength, outLength > 0 ? request.outputPointer() : null, outLength,
+                request.bytesReturnedPointer(), request.overlappedPointer());
+        IoResult result;
+        if (ok != 0) {
+            result = new IoResult(request.overlappedStatus(), request.bytesReturned(), false);
+        } else {
+            int err = Native.getLastError();
+            if (err != Win32Error.ERROR_IO_PENDING.code()) {
+                request.failedImmediately();
+                throw new DeviceException("DeviceIoControl(" + Wire.ioctlName(ioctl) + ")", err);
+            }
+            result = pollPending(request, what);
+        }
+        request.finish(result);
+        if (!result.succeeded()) {
+            throw new DeviceException(what, result.win32Error(), "(" + NtStatus.describe(result.ntStatus()) + ")");
+        }
+        return result;
+    }
+
+    /** A packet-less control IOCTL that pended after all (no HiveGuard IOCTL does): poll it. */
+    private IoResult pollPending(IoRequest request, String what) {
+        LOG.warn("{} pended although the driver completes it at once; polling its OVERLAPPED", what);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONTROL_CALL_TIMEOUT_MS);
+        IntByReference bytes = new IntByReference();
+        while (System.nanoTime() < deadline) {
+            if (Kernel32.INSTANCE.GetOverlappedResult(handle, request.overlappedPointer(), bytes, false)) {
+                return new IoResult(request.overlappedStatus(), bytes.getValue(), false);
+            }
+            int err = Native.getLastError();
+            if (err != Win32Error.ERROR_IO_INCOMPLETE.code()) {
+                return new IoResult(request.overlappedStatus(), 0, false);
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        request.retire();
+        RETIRED.add(request);
+        throw new DeviceException(what, Win32Error.ERROR_TIMEOUT.code(),
+                "- still pending after " + CONTROL_CALL_TIMEOUT_MS + " ms; its memory is retired.");
+    }
+
+    /**
      * HELLO: binds this handle's process as the client and checks the wire version.
      *
      * @throws DeviceException when the driver rejects the version or the handle
@@ -230,7 +298,7 @@ public final class HiveGuardDevice implements AutoCloseable {
         r.input().put(request.encode());
         IoResult res;
         try {
-            res = call(r, Wire.IOCTL_HELLO, Wire.HELLO_REQUEST_BYTES, Wire.HELLO_REPLY_BYTES, "HELLO");
+            res = callWithoutPacket(r, Wire.IOCTL_HELLO, Wire.HELLO_REQUEST_BYTES, Wire.HELLO_REPLY_BYTES, "HELLO");
         } catch (DeviceException e) {
             if (e.win32Error() == Win32Error.ERROR_REVISION_MISMATCH.code()) {
                 throw new DeviceException("HELLO", e.win32Error(), "- the driver does not speak wire version "
@@ -247,7 +315,7 @@ public final class HiveGuardDevice implements AutoCloseable {
         byte[] message = ConfigMessage.encode(subscription);
         IoRequest r = newRequest(message.length, 0);
         r.input().put(message);
-        call(r, Wire.IOCTL_CONFIGURE, message.length, 0, "CONFIGURE");
+        callWithoutPacket(r, Wire.IOCTL_CONFIGURE, message.length, 0, "CONFIGURE");
     }
 
     /**
@@ -256,14 +324,14 @@ public final class HiveGuardDevice implements AutoCloseable {
      */
     public ReplyResult reply(IoRequest request, List<ReplyEntry> entries) {
         int length = ReplyMessage.encodeInto(entries, request.input());
-        IoResult res = call(request, Wire.IOCTL_REPLY, length, Wire.REPLY_RESULT_BYTES, "REPLY");
+        IoResult res = callWithoutPacket(request, Wire.IOCTL_REPLY, length, Wire.REPLY_RESULT_BYTES, "REPLY");
         return ReplyResult.decode(request.output(res.bytes()));
     }
 
     /** STATS: the driver's counters. */
     public DriverStats stats() {
         IoRequest r = newRequest(0, Wire.STATS_BYTES);
-        IoResult res = call(r, Wire.IOCTL_STATS, 0, Wire.STATS_BYTES, "STATS");
+        IoResult res = callWithoutPacket(r, Wire.IOCTL_STATS, 0, Wire.STATS_BYTES, "STATS");
         return DriverStats.decode(r.output(res.bytes()));
     }
 

@@ -3,21 +3,15 @@ package dev.hiveguard.device;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
-import com.sun.jna.WString;
 
 /**
  * The configuration-manager simulator exported by the Linux host library
- * (driver/host/hg_host.h). Strings are {@code const wchar_t *} (4-byte on Linux,
- * which {@link WString} matches); NULL means absent.
+ * (driver/host/hg_host.h), its cold calls; the hot one, hg_sim_raise, is
+ * direct-mapped in {@link HostSimulatorDirect}.
  */
 interface HostSimulatorLibrary extends Library {
 
     HostSimulatorLibrary INSTANCE = Native.load(DeviceLibrary.HOST_LIBRARY, HostSimulatorLibrary.class);
-
-    /** Runs one operation through the host's callback path; blocks until verdict or timeout. */
-    int hg_sim_raise(int operation, long processKey, long pid, long tid, int sessionId, int kernelCaller,
-                     WString keyPath, WString valueName, WString newName, WString image, WString userSid,
-                     int valueType, Pointer data, int dataLength);
 
     /** Copies HG_STATS into out; returns an NTSTATUS-style 0 on success. */
     int hg_sim_get_stats(Pointer out);

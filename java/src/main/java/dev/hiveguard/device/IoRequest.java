@@ -23,6 +23,13 @@ public final class IoRequest {
     private final Memory bytesReturned;
     private final int inCapacity;
     private final int outCapacity;
+    /**
+     * Views of the whole buffers, made once: Memory.getByteBuffer registers every view it
+     * makes in a synchronized weak map and cleans it up later, microseconds per call on
+     * the hot path; a duplicate of a cached view costs an object.
+     */
+    private final ByteBuffer inputView;
+    private final ByteBuffer outputView;
 
     private final Object monitor = new Object();
     private boolean inFlight;
@@ -43,6 +50,8 @@ public final class IoRequest {
         this.bytesReturned = new Memory(4);
         input.clear();
         output.clear();
+        this.inputView = input.getByteBuffer(0, Math.max(1, inCapacity));
+        this.outputView = output.getByteBuffer(0, Math.max(1, outCapacity));
     }
 
     public int inCapacity() {
@@ -56,7 +65,7 @@ public final class IoRequest {
     /** Little-endian view of the whole input buffer, for encoding a message in place. */
     public ByteBuffer input() {
         checkIdle("write the input of");
-        return input.getByteBuffer(0, Math.max(1, inCapacity)).order(ByteOrder.LITTLE_ENDIAN);
+        return inputView.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /** Little-endian view of the first {@code length} bytes the driver wrote. */
@@ -65,7 +74,7 @@ public final class IoRequest {
         if (length < 0 || length > outCapacity) {
             throw new IllegalArgumentException("output length " + length + " outside [0, " + outCapacity + "]");
         }
-        return output.getByteBuffer(0, length).order(ByteOrder.LITTLE_ENDIAN);
+        return outputView.duplicate().limit(length).slice().order(ByteOrder.LITTLE_ENDIAN);
     }
 
     public boolean inFlight() {
@@ -126,6 +135,27 @@ public final class IoRequest {
         }
         overlapped.clear();
         bytesReturned.setInt(0, 0);
+    }
+
+    /**
+     * As {@link #begin} for a call that must queue no completion packet: the
+     * OVERLAPPED's hEvent gets its low bit set. The caller finishes it itself.
+     */
+    void beginWithoutPacket() {
+        begin(null);
+        overlapped.setLong(Overlapped.H_EVENT, Overlapped.H_EVENT_NO_PACKET);
+    }
+
+    /** Bytes the driver reported through lpBytesReturned (a call that completed in DeviceIoControl). */
+    int bytesReturned() {
+        return bytesReturned.getInt(0);
+    }
+
+    /** Retired while in flight: its memory belongs to the device for good. */
+    void retire() {
+        synchronized (monitor) {
+            retired = true;
+        }
     }
 
     /** The submission failed at once: no packet will come, the memory is free again. */

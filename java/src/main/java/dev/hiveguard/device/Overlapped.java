@@ -15,6 +15,12 @@ final class Overlapped {
     static final int SIZE = 32;
     static final int INTERNAL = 0;
     static final int INTERNAL_HIGH = 8;
+    static final int H_EVENT = 24;
+    /**
+     * hEvent with its low bit set: Windows queues no completion packet for the I/O, even on a
+     * handle bound to a completion port (documented for GetQueuedCompletionStatus).
+     */
+    static final long H_EVENT_NO_PACKET = 1;
 
     /** ULONG_PTR lpCompletionKey, LPOVERLAPPED lpOverlapped, ULONG_PTR Internal, DWORD bytes (+4 padding). */
     static final int ENTRY_SIZE = 32;

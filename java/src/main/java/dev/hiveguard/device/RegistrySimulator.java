@@ -2,7 +2,6 @@ package dev.hiveguard.device;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Platform;
-import com.sun.jna.WString;
 import dev.hiveguard.model.Verdict;
 import dev.hiveguard.wire.DriverStats;
 import dev.hiveguard.wire.NtStatus;
@@ -33,18 +32,8 @@ public final class RegistrySimulator {
      *         0xC0000022 STATUS_ACCESS_DENIED (blocked)
      */
     public static int raise(SimulatedOperation op) {
-        Memory data = null;
-        if (op.data().length > 0) {
-            data = new Memory(op.data().length);
-            data.write(0, op.data(), 0, op.data().length);
-        }
-        return lib().hg_sim_raise(op.operation().code(), op.processKey(), op.pid(), op.tid(), op.sessionId(),
-                op.kernelCaller() ? 1 : 0, wide(op.keyPath()), wide(op.valueName()), wide(op.newName()),
-                wide(op.image()), wide(op.userSid()), op.valueType(), data, op.data().length);
-    }
-
-    private static WString wide(String s) {
-        return s == null ? null : new WString(s);
+        lib(); // refuses Windows
+        return HostSimulatorDirect.raise(op);
     }
 
     /** The simulated driver's counters, without going through the device. */

@@ -1,21 +1,29 @@
 package dev.hiveguard.metrics;
 
 import java.util.Arrays;
+import java.util.SplittableRandom;
 
 /**
- * Exact latency percentiles over a bounded run (the demo, a test): every sample is
- * kept, so p99 is a real observation rather than a bucket bound. Thread-safe;
+ * Latency percentiles over a run (the demo, a test): up to {@link #MAX_CAPACITY}
+ * samples every sample is kept, so p99 is a real observation rather than a bucket
+ * bound; beyond that the kept samples are a uniform random sample of all of them
+ * (reservoir sampling), so a long saturated run still reports percentiles of the
+ * whole run in bounded memory (16 MiB, plus as much while summarising). Thread-safe;
  * recording is one synchronized array store. Long-lived agents use the pump's
- * histogram instead, whose memory does not grow with the run.
+ * histogram instead.
  */
 public final class LatencySamples {
 
-    /** Ten million samples are 80 MB: a hard ceiling for a bounded run, never reached by the demo. */
-    public static final int MAX_CAPACITY = 10_000_000;
+    /** 2^21 samples are 16 MiB: enough for percentiles to within a fraction of a percent. */
+    public static final int MAX_CAPACITY = 1 << 21;
 
     private long[] nanos;
     private int count;
-    private long dropped;
+    private long seen;
+    /** Kept apart: the extremes must be exact even when their samples are not kept. */
+    private long max = Long.MIN_VALUE;
+    private long min = Long.MAX_VALUE;
+    private final SplittableRandom random = new SplittableRandom(0x5EED);
 
     public LatencySamples(int expected) {
         if (expected < 1 || expected > MAX_CAPACITY) {
@@ -26,9 +34,16 @@ public final class LatencySamples {
     }
 
     public synchronized void record(long latencyNanos) {
+        seen++;
+        max = Math.max(max, latencyNanos);
+        min = Math.min(min, latencyNanos);
         if (count == nanos.length) {
             if (nanos.length == MAX_CAPACITY) {
-                dropped++;
+                // Reservoir: keep this sample with probability MAX_CAPACITY / seen.
+                long slot = random.nextLong(seen);
+                if (slot < MAX_CAPACITY) {
+                    nanos[(int) slot] = latencyNanos;
+                }
                 return;
             }
             nanos = Arrays.copyOf(nanos, (int) Math.min(MAX_CAPACITY, 2L * nanos.length));
@@ -36,24 +51,24 @@ public final class LatencySamples {
         nanos[count++] = latencyNanos;
     }
 
-    public synchronized int count() {
-        return count;
+    /** Samples recorded (kept or not). */
+    public synchronized long count() {
+        return seen;
     }
 
-    /** Samples beyond {@link #MAX_CAPACITY}, not reflected in the percentiles. */
+    /** Samples recorded but not kept: the percentiles come from a uniform sample of the run. */
     public synchronized long dropped() {
-        return dropped;
+        return seen - count;
     }
 
-    /** Percentile summary, nearest-rank method; all zeros when empty. */
+    /** Percentile summary, nearest-rank method over the kept samples; all zeros when empty. */
     public synchronized Summary summary() {
         if (count == 0) {
             return new Summary(0, 0, 0, 0, 0, 0);
         }
         long[] sorted = Arrays.copyOf(nanos, count);
         Arrays.sort(sorted);
-        return new Summary(count, rank(sorted, 50), rank(sorted, 90), rank(sorted, 99), sorted[count - 1],
-                sorted[0]);
+        return new Summary(seen, rank(sorted, 50), rank(sorted, 90), rank(sorted, 99), max, min);
     }
 
     private static long rank(long[] sorted, double percentile) {
@@ -61,7 +76,7 @@ public final class LatencySamples {
         return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
     }
 
-    /** Nanoseconds. */
-    public record Summary(int count, long p50, long p90, long p99, long max, long min) {
+    /** Nanoseconds; {@code count} is every sample recorded. */
+    public record Summary(long count, long p50, long p90, long p99, long max, long min) {
     }
 }

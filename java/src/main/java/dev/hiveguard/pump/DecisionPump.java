@@ -7,6 +7,7 @@ import dev.hiveguard.device.ImagePaths;
 import dev.hiveguard.device.IoRequest;
 import dev.hiveguard.device.IoResult;
 import dev.hiveguard.device.Win32Error;
+import dev.hiveguard.model.Operation;
 import dev.hiveguard.model.RegistryEvent;
 import dev.hiveguard.model.Verdict;
 import dev.hiveguard.policy.Action;
@@ -30,11 +31,14 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -44,16 +48,26 @@ import org.slf4j.LoggerFactory;
  * The agent's decision loop over an open {@link HiveGuardDevice}.
  *
  * <p>Path of an event: the driver completes one of N parked GET_EVENTS requests with a
- * batch; the device's completion thread hands the request here, the whole batch is
- * decoded, queued for a decision thread, and the request is re-parked at once -
- * unless the queue already holds {@code handoffCapacity} batches, in which case it is
- * held back. That is the back-pressure: when the policy is slower than the registry,
- * requests stop going back to the driver, the driver's bounded backlog fills and it
- * applies its default or drops and counts, instead of this process queueing without
- * bound while callers wait in the kernel. A decision thread asks the {@link Policy}
- * about every event of the batch, sends all verdicts of the batch in one REPLY, and
- * only then writes the audit records, so audit I/O never sits between a waiting
- * registry caller and its answer. Nothing here touches the registry.
+ * batch and the device's completion thread hands the request here; the whole batch is
+ * decoded (the request's buffer is free again after that). Then one of two paths:
+ * <ul>
+ * <li><b>Verdicts due</b> (some caller of the batch waits in the kernel): the request is
+ * re-parked at once, the policy is asked about every event on this same thread, and all
+ * verdicts of the batch go out in one REPLY that completes inside the call (no
+ * completion packet, so no thread waits for a packet of its own). A caller's answer
+ * therefore crosses no thread hand-off. Only then is the batch's audit work queued for
+ * a decision thread; when that queue already holds {@link #AUDIT_BACKLOG_MAX_EVENTS}
+ * events the audit records of the batch are shed, counted and reported, never the
+ * verdicts: waiting callers come first.</li>
+ * <li><b>Audit only</b>: the batch is queued for a decision thread and the request
+ * re-parked - unless {@code handoffCapacity} such batches are already queued, in
+ * which case it is held back. That is the back-pressure: when the policy or the audit
+ * trail is slower than the registry, requests stop going back to the driver, its
+ * bounded backlog fills and it drops and counts, instead of this process queueing
+ * without bound.</li>
+ * </ul>
+ * Before serving, the policy and the decoding path are run on synthetic events so the
+ * first real callers are not judged by the interpreter. Nothing here touches the registry.
  *
  * <p>The device is owned by the caller; close the pump first, then the device.
  */
@@ -63,14 +77,37 @@ public final class DecisionPump implements AutoCloseable {
 
     /** Decision threads wake at least this often to re-park held requests and notice close(). */
     static final long WORKER_POLL_MS = 100;
+    /**
+     * While verdict audits arrive, the first decision thread looks for them this often (the
+     * others are woken by audit-only batches): audit records trail their verdicts by at most
+     * this, and a timed wake-up costs a context switch on a machine that is busy anyway.
+     */
+    static final long AUDIT_POLL_MS = 5;
+    /** Idle polls after which the first decision thread falls back to WORKER_POLL_MS (one second). */
+    static final int AUDIT_IDLE_POLLS = 200;
 
     private enum State { NEW, RUNNING, STOPPING, CLOSED }
 
-    /** A decoded batch and when its completion was dequeued (latency starts there). */
-    private record PendingBatch(EventBatch batch, long receivedNanos) {
+    /**
+     * Audit records of verdict batches queued for the decision threads, at most: ~64 MiB of
+     * decoded events at the worst, a few seconds of a saturated audit trail. Beyond it the
+     * audit work of a verdict batch is shed (counted) rather than holding its request back.
+     */
+    static final int AUDIT_BACKLOG_MAX_EVENTS = 65_536;
+    /** Synthetic decisions run through the policy before serving: past the JIT's C2 threshold. */
+    static final int WARMUP_DECISIONS = 30_000;
+
+    /**
+     * Work for a decision thread: an audit-only batch to decide and audit ({@code decided}
+     * null), or a verdict batch already decided and answered whose records are due.
+     * {@code seq} orders the audit records: they are written in the order the batches
+     * arrived, whichever thread handles them.
+     */
+    private record PendingBatch(long seq, List<RegistryEvent> events, long receivedNanos, Decision[] decided,
+                                boolean replied, long latencyNanos) {
     }
 
-    private static final PendingBatch STOP = new PendingBatch(null, 0);
+    private static final PendingBatch STOP = new PendingBatch(-1, List.of(), 0, null, false, 0);
 
     private final HiveGuardDevice device;
     private final AuditSink audit;
@@ -83,7 +120,30 @@ public final class DecisionPump implements AutoCloseable {
     private final Object parkLock = new Object();
     private final Deque<IoRequest> held = new ArrayDeque<>();
     private final List<IoRequest> getEventsRequests = new ArrayList<>();
-    private final ArrayBlockingQueue<PendingBatch> handoff;
+    /**
+     * The decision threads' work, in arrival order: audit-only batches (bounded by
+     * auditOnlyQueued), audit records of answered verdict batches (bounded by
+     * auditBacklogEvents), and STOP. An audit-only batch wakes a thread ({@link #workSignal});
+     * verdict audit records are added without waking anyone - a wake-up per answered batch
+     * would cost the completion thread a futex call and the machine a context switch per
+     * verdict - and the first decision thread looks for them every {@link #AUDIT_POLL_MS}
+     * while there is traffic.
+     */
+    private final ConcurrentLinkedQueue<PendingBatch> work = new ConcurrentLinkedQueue<>();
+    private final Semaphore workSignal = new Semaphore(0);
+    /** Orders additions to work with their seq. */
+    private final Object workLock = new Object();
+    private long nextSeq;
+    /** The seq whose audit records may be written now. */
+    private final AtomicLong auditTurn = new AtomicLong();
+    private final AtomicInteger verdictAuditBatches = new AtomicInteger();
+    /** Audit-only batches queued (the back-pressure gauge), guarded by parkLock. */
+    private int auditOnlyQueued;
+    /** Events of verdict batches whose audit records are queued. */
+    private final AtomicInteger auditBacklogEvents = new AtomicInteger();
+    /** Used by the completion thread only: verdicts are answered there. */
+    private IoRequest inlineReply;
+    private final List<ReplyEntry> inlineEntries = new ArrayList<>();
     private final List<Thread> workers = new ArrayList<>();
     private final Object returnMonitor = new Object();
     private volatile State state = State.NEW;
@@ -111,6 +171,7 @@ public final class DecisionPump implements AutoCloseable {
     private final LongAdder malformedBatches = new LongAdder();
     private final LongAdder policyErrors = new LongAdder();
     private final LongAdder auditErrors = new LongAdder();
+    private final LongAdder auditShed = new LongAdder();
     private final Map<Action, LongAdder> decisions = new EnumMap<>(Action.class);
     private final Map<Verdict, LongAdder> verdicts = new EnumMap<>(Verdict.class);
     private volatile Instant startedAt;
@@ -124,10 +185,6 @@ public final class DecisionPump implements AutoCloseable {
         this.policy = new AtomicReference<>(Objects.requireNonNull(policy, "policy"));
         this.audit = Objects.requireNonNull(audit, "audit");
         this.options = Objects.requireNonNull(options, "options");
-        // Never full by construction: at most handoffCapacity - 1 batches are queued when a
-        // request is parked, each of the N requests adds at most one more, plus one STOP per thread.
-        this.handoff = new ArrayBlockingQueue<>(
-                options.handoffCapacity() + options.parkedRequests() + options.decisionThreads());
         for (Action a : Action.values()) {
             decisions.put(a, new LongAdder());
         }
@@ -166,6 +223,8 @@ public final class DecisionPump implements AutoCloseable {
         options.checkAgainst(h);
         Policy p = policy.get();
         device.configure(p.subscription());
+        warmUp(p);
+        inlineReply = newReplyRequest();
         hello = h;
         startedAt = Instant.now();
         startNanos = System.nanoTime();
@@ -174,7 +233,8 @@ public final class DecisionPump implements AutoCloseable {
             getEventsRequests.add(device.newRequest(0, options.bufferBytes()));
         }
         for (int i = 0; i < options.decisionThreads(); i++) {
-            Thread t = new Thread(this::decisionLoop, "hiveguard-decide-" + i);
+            boolean pollsAudits = i == 0;
+            Thread t = new Thread(() -> decisionLoop(pollsAudits), "hiveguard-decide-" + i);
             t.setDaemon(true);
             workers.add(t);
         }
@@ -206,6 +266,65 @@ public final class DecisionPump implements AutoCloseable {
                         + "{} parked x {} bytes, {} decision threads", h.versionMajor(), h.versionMinor(),
                 Long.toHexString(h.instanceId()), Integer.toHexString(h.capabilities()), p.name(), p.hash(),
                 options.parkedRequests(), options.bufferBytes(), options.decisionThreads());
+    }
+
+    /** Key paths of the warm-up events: machine and user hives, autostart and service keys. */
+    private static final String[] WARMUP_KEYS = {
+        "\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run",
+        "\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet\\Services\\HiveGuardWarmUp\\Parameters",
+        "\\REGISTRY\\USER\\S-1-5-21-1004336348-1177238915-682003330-1001\\Software\\Classes\\CLSID\\"
+                + "{00000000-0000-0000-0000-000000000000}\\InprocServer32",
+        "\\REGISTRY\\MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows Defender",
+        "\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Image File Execution Options"
+                + "\\notepad.exe",
+    };
+    private static final String[] WARMUP_IMAGES = {
+        "\\Device\\HarddiskVolume3\\Windows\\System32\\reg.exe",
+        "C:\\Program Files\\Vendor\\updater.exe",
+        "",
+    };
+
+    /**
+     * Runs {@code warmUpDecisions} synthetic events of every operation class through the
+     * policy and the image-path normalisation, so the JIT has compiled them before the
+     * first caller waits. Nothing is counted, audited or sent to the driver.
+     */
+    private void warmUp(Policy p) {
+        int n = options.warmUpDecisions();
+        if (n == 0) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        Operation[] ops = Operation.values();
+        List<RegistryEvent> batch = new ArrayList<>(ops.length);
+        byte[] data = {1, 0, 0, 0};
+        Instant now = Instant.now();
+        int decided = 0;
+        int failed = 0;
+        for (int i = 0; decided < n; i++) {
+            batch.clear();
+            for (int k = 0; k < ops.length && decided + batch.size() < n; k++) {
+                boolean verdict = ((i + k) & 1) == 0;
+                batch.add(new RegistryEvent(verdict ? i * 64L + k + 1 : 0, i, now, ops[k],
+                        verdict ? RegistryEvent.F_VERDICT_REQUESTED : 0, 4242 + k, 7, 1, 5_000,
+                        WARMUP_KEYS[(i + k) % WARMUP_KEYS.length], "Value" + (k & 3), "",
+                        WARMUP_IMAGES[i % WARMUP_IMAGES.length], "S-1-5-18", 4, data, data.length));
+            }
+            for (RegistryEvent e : imagePaths.normalize(batch)) {
+                try {
+                    Decision d = p.decide(e);
+                    if (d == null) {
+                        failed++;
+                    }
+                } catch (RuntimeException ex) {
+                    failed++;
+                }
+            }
+            decided += batch.size();
+        }
+        LOG.info("warm-up: {} synthetic decisions in {} ms{}", decided,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
+                failed == 0 ? "" : " (" + failed + " failed; the policy will be asked again for real events)");
     }
 
     /** The driver's HELLO reply, once started. */
@@ -250,7 +369,11 @@ public final class DecisionPump implements AutoCloseable {
         }
     }
 
-    /** Completion thread: decode, hand off, re-park or hold. Must not block. */
+    /**
+     * Completion thread: decode; a batch with verdicts due is re-parked, decided and
+     * answered here, an audit-only batch is handed off (re-park or hold). Blocks only as
+     * long as the policy takes.
+     */
     private void onEvents(IoRequest r, IoResult result) {
         parked.decrementAndGet();
         try {
@@ -261,22 +384,38 @@ public final class DecisionPump implements AutoCloseable {
                 return;
             }
             long received = System.nanoTime();
-            EventBatch batch = null;
+            List<RegistryEvent> events = null;
             try {
-                batch = EventBatch.decode(r.output(result.bytes()));
+                events = EventBatch.decode(r.output(result.bytes())).events();
                 batches.increment();
-                eventsReceived.add(batch.events().size());
+                eventsReceived.add(events.size());
             } catch (WireFormatException e) {
                 malformedBatches.increment();
                 LOG.error("malformed GET_EVENTS completion of {} bytes dropped (its callers get the fail mode): {}",
                         result.bytes(), e.getMessage());
             }
+            if (events != null && anyVerdictDue(events)) {
+                // The buffer was decoded, so the request can go back at once. Answering first
+                // shortens this batch's callers' wait by one DeviceIoControl; but when this was
+                // the last parked request, park first, or the next caller would get the default.
+                boolean parkFirst = parked.get() <= 1;
+                if (parkFirst) {
+                    reparkWhileRunning(r);
+                }
+                decideAndReply(events, received);
+                if (!parkFirst) {
+                    reparkWhileRunning(r);
+                }
+                return;
+            }
             synchronized (parkLock) {
-                if (batch != null && !handoff.offer(new PendingBatch(batch, received))) {
-                    LOG.error("hand-off queue overflow: {} events dropped", batch.events().size());
+                if (events != null) {
+                    enqueue(events, received, null, false, 0);
+                    auditOnlyQueued++;
+                    workSignal.release();
                 }
                 if (state == State.RUNNING) {
-                    if (handoff.size() < options.handoffCapacity()) {
+                    if (auditOnlyQueued < options.handoffCapacity()) {
                         park(r);
                     } else {
                         held.addLast(r);
@@ -291,10 +430,30 @@ public final class DecisionPump implements AutoCloseable {
         }
     }
 
-    /** Decision thread: re-park what was held while the queue was full. */
-    private void releaseHeld() {
+    private void reparkWhileRunning(IoRequest r) {
         synchronized (parkLock) {
-            while (state == State.RUNNING && !held.isEmpty() && handoff.size() < options.handoffCapacity()) {
+            if (state == State.RUNNING) {
+                park(r);
+            }
+        }
+    }
+
+    private static boolean anyVerdictDue(List<RegistryEvent> events) {
+        for (int i = 0; i < events.size(); i++) {
+            if (events.get(i).verdictRequested()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Decision thread: an audit-only batch left the queue; re-park what was held while it was full. */
+    private void releaseHeld(boolean tookAuditOnly) {
+        synchronized (parkLock) {
+            if (tookAuditOnly) {
+                auditOnlyQueued--;
+            }
+            while (state == State.RUNNING && !held.isEmpty() && auditOnlyQueued < options.handoffCapacity()) {
                 park(held.pollFirst());
             }
         }
@@ -304,35 +463,103 @@ public final class DecisionPump implements AutoCloseable {
         return device.newRequest(ReplyMessage.encodedSize(options.replyBatchMax()), Wire.REPLY_RESULT_BYTES);
     }
 
-    private void decisionLoop() {
+    /** Adds work with the next audit sequence number. */
+    private void enqueue(List<RegistryEvent> events, long receivedNanos, Decision[] decided, boolean replied,
+                         long latencyNanos) {
+        synchronized (workLock) {
+            work.add(new PendingBatch(nextSeq++, events, receivedNanos, decided, replied, latencyNanos));
+        }
+    }
+
+    private void decisionLoop(boolean pollsAudits) {
         IoRequest reply = newReplyRequest();
         List<ReplyEntry> entries = new ArrayList<>();
+        int idlePolls = AUDIT_IDLE_POLLS;
         while (true) {
-            PendingBatch next;
-            try {
-                next = handoff.poll(WORKER_POLL_MS, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            releaseHeld();
+            PendingBatch next = work.poll();
             if (next == null) {
+                releaseHeld(false);
+                try {
+                    workSignal.tryAcquire(pollsAudits && idlePolls < AUDIT_IDLE_POLLS ? AUDIT_POLL_MS
+                            : WORKER_POLL_MS, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                idlePolls = Math.min(idlePolls + 1, AUDIT_IDLE_POLLS);
                 continue;
             }
             if (next == STOP) {
                 return;
             }
-            if (reply.inFlight()) {
-                // A REPLY whose packet never came (logged by the device): its memory stays with the device.
-                reply = newReplyRequest();
+            idlePolls = 0;
+            boolean auditOnly = next.decided() == null;
+            releaseHeld(auditOnly);
+            if (auditOnly) {
+                if (reply.inFlight()) {
+                    // A REPLY whose call never returned cleanly: its memory stays with the device.
+                    reply = newReplyRequest();
+                }
+                decide(next, reply, entries);
+            } else {
+                verdictAuditBatches.decrementAndGet();
+                auditBacklogEvents.addAndGet(-next.events().size());
+                auditInTurn(next.seq(), next.events(), next.decided(), next.replied(), next.latencyNanos());
             }
-            decide(next, reply, entries);
         }
     }
 
-    private void decide(PendingBatch pending, IoRequest replyRequest, List<ReplyEntry> entries) {
-        // Rules and the audit trail speak C:\..., the kernel reports \Device\HarddiskVolumeN\...
-        List<RegistryEvent> events = imagePaths.normalize(pending.batch().events());
+    /**
+     * Writes the audit records of batch {@code seq} once every earlier batch's are written
+     * (another decision thread may still be on one), then lets the next batch's go. The
+     * wait is as long as an earlier batch's policy calls and audit writes.
+     */
+    private void auditInTurn(long seq, List<RegistryEvent> events, Decision[] decided, boolean replied,
+                             long latencyNanos) {
+        int spins = 0;
+        while (auditTurn.get() != seq) {
+            if (++spins < 200) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(20_000);
+            }
+        }
+        try {
+            auditAll(events, decided, replied, latencyNanos);
+        } finally {
+            auditTurn.incrementAndGet();
+        }
+    }
+
+    /**
+     * Completion thread, verdicts due: ask the policy about every event, answer all
+     * verdicts in one REPLY, then queue the audit records (or shed them, counted).
+     */
+    private void decideAndReply(List<RegistryEvent> delivered, long receivedNanos) {
+        List<RegistryEvent> events = imagePaths.normalize(delivered);
+        Decision[] decided = decideAll(events, inlineEntries);
+        if (inlineReply.inFlight()) {
+            inlineReply = newReplyRequest();
+        }
+        boolean sent = sendReply(inlineReply, inlineEntries);
+        long latencyNanos = System.nanoTime() - receivedNanos;
+        latency.record(latencyNanos, decided.length); // one reply answered the whole batch
+        int n = events.size();
+        if (auditBacklogEvents.addAndGet(n) > AUDIT_BACKLOG_MAX_EVENTS) {
+            auditBacklogEvents.addAndGet(-n);
+            long before = auditShed.sum();
+            auditShed.add(n);
+            if (before == 0) {
+                LOG.warn("the audit trail is behind the verdicts: audit records of answered events are being "
+                        + "shed (counted as auditShed in the pump status)");
+            }
+            return;
+        }
+        verdictAuditBatches.incrementAndGet();
+        enqueue(events, receivedNanos, decided, sent, latencyNanos);
+    }
+
+    private Decision[] decideAll(List<RegistryEvent> events, List<ReplyEntry> entries) {
         Policy p = policy.get();
         Decision[] decided = new Decision[events.size()];
         entries.clear();
@@ -346,30 +573,57 @@ public final class DecisionPump implements AutoCloseable {
                 eventsWithoutVerdict.increment();
             }
         }
-        boolean sent = false;
-        if (!entries.isEmpty()) {
-            try {
-                ReplyResult rr = device.reply(replyRequest, entries);
-                sent = true;
-                replies.increment();
-                repliesAccepted.add(rr.accepted());
-                repliesUnknown.add(rr.unknown());
-                repliesLate.add(rr.late());
-                repliesDuplicate.add(rr.duplicate());
-                for (ReplyEntry entry : entries) {
-                    verdicts.get(entry.verdict()).increment();
-                }
-            } catch (DeviceException | WireFormatException | IllegalStateException e) {
-                replyFailures.increment();
-                LOG.error("REPLY with {} verdicts failed; the driver applies the fail mode to them: {}",
-                        entries.size(), e.getMessage());
-            }
+        return decided;
+    }
+
+    /** One REPLY for every verdict in entries; false when none was sent or the device refused it. */
+    private boolean sendReply(IoRequest replyRequest, List<ReplyEntry> entries) {
+        if (entries.isEmpty()) {
+            return false;
         }
-        long latencyNanos = System.nanoTime() - pending.receivedNanos();
-        latency.record(latencyNanos, decided.length); // one reply answered the whole batch
+        try {
+            ReplyResult rr = device.reply(replyRequest, entries);
+            replies.increment();
+            repliesAccepted.add(rr.accepted());
+            repliesUnknown.add(rr.unknown());
+            repliesLate.add(rr.late());
+            repliesDuplicate.add(rr.duplicate());
+            for (int i = 0; i < entries.size(); i++) {
+                verdicts.get(entries.get(i).verdict()).increment();
+            }
+            return true;
+        } catch (DeviceException | WireFormatException | IllegalStateException e) {
+            replyFailures.increment();
+            LOG.error("REPLY with {} verdicts failed; the driver applies the fail mode to them: {}",
+                    entries.size(), e.getMessage());
+            return false;
+        }
+    }
+
+    /** Decision thread, audit-only batch (a verdict may still be in it on the close path). */
+    private void decide(PendingBatch pending, IoRequest replyRequest, List<ReplyEntry> entries) {
+        List<RegistryEvent> events = pending.events();
+        Decision[] decided = null;
+        boolean sent = false;
+        long latencyNanos = 0;
+        try {
+            // Rules and the audit trail speak C:\..., the kernel reports \Device\HarddiskVolumeN\...
+            events = imagePaths.normalize(pending.events());
+            decided = decideAll(events, entries);
+            sent = sendReply(replyRequest, entries);
+            latencyNanos = System.nanoTime() - pending.receivedNanos();
+            latency.record(latencyNanos, decided.length);
+        } finally {
+            // Always take the turn, so a failure here cannot hold up every later batch's records.
+            auditInTurn(pending.seq(), decided == null ? List.of() : events,
+                    decided == null ? new Decision[0] : decided, sent, latencyNanos);
+        }
+    }
+
+    private void auditAll(List<RegistryEvent> events, Decision[] decided, boolean replied, long latencyNanos) {
         for (int i = 0; i < decided.length; i++) {
             RegistryEvent e = events.get(i);
-            Verdict applied = e.verdictRequested() && sent ? verdictOf(decided[i]) : null;
+            Verdict applied = e.verdictRequested() && replied ? verdictOf(decided[i]) : null;
             try {
                 audit.record(e, decided[i], applied, latencyNanos);
             } catch (RuntimeException ex) {
@@ -433,18 +687,21 @@ public final class DecisionPump implements AutoCloseable {
         Map<Verdict, Long> byVerdict = new EnumMap<>(Verdict.class);
         verdicts.forEach((v, n) -> byVerdict.put(v, n.sum()));
         int heldNow;
+        int queuedNow;
         synchronized (parkLock) {
             heldNow = held.size();
+            queuedNow = auditOnlyQueued;
         }
         Policy p = policy.get();
         HelloReply h = hello;
         return new PumpStatus(s == State.RUNNING, startedAt,
                 startNanos == 0 ? Duration.ZERO : Duration.ofNanos(now - startNanos), p.name(), p.hash(), events,
-                rate, byAction, byVerdict, eventsWithoutVerdict.sum(), parked.get(), heldNow, handoff.size(),
+                rate, byAction, byVerdict, eventsWithoutVerdict.sum(), parked.get(), heldNow,
+                queuedNow + verdictAuditBatches.get(),
                 batchCount, batchCount == 0 ? 0 : (double) events / batchCount, latency.summary(), replies.sum(),
                 repliesAccepted.sum(), repliesUnknown.sum(), repliesLate.sum(), repliesDuplicate.sum(),
                 replyFailures.sum(), malformedBatches.sum(), policyErrors.sum(), auditErrors.sum(),
-                h == null ? 0 : h.instanceId(), driver);
+                auditShed.sum(), h == null ? 0 : h.instanceId(), driver);
     }
 
     /**
@@ -480,16 +737,11 @@ public final class DecisionPump implements AutoCloseable {
             LOG.error("{} parked requests did not complete within {} ms of CancelIoEx; the device retires them",
                     getEventsRequests.stream().filter(IoRequest::inFlight).count(), timeoutMs);
         }
+        // After every batch: the queue is FIFO, so each thread finishes the work before its STOP.
         for (int i = 0; i < workers.size(); i++) {
-            try {
-                if (!handoff.offer(STOP, timeoutMs, TimeUnit.MILLISECONDS)) {
-                    LOG.error("decision threads are stuck; not all were told to stop");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
+            work.add(STOP);
         }
+        workSignal.release(workers.size());
         for (Thread t : workers) {
             try {
                 t.join(timeoutMs);

@@ -23,6 +23,10 @@ import java.util.Objects;
  *                           stops re-parking (back-pressure); [1, 1024]
  * @param metricsLogInterval how often metrics are logged; zero disables the log line
  * @param closeTimeout       how long close() waits for cancelled requests and queued batches
+ * @param warmUpDecisions    synthetic events run through the policy (and the pump's decision
+ *                           path) before the first request is parked, so the first real callers
+ *                           are judged by compiled code, not the interpreter; 0 = none. Only for
+ *                           policies whose decide() has no side effects and never blocks
  */
 public record PumpOptions(
         int parkedRequests,
@@ -31,7 +35,8 @@ public record PumpOptions(
         int decisionThreads,
         int handoffCapacity,
         Duration metricsLogInterval,
-        Duration closeTimeout) {
+        Duration closeTimeout,
+        int warmUpDecisions) {
 
     /*
      * An endpoint sees bursts of concurrent registry writers (logon, installers, Explorer
@@ -49,6 +54,9 @@ public record PumpOptions(
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
     public static final int MAX_DECISION_THREADS = 64;
     public static final int MAX_HANDOFF_CAPACITY = 1024;
+    /** Past the JIT's C2 compile threshold (10,000 invocations) for decide() and its callees. */
+    public static final int DEFAULT_WARMUP_DECISIONS = 30_000;
+    public static final int MAX_WARMUP_DECISIONS = 10_000_000;
 
     public PumpOptions {
         Objects.requireNonNull(metricsLogInterval, "metricsLogInterval");
@@ -58,6 +66,7 @@ public record PumpOptions(
         range("replyBatchMax", replyBatchMax, 1, Wire.REPLY_MAX_ENTRIES);
         range("decisionThreads", decisionThreads, 1, MAX_DECISION_THREADS);
         range("handoffCapacity", handoffCapacity, 1, MAX_HANDOFF_CAPACITY);
+        range("warmUpDecisions", warmUpDecisions, 0, MAX_WARMUP_DECISIONS);
         if (maxEventsPerBatch(bufferBytes) > replyBatchMax) {
             throw new IllegalArgumentException("bufferBytes " + bufferBytes + " can carry "
                     + maxEventsPerBatch(bufferBytes) + " events, more than replyBatchMax " + replyBatchMax
@@ -68,30 +77,42 @@ public record PumpOptions(
         }
     }
 
+    /** Options without a warm-up (a policy that may block or count its calls cannot be warmed). */
+    public PumpOptions(int parkedRequests, int bufferBytes, int replyBatchMax, int decisionThreads,
+                       int handoffCapacity, Duration metricsLogInterval, Duration closeTimeout) {
+        this(parkedRequests, bufferBytes, replyBatchMax, decisionThreads, handoffCapacity, metricsLogInterval,
+                closeTimeout, 0);
+    }
+
     public static PumpOptions defaults() {
         return new PumpOptions(DEFAULT_PARKED_REQUESTS, DEFAULT_BUFFER_BYTES, Wire.REPLY_MAX_ENTRIES,
                 DEFAULT_DECISION_THREADS, DEFAULT_HANDOFF_CAPACITY, DEFAULT_METRICS_LOG_INTERVAL,
-                DEFAULT_CLOSE_TIMEOUT);
+                DEFAULT_CLOSE_TIMEOUT, DEFAULT_WARMUP_DECISIONS);
     }
 
     public PumpOptions withParkedRequests(int n) {
         return new PumpOptions(n, bufferBytes, replyBatchMax, decisionThreads, handoffCapacity,
-                metricsLogInterval, closeTimeout);
+                metricsLogInterval, closeTimeout, warmUpDecisions);
     }
 
     public PumpOptions withDecisionThreads(int n) {
         return new PumpOptions(parkedRequests, bufferBytes, replyBatchMax, n, handoffCapacity,
-                metricsLogInterval, closeTimeout);
+                metricsLogInterval, closeTimeout, warmUpDecisions);
     }
 
     public PumpOptions withHandoffCapacity(int n) {
         return new PumpOptions(parkedRequests, bufferBytes, replyBatchMax, decisionThreads, n,
-                metricsLogInterval, closeTimeout);
+                metricsLogInterval, closeTimeout, warmUpDecisions);
     }
 
     public PumpOptions withMetricsLogInterval(Duration d) {
         return new PumpOptions(parkedRequests, bufferBytes, replyBatchMax, decisionThreads, handoffCapacity, d,
-                closeTimeout);
+                closeTimeout, warmUpDecisions);
+    }
+
+    public PumpOptions withWarmUpDecisions(int n) {
+        return new PumpOptions(parkedRequests, bufferBytes, replyBatchMax, decisionThreads, handoffCapacity,
+                metricsLogInterval, closeTimeout, n);
     }
 
     /** Most events a completed buffer of this size can hold: every event is at least a header. */

@@ -26,6 +26,8 @@ import java.util.Map;
  * @param malformedBatches    completions that failed wire validation (logged with details)
  * @param policyErrors        events whose policy call threw (allowed, and logged)
  * @param auditErrors         audit records the sink refused
+ * @param auditShed           audit records of answered verdict events dropped because the audit
+ *                            queue was full: verdicts go first, the audit trail is shed (counted)
  * @param driverInstanceId    HELLO instance id: changes when the driver restarts
  * @param driver              the driver's counters, or null when they could not be read
  */
@@ -55,6 +57,7 @@ public record PumpStatus(
         long malformedBatches,
         long policyErrors,
         long auditErrors,
+        long auditShed,
         long driverInstanceId,
         DriverStats driver) {
 
@@ -75,6 +78,9 @@ public record PumpStatus(
         if (replyFailures + malformedBatches + policyErrors + auditErrors > 0) {
             sb.append(String.format(", errors: reply %d, malformed %d, policy %d, audit %d", replyFailures,
                     malformedBatches, policyErrors, auditErrors));
+        }
+        if (auditShed > 0) {
+            sb.append(String.format(", audit records shed %d", auditShed));
         }
         if (driver != null) {
             sb.append(String.format("; driver: raised %d, delivered %d, dropped %d, timed out %d (open %d, closed %d),"

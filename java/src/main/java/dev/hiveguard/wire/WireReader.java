@@ -125,9 +125,23 @@ final class WireReader {
             throw fail(field, offset, "UTF-16 length " + bytes + " is odd");
         }
         check(offset, bytes, field);
+        if (bytes == 0) {
+            return "";
+        }
         byte[] raw = new byte[bytes];
         buf.get(base + offset, raw);
-        return new String(raw, StandardCharsets.UTF_16LE);
+        // Registry names are almost always surrogate-free: assemble the chars directly
+        // (the String(byte[], UTF_16LE) decoder loop costs several times more). Anything
+        // with a surrogate takes the charset path, which replaces unpaired ones with U+FFFD.
+        char[] chars = new char[bytes >> 1];
+        for (int i = 0; i < chars.length; i++) {
+            char c = (char) ((raw[2 * i] & 0xFF) | (raw[2 * i + 1] << 8));
+            if (Character.isSurrogate(c)) {
+                return new String(raw, StandardCharsets.UTF_16LE);
+            }
+            chars[i] = c;
+        }
+        return new String(chars);
     }
 
     byte[] bytes(int offset, int count, String field) {

@@ -24,7 +24,14 @@ public final class BenchMain {
 
     public static void main(String[] args) throws Exception {
         int failed = 0;
-        for (String name : BENCHMARKS) {
+        // -Dhiveguard.bench=PumpBench runs that one alone (simple class names, comma-separated).
+        String only = System.getProperty("hiveguard.bench", "").trim();
+        List<String> chosen = only.isEmpty() ? BENCHMARKS : BENCHMARKS.stream()
+                .filter(n -> List.of(only.split(",")).contains(n.substring(n.lastIndexOf('.') + 1))).toList();
+        if (chosen.isEmpty()) {
+            throw new IllegalArgumentException("no benchmark named " + only + " in " + BENCHMARKS);
+        }
+        for (String name : chosen) {
             System.out.println();
             System.out.println("## " + name.substring(name.lastIndexOf('.') + 1));
             System.out.println();

@@ -68,8 +68,10 @@ class DecisionPumpIT {
         assertTrue(callers.awaitTermination(BOUND_S, TimeUnit.SECONDS), "a registry caller never returned");
     }
 
+    /** No warm-up: these policies stall on demand, and a warm-up decision would stall with them. */
     static PumpOptions options(int parked) {
-        return PumpOptions.defaults().withParkedRequests(parked).withMetricsLogInterval(Duration.ZERO);
+        return PumpOptions.defaults().withParkedRequests(parked).withMetricsLogInterval(Duration.ZERO)
+                .withWarmUpDecisions(0);
     }
 
     static SimulatedOperation setValue(int caller, int i, String key) {
@@ -382,6 +384,52 @@ class DecisionPumpIT {
         assertNull(entries.get(0).applied());
         assertEquals(Verdict.BLOCK, entries.get(1).applied());
         assertEquals(Verdict.BLOCK, entries.get(2).applied());
+    }
+
+    @Test
+    void startWarmsThePolicyOnSyntheticEventsBeforeServingAndCountsNone() throws Exception {
+        // A policy that only counts its calls: the warm-up must ask it before start()
+        // returns, on events of every class, and leave no trace in metrics, audit or driver.
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.Set<Operation> classes = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        PrefixBlockPolicy rules = new PrefixBlockPolicy(RUN_PREFIX, 5000, FailMode.OPEN);
+        dev.hiveguard.policy.Policy counting = new dev.hiveguard.policy.Policy() {
+            @Override
+            public dev.hiveguard.policy.Decision decide(RegistryEvent event) {
+                asked.incrementAndGet();
+                classes.add(event.operation());
+                return rules.decide(event);
+            }
+
+            @Override
+            public dev.hiveguard.model.Subscription subscription() {
+                return rules.subscription();
+            }
+
+            @Override
+            public String name() {
+                return "counting";
+            }
+
+            @Override
+            public String hash() {
+                return "counting";
+            }
+        };
+        int warmUp = 5_000;
+        try (HiveGuardDevice device = HiveGuardDevice.open();
+             DecisionPump pump = new DecisionPump(device, counting, audit, options(2).withWarmUpDecisions(warmUp))) {
+            pump.start();
+            assertEquals(warmUp, asked.get(), "every warm-up decision ran before start() returned");
+            assertEquals(java.util.EnumSet.allOf(Operation.class), java.util.EnumSet.copyOf(classes));
+            PumpStatus s = pump.status();
+            assertEquals(0, s.eventsReceived());
+            assertTrue(s.decisions().values().stream().allMatch(n -> n == 0), s.summaryLine());
+            assertEquals(0, device.stats().raised());
+            assertEquals(DENIED, RegistrySimulator.raise(setValue(1, 1, RUN_PREFIX + "\\AfterWarmUp")));
+            assertEquals(warmUp + 1, asked.get());
+        }
+        assertEquals(1, audit.entries().size(), "only the real event is audited");
     }
 
     @Test

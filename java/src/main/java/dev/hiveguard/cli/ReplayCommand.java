@@ -63,7 +63,7 @@ public final class ReplayCommand implements Callable<Integer> {
     List<Path> recordings;
 
     @Option(names = "--format", paramLabel = "FORMAT",
-            description = "Force the format of every recording: sysmon-json, sysmon-xml or procmon-csv.")
+            description = "Force the format of every recording: sysmon-json, sysmon-xml, procmon-csv or evtx.")
     String format;
 
     @Option(names = "--audit-dir", paramLabel = "DIR",

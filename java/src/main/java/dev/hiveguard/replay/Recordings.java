@@ -69,6 +69,7 @@ public final class Recordings {
             case SYSMON_JSON -> new SysmonJsonLinesReader(paths);
             case SYSMON_XML -> new SysmonXmlReader(paths);
             case PROCMON_CSV -> new ProcmonCsvReader(paths);
+            case EVTX -> new EvtxReader(paths);
         };
     }
 

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The EVTX reader against evtx-dump: every regression .evtx of the Sigma registry rules is
@@ -128,6 +129,59 @@ class EvtxReaderTest {
 
     private static Map<String, String> sorted(Map<String, String> m) {
         return new java.util.TreeMap<>(m);
+    }
+
+    /** What replay makes of an operation, everything but where it came from. */
+    private static String meaning(RecordedOperation o) {
+        return o.recordedTime() + " " + o.operation() + " " + o.keyPath() + " [" + o.valueName() + "] type "
+                + o.valueType() + " " + java.util.Arrays.toString(o.data()) + " known " + o.dataKnown() + " new '"
+                + o.newName() + "' pid " + o.pid() + " " + o.processGuid() + " " + o.image() + " " + o.user();
+    }
+
+    private static LoadedRecordings load(Path file, RecordingFormat format) throws Exception {
+        LoadedRecordings r = new LoadedRecordings();
+        Recordings.read(file, format, PathTranslator.defaults(), r);
+        return r;
+    }
+
+    /**
+     * The .evtx, its pretty-printed evtx-dump twin, and the same objects one per line all
+     * replay as the same operations; the format of each is told from its content.
+     */
+    @Test
+    void evtxAndEvtxDumpJsonReplayTheSameOperations(@TempDir Path tmp) throws Exception {
+        int operations = 0;
+        for (Path evtx : ReplayTestData.sigmaRegressionEvtx()) {
+            Path twin = ReplayTestData.jsonTwin(evtx);
+            LoadedRecordings fromEvtx = load(evtx, null);
+            LoadedRecordings fromJson = load(twin, null);
+            Path lines = tmp.resolve(twin.getFileName() + "l");
+            StringBuilder b = new StringBuilder();
+            try (MappingIterator<JsonNode> it = JSON.readerFor(JsonNode.class).readValues(jsonTwinText(evtx))) {
+                while (it.hasNext()) {
+                    b.append(JSON.writeValueAsString(it.next())).append('\n');
+                }
+            }
+            Files.writeString(lines, b);
+            LoadedRecordings fromLines = load(lines, RecordingFormat.SYSMON_JSON);
+            for (LoadedRecordings r : List.of(fromEvtx, fromJson, fromLines)) {
+                assertEquals(List.of(), r.unparseable(), evtx.toString());
+                assertEquals(0, r.outsideClassesTotal(), evtx.toString());
+            }
+            List<String> expected = fromJson.operations().stream().map(EvtxReaderTest::meaning).toList();
+            assertFalse(expected.isEmpty());
+            // evtx-dump strips the one trailing space (see textKeepsTheRecordedTrailingSpaceThatEvtxDumpStrips)
+            if (!evtx.getFileName().toString().startsWith("724ea201")) {
+                assertEquals(expected, fromEvtx.operations().stream().map(EvtxReaderTest::meaning).toList(),
+                        evtx.toString());
+            }
+            assertEquals(expected, fromLines.operations().stream().map(EvtxReaderTest::meaning).toList());
+            // file:offset for .evtx, the line an object starts on for JSON
+            assertTrue(fromEvtx.operations().get(0).line() >= EvtxReader.FILE_HEADER_BYTES + 512);
+            assertEquals(1, fromJson.operations().get(0).line());
+            operations += expected.size();
+        }
+        assertEquals(30, operations);
     }
 
     static RecordingVisitor collectDamage(List<UnparseableRecord> damage) {

@@ -139,6 +139,9 @@ final class ProcmonCsvReader implements RecordingReader {
                     }
                     row = rows.next();
                 } catch (UncheckedIOException | IllegalStateException e) {
+                    if (e.getCause() instanceof RecordingException fileError) {
+                        throw fileError; // the file as a whole is refused (a decompression bomb)
+                    }
                     // An unterminated quote swallows the rest of the file: nothing after it can be trusted.
                     visitor.unparseable(new UnparseableRecord(source, linesBefore + 1,
                             "malformed CSV, rest of file not read: " + rootMessage(e)));

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EvtxDamageTest {
 
-    private static final int CHUNK = EvtxReader.FILE_HEADER_BYTES;
+    /** The damaged chunk: the second; the first stays intact, so the file is still a recording. */
+    private static final int CHUNK = EvtxReader.FILE_HEADER_BYTES + EvtxReader.CHUNK_BYTES;
     private static final int RECORDS = CHUNK + 512;
     /** Fixed seeds: a failure reproduces. */
     private static final long[] SEEDS = {1, 2, 3, 42, 1337, 20261204};
@@ -29,11 +30,19 @@ class EvtxDamageTest {
     @TempDir
     Path tmp;
 
-    /** The three-event recording (change security zones): one chunk, several records. */
-    private static byte[] original() throws Exception {
+    /** The three-event recording (change security zones): one chunk of three records. */
+    private static byte[] oneChunk() throws Exception {
         Path evtx = ReplayTestData.sigmaRegressionEvtx().stream()
                 .filter(p -> p.getFileName().toString().startsWith("45e112d0")).findFirst().orElseThrow();
         return Files.readAllBytes(evtx);
+    }
+
+    /** The recording with its chunk twice: the damage goes into the second. */
+    private static byte[] original() throws Exception {
+        byte[] one = oneChunk();
+        byte[] two = Arrays.copyOf(one, one.length + EvtxReader.CHUNK_BYTES);
+        System.arraycopy(one, EvtxReader.FILE_HEADER_BYTES, two, one.length, EvtxReader.CHUNK_BYTES);
+        return two;
     }
 
     private LoadedRecordings read(byte[] content) throws Exception {
@@ -68,10 +77,19 @@ class EvtxDamageTest {
     }
 
     @Test
-    void intactFileHasThreeOperations() throws Exception {
+    void intactFileHasSixOperations() throws Exception {
         LoadedRecordings r = read(original());
         assertEquals(List.of(), r.unparseable());
-        assertEquals(3, r.operations().size());
+        assertEquals(6, r.operations().size());
+    }
+
+    @Test
+    void aFileWhoseOnlyChunkIsDamagedIsNoRecording() throws Exception {
+        byte[] b = oneChunk();
+        b[EvtxReader.FILE_HEADER_BYTES + 600] ^= 0x55;
+        RecordingException e = org.junit.jupiter.api.Assertions.assertThrows(RecordingException.class, () -> read(b));
+        assertTrue(e.getMessage().contains("not a recording"), e.getMessage());
+        assertTrue(e.getMessage().contains("damaged.evtx:4096: EVTX chunk records checksum mismatch"), e.getMessage());
     }
 
     @Test
@@ -79,7 +97,7 @@ class EvtxDamageTest {
         byte[] b = original();
         b[RECORDS + 100] ^= 0x55;
         LoadedRecordings r = read(b);
-        assertEquals(0, r.operations().size());
+        assertEquals(3, r.operations().size());
         assertEquals(1, r.unparseable().size());
         assertEquals(CHUNK, r.unparseable().get(0).line());
         assertTrue(r.unparseable().get(0).reason().contains("records checksum mismatch"), r.unparseable().toString());
@@ -91,7 +109,7 @@ class EvtxDamageTest {
         byte[] b = original();
         b[CHUNK + 30] ^= 0x01;
         LoadedRecordings r = read(b);
-        assertEquals(0, r.operations().size());
+        assertEquals(3, r.operations().size());
         assertTrue(r.unparseable().get(0).reason().contains("chunk header checksum mismatch"));
     }
 
@@ -101,7 +119,7 @@ class EvtxDamageTest {
         b[RECORDS] = 0; // first record's signature
         fixChecksums(b);
         LoadedRecordings r = read(b);
-        assertEquals(2, r.operations().size(), "the second and third records still read");
+        assertEquals(3 + 2, r.operations().size(), "the second and third records still read");
         assertEquals(RECORDS, r.unparseable().get(0).line());
         assertTrue(r.unparseable().get(0).reason().contains("framing"));
     }
@@ -110,19 +128,14 @@ class EvtxDamageTest {
     void aTruncatedFileReportsTheTruncatedChunk() throws Exception {
         byte[] b = Arrays.copyOf(original(), CHUNK + 2000);
         LoadedRecordings r = read(b);
-        assertEquals(0, r.operations().size());
+        assertEquals(3, r.operations().size());
         assertEquals(CHUNK, r.unparseable().get(0).line());
         assertTrue(r.unparseable().get(0).reason().contains("truncated"));
     }
 
     @Test
     void chunksAfterTheFirstAreRead() throws Exception {
-        byte[] one = original();
-        byte[] two = Arrays.copyOf(one, one.length + EvtxReader.CHUNK_BYTES);
-        System.arraycopy(one, CHUNK, two, one.length, EvtxReader.CHUNK_BYTES);
-        LoadedRecordings r = read(two);
-        assertEquals(List.of(), r.unparseable());
-        assertEquals(6, r.operations().size());
+        LoadedRecordings r = read(original());
         assertEquals(r.operations().get(0).line() + EvtxReader.CHUNK_BYTES, r.operations().get(3).line());
     }
 
@@ -147,7 +160,7 @@ class EvtxDamageTest {
                 }
                 fixChecksums(b);
                 LoadedRecordings r = read(b);
-                long seen = r.operations().size() + r.unparseable().size() + r.outsideClassesTotal();
+                long seen = r.operations().size() - 3 + r.unparseable().size() + r.outsideClassesTotal();
                 assertTrue(seen >= 1 || Arrays.equals(b, intact), "seed " + seed + " mutation " + i);
                 for (UnparseableRecord u : r.unparseable()) {
                     assertFalse(u.reason().contains("\n"), u.reason());

@@ -15,6 +15,7 @@ public final class BenchMain {
     private static final List<String> BENCHMARKS = List.of(
             "dev.hiveguard.bench.PolicyBench",
             "dev.hiveguard.bench.ReplayBench",
+            "dev.hiveguard.bench.ReplayMemoryBench",
             "dev.hiveguard.audit.AuditBench",
             "dev.hiveguard.pump.PumpBench");
 

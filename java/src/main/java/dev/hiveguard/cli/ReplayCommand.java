@@ -6,9 +6,10 @@ import dev.hiveguard.audit.AuditOptions;
 import dev.hiveguard.audit.JsonAuditWriter;
 import dev.hiveguard.device.DeviceException;
 import dev.hiveguard.policy.Policy;
-import dev.hiveguard.replay.LoadedRecordings;
 import dev.hiveguard.replay.PathTranslator;
 import dev.hiveguard.replay.RecordingException;
+import dev.hiveguard.replay.RecordingFiles;
+import dev.hiveguard.replay.RecordingSurvey;
 import dev.hiveguard.replay.RecordingFormat;
 import dev.hiveguard.replay.ReplayEngine;
 import dev.hiveguard.replay.ReplayOptions;
@@ -37,8 +38,10 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "replay", mixinStandardHelpOptions = true,
         description = {
-            "Dry-runs a policy on recorded registry telemetry: Sysmon events 12/13/14 as JSON lines (gzip or plain),",
-            "Sysmon XML exports (wevtutil qe /f:xml, Event Viewer 'Save as XML') and Process Monitor CSV exports.",
+            "Dry-runs a policy on recorded registry telemetry: Sysmon events 12/13/14 from event log files (.evtx),",
+            "as JSON (NXLog/Winlogbeat lines, evtx-dump objects; gzip or plain), Sysmon XML exports (wevtutil qe",
+            "/f:xml, Event Viewer 'Save as XML') and Process Monitor CSV exports. The files are streamed: memory",
+            "does not grow with their size.",
             "Every operation goes through the real driver core (subscription, queue, verdict wait) in the",
             "user-mode host and a live decision pump; the audit trail is written as live, and a summary lists",
             "what the policy would block, per rule and per verdict.",
@@ -63,7 +66,7 @@ public final class ReplayCommand implements Callable<Integer> {
     List<Path> recordings;
 
     @Option(names = "--format", paramLabel = "FORMAT",
-            description = "Force the format of every recording: sysmon-json, sysmon-xml or procmon-csv.")
+            description = "Force the format of every recording: sysmon-json, sysmon-xml, procmon-csv or evtx.")
     String format;
 
     @Option(names = "--audit-dir", paramLabel = "DIR",
@@ -118,19 +121,22 @@ public final class ReplayCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CliException(ExitCodes.USAGE, "--hkcu-sid: " + e.getMessage());
         }
-        LoadedRecordings input;
+        RecordingFiles input = new RecordingFiles(recordings, forced, paths);
+        RecordingSurvey survey;
         try {
-            input = LoadedRecordings.load(recordings, forced, paths);
+            survey = RecordingSurvey.of(input);
         } catch (RecordingException e) {
             throw new CliException(ExitCodes.USAGE, e.getMessage(), e);
         }
         // Unasked, the bar appears only on a terminal and only when there is something to wait for.
-        options = options.withProgress(progress != null ? progress
-                : System.console() != null && (realtime || input.operations().size() >= PROGRESS_MIN_OPERATIONS));
+        options = progress != null ? options.withProgress(progress)
+                : options.withProgressFrom(System.console() != null ? PROGRESS_MIN_OPERATIONS : ReplayOptions.NO_PROGRESS);
         ReplayReport report;
         try (JsonAuditWriter audit = openAudit()) {
-            report = new ReplayEngine(policy, audit, options).replay(input,
+            report = new ReplayEngine(policy, audit, options).replay(input, survey,
                     recordings.stream().map(Path::toString).toList(), paths.hkcuSid());
+        } catch (RecordingException e) {
+            throw new CliException(ExitCodes.USAGE, e.getMessage(), e);
         } catch (DeviceException e) {
             throw new CliException(ExitCodes.DEVICE_UNAVAILABLE, "the HiveGuard host device is unavailable: "
                     + e.getMessage(), e);

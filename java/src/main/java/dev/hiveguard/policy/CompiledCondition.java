@@ -171,12 +171,8 @@ final class CompiledCondition {
                 return false;
             case IS_NOT:
                 return numbers[0] == null || numbers[0] != pid;
-            case LESS_THAN:
-                return numbers[0] != null && pid < numbers[0];
-            case MORE_THAN:
-                return numbers[0] != null && pid > numbers[0];
             default:
-                return null;
+                return null; // less than / more than compare the decimal text, as Sysmon does
         }
     }
 
@@ -252,13 +248,13 @@ final class CompiledCondition {
         }
     }
 
-    /** Numbers compare as numbers, anything else as case-folded text (Sysmon does the same). */
+    /**
+     * Sysmon's documented comparison for {@code less than}/{@code more than}: "Lexicographical
+     * comparison is less than zero" / "more than zero" (Sysmon's "Event filtering entries"
+     * table). Case-folded text against text, for numbers too: a ProcessId of 900 is more than
+     * "1000", as Sysmon decides it. {@code policy validate} notes numeric values.
+     */
     private int compare(String text, int i) {
-        Long a = Numbers.parse(text);
-        Long b = numbers[i];
-        if (a != null && b != null) {
-            return Long.compare(a, b);
-        }
         return text.compareTo(values[i]);
     }
 }

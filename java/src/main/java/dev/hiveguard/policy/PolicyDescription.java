@@ -9,8 +9,9 @@ import java.util.HexFormat;
 
 /**
  * The effective policy as canonical text - settings, then every rule with its resolved
- * action, timeout, fail mode and conditions - and its SHA-256. Comments, whitespace and
- * grouping syntax do not change the text, so the hash changes exactly when decisions can.
+ * action, timeout, fail mode and conditions - and its SHA-256. Comments, whitespace, grouping
+ * syntax and the file's name do not change the hashed text, so the hash changes exactly when
+ * decisions (or the rule names the audit trail shows) can.
  */
 public final class PolicyDescription {
 
@@ -18,6 +19,15 @@ public final class PolicyDescription {
     }
 
     public static String render(PolicyDocument doc) {
+        return render(doc, false);
+    }
+
+    /**
+     * @param forHash rules without a name of their own are rendered without the name they
+     *                were given from their location ({@code file:line}): the hash must not
+     *                change with the file's name or with a comment that moves lines
+     */
+    private static String render(PolicyDocument doc, boolean forHash) {
         PolicySettings s = doc.settings();
         StringBuilder b = new StringBuilder();
         b.append("mode=").append(s.mode().xmlName()).append(" default=").append(lower(s.defaultAction()))
@@ -36,7 +46,8 @@ public final class PolicyDescription {
             } else {
                 b.append("exclude");
             }
-            b.append(" \"").append(r.name()).append("\"\n");
+            boolean locationName = forHash && r.name().equals(doc.name() + ":" + r.line());
+            b.append(locationName ? " (unnamed)\n" : " \"" + r.name() + "\"\n");
             if (r.conditions().isEmpty()) {
                 b.append("    (every event)\n");
             }
@@ -76,9 +87,13 @@ public final class PolicyDescription {
         return b.toString();
     }
 
-    /** SHA-256 of {@link #render}, lower-case hex. */
+    /**
+     * SHA-256 of {@link #render} with location-derived rule names left out, lower-case hex:
+     * the same rules give the same hash whatever the file is called and however it is
+     * commented or laid out.
+     */
     public static String hash(PolicyDocument doc) {
-        return sha256(render(doc).getBytes(StandardCharsets.UTF_8));
+        return sha256(render(doc, true).getBytes(StandardCharsets.UTF_8));
     }
 
     static String sha256(byte[] bytes) {

@@ -31,7 +31,15 @@ public final class PolicyParser {
     /** Sysmon's global options: legal, and nothing to do with registry decisions. */
     private static final Set<String> SYSMON_OPTIONS = Set.of("HashAlgorithms", "CheckRevocation", "DnsLookup",
             "ArchiveDirectory", "CopyOnDeletePE", "CopyOnDeleteSIDs", "CopyOnDeleteExtensions",
-            "CopyOnDeleteProcesses", "DriverName", "FieldSizes", "CaptureClipboard");
+            "CopyOnDeleteProcesses", "DriverName", "FieldSizes", "CaptureClipboard", "ProcessAccessConfig",
+            "PipeMonitoringConfig");
+    /**
+     * RegistryEvent fields of Sysmon's schema that HiveGuard cannot test: the rule name Sysmon
+     * itself attaches, the event's time, and the process GUID Sysmon assigns (the driver sees
+     * a process object, not Sysmon's GUID). A rule on one is valid Sysmon; here it can never
+     * match, so it is left out with a note instead of failing the file.
+     */
+    static final Set<String> SYSMON_ONLY_FIELDS = Set.of("RuleName", "UtcTime", "ProcessGuid");
 
     static final String ROOT = "Sysmon";
     static final String SETTINGS = "HiveGuard";
@@ -106,7 +114,8 @@ public final class PolicyParser {
         }
         noText(root);
         if (!sawFiltering) {
-            error(root, "missing <" + EVENT_FILTERING + ">");
+            // Valid Sysmon (a configuration of options only): it filters no registry event.
+            note(root, "no <" + EVENT_FILTERING + ">: no rules, every registry operation gets the default action");
         }
         if (!errors.isEmpty()) {
             errors.sort(java.util.Comparator.comparingInt(PolicyError::line).thenComparingInt(PolicyError::column));
@@ -186,7 +195,7 @@ public final class PolicyParser {
                 registryEvent(child, Inherited.NONE, false, null);
             } else if (OTHER_SYSMON_EVENTS.contains(child.name)) {
                 note(child, "Sysmon event <" + child.name + "> ignored (HiveGuard acts on RegistryEvent only)");
-            } else if (child.name.equals(RULE) || Field.fromXml(child.name) != null) {
+            } else if (child.name.equals(RULE) || isFilter(child.name)) {
                 error(child, "<" + child.name + "> must be inside <" + REGISTRY_EVENT + ">");
             } else {
                 error(child, "unknown element <" + child.name + "> in <" + EVENT_FILTERING + ">");
@@ -206,7 +215,7 @@ public final class PolicyParser {
                 note(child, "Sysmon event <" + child.name + "> ignored (HiveGuard acts on RegistryEvent only)");
             } else if (child.name.equals(RULE_GROUP)) {
                 error(child, "<" + RULE_GROUP + "> cannot be nested in <" + RULE_GROUP + ">");
-            } else if (child.name.equals(RULE) || Field.fromXml(child.name) != null) {
+            } else if (child.name.equals(RULE) || isFilter(child.name)) {
                 error(child, "<" + child.name + "> must be inside <" + REGISTRY_EVENT + ">, not directly in <"
                         + RULE_GROUP + ">");
             } else {
@@ -244,7 +253,7 @@ public final class PolicyParser {
         for (XmlNode child : n.children) {
             if (child.name.equals(RULE)) {
                 rule(child, include, inh, baseName);
-            } else if (Field.fromXml(child.name) != null) {
+            } else if (isFilter(child.name)) {
                 if (looseAreAnd) {
                     combinedAt = combinedAt < 0 ? rules.size() : combinedAt;
                     loose.add(child);
@@ -280,7 +289,7 @@ public final class PolicyParser {
         String base = name != null ? name : outerName;
         List<XmlNode> fields = new ArrayList<>();
         for (XmlNode child : n.children) {
-            if (Field.fromXml(child.name) != null) {
+            if (isFilter(child.name)) {
                 fields.add(child);
             } else if (child.name.equals(RULE) || child.name.equals(REGISTRY_EVENT) || child.name.equals(RULE_GROUP)) {
                 error(child, "<" + child.name + "> cannot be nested in <" + RULE + ">");
@@ -310,6 +319,14 @@ public final class PolicyParser {
      */
     private void addRule(List<XmlNode> filters, boolean include, Inherited inh, String baseName, XmlNode at,
                          boolean combined) {
+        for (XmlNode f : filters) {
+            if (SYSMON_ONLY_FIELDS.contains(f.name)) {
+                note(f, "<" + f.name + "> is a Sysmon field HiveGuard cannot test (" + sysmonOnlyReason(f.name)
+                        + "): the " + (include ? "include" : "exclude") + " rule holding it is left out, it could "
+                        + "never match here");
+                return;
+            }
+        }
         List<RuleCondition> conds = new ArrayList<>();
         String name = null;
         Inherited eff = inh;
@@ -388,17 +405,18 @@ public final class PolicyParser {
                 return null;
             }
         }
-        if (cond == Condition.LESS_THAN || cond == Condition.MORE_THAN || field == Field.PROCESS_ID) {
-            boolean numericCondition = cond == Condition.LESS_THAN || cond == Condition.MORE_THAN
-                    || cond == Condition.IS || cond == Condition.IS_NOT || cond == Condition.IS_ANY;
-            if (numericCondition && field == Field.PROCESS_ID) {
-                for (String v : values) {
-                    if (Numbers.parse(v) == null) {
-                        error(f, "bad pattern: \"" + v + "\" is not a number (ProcessId is compared numerically)");
-                        return null;
-                    }
+        if (field == Field.PROCESS_ID && (cond == Condition.IS || cond == Condition.IS_NOT || cond == Condition.IS_ANY)) {
+            for (String v : values) {
+                if (Numbers.parse(v) == null) {
+                    error(f, "bad pattern: \"" + v + "\" is not a number (ProcessId is compared numerically)");
+                    return null;
                 }
             }
+        }
+        if ((cond == Condition.LESS_THAN || cond == Condition.MORE_THAN) && Numbers.parse(values.get(0)) != null) {
+            note(f, "warning: \"" + cond.xmlName() + "\" compares text, as Sysmon documents (\"lexicographical "
+                    + "comparison\"): \"" + values.get(0) + "\" is compared character by character, so 900 is more "
+                    + "than 1000");
         }
         if (field == Field.EVENT_TYPE && (cond == Condition.IS || cond == Condition.IS_NOT || cond == Condition.IS_ANY)) {
             for (String v : values) {
@@ -411,7 +429,15 @@ public final class PolicyParser {
         if (field == Field.TARGET_OBJECT) {
             List<String> canon = new ArrayList<>(values.size());
             for (String v : values) {
-                canon.add(RegistryPaths.canonical(v));
+                String c = RegistryPaths.canonical(v);
+                if (!c.equalsIgnoreCase(v) && !RegistryPaths.isHkcu(c)) {
+                    // Sysmon compares the text it prints (HKLM\..., HKU\..., HKCR\...) with the text
+                    // written; another spelling of the same key never matches there.
+                    note(f, "warning: TargetObject \"" + v + "\" is matched as \"" + c + "\", the spelling "
+                            + "Sysmon prints; Sysmon itself compares the text as written and never matches this "
+                            + "rule, HiveGuard does");
+                }
+                canon.add(c);
             }
             values = canon;
         }
@@ -530,6 +556,19 @@ public final class PolicyParser {
 
     private void note(XmlNode n, String text) {
         notes.add(file + ":" + n.line + ":" + n.column + ": " + text);
+    }
+
+    /** A field element of a RegistryEvent filter: one HiveGuard tests or one only Sysmon has. */
+    private static boolean isFilter(String name) {
+        return Field.fromXml(name) != null || SYSMON_ONLY_FIELDS.contains(name);
+    }
+
+    private static String sysmonOnlyReason(String field) {
+        return switch (field) {
+            case "RuleName" -> "the name of the Sysmon rule that matched, which only Sysmon knows";
+            case "UtcTime" -> "the time of the event, not a property of the operation";
+            default -> "Sysmon's process GUID; the driver identifies a process by its process object";
+        };
     }
 
     private static String nonEmpty(String s) {

@@ -25,6 +25,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * Operations the driver filtered out are never claimed; since the driver's filter looks only
  * at fields in that key, identical keys are filtered alike and an unclaimed entry never
  * shadows a delivered one.
+ *
+ * <p>Operations are raised in windows ({@link #startWindow}); between windows everything
+ * delivered has been decided, so the expectations left over are exactly the filtered-out
+ * operations and are dropped: memory follows the window, not the recording.
  */
 final class DecisionLedger implements AuditSink {
 
@@ -38,22 +42,35 @@ final class DecisionLedger implements AuditSink {
 
     private final AuditSink delegate;
     private final int dataCap;
-    private final Outcome[] outcomes;
+    private final Object outcomesLock = new Object();
+    private Outcome[] outcomes;
     private final Map<Key, ArrayDeque<Integer>> expected = new HashMap<>();
     private final AtomicLong recorded = new AtomicLong();
     private final AtomicLong unmatched = new AtomicLong();
 
     /**
      * @param dataCap bytes of value data the driver copies per event (the subscription's cap)
-     * @param size    number of operations that will be raised
      */
-    DecisionLedger(AuditSink delegate, int dataCap, int size) {
+    DecisionLedger(AuditSink delegate, int dataCap) {
         this.delegate = Objects.requireNonNull(delegate, "delegate");
         this.dataCap = dataCap;
-        this.outcomes = new Outcome[size];
+        this.outcomes = new Outcome[0];
     }
 
-    /** Called before operation {@code index} is raised as {@code call}. */
+    /**
+     * Starts a window of {@code size} operations, indexed from 0. Only call when every event
+     * delivered so far has been recorded (the replay drains between windows).
+     */
+    void startWindow(int size) {
+        synchronized (expected) {
+            expected.clear();
+        }
+        synchronized (outcomesLock) {
+            outcomes = new Outcome[size];
+        }
+    }
+
+    /** Called before operation {@code index} of the window is raised as {@code call}. */
     void expect(int index, SimulatedOperation call) {
         int len = Math.min(call.data().length, dataCap);
         // The driver reports the canonical spelling of the path it was given.
@@ -80,7 +97,7 @@ final class DecisionLedger implements AuditSink {
         if (index == null) {
             unmatched.incrementAndGet();
         } else {
-            synchronized (outcomes) {
+            synchronized (outcomesLock) {
                 outcomes[index] = new Outcome(decision, applied, event.verdictRequested());
             }
         }
@@ -101,9 +118,9 @@ final class DecisionLedger implements AuditSink {
         return unmatched.get();
     }
 
-    /** The outcome of operation {@code index}, or null when the driver never delivered it. */
+    /** The outcome of operation {@code index} of the window, or null when the driver never delivered it. */
     Outcome outcome(int index) {
-        synchronized (outcomes) {
+        synchronized (outcomesLock) {
             return outcomes[index];
         }
     }

@@ -8,11 +8,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Everything the readers found in a set of recordings, in input order: the operations to
- * replay, the broken records, and the count of well-formed records outside the operation
- * classes (per tool operation name).
+ * Everything the readers found in a set of recordings, in input order, held in memory: the
+ * operations to replay, the broken records, and the count of well-formed records outside the
+ * operation classes (per tool operation name). For tests and small inputs; the command line
+ * streams the files ({@link RecordingFiles}) so memory stays bounded.
  */
-public final class LoadedRecordings implements RecordingVisitor {
+public final class LoadedRecordings implements RecordingVisitor, RecordingSource {
 
     private final List<RecordedOperation> operations = new ArrayList<>();
     private final List<UnparseableRecord> unparseable = new ArrayList<>();
@@ -47,6 +48,21 @@ public final class LoadedRecordings implements RecordingVisitor {
     public void outsideOperationClasses(String source, long line, String toolOperation) {
         outsideClasses.merge(toolOperation, 1L, Long::sum);
         outsideTotal++;
+    }
+
+    /**
+     * Operations in order, then the broken records, then the outside-class records by name
+     * (their own place is not kept): what a replay counts is the same as from the files.
+     */
+    @Override
+    public void read(RecordingVisitor visitor) {
+        operations.forEach(visitor::operation);
+        unparseable.forEach(visitor::unparseable);
+        outsideClasses.forEach((name, n) -> {
+            for (long i = 0; i < n; i++) {
+                visitor.outsideOperationClasses("", 0, name);
+            }
+        });
     }
 
     public List<RecordedOperation> operations() {

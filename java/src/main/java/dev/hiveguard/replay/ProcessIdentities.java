@@ -39,21 +39,31 @@ final class ProcessIdentities {
 
     /** The operations with every resolvable pid filled in, in the same order. */
     List<RecordedOperation> resolvePids(List<RecordedOperation> ops) {
-        for (RecordedOperation op : ops) {
-            if (!op.processGuid().isEmpty() && op.pid() != RecordedOperation.PID_UNKNOWN) {
-                guidPids.putIfAbsent(guidKey(op.processGuid()), op.pid());
-            }
-        }
+        ops.forEach(this::learnPid);
         List<RecordedOperation> out = new ArrayList<>(ops.size());
         for (RecordedOperation op : ops) {
-            if (op.pid() == RecordedOperation.PID_UNKNOWN) {
-                Long pid = op.processGuid().isEmpty() ? null : guidPids.get(guidKey(op.processGuid()));
-                out.add(op.withPid(pid == null ? PID_NONE : pid));
-            } else {
-                out.add(op);
-            }
+            out.add(resolvePid(op));
         }
         return out;
+    }
+
+    /**
+     * First pass: remembers the pid an operation reveals for its ProcessGuid. One entry per
+     * process, not per operation.
+     */
+    void learnPid(RecordedOperation op) {
+        if (!op.processGuid().isEmpty() && op.pid() != RecordedOperation.PID_UNKNOWN) {
+            guidPids.putIfAbsent(guidKey(op.processGuid()), op.pid());
+        }
+    }
+
+    /** Second pass: the operation with its pid filled in from any record of its process. */
+    RecordedOperation resolvePid(RecordedOperation op) {
+        if (op.pid() != RecordedOperation.PID_UNKNOWN) {
+            return op;
+        }
+        Long pid = op.processGuid().isEmpty() ? null : guidPids.get(guidKey(op.processGuid()));
+        return op.withPid(pid == null ? PID_NONE : pid);
     }
 
     /** The stable process key of the operation's process. */

@@ -105,7 +105,8 @@ final class ProcmonCsvReader implements RecordingReader {
         byte[] head = in.readNBytes(4);
         in.reset();
         in.skipNBytes(TextDecoding.bomLength(head, head.length));
-        BufferedReader text = new BufferedReader(new InputStreamReader(in, TextDecoding.sniff(head, head.length)));
+        BufferedReader text = new BufferedReader(new RecordBound(
+                new InputStreamReader(in, TextDecoding.sniff(head, head.length)), MAX_RECORD_CHARS));
         CSVFormat format = CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true)
                 .setIgnoreSurroundingSpaces(false).setAllowMissingColumnNames(true)
                 // Two "Path" columns would make every row ambiguous.
@@ -138,6 +139,9 @@ final class ProcmonCsvReader implements RecordingReader {
                     }
                     row = rows.next();
                 } catch (UncheckedIOException | IllegalStateException e) {
+                    if (e.getCause() instanceof RecordingException fileError) {
+                        throw fileError; // the file as a whole is refused (a decompression bomb)
+                    }
                     // An unterminated quote swallows the rest of the file: nothing after it can be trusted.
                     visitor.unparseable(new UnparseableRecord(source, linesBefore + 1,
                             "malformed CSV, rest of file not read: " + rootMessage(e)));
@@ -146,6 +150,55 @@ final class ProcmonCsvReader implements RecordingReader {
                 long line = linesBefore + 1;
                 linesBefore = csv.getCurrentLineNumber();
                 readRow(source, line, row, columns, clock, visitor);
+            }
+        }
+    }
+
+    /** A ProcMon row is well under 64 KiB even with a long Detail column. */
+    static final int MAX_RECORD_CHARS = 1 << 20;
+
+    /**
+     * Fails the read when one CSV record (from a line end outside quotes to the next) grows past
+     * a bound. The CSV parser keeps a whole record in memory and an unterminated quote would
+     * make the rest of the file one record; quotes are tracked by parity, which RFC 4180's
+     * doubled quotes keep right.
+     */
+    private static final class RecordBound extends java.io.FilterReader {
+        private final int max;
+        private int sinceRecordEnd;
+        private boolean inQuotes;
+
+        RecordBound(java.io.Reader in, int max) {
+            super(in);
+            this.max = max;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int c = super.read();
+            if (c >= 0) {
+                count((char) c);
+            }
+            return c;
+        }
+
+        @Override
+        public int read(char[] buffer, int offset, int length) throws IOException {
+            int n = super.read(buffer, offset, length);
+            for (int i = 0; i < n; i++) {
+                count(buffer[offset + i]);
+            }
+            return n;
+        }
+
+        private void count(char c) throws IOException {
+            if (c == '"') {
+                inQuotes = !inQuotes;
+            }
+            if (!inQuotes && (c == '\n' || c == '\r')) {
+                sinceRecordEnd = 0;
+            } else if (++sinceRecordEnd > max) {
+                throw new IOException("a CSV record longer than " + max + " characters (unterminated quote?)");
             }
         }
     }

@@ -10,7 +10,9 @@ public enum RecordingFormat {
     /** Sysmon events as exported by {@code wevtutil qe ... /f:xml} or Event Viewer's "Save as XML". */
     SYSMON_XML("sysmon-xml"),
     /** Process Monitor's File > Save > CSV. */
-    PROCMON_CSV("procmon-csv");
+    PROCMON_CSV("procmon-csv"),
+    /** Windows event log files (.evtx: Event Viewer's "Save All Events As", {@code wevtutil epl}). */
+    EVTX("evtx");
 
     private final String cliName;
 
@@ -29,7 +31,7 @@ public enum RecordingFormat {
             }
         }
         throw new IllegalArgumentException("unknown recording format '" + name + "' (expected sysmon-json, "
-                + "sysmon-xml or procmon-csv)");
+                + "sysmon-xml, procmon-csv or evtx)");
     }
 
     /**
@@ -38,6 +40,9 @@ public enum RecordingFormat {
      * high bytes of ASCII characters.
      */
     public static RecordingFormat detect(byte[] head, int length) {
+        if (EvtxReader.hasSignature(head, length)) {
+            return EVTX;
+        }
         String text = TextDecoding.decodeHead(head, length);
         int i = 0;
         while (i < text.length() && (Character.isWhitespace(text.charAt(i)) || text.charAt(i) == '\uFEFF')) {

@@ -39,6 +39,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * back while its backlog is half full), verdict waits are stretched so machine load cannot
  * turn into fail-mode verdicts ({@link PatientPolicy}), and decisions are tied to operations
  * by content.
+ *
+ * <p>Memory: the input is read twice and never held whole (see {@link #replay}); only a window
+ * of operations, one entry per process and the capped lists of the report are in memory.
  */
 public final class ReplayEngine {
 
@@ -52,6 +55,12 @@ public final class ReplayEngine {
     private static final int BACKLOG_HIGH_WATER_DIVISOR = 2;
     private static final long BACKLOG_PAUSE_NANOS = 200_000;
     private static final long DRAIN_POLL_NANOS = 200_000;
+    /**
+     * Operations raised between two drains. Large enough that the drain's pause is noise
+     * (13,215 operations take about half a second), small enough that a window of operations
+     * with their data is a few MiB.
+     */
+    static final int WINDOW_OPERATIONS = 8192;
     /** Mismatch examples listed in the report; all are counted. */
     static final int MAX_MISMATCH_EXAMPLES = 20;
     /** Well-known SIDs of the accounts Sysmon's User field shows by name (live events carry the SID). */
@@ -73,22 +82,26 @@ public final class ReplayEngine {
     }
 
     /**
-     * @param input      what the readers found
+     * @param input      the recordings; read twice (a survey, then the replay), never held whole
      * @param recordings the inputs' names, for the report
      * @param hkcuSid    the SID ProcMon HKCU paths were placed under, for the report
+     * @throws RecordingException when an input cannot be read at all (before anything is raised)
      */
-    public ReplayReport replay(LoadedRecordings input, List<String> recordings, String hkcuSid)
-            throws InterruptedException {
-        ProcessIdentities identities = new ProcessIdentities(RegistrySimulator.currentProcessKey());
-        List<RecordedOperation> ops = identities.resolvePids(input.operations());
-        long[] processKeys = new long[ops.size()];
-        for (int i = 0; i < ops.size(); i++) {
-            processKeys[i] = identities.keyFor(ops.get(i));
-        }
-        long pidsUnknown = ops.stream().filter(o -> o.pid() == ProcessIdentities.PID_NONE).count();
-        int[] statuses = new int[ops.size()];
-        DecisionLedger ledger = new DecisionLedger(audit, policy.subscription().dataCap(), ops.size());
+    public ReplayReport replay(RecordingSource input, List<String> recordings, String hkcuSid)
+            throws InterruptedException, RecordingException {
+        return replay(input, RecordingSurvey.of(input), recordings, hkcuSid);
+    }
 
+    /**
+     * @param survey {@link RecordingSurvey#of} the same input, taken first so a file that is no
+     *               recording is refused before anything (an audit trail) is created
+     */
+    public ReplayReport replay(RecordingSource input, RecordingSurvey survey, List<String> recordings,
+                               String hkcuSid) throws InterruptedException, RecordingException {
+        ProcessIdentities identities = survey.identities;
+
+        Tally tally = new Tally();
+        DecisionLedger ledger = new DecisionLedger(audit, policy.subscription().dataCap());
         DriverStats before;
         DriverStats after;
         long startNanos;
@@ -97,101 +110,192 @@ public final class ReplayEngine {
             try (DecisionPump pump = new DecisionPump(device, PatientPolicy.of(policy), ledger, options.pump())) {
                 pump.start();
                 before = RegistrySimulator.stats();
+                Raising raising = new Raising(identities, survey, ledger, tally, before);
+                ProgressBar bar = options.progressFor(survey.operations)
+                        ? new ProgressBar(System.err, survey.operations, raising.raised::get) : null;
+                if (bar != null) {
+                    bar.start();
+                }
                 startNanos = System.nanoTime();
-                raiseAll(ops, processKeys, statuses, ledger);
-                long delivered = drain(ledger, before);
+                raising.clockStart = startNanos;
+                try {
+                    raising.run(input);
+                } finally {
+                    if (bar != null) {
+                        bar.finish();
+                    }
+                }
                 endNanos = System.nanoTime();
                 after = RegistrySimulator.stats();
-                if (delivered < 0) {
-                    throw new IllegalStateException("the decision pump did not decide every delivered event within "
-                            + options.drainTimeout().toSeconds() + " s (decided " + ledger.recorded() + " of "
-                            + (RegistrySimulator.stats().delivered() - before.delivered()) + ")");
-                }
             }
         }
         ledger.flush();
-        return report(input, recordings, hkcuSid, ops, statuses, ledger, before, after, identities.processCount(),
-                pidsUnknown, (endNanos - startNanos) / 1e9);
+        return report(survey, tally, recordings, hkcuSid, ledger, before, after, identities.processCount(),
+                (endNanos - startNanos) / 1e9);
     }
 
-    // ------------------------------------------------------------------ raising
+    /** What the operations came to, added up window by window. */
+    private static final class Tally {
+        long operations;
+        long blocked;
+        long audited;
+        long allowed;
+        long outside;
+        long kernelCallers;
+        long raiseFailures;
+        long mismatches;
+        long pidsUnknown;
+        long valuesHidden;
+        long wouldBlockNotListed;
+        final List<String> mismatchExamples = new ArrayList<>();
+        final Map<String, long[]> perRule = new TreeMap<>();
+        final Map<String, Long> outsideByOperation = new TreeMap<>();
+        final List<ReplayReport.WouldBlock> wouldBlock = new ArrayList<>();
+    }
 
-    private void raiseAll(List<RecordedOperation> ops, long[] processKeys, int[] statuses, DecisionLedger ledger)
-            throws InterruptedException {
-        int raisers = options.raisers();
-        // Processes are dealt to raisers in order of first appearance: deterministic, and one
-        // process never spans two threads.
-        Map<Long, Integer> laneOfProcess = new LinkedHashMap<>();
-        List<List<Integer>> lanes = new ArrayList<>();
-        for (int i = 0; i < raisers; i++) {
-            lanes.add(new ArrayList<>());
+    /** Exits the reader's callback with an interrupt, to be rethrown outside it. */
+    private static final class Interrupted extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Interrupted(InterruptedException cause) {
+            super(cause);
         }
-        for (int i = 0; i < ops.size(); i++) {
-            int lane = laneOfProcess.computeIfAbsent(processKeys[i], k -> laneOfProcess.size() % raisers);
-            lanes.get(lane).add(i);
+    }
+
+    /**
+     * Second pass: operations are gathered into windows of {@link #WINDOW_OPERATIONS}; each
+     * window is raised, drained (every delivered event decided) and tallied before the next is
+     * read, so at most one window of operations is in memory at a time.
+     */
+    private final class Raising implements RecordingVisitor {
+        private final ProcessIdentities identities;
+        private final RecordingSurvey survey;
+        private final DecisionLedger ledger;
+        private final Tally tally;
+        private final DriverStats before;
+        private final List<RecordedOperation> window = new ArrayList<>();
+        private final List<Long> windowKeys = new ArrayList<>();
+        /** Processes are dealt to raisers in order of first appearance: deterministic, one process one thread. */
+        private final Map<Long, Integer> laneOfProcess = new HashMap<>();
+        final AtomicLong raised = new AtomicLong();
+        long clockStart;
+
+        Raising(ProcessIdentities identities, RecordingSurvey survey, DecisionLedger ledger, Tally tally, DriverStats before) {
+            this.identities = identities;
+            this.survey = survey;
+            this.ledger = ledger;
+            this.tally = tally;
+            this.before = before;
         }
-        AtomicLong raised = new AtomicLong();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        // Each recording keeps its own gaps and all start together: their clocks need not agree
-        // (a ProcMon export without dates sits in 1970, a Sysmon one in its real year).
-        Map<String, Instant> firstOfSource = new HashMap<>();
-        for (RecordedOperation op : ops) {
-            if (op.timestamp() != null) {
-                firstOfSource.merge(op.source(), op.timestamp(), (a, b) -> a.isBefore(b) ? a : b);
+
+        void run(RecordingSource input) throws InterruptedException, RecordingException {
+            try {
+                input.read(this);
+                flushWindow();
+            } catch (Interrupted e) {
+                throw (InterruptedException) e.getCause();
             }
         }
-        long clockStart = System.nanoTime();
-        int highWater = Math.max(1, policy.subscription().maxBacklog() / BACKLOG_HIGH_WATER_DIVISOR);
-        List<Thread> threads = new ArrayList<>();
-        for (int l = 0; l < raisers; l++) {
-            List<Integer> lane = lanes.get(l);
-            if (lane.isEmpty()) {
-                continue;
-            }
-            Thread t = new Thread(() -> {
+
+        @Override
+        public void operation(RecordedOperation recorded) {
+            RecordedOperation op = identities.resolvePid(recorded);
+            window.add(op);
+            windowKeys.add(identities.keyFor(op));
+            if (window.size() >= WINDOW_OPERATIONS) {
                 try {
-                    int sinceCheck = 0;
-                    for (int i : lane) {
-                        RecordedOperation op = ops.get(i);
-                        if (options.realtime() && op.timestamp() != null) {
-                            Instant first = firstOfSource.get(op.source());
-                            sleepUntil(clockStart + (long) (Duration.between(first, op.timestamp()).toNanos()
-                                    / options.speed()));
-                        }
-                        if (++sinceCheck >= BACKLOG_CHECK_EVERY) {
-                            sinceCheck = 0;
-                            while (RegistrySimulator.stats().backlogEvents() > highWater) {
-                                sleepNanos(BACKLOG_PAUSE_NANOS);
-                            }
-                        }
-                        SimulatedOperation call = toSimulated(op, processKeys[i]);
-                        ledger.expect(i, call);
-                        statuses[i] = RegistrySimulator.raise(call);
-                        raised.incrementAndGet();
-                    }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
+                    flushWindow();
+                } catch (InterruptedException e) {
+                    throw new Interrupted(e);
                 }
-            }, "hiveguard-replay-raiser-" + l);
-            t.setDaemon(true);
-            threads.add(t);
+            }
         }
-        ProgressBar bar = options.progress() ? new ProgressBar(System.err, ops.size(), raised::get) : null;
-        if (bar != null) {
-            bar.start();
+
+        @Override
+        public void unparseable(UnparseableRecord record) {
+            // counted by the survey
         }
-        try {
+
+        @Override
+        public void outsideOperationClasses(String source, long line, String toolOperation) {
+            // counted by the survey
+        }
+
+        private void flushWindow() throws InterruptedException {
+            if (window.isEmpty()) {
+                return;
+            }
+            int n = window.size();
+            int[] statuses = new int[n];
+            ledger.startWindow(n);
+            raiseAll(statuses);
+            if (drain(ledger, before) < 0) {
+                throw new IllegalStateException("the decision pump did not decide every delivered event within "
+                        + options.drainTimeout().toSeconds() + " s (decided " + ledger.recorded() + " of "
+                        + (RegistrySimulator.stats().delivered() - before.delivered()) + ")");
+            }
+            for (int i = 0; i < n; i++) {
+                tally(window.get(i), windowKeys.get(i), statuses[i], ledger.outcome(i), tally);
+            }
+            window.clear();
+            windowKeys.clear();
+        }
+
+        private void raiseAll(int[] statuses) throws InterruptedException {
+            int raisers = options.raisers();
+            List<List<Integer>> lanes = new ArrayList<>();
+            for (int i = 0; i < raisers; i++) {
+                lanes.add(new ArrayList<>());
+            }
+            for (int i = 0; i < window.size(); i++) {
+                int lane = laneOfProcess.computeIfAbsent(windowKeys.get(i), k -> laneOfProcess.size() % raisers);
+                lanes.get(lane).add(i);
+            }
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            int highWater = Math.max(1, policy.subscription().maxBacklog() / BACKLOG_HIGH_WATER_DIVISOR);
+            List<Thread> threads = new ArrayList<>();
+            for (int l = 0; l < raisers; l++) {
+                List<Integer> lane = lanes.get(l);
+                if (lane.isEmpty()) {
+                    continue;
+                }
+                Thread t = new Thread(() -> {
+                    try {
+                        int sinceCheck = 0;
+                        for (int i : lane) {
+                            RecordedOperation op = window.get(i);
+                            if (options.realtime() && op.timestamp() != null) {
+                                // Each recording keeps its own gaps and all start together: their clocks
+                                // need not agree (a ProcMon export without dates sits in 1970).
+                                Instant first = survey.firstOfSource.get(op.source());
+                                sleepUntil(clockStart + (long) (Duration.between(first, op.timestamp()).toNanos()
+                                        / options.speed()));
+                            }
+                            if (++sinceCheck >= BACKLOG_CHECK_EVERY) {
+                                sinceCheck = 0;
+                                while (RegistrySimulator.stats().backlogEvents() > highWater) {
+                                    sleepNanos(BACKLOG_PAUSE_NANOS);
+                                }
+                            }
+                            SimulatedOperation call = toSimulated(op, windowKeys.get(i));
+                            ledger.expect(i, call);
+                            statuses[i] = RegistrySimulator.raise(call);
+                            raised.incrementAndGet();
+                        }
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                }, "hiveguard-replay-raiser-" + l);
+                t.setDaemon(true);
+                threads.add(t);
+            }
             threads.forEach(Thread::start);
             for (Thread t : threads) {
                 t.join();
             }
-        } finally {
-            if (bar != null) {
-                bar.finish();
+            if (failure.get() != null) {
+                throw new IllegalStateException("replay raiser failed: " + failure.get(), failure.get());
             }
-        }
-        if (failure.get() != null) {
-            throw new IllegalStateException("replay raiser failed: " + failure.get(), failure.get());
         }
     }
 
@@ -249,64 +353,67 @@ public final class ReplayEngine {
 
     // ------------------------------------------------------------------ report
 
-    private ReplayReport report(LoadedRecordings input, List<String> recordings, String hkcuSid,
-                                List<RecordedOperation> ops, int[] statuses, DecisionLedger ledger,
-                                DriverStats before, DriverStats after, int processes, long pidsUnknown,
-                                double seconds) {
-        long blocked = 0;
-        long audited = 0;
-        long allowed = 0;
-        long outside = 0;
-        long raiseFailures = 0;
-        long mismatches = 0;
-        List<String> mismatchExamples = new ArrayList<>();
-        Map<String, long[]> perRule = new TreeMap<>();
-        Map<String, Long> outsideByOperation = new TreeMap<>();
-        List<ReplayReport.WouldBlock> wouldBlock = new ArrayList<>();
-        for (int i = 0; i < ops.size(); i++) {
-            RecordedOperation op = ops.get(i);
-            int status = statuses[i];
-            if (status != STATUS_SUCCESS && status != STATUS_ACCESS_DENIED) {
-                raiseFailures++;
-                note(mismatchExamples, op.location() + ": the host refused the operation ("
-                        + NtStatus.describe(status) + ")");
-                continue;
-            }
-            boolean denied = status == STATUS_ACCESS_DENIED;
-            DecisionLedger.Outcome outcome = ledger.outcome(i);
-            if (outcome == null) {
-                outside++;
-                outsideByOperation.merge(op.operation().eventType(), 1L, Long::sum);
-                if (denied) {
-                    mismatches++;
-                    note(mismatchExamples, op.location() + ": denied by the driver without a policy decision "
-                            + "(no client, or fail-closed default)");
-                }
-                continue;
-            }
-            Decision d = outcome.decision();
-            String rule = d.ruleName() == null ? ReplayReport.DEFAULT_RULE : d.ruleName();
-            long[] counts = perRule.computeIfAbsent(rule, k -> new long[3]);
-            if (d.blocks() || d.wouldBlock()) {
-                blocked++;
-                counts[0]++;
-                wouldBlock.add(wouldBlock(op, rule, denied, d.wouldBlock()));
-            } else if (d.action() == Action.AUDIT) {
-                audited++;
-                counts[1]++;
-            } else {
-                allowed++;
-                counts[2]++;
-            }
-            if (d.blocks() != denied) {
-                mismatches++;
-                note(mismatchExamples, op.location() + ": policy " + (d.blocks() ? "blocks" : "allows")
-                        + " but the driver " + (denied ? "denied" : "allowed") + " the call"
-                        + (outcome.verdictRequested() ? " (verdict timed out?)" : " (no verdict was requested)"));
-            }
+    /** One operation of a window, with what the driver and the pump made of it. */
+    private void tally(RecordedOperation op, long processKey, int status, DecisionLedger.Outcome outcome, Tally t) {
+        t.operations++;
+        if (op.pid() == ProcessIdentities.PID_NONE) {
+            t.pidsUnknown++;
         }
+        if (op.operation() == Operation.SET_VALUE && !op.dataKnown()) {
+            t.valuesHidden++;
+        }
+        if (status != STATUS_SUCCESS && status != STATUS_ACCESS_DENIED) {
+            t.raiseFailures++;
+            note(t.mismatchExamples, op.location() + ": the host refused the operation ("
+                    + NtStatus.describe(status) + ")");
+            return;
+        }
+        boolean denied = status == STATUS_ACCESS_DENIED;
+        if (outcome == null) {
+            if (toSimulated(op, processKey).kernelCaller() && !policy.subscription().includeKernelCallers()) {
+                t.kernelCallers++;
+            } else {
+                t.outside++;
+                t.outsideByOperation.merge(op.operation().eventType(), 1L, Long::sum);
+            }
+            if (denied) {
+                t.mismatches++;
+                note(t.mismatchExamples, op.location() + ": denied by the driver without a policy decision "
+                        + "(no client, or fail-closed default)");
+            }
+            return;
+        }
+        Decision d = outcome.decision();
+        String rule = d.ruleName() == null ? ReplayReport.DEFAULT_RULE : d.ruleName();
+        long[] counts = t.perRule.computeIfAbsent(rule, k -> new long[3]);
+        if (d.blocks() || d.wouldBlock()) {
+            t.blocked++;
+            counts[0]++;
+            if (t.wouldBlock.size() < ReplayReport.MAX_LISTED) {
+                t.wouldBlock.add(wouldBlock(op, rule, denied, d.wouldBlock()));
+            } else {
+                t.wouldBlockNotListed++;
+            }
+        } else if (d.action() == Action.AUDIT) {
+            t.audited++;
+            counts[1]++;
+        } else {
+            t.allowed++;
+            counts[2]++;
+        }
+        if (d.blocks() != denied) {
+            t.mismatches++;
+            note(t.mismatchExamples, op.location() + ": policy " + (d.blocks() ? "blocks" : "allows")
+                    + " but the driver " + (denied ? "denied" : "allowed") + " the call"
+                    + (outcome.verdictRequested() ? " (verdict timed out?)" : " (no verdict was requested)"));
+        }
+    }
+
+    private ReplayReport report(RecordingSurvey survey, Tally t, List<String> recordings, String hkcuSid,
+                                DecisionLedger ledger, DriverStats before, DriverStats after, int processes,
+                                double seconds) {
         Map<String, ReplayReport.Verdicts> rules = new LinkedHashMap<>();
-        perRule.forEach((k, v) -> rules.put(k, new ReplayReport.Verdicts(v[0], v[1], v[2], 0)));
+        t.perRule.forEach((k, v) -> rules.put(k, new ReplayReport.Verdicts(v[0], v[1], v[2], 0)));
         ReplayReport.DriverCounts driver = new ReplayReport.DriverCounts(
                 after.raised() - before.raised(),
                 after.filteredOut() - before.filteredOut(),
@@ -316,14 +423,15 @@ public final class ReplayEngine {
                 after.timedOut() - before.timedOut(),
                 after.defaultsApplied() - before.defaultsApplied(),
                 after.blocked() - before.blocked());
-        long raisedOk = ops.size() - raiseFailures;
+        long raisedOk = t.operations - t.raiseFailures;
         long uncounted = raisedOk - (driver.filteredOut() + driver.delivered() + driver.dropped());
-        ReplayReport.Consistency consistency = new ReplayReport.Consistency(raiseFailures, ledger.unmatched(),
-                mismatches, mismatchExamples, uncounted, driver.defaultsApplied() + driver.timedOut());
-        return new ReplayReport(policy.name(), policy.hash(), recordings, ops.size(),
-                new ReplayReport.Verdicts(blocked, audited, allowed, outside), outsideByOperation, rules, wouldBlock,
-                input.unparseable(), input.outsideClasses(), driver, consistency, processes, pidsUnknown,
-                ops.stream().filter(o -> o.operation() == Operation.SET_VALUE && !o.dataKnown()).count(), hkcuSid, seconds, seconds > 0 ? ops.size() / seconds : 0);
+        ReplayReport.Consistency consistency = new ReplayReport.Consistency(t.raiseFailures, ledger.unmatched(),
+                t.mismatches, t.mismatchExamples, uncounted, driver.defaultsApplied() + driver.timedOut());
+        return new ReplayReport(policy.name(), policy.hash(), recordings, t.operations,
+                new ReplayReport.Verdicts(t.blocked, t.audited, t.allowed, t.outside, t.kernelCallers),
+                t.outsideByOperation, rules, t.wouldBlock, t.wouldBlockNotListed, survey.unparseable,
+                survey.unparseableTotal, survey.outsideClasses, driver, consistency, processes, t.pidsUnknown,
+                t.valuesHidden, hkcuSid, seconds, seconds > 0 ? t.operations / seconds : 0);
     }
 
     private static void note(List<String> examples, String text) {

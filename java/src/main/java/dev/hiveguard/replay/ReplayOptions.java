@@ -12,12 +12,13 @@ import java.util.Objects;
  * @param speed         with realtime: 2.0 replays twice as fast as recorded
  * @param raisers       threads raising operations; each process's operations stay on one
  *                      thread, in recorded order
- * @param progress      draw a progress bar on stderr
+ * @param progressFrom  draw a progress bar on stderr when the replay has at least this many
+ *                      operations (or runs in real time); 0 always, {@link #NO_PROGRESS} never
  * @param drainTimeout  longest wait, after the last raise, for the pump to decide what the
  *                      driver delivered
  * @param pump          the decision pump's options (as live)
  */
-public record ReplayOptions(boolean realtime, double speed, int raisers, boolean progress, Duration drainTimeout,
+public record ReplayOptions(boolean realtime, double speed, int raisers, long progressFrom, Duration drainTimeout,
                             PumpOptions pump) {
 
     /**
@@ -41,6 +42,9 @@ public record ReplayOptions(boolean realtime, double speed, int raisers, boolean
     /** A pump that has not decided a delivered event in this long is stuck, not slow. */
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
 
+    /** {@link #progressFrom} for no progress bar. */
+    public static final long NO_PROGRESS = -1;
+
     public ReplayOptions {
         Objects.requireNonNull(drainTimeout, "drainTimeout");
         Objects.requireNonNull(pump, "pump");
@@ -57,19 +61,29 @@ public record ReplayOptions(boolean realtime, double speed, int raisers, boolean
     }
 
     public static ReplayOptions defaults() {
-        return new ReplayOptions(false, 1.0, DEFAULT_RAISERS, false, DEFAULT_DRAIN_TIMEOUT,
+        return new ReplayOptions(false, 1.0, DEFAULT_RAISERS, NO_PROGRESS, DEFAULT_DRAIN_TIMEOUT,
                 PumpOptions.defaults().withParkedRequests(PARKED_REQUESTS));
     }
 
     public ReplayOptions withRealtime(boolean on, double factor) {
-        return new ReplayOptions(on, factor, raisers, progress, drainTimeout, pump);
+        return new ReplayOptions(on, factor, raisers, progressFrom, drainTimeout, pump);
     }
 
     public ReplayOptions withRaisers(int n) {
-        return new ReplayOptions(realtime, speed, n, progress, drainTimeout, pump);
+        return new ReplayOptions(realtime, speed, n, progressFrom, drainTimeout, pump);
     }
 
     public ReplayOptions withProgress(boolean on) {
-        return new ReplayOptions(realtime, speed, raisers, on, drainTimeout, pump);
+        return withProgressFrom(on ? 0 : NO_PROGRESS);
+    }
+
+    /** A progress bar for replays of at least {@code operations} operations (or in real time). */
+    public ReplayOptions withProgressFrom(long operations) {
+        return new ReplayOptions(realtime, speed, raisers, operations, drainTimeout, pump);
+    }
+
+    /** Whether a replay of {@code operations} operations draws the bar. */
+    public boolean progressFor(long operations) {
+        return progressFrom >= 0 && (realtime || operations >= progressFrom);
     }
 }

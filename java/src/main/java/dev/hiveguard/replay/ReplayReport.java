@@ -20,8 +20,12 @@ import java.util.TreeMap;
  * @param outsideSubscriptionByOperation the operations the driver filtered out, by class
  *                                (Sysmon-style EventType), so an admin sees what the policy ignores
  * @param rules                   per rule (by name; "(default)" when no rule matched), outcome counts
- * @param wouldBlock              every operation the policy blocks, in recorded order
- * @param unparseable             every record that could not be read, with file and line
+ * @param wouldBlock              the operations the policy blocks, in recorded order: the first
+ *                                {@link #MAX_LISTED}; all are counted in {@link Verdicts#blocked}
+ * @param wouldBlockNotListed     blocked operations beyond the listed ones
+ * @param unparseable             the records that could not be read, with file and line: the
+ *                                first {@link #MAX_LISTED}
+ * @param unparseableTotal        every record that could not be read
  * @param outsideOperationClasses well-formed records HiveGuard never sees (ProcMon reads,
  *                                non-registry events), by the tool's operation name
  * @param driver                  the driver's counters over the replay (after minus before)
@@ -44,7 +48,9 @@ public record ReplayReport(
         Map<String, Long> outsideSubscriptionByOperation,
         Map<String, Verdicts> rules,
         List<WouldBlock> wouldBlock,
+        long wouldBlockNotListed,
         List<UnparseableRecord> unparseable,
+        long unparseableTotal,
         Map<String, Long> outsideOperationClasses,
         DriverCounts driver,
         Consistency consistency,
@@ -67,6 +73,13 @@ public record ReplayReport(
         Objects.requireNonNull(consistency, "consistency");
     }
 
+    /**
+     * Would-block entries and unparseable records listed at most; the rest are counted. A
+     * report of a million blocks is not read line by line, and the list must not hold the
+     * replay's memory hostage.
+     */
+    public static final int MAX_LISTED = 1000;
+
     /** Rule name used when no rule matched and the policy's default applied. */
     public static final String DEFAULT_RULE = "(default)";
 
@@ -76,10 +89,20 @@ public record ReplayReport(
      * @param allowed             allowed by a rule or the policy default
      * @param outsideSubscription the driver never delivered it: no rule can act on it, so the
      *                            subscription filtered it in the kernel and the caller went on
+     * @param kernelCallers       the driver never delivered it because it was made by the System
+     *                            process (pid 4, image "System"), whose registry work runs in
+     *                            kernel-mode threads; the policy's {@code kernelCallers="exclude"}
+     *                            (the default) leaves kernel-mode callers out whatever the rules say
      */
-    public record Verdicts(long blocked, long audited, long allowed, long outsideSubscription) {
+    public record Verdicts(long blocked, long audited, long allowed, long outsideSubscription, long kernelCallers) {
+
+        /** Counts of an input without System-process operations (or per rule, where they never appear). */
+        public Verdicts(long blocked, long audited, long allowed, long outsideSubscription) {
+            this(blocked, audited, allowed, outsideSubscription, 0);
+        }
+
         public long total() {
-            return blocked + audited + allowed + outsideSubscription;
+            return blocked + audited + allowed + outsideSubscription + kernelCallers;
         }
     }
 

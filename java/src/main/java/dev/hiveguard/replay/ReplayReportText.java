@@ -15,7 +15,7 @@ public final class ReplayReportText {
         b.append("recordings: ").append(String.join(", ", r.recordings())).append('\n');
         long outsideClasses = r.outsideOperationClasses().values().stream().mapToLong(Long::longValue).sum();
         b.append(String.format(Locale.ROOT, "records: %d operations replayed from %d processes, %d unparseable, "
-                + "%d outside the operation classes%n", r.operations(), r.processes(), r.unparseable().size(),
+                + "%d outside the operation classes%n", r.operations(), r.processes(), r.unparseableTotal(),
                 outsideClasses));
         b.append("\nverdicts (nothing is enforced on a real machine by a replay):\n");
         ReplayReport.Verdicts v = r.verdicts();
@@ -24,6 +24,11 @@ public final class ReplayReportText {
         b.append(String.format(Locale.ROOT, "  %-22s %8d%n", "allowed", v.allowed()));
         b.append(String.format(Locale.ROOT, "  %-22s %8d   (no rule can act on them: the driver's subscription "
                 + "filtered them out)%n", "outside subscription", v.outsideSubscription()));
+        if (v.kernelCallers() > 0) {
+            b.append(String.format(Locale.ROOT, "  %-22s %8d   (the System process, pid 4: kernel-mode callers, "
+                    + "left out because the policy says kernelCallers=\"exclude\")%n", "kernel callers",
+                    v.kernelCallers()));
+        }
         if (!r.outsideSubscriptionByOperation().isEmpty()) {
             b.append("    by operation:");
             r.outsideSubscriptionByOperation().forEach((op, n) -> b.append(' ').append(op).append(' ').append(n));
@@ -39,7 +44,8 @@ public final class ReplayReportText {
                     e.getValue().blocked(), e.getValue().audited(), e.getValue().allowed()));
         }
 
-        b.append("\nwould block (").append(r.wouldBlock().size()).append("):\n");
+        b.append("\nwould block (").append(v.blocked()).append(r.wouldBlockNotListed() > 0
+                ? ", the first " + r.wouldBlock().size() + " listed" : "").append("):\n");
         for (ReplayReport.WouldBlock w : r.wouldBlock()) {
             b.append("  ").append(w.time()).append("  ").append(w.image()).append(" (pid ").append(w.pid())
                     .append(")  ").append(w.operation()).append("  ").append(w.targetObject());
@@ -53,7 +59,8 @@ public final class ReplayReportText {
                     .append("  [").append(w.location()).append("]\n");
         }
 
-        b.append("\nunparseable records (").append(r.unparseable().size()).append("):\n");
+        b.append("\nunparseable records (").append(r.unparseableTotal()).append(r.unparseableTotal() > r.unparseable().size()
+                ? ", the first " + r.unparseable().size() + " listed" : "").append("):\n");
         for (UnparseableRecord u : r.unparseable()) {
             b.append("  ").append(u).append('\n');
         }

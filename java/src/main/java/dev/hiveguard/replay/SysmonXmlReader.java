@@ -3,7 +3,7 @@ package dev.hiveguard.replay;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
-import java.nio.charset.Charset;
+import java.io.InputStreamReader;
 import java.util.HashMap;
 import java.util.Map;
 import javax.xml.stream.XMLInputFactory;
@@ -17,7 +17,9 @@ import javax.xml.stream.XMLStreamReader;
  * elements back to back with no root element - not a well-formed document - while Event
  * Viewer's "Save as XML" wraps them in {@code <Events>}. Both are read the same way: each
  * {@code <Event>...</Event>} span is cut out of the text and parsed on its own, so one damaged
- * event is reported with its line and the rest of the file still replays.
+ * event is reported with its line and the rest of the file still replays. The file is read
+ * line by line and only the Event element being cut out is kept, at most
+ * {@link #MAX_EVENT_CHARS} characters of it.
  *
  * <p>Parsing is locked down: no DTD, no external entities (an event log export never needs
  * them, and a recording is untrusted input).
@@ -26,6 +28,8 @@ final class SysmonXmlReader implements RecordingReader {
 
     private static final String EVENT_OPEN = "<Event";
     private static final String EVENT_CLOSE = "</Event>";
+    /** A Sysmon Event element is a few KiB; anything this long is not one. */
+    static final int MAX_EVENT_CHARS = 1 << 20;
 
     private final PathTranslator paths;
     private final XMLInputFactory factory;
@@ -41,28 +45,56 @@ final class SysmonXmlReader implements RecordingReader {
 
     @Override
     public void read(String source, InputStream in, RecordingVisitor visitor) throws IOException {
-        byte[] all = in.readAllBytes();
-        Charset charset = TextDecoding.sniff(all, all.length);
-        int bom = TextDecoding.bomLength(all, all.length);
-        String text = new String(all, bom, all.length - bom, charset);
-
-        int pos = 0;
-        long line = 1;
-        while (true) {
-            int start = findEventStart(text, pos);
-            if (start < 0) {
-                break;
+        in.mark(4);
+        byte[] head = in.readNBytes(4);
+        in.reset();
+        in.skipNBytes(TextDecoding.bomLength(head, head.length));
+        BoundedLineReader lines = new BoundedLineReader(
+                new InputStreamReader(in, TextDecoding.sniff(head, head.length)), MAX_EVENT_CHARS);
+        // One Event element at a time is kept, never the file: memory is bounded by MAX_EVENT_CHARS.
+        StringBuilder event = null;
+        long eventLine = 0;
+        String line;
+        while ((line = lines.readLine()) != null) {
+            long lineNumber = lines.lineNumber();
+            if (lines.truncated()) {
+                visitor.unparseable(new UnparseableRecord(source, event == null ? lineNumber : eventLine,
+                        "line longer than " + MAX_EVENT_CHARS + " characters; skipped"
+                                + (event == null ? "" : " with the Event element it is in")));
+                event = null;
+                continue;
             }
-            line += countNewlines(text, pos, start);
-            int end = text.indexOf(EVENT_CLOSE, start);
-            if (end < 0) {
-                visitor.unparseable(new UnparseableRecord(source, line, "Event element is not closed (truncated export?)"));
-                return;
+            int from = 0;
+            while (true) {
+                if (event == null) {
+                    int start = findEventStart(line, from);
+                    if (start < 0) {
+                        break;
+                    }
+                    event = new StringBuilder();
+                    eventLine = lineNumber;
+                    from = start;
+                }
+                int end = line.indexOf(EVENT_CLOSE, from);
+                if (end < 0) {
+                    if (event.length() + line.length() - from > MAX_EVENT_CHARS) {
+                        visitor.unparseable(new UnparseableRecord(source, eventLine, "Event element longer than "
+                                + MAX_EVENT_CHARS + " characters; skipped"));
+                        event = null;
+                    } else {
+                        event.append(line, from, line.length()).append('\n');
+                    }
+                    break;
+                }
+                end += EVENT_CLOSE.length();
+                event.append(line, from, end);
+                parseEvent(source, eventLine, event.toString(), visitor);
+                event = null;
+                from = end;
             }
-            end += EVENT_CLOSE.length();
-            parseEvent(source, line, text.substring(start, end), visitor);
-            line += countNewlines(text, start, end);
-            pos = end;
+        }
+        if (event != null) {
+            visitor.unparseable(new UnparseableRecord(source, eventLine, "Event element is not closed (truncated export?)"));
         }
     }
 
@@ -83,16 +115,6 @@ final class SysmonXmlReader implements RecordingReader {
             }
             i = after;
         }
-    }
-
-    private static long countNewlines(String text, int from, int to) {
-        long n = 0;
-        for (int i = from; i < to; i++) {
-            if (text.charAt(i) == '\n') {
-                n++;
-            }
-        }
-        return n;
     }
 
     private void parseEvent(String source, long line, String xml, RecordingVisitor visitor) {

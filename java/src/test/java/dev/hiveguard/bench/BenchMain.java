@@ -16,6 +16,7 @@ public final class BenchMain {
             "dev.hiveguard.bench.PolicyBench",
             "dev.hiveguard.bench.PolicyCompileBench",
             "dev.hiveguard.bench.ReplayBench",
+            "dev.hiveguard.bench.ReplayMemoryBench",
             "dev.hiveguard.audit.AuditBench",
             "dev.hiveguard.pump.PumpBench");
 

@@ -99,12 +99,17 @@ class PolicySemanticsTest {
         assertFalse(blocks("<Details condition=\"not end with\">X.exe</Details>", run("c:\\users\\x.exe")));
     }
 
+    /**
+     * Sysmon documents less than / more than as "Lexicographical comparison is less (more)
+     * than zero": numbers are compared as text too, so pid 900 is more than "1000".
+     */
     @Test
-    void lessAndMoreThanCompareNumbersNumerically() throws Exception {
+    void lessAndMoreThanCompareNumbersAsTextAsSysmonDocuments() throws Exception {
         RegistryEvent e = event(Operation.SET_VALUE, "HKLM\\SOFTWARE\\X", "v", "", PS, "", 900, 1, ValueRendering.sz("x"));
-        assertTrue(blocks("<ProcessId condition=\"less than\">1000</ProcessId>", e), "900 < 1000 although \"900\" > \"1000\" as text");
-        assertFalse(blocks("<ProcessId condition=\"more than\">1000</ProcessId>", e));
-        assertTrue(blocks("<ProcessId condition=\"more than\">0x10</ProcessId>", e));
+        assertFalse(blocks("<ProcessId condition=\"less than\">1000</ProcessId>", e), "\"900\" > \"1000\" as text");
+        assertTrue(blocks("<ProcessId condition=\"more than\">1000</ProcessId>", e));
+        assertTrue(blocks("<ProcessId condition=\"less than\">901</ProcessId>", e));
+        assertTrue(blocks("<ProcessId condition=\"more than\">0x10</ProcessId>", e), "'9' > '0'");
         assertTrue(blocks("<ProcessId>900</ProcessId>", e));
         assertTrue(blocks("<ProcessId condition=\"is any\">1;900</ProcessId>", e));
         assertFalse(blocks("<ProcessId condition=\"is not\">900</ProcessId>", e));

@@ -175,10 +175,6 @@ final class ReferenceInterpreter implements Policy {
                 return false;
             case IS_NOT:
                 return Numbers.parse(c.values().get(0)) != pid;
-            case LESS_THAN:
-                return pid < Numbers.parse(c.values().get(0));
-            case MORE_THAN:
-                return pid > Numbers.parse(c.values().get(0));
             default:
                 return compare(c, Long.toString(pid), null, null);
         }
@@ -239,10 +235,8 @@ final class ReferenceInterpreter implements Policy {
                 return !lower(subject(text, hkcuText, v0)).endsWith(lower(v0));
             case LESS_THAN:
             case MORE_THAN: {
-                String s = lower(subject(text, hkcuText, v0));
-                Long a = Numbers.parse(s);
-                Long b = Numbers.parse(v0);
-                int cmp = a != null && b != null ? Long.compare(a, b) : s.compareTo(lower(v0));
+                // Sysmon: "Lexicographical comparison", numbers included
+                int cmp = lower(subject(text, hkcuText, v0)).compareTo(lower(v0));
                 return c.condition() == Condition.LESS_THAN ? cmp < 0 : cmp > 0;
             }
             case IMAGE:

@@ -51,6 +51,7 @@ public final class DirectEvaluation {
         long audited = 0;
         long allowed = 0;
         long outside = 0;
+        long kernelCallers = 0;
         Map<String, long[]> perRule = new TreeMap<>();
         List<String> wouldBlock = new ArrayList<>();
         Instant now = Instant.now();
@@ -59,7 +60,11 @@ public final class DirectEvaluation {
             SubscriptionMatcher.Match m = SubscriptionMatcher.match(sub, c.operation(), c.keyPath(), c.valueName(), c.pid(),
                     c.kernelCaller());
             if (!m.delivered()) {
-                outside++;
+                if (c.kernelCaller() && !sub.includeKernelCallers()) {
+                    kernelCallers++;
+                } else {
+                    outside++;
+                }
                 continue;
             }
             sequence++;
@@ -89,6 +94,6 @@ public final class DirectEvaluation {
         }
         Map<String, ReplayReport.Verdicts> rules = new TreeMap<>();
         perRule.forEach((k, v) -> rules.put(k, new ReplayReport.Verdicts(v[0], v[1], v[2], 0)));
-        return new Result(new ReplayReport.Verdicts(blocked, audited, allowed, outside), rules, wouldBlock);
+        return new Result(new ReplayReport.Verdicts(blocked, audited, allowed, outside, kernelCallers), rules, wouldBlock);
     }
 }

@@ -109,9 +109,13 @@ class ReplayCommandTest {
 
     @Test
     void badOptionsAreUsageErrors() {
-        Run r = run("--policy", policy(), "--format", "evtx", ReplayTestData.fixture("persistence.xml").toString());
+        Run r = run("--policy", policy(), "--format", "etl", ReplayTestData.fixture("persistence.xml").toString());
         assertEquals(ExitCodes.USAGE, r.exit());
-        assertTrue(r.err().contains("unknown recording format 'evtx'"), r.err());
+        assertTrue(r.err().contains("unknown recording format 'etl'"), r.err());
+        // evtx is a format now; forced on an XML export it is a one-line file error
+        r = run("--policy", policy(), "--format", "evtx", ReplayTestData.fixture("persistence.xml").toString());
+        assertEquals(ExitCodes.USAGE, r.exit());
+        assertTrue(r.err().contains("persistence.xml: not an EVTX file"), r.err());
         r = run("--policy", policy(), "--realtime", "--speed", "0", ReplayTestData.fixture("persistence.xml")
                 .toString());
         assertEquals(ExitCodes.USAGE, r.exit());

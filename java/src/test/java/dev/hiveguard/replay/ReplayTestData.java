@@ -37,6 +37,30 @@ final class ReplayTestData {
         }
     }
 
+    /** SigmaHQ's registry rules and regression data, next to the datasets (../shared/sigma). */
+    static Path sigmaDir() {
+        Path dir = datasetsDir().toAbsolutePath().getParent().resolve("sigma");
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalStateException("Sigma snapshot " + dir + " not found next to the datasets");
+        }
+        return dir;
+    }
+
+    /** Every regression .evtx of the Sigma registry rules, sorted. */
+    static List<Path> sigmaRegressionEvtx() {
+        try (Stream<Path> s = Files.walk(sigmaDir().resolve("regression_data"))) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".evtx")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The evtx-dump JSON twin of a regression .evtx. */
+    static Path jsonTwin(Path evtx) {
+        String name = evtx.getFileName().toString();
+        return evtx.resolveSibling(name.substring(0, name.length() - ".evtx".length()) + ".json");
+    }
+
     static Path dataset(String name) {
         return datasetsDir().resolve(name);
     }

@@ -106,29 +106,44 @@ final class SubscriptionCompiler {
     /** Kernel prefix -> classes, for one include rule. */
     private static Map<String, Integer> kernelPrefixesOf(CompiledRule r, boolean precise) {
         Map<String, Integer> out = new LinkedHashMap<>();
-        if (r.prefixGroup == null) {
+        List<String> prefixes = prefixesOf(r);
+        if (prefixes == null) {
             out.put(RegistryPaths.KERNEL_EVERYTHING, r.opMask);
             return out;
         }
         int valueOps = r.opMask & EventView.VALUE_OPS;
         int keyOps = r.opMask & ~EventView.VALUE_OPS;
-        for (CompiledCondition c : r.prefixGroup) {
-            for (String v : c.source.values()) {
-                if (keyOps != 0) {
-                    for (String k : RegistryPaths.kernelPrefixes(v, precise)) {
-                        out.merge(k, keyOps, (a, b) -> a | b);
-                    }
+        for (String v : prefixes) {
+            if (keyOps != 0) {
+                for (String k : RegistryPaths.kernelPrefixes(v, precise)) {
+                    out.merge(k, keyOps, (a, b) -> a | b);
                 }
-                if (valueOps != 0) {
-                    int cut = v.lastIndexOf('\\');
-                    String keyPart = cut < 0 ? v : v.substring(0, cut);
-                    for (String k : RegistryPaths.kernelPrefixes(keyPart, precise)) {
-                        out.merge(k, valueOps, (a, b) -> a | b);
-                    }
+            }
+            if (valueOps != 0) {
+                int cut = v.lastIndexOf('\\');
+                String keyPart = cut < 0 ? v : v.substring(0, cut);
+                for (String k : RegistryPaths.kernelPrefixes(keyPart, precise)) {
+                    out.merge(k, valueOps, (a, b) -> a | b);
                 }
             }
         }
         return out;
+    }
+
+    /**
+     * Sysmon-form TargetObject prefixes one of which every event the rule matches starts with,
+     * or null (any path): the pure-prefix TargetObject group of a Sysmon rule, else what an
+     * expression rule's expression implies.
+     */
+    private static List<String> prefixesOf(CompiledRule r) {
+        if (r.prefixGroup != null) {
+            List<String> out = new ArrayList<>();
+            for (CompiledCondition c : r.prefixGroup) {
+                out.addAll(c.source.values());
+            }
+            return out;
+        }
+        return r.expressionPrefixes;
     }
 
     /** A prefix longer than the driver accepts is cut: a shorter include only delivers more. */
@@ -233,7 +248,7 @@ final class SubscriptionCompiler {
     private static List<Subscription.Prefix> excludeEntries(List<CompiledRule> rules) {
         List<Subscription.Prefix> out = new ArrayList<>();
         for (CompiledRule r : rules) {
-            if (r.include || r.opMask == 0 || r.prefixGroup == null || r.groups.length != 1) {
+            if (r.include || r.opMask == 0 || r.prefixGroup == null || r.groups.length != 1 || r.expression != null) {
                 continue;
             }
             for (CompiledCondition c : r.prefixGroup) {

@@ -118,7 +118,7 @@ public final class PolicyReloader implements AutoCloseable {
         String name = PolicyLoader.displayName(file);
         CompiledPolicy next;
         try {
-            next = CompiledPolicy.compile(PolicyLoader.parse(name, bytes));
+            next = CompiledPolicy.compile(PolicyLoader.parse(file, bytes));
         } catch (PolicyException e) {
             lastErrors = e.errors();
             lastProblem = "invalid";

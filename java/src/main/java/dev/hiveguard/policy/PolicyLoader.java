@@ -48,8 +48,9 @@ public final class PolicyLoader {
 
     private static PolicyDocument parse(String name, byte[] bytes, Path baseDir) throws PolicyException {
         checkSize(name, bytes.length);
-        if (isSigmaName(name) || SigmaPolicyLoader.looksLikeSigma(
-                new String(bytes, 0, Math.min(bytes.length, 4096), StandardCharsets.UTF_8))) {
+        boolean xmlName = name.toLowerCase(java.util.Locale.ROOT).endsWith(".xml");
+        if (isSigmaName(name) || (!xmlName && SigmaPolicyLoader.looksLikeSigma(
+                new String(bytes, 0, Math.min(bytes.length, 4096), StandardCharsets.UTF_8)))) {
             try {
                 return SigmaPolicyLoader.parse(name, bytes, baseDir, name).document();
             } catch (IOException e) {

@@ -14,6 +14,7 @@ public final class BenchMain {
 
     private static final List<String> BENCHMARKS = List.of(
             "dev.hiveguard.bench.PolicyBench",
+            "dev.hiveguard.policy.sigma.SigmaBench",
             "dev.hiveguard.bench.ReplayBench",
             "dev.hiveguard.audit.AuditBench",
             "dev.hiveguard.pump.PumpBench");

@@ -115,7 +115,6 @@ public final class PolicyReloader implements AutoCloseable {
         }
         boolean firstRead = seenBytesHash == null;
         seenBytesHash = bytesHash;
-        String name = PolicyLoader.displayName(file);
         CompiledPolicy next;
         try {
             next = CompiledPolicy.compile(PolicyLoader.parse(file, bytes));

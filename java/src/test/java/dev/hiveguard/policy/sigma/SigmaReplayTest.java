@@ -28,8 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Sigma policy's compiled subscription, live pump, audit writer): each rule, loaded alone
  * from its file, must be credited with the case's matches. The events go in as Sysmon JSON
  * lines (EventID beside the EventData fields), the shape the replay reader takes today;
- * once the evtx-dump JSON and .evtx readers land, the same cases should be fed from the
- * .json and .evtx files as they are.
+ * a disabled test feeds the .evtx and .json files as they are, for when those readers land.
  */
 class SigmaReplayTest {
 

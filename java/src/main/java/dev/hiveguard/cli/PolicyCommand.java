@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "policy",
         mixinStandardHelpOptions = true,
-        description = "Check or display a policy file (Sysmon RegistryEvent rules with HiveGuard actions).",
+        description = "Check or display a policy: Sysmon RegistryEvent rules with HiveGuard actions (XML), or "
+                + "Sigma registry rules (a .yml rule, a directory of them, or a Sigma settings file).",
         subcommands = {PolicyCommand.Validate.class, PolicyCommand.Show.class})
 public final class PolicyCommand implements Runnable {
 
@@ -61,7 +62,7 @@ public final class PolicyCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        @Parameters(paramLabel = "FILE", description = "policy file (XML)")
+        @Parameters(paramLabel = "FILE", description = "policy: XML file, Sigma rule, directory or settings file")
         Path file;
 
         @Override
@@ -92,7 +93,7 @@ public final class PolicyCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        @Parameters(paramLabel = "FILE", description = "policy file (XML)")
+        @Parameters(paramLabel = "FILE", description = "policy: XML file, Sigma rule, directory or settings file")
         Path file;
 
         @Override
@@ -104,6 +105,9 @@ public final class PolicyCommand implements Runnable {
             }
             out.println("policy " + p.name());
             out.println("hash " + p.hash());
+            for (String note : p.document().notes()) {
+                out.println("note: " + note);
+            }
             out.print(PolicyDescription.render(p.document()));
             out.println("driver subscription:");
             for (String note : p.subscriptionNotes()) {

@@ -58,7 +58,8 @@ public final class ReplayCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--policy", paramLabel = "FILE", required = true,
-            description = "Policy file to dry-run (Sysmon RegistryEvent rules with actions).")
+            description = "Policy to dry-run: a Sysmon-style XML file, or Sigma registry rules (a .yml rule, a "
+                    + "directory of them, or a Sigma settings file).")
     Path policyFile;
 
     @Parameters(paramLabel = "RECORDING", arity = "1..*",

@@ -56,8 +56,8 @@ public final class RunCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--policy", paramLabel = "FILE",
-            description = "Policy file (Sysmon RegistryEvent rules with actions). Default: audit everything, "
-                    + "block nothing.")
+            description = "Policy: a Sysmon-style XML file, or Sigma registry rules (a .yml rule, a directory of "
+                    + "them, or a Sigma settings file). Default: audit everything, block nothing.")
     Path policyFile;
 
     @Option(names = "--state-dir", paramLabel = "DIR",
@@ -232,6 +232,12 @@ public final class RunCommand implements Callable<Integer> {
      */
     private PolicyReloader startReloader(AgentSession session, PolicyLoader.Loaded loaded) {
         if (policyFile == null || reloadMs == 0) {
+            return null;
+        }
+        if (java.nio.file.Files.isDirectory(policyFile)) {
+            // The reloader watches one file's bytes; a directory of Sigma rules would never change
+            // for it. A Sigma settings file naming the directory is watched (its own bytes only).
+            LOG.info("policy {} is a directory: not watched for changes (restart to apply edits)", policyFile);
             return null;
         }
         PolicyHolder inForce = new PolicyHolder(loaded.policy());

@@ -25,6 +25,10 @@ final class CompiledRule {
     /** The TargetObject group when all its conditions only constrain a prefix, else null. */
     final CompiledCondition[] prefixGroup;
     final Decision decision;
+    /** Null for a Sysmon rule; else must hold too. */
+    final CompiledExpression expression;
+    /** Expression rules: Sysmon-form TargetObject prefixes every match starts with, or null (any). */
+    final List<String> expressionPrefixes;
     final int timeoutMs;
     final FailMode failMode;
 
@@ -72,6 +76,8 @@ final class CompiledRule {
         g.sort((a, b) -> Boolean.compare(b[0].field == Field.TARGET_OBJECT, a[0].field == Field.TARGET_OBJECT));
         this.groups = g.toArray(new CompiledCondition[0][]);
         this.prefixGroup = prefix;
+        this.expression = r.expression() == null ? null : CompiledExpression.compile(r.expression());
+        this.expressionPrefixes = r.expression() == null ? null : CompiledExpression.targetPrefixes(r.expression());
         if (!include) {
             this.decision = null;
         } else if (action == Action.BLOCK && mode == PolicyMode.AUDIT_ONLY) {
@@ -108,6 +114,6 @@ final class CompiledRule {
                 return false;
             }
         }
-        return true;
+        return expression == null || expression.test(v);
     }
 }

@@ -150,4 +150,43 @@ final class EventView {
                 throw new IllegalStateException("unhandled field " + f);
         }
     }
+
+    /**
+     * The field's text as Sysmon writes it, case kept: for case-sensitive tests (Sigma's
+     * {@code cased}, regexes), which are rare enough not to be cached. Null when absent.
+     */
+    String rawText(Field f) {
+        if (!f.presentFor(op)) {
+            return null;
+        }
+        switch (f) {
+            case EVENT_TYPE:
+                return op.eventType();
+            case TARGET_OBJECT:
+                return RegistryPaths.targetObject(event.keyPath(), event.valueName(), isValueOp(op));
+            case DETAILS:
+                return ValueRendering.details(event.valueType(), event.data());
+            case NEW_NAME: {
+                String n = event.newName();
+                if (n.indexOf('\\') >= 0) {
+                    return RegistryPaths.canonical(n);
+                }
+                String key = RegistryPaths.toSysmon(event.keyPath());
+                int cut = key.lastIndexOf('\\');
+                return cut < 0 ? n : key.substring(0, cut + 1) + n;
+            }
+            case IMAGE: {
+                String img = event.image();
+                return img.startsWith("\\??\\") ? img.substring(4) : img;
+            }
+            case PROCESS_ID:
+                return pidText();
+            case USER:
+                return WellKnownSids.displayName(event.userSid());
+            case VALUE_NAME:
+                return event.valueName().isEmpty() ? RegistryPaths.DEFAULT_VALUE_NAME : event.valueName();
+            default:
+                throw new IllegalStateException("unhandled field " + f);
+        }
+    }
 }

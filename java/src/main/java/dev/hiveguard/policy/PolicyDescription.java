@@ -58,8 +58,56 @@ public final class PolicyDescription {
                 }
                 b.append('\n');
             }
+            if (r.expression() != null) {
+                b.append("    where ").append(render(r.expression())).append('\n');
+            }
         }
         return b.toString();
+    }
+
+    /** An expression on one line: and/or/not with parentheses where a part has several. */
+    public static String render(RuleExpression e) {
+        StringBuilder b = new StringBuilder();
+        render(e, b);
+        return b.toString();
+    }
+
+    private static void render(RuleExpression e, StringBuilder b) {
+        if (e instanceof RuleExpression.AllOf a) {
+            join(a.parts(), " and ", "(always)", b);
+        } else if (e instanceof RuleExpression.AnyOf a) {
+            join(a.parts(), " or ", "(never)", b);
+        } else if (e instanceof RuleExpression.Not n) {
+            b.append("not ");
+            renderPart(n.part(), b);
+        } else {
+            RuleExpression.FieldTest t = (RuleExpression.FieldTest) e;
+            b.append(t.field().xmlName()).append(' ').append(t.match().name().toLowerCase(java.util.Locale.ROOT));
+            if (t.caseSensitive()) {
+                b.append(" cased");
+            }
+            for (int i = 0; i < t.values().size(); i++) {
+                b.append(i == 0 ? " " : t.allValues() ? " & " : " | ").append('"').append(t.values().get(i)).append('"');
+            }
+        }
+    }
+
+    private static void join(java.util.List<RuleExpression> parts, String op, String empty, StringBuilder b) {
+        if (parts.isEmpty()) {
+            b.append(empty);
+        }
+        for (int i = 0; i < parts.size(); i++) {
+            b.append(i == 0 ? "" : op);
+            renderPart(parts.get(i), b);
+        }
+    }
+
+    private static void renderPart(RuleExpression e, StringBuilder b) {
+        boolean group = (e instanceof RuleExpression.AllOf a && a.parts().size() > 1)
+                || (e instanceof RuleExpression.AnyOf o && o.parts().size() > 1);
+        b.append(group ? "(" : "");
+        render(e, b);
+        b.append(group ? ")" : "");
     }
 
     /** The driver subscription in words: what crosses to user mode, what waits, with which budget. */

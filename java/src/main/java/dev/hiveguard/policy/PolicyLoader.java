@@ -1,13 +1,18 @@
 package dev.hiveguard.policy;
 
+import dev.hiveguard.policy.sigma.SigmaPolicyLoader;
 import dev.hiveguard.wire.ConfigMessage;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** Reads, validates and compiles a policy file. */
+/**
+ * Reads, validates and compiles a policy: a Sysmon-style XML file, or Sigma rules (a rule
+ * file, a directory of them, or a Sigma settings file), told apart by extension or content.
+ */
 public final class PolicyLoader {
 
     /** A policy file larger than this is refused before parsing: real ones are tens of KiB. */
@@ -40,6 +45,9 @@ public final class PolicyLoader {
     }
 
     public static PolicyDocument parse(Path file) throws PolicyException, IOException {
+        if (SigmaPolicyLoader.isSigma(file)) {
+            return SigmaPolicyLoader.load(file).document();
+        }
         String name = displayName(file);
         checkSize(name, Files.size(file)); // before reading: a huge file is never pulled into memory
         return parse(name, Files.readAllBytes(file));
@@ -47,8 +55,34 @@ public final class PolicyLoader {
 
     /** Parses the bytes of a policy file (as the reloader read them), under the same size limit. */
     public static PolicyDocument parse(String name, byte[] bytes) throws PolicyException {
+        return parse(name, bytes, null);
+    }
+
+    /**
+     * As {@link #parse(String, byte[])} for the bytes of {@code file}: a Sigma settings file
+     * among them names its rules relative to its own folder.
+     */
+    public static PolicyDocument parse(Path file, byte[] bytes) throws PolicyException {
+        return parse(displayName(file), bytes, file.toAbsolutePath().getParent());
+    }
+
+    private static PolicyDocument parse(String name, byte[] bytes, Path baseDir) throws PolicyException {
         checkSize(name, bytes.length);
+        boolean xmlName = name.toLowerCase(java.util.Locale.ROOT).endsWith(".xml");
+        if (isSigmaName(name) || (!xmlName && SigmaPolicyLoader.looksLikeSigma(
+                new String(bytes, 0, Math.min(bytes.length, 4096), StandardCharsets.UTF_8)))) {
+            try {
+                return SigmaPolicyLoader.parse(name, bytes, baseDir, name).document();
+            } catch (IOException e) {
+                throw new PolicyException(List.of(new PolicyError(name, 1, 1, "cannot read a rule file it names: " + e)));
+            }
+        }
         return PolicyParser.parse(name, bytes);
+    }
+
+    private static boolean isSigmaName(String name) {
+        String n = name.toLowerCase(java.util.Locale.ROOT);
+        return n.endsWith(".yml") || n.endsWith(".yaml");
     }
 
     /** How errors name a policy file: its file name. */

@@ -119,7 +119,7 @@ public final class PolicyReloader implements AutoCloseable {
         String name = PolicyLoader.displayName(file);
         CompiledPolicy next;
         try {
-            next = PolicyLoader.compile(PolicyLoader.parse(name, bytes));
+            next = PolicyLoader.compile(PolicyLoader.parse(file, bytes));
         } catch (StackOverflowError | RuntimeException e) {
             // A defect in parsing or compiling (a hostile file found one before): this version is
             // refused like an invalid one, once, and is not retried until the file changes again.

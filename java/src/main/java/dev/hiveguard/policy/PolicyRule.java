@@ -17,9 +17,11 @@ import java.util.Objects;
  * @param failMode   include only: INHERIT = the policy's
  * @param conditions at least one
  * @param line       where the rule starts
+ * @param expression null, or a further condition that must hold too (rules from Sigma, whose
+ *                   conditions a Sysmon rule cannot express)
  */
 public record PolicyRule(int index, String name, boolean include, Action action, int timeoutMs, FailMode failMode,
-                         List<RuleCondition> conditions, int line) {
+                         List<RuleCondition> conditions, int line, RuleExpression expression) {
     public PolicyRule {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(failMode, "failMode");
@@ -27,5 +29,15 @@ public record PolicyRule(int index, String name, boolean include, Action action,
         if (include) {
             Objects.requireNonNull(action, "action");
         }
+        if (expression != null && expression.testCount() > RuleExpression.MAX_TESTS) {
+            throw new IllegalArgumentException("expression has " + expression.testCount() + " tests, more than "
+                    + RuleExpression.MAX_TESTS);
+        }
+    }
+
+    /** A Sysmon rule: its conditions alone. */
+    public PolicyRule(int index, String name, boolean include, Action action, int timeoutMs, FailMode failMode,
+                      List<RuleCondition> conditions, int line) {
+        this(index, name, include, action, timeoutMs, failMode, conditions, line, null);
     }
 }

@@ -210,6 +210,11 @@ final class SubscriptionCompiler {
                                                         List<PatternCover.Entry> patterns) {
         Map<String, Integer> out = new LinkedHashMap<>();
         CompiledCondition[] group = r.prefixGroup != null ? r.prefixGroup : targetGroup(r);
+        if (group == null && r.expression != null) {
+            // A rule from Sigma: its expression (ANDed with the rule's EventType condition)
+            // implies TargetObject prefixes, or none (null: any path).
+            return expressionPrefixes(r, precise);
+        }
         List<PatternCover.Entry> covers = new ArrayList<>();
         for (CompiledCondition c : group == null ? new CompiledCondition[0] : group) {
             if (c.cond.isPrefixLike()) {
@@ -233,21 +238,38 @@ final class SubscriptionCompiler {
             if (!c.cond.isPrefixLike()) {
                 continue;
             }
-            for (String v : c.source.values()) {
-                if (keyOps != 0) {
-                    for (String k : RegistryPaths.kernelPrefixes(v, precise)) {
-                        out.merge(k, keyOps, (a, b) -> a | b);
-                    }
+            addPrefixes(out, c.source.values(), keyOps, valueOps, precise);
+        }
+        return out;
+    }
+
+    /** Kernel prefix -> classes for a rule from Sigma, from the prefixes its expression implies. */
+    private static Map<String, Integer> expressionPrefixes(CompiledRule r, boolean precise) {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        if (r.expressionPrefixes == null) {
+            out.put(RegistryPaths.KERNEL_EVERYTHING, r.opMask);
+            return out;
+        }
+        addPrefixes(out, r.expressionPrefixes, r.opMask & ~EventView.VALUE_OPS, r.opMask & EventView.VALUE_OPS, precise);
+        return out;
+    }
+
+    /** Sysmon-form TargetObject prefixes as kernel prefixes: key paths for key classes, full names for value ones. */
+    private static void addPrefixes(Map<String, Integer> out, List<String> values, int keyOps, int valueOps,
+                                    boolean precise) {
+        for (String v : values) {
+            if (keyOps != 0) {
+                for (String k : RegistryPaths.kernelPrefixes(v, precise)) {
+                    out.merge(k, keyOps, (a, b) -> a | b);
                 }
-                if (valueOps != 0) {
-                    // Value classes: a prefix of the full name (key\value, Sysmon's TargetObject).
-                    for (String k : RegistryPaths.kernelPrefixes(fullNamePrefix(v), precise)) {
-                        out.merge(k, valueOps, (a, b) -> a | b);
-                    }
+            }
+            if (valueOps != 0) {
+                // Value classes: a prefix of the full name (key\value, Sysmon's TargetObject).
+                for (String k : RegistryPaths.kernelPrefixes(fullNamePrefix(v), precise)) {
+                    out.merge(k, valueOps, (a, b) -> a | b);
                 }
             }
         }
-        return out;
     }
 
     /**
@@ -578,7 +600,7 @@ final class SubscriptionCompiler {
         List<Subscription.Prefix> out = new ArrayList<>();
         for (CompiledRule r : rules) {
             CompiledCondition[] group = targetGroup(r);
-            if (r.include || r.opMask == 0 || group == null || r.groups.length != 1) {
+            if (r.include || r.opMask == 0 || group == null || r.groups.length != 1 || r.expression != null) {
                 continue;
             }
             for (CompiledCondition c : group) {

@@ -15,6 +15,7 @@ public final class BenchMain {
     private static final List<String> BENCHMARKS = List.of(
             "dev.hiveguard.bench.PolicyBench",
             "dev.hiveguard.bench.PolicyCompileBench",
+            "dev.hiveguard.policy.sigma.SigmaBench",
             "dev.hiveguard.bench.ReplayBench",
             "dev.hiveguard.bench.ReplayMemoryBench",
             "dev.hiveguard.audit.AuditBench",

@@ -120,7 +120,7 @@ public final class DatasetEvents {
         }
     }
 
-    static RegistryEvent toEvent(JsonNode j, long sequence) {
+    public static RegistryEvent toEvent(JsonNode j, long sequence) {
         Operation op = operation(j);
         String target = j.path("TargetObject").asText();
         String keySysmon = target;

@@ -53,7 +53,7 @@ class ReplayDatasetsTest {
         // 13,690 operations are not delivered: 12,934 fall outside the subscription's entries and
         // classes, and 756 are the System process's (pid 4, kernel-mode callers), which the
         // protection policy leaves out with kernelCallers="exclude" whatever its rules say. Value
-        // operations match the full name (key\\value) since wire minor 1: 557 fewer allowed events
+        // operations match the full name (key\value) since wire minor 1: 557 fewer allowed events
         // cross into user mode than with the key-path cut (1237 allowed, 1245 delivered).
         assertEquals(new ReplayReport.Verdicts(4, 4, 680, 12934, 756), r.verdicts());
         assertEquals(new ReplayReport.DriverCounts(14378, 13690, 688, 0, 685, 0, 0, 4), r.driver());

@@ -1,0 +1,99 @@
+package dev.hiveguard.policy.sigma;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.hiveguard.audit.AuditOptions;
+import dev.hiveguard.audit.JsonAuditWriter;
+import dev.hiveguard.policy.CompiledPolicy;
+import dev.hiveguard.policy.PolicyLoader;
+import dev.hiveguard.replay.LoadedRecordings;
+import dev.hiveguard.replay.PathTranslator;
+import dev.hiveguard.replay.ReplayEngine;
+import dev.hiveguard.replay.ReplayOptions;
+import dev.hiveguard.replay.ReplayReport;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The regression cases through the real replay engine (host library, driver core with the
+ * Sigma policy's compiled subscription, live pump, audit writer): each rule, loaded alone
+ * from its file, must be credited with the case's matches. The events go in as Sysmon JSON
+ * lines (EventID beside the EventData fields), the shape the replay reader takes today;
+ * a disabled test feeds the .evtx and .json files as they are, for when those readers land.
+ */
+class SigmaReplayTest {
+
+    @TempDir
+    Path tmp;
+
+    /**
+     * The same cases with the recordings exactly as SigmaHQ ships them, the .evtx and its
+     * evtx-dump .json, format detected by replay itself. Needs the .evtx and evtx-dump JSON
+     * readers (issue 12 item 3, another branch): enable this once they are merged.
+     */
+    @Test
+    @org.junit.jupiter.api.Disabled("needs the .evtx and evtx-dump JSON replay readers (issue 12 item 3); enable after merging them")
+    void everyRegressionCaseThroughReplayOfTheEvtxAndItsJson() throws Exception {
+        Map<String, SigmaRule> byId = SigmaRegressionTest.rulesById();
+        int i = 0;
+        for (SigmaTestData.RegressionCase c : SigmaTestData.regressionCases()) {
+            SigmaRule rule = byId.get(c.ruleId());
+            assertNotNull(rule, c::toString);
+            CompiledPolicy policy = CompiledPolicy.compile(PolicyLoader.parse(Path.of(rule.file())));
+            for (Path recording : List.of(c.evtx(), c.json())) {
+                Path dir = Files.createDirectories(tmp.resolve("as-shipped" + (++i)));
+                ReplayReport r;
+                try (JsonAuditWriter audit = new JsonAuditWriter(AuditOptions.in(dir))) {
+                    r = new ReplayEngine(policy, audit, ReplayOptions.defaults()).replay(
+                            LoadedRecordings.load(List.of(recording), null, PathTranslator.defaults()),
+                            List.of(recording.toString()), PathTranslator.UNKNOWN_USER_SID);
+                }
+                assertEquals(List.of(), r.unparseable(), () -> c + " " + recording);
+                assertTrue(r.consistency().sound(), () -> c + ": " + r.consistency());
+                ReplayReport.Verdicts v = r.rules().get(SigmaPolicyLoader.ruleName(rule));
+                long credited = v == null ? 0 : v.blocked() + v.audited();
+                int expected = SigmaRegressionTest.MORE_EVENTS_THAN_MATCH_COUNT.getOrDefault(c.ruleId(), c.matchCount());
+                assertEquals(expected, credited, () -> c + " from " + recording + ": " + r.rules());
+            }
+        }
+    }
+
+    @Test
+    void everyRegressionCaseThroughReplay() throws Exception {
+        Map<String, SigmaRule> byId = SigmaRegressionTest.rulesById();
+        int i = 0;
+        for (SigmaTestData.RegressionCase c : SigmaTestData.regressionCases()) {
+            SigmaRule rule = byId.get(c.ruleId());
+            assertNotNull(rule, c::toString);
+            List<String> lines = new ArrayList<>();
+            for (JsonNode ev : SigmaTestData.events(c.json())) {
+                lines.add(SigmaTestData.toJsonLine(SigmaTestData.flat(ev)));
+            }
+            Path dir = Files.createDirectories(tmp.resolve("case" + (++i)));
+            Path recording = dir.resolve(c.ruleId() + ".jsonl");
+            Files.write(recording, lines, StandardCharsets.UTF_8);
+            CompiledPolicy policy = CompiledPolicy.compile(PolicyLoader.parse(Path.of(rule.file())));
+            ReplayReport r;
+            try (JsonAuditWriter audit = new JsonAuditWriter(AuditOptions.in(dir))) {
+                r = new ReplayEngine(policy, audit, ReplayOptions.defaults()).replay(
+                        LoadedRecordings.load(List.of(recording), null, PathTranslator.defaults()),
+                        List.of(recording.toString()), PathTranslator.UNKNOWN_USER_SID);
+            }
+            assertEquals(List.of(), r.unparseable(), c::toString);
+            assertTrue(r.consistency().sound(), () -> c + ": " + r.consistency());
+            ReplayReport.Verdicts v = r.rules().get(SigmaPolicyLoader.ruleName(rule));
+            long credited = v == null ? 0 : v.blocked() + v.audited();
+            int expected = SigmaRegressionTest.MORE_EVENTS_THAN_MATCH_COUNT.getOrDefault(c.ruleId(), c.matchCount());
+            assertEquals(expected, credited, () -> c + ": " + r.rules());
+        }
+    }
+}

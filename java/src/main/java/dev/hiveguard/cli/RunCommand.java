@@ -41,7 +41,7 @@ import picocli.CommandLine.Spec;
                     + "until Ctrl+C, SIGTERM or the HiveGuardAgent service's stop, then stops gracefully: every "
                     + "delivered operation is answered and audited.",
         })
-public final class RunCommand implements Callable<Integer> {
+public class RunCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
     /** What the shutdown hook grants the graceful stop before the JVM exits anyway. */
@@ -100,9 +100,13 @@ public final class RunCommand implements Callable<Integer> {
     private int unservedChecks;
     private volatile String notServing;
 
-    /** Counted down to stop; a test or the shutdown hook does it. */
+    /** Counted down to stop; a test, the shutdown hook or the service's STOP does it. */
     final CountDownLatch stopRequested = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
+    /** Told once the agent serves (the service reports RUNNING then). */
+    volatile Runnable onServing = () -> { };
+    /** Set while serving with a --policy file: PARAMCHANGE asks it for an immediate check. */
+    private volatile PolicyReloader reloader;
 
     /** The fail modes an admin may choose (INHERIT is for per-prefix rules only). */
     enum FailModeOption {
@@ -149,6 +153,7 @@ public final class RunCommand implements Callable<Integer> {
 
         AgentSession session = AgentSession.start(policy, auditOptions, pumpOptions);
         PolicyReloader reloader = startReloader(session, loaded);
+        this.reloader = reloader;
         Instant started = Instant.now();
         AgentStatusFile statusFile = new AgentStatusFile(stateDir);
         LOG.info("serving: policy {} ({}), audit {}, state {}", loaded.source(), policy.hash(),
@@ -180,9 +185,11 @@ public final class RunCommand implements Callable<Integer> {
                 publish(statusFile, session, now, loaded, started, auditOptions);
                 watchServing(session, now);
             }, 0, AgentStatusFile.WRITE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+            onServing.run();
             stopRequested.await();
             LOG.info("stopping");
         } finally {
+            this.reloader = null;
             if (reloader != null) {
                 reloader.close(); // no policy swap may race the pump's stop
             }
@@ -216,6 +223,26 @@ public final class RunCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    /** Begins the graceful stop; {@link #call()} returns when it is done. */
+    void requestStop() {
+        stopRequested.countDown();
+    }
+
+    /**
+     * Checks the --policy file now instead of at the next poll (the service's
+     * PARAMCHANGE). False when there is nothing to reload: no --policy file, or not
+     * serving.
+     */
+    boolean reloadPolicyNow() {
+        PolicyReloader r = reloader;
+        if (r == null) {
+            LOG.info("policy reload requested, but no --policy file is being served");
+            return false;
+        }
+        LOG.info("policy reload requested");
+        return r.checkNow();
+    }
+
     /**
      * Watches the --policy file. A new valid version goes to the pump, which sends the
      * driver its subscription before deciding by it; if the driver refuses that
@@ -223,12 +250,13 @@ public final class RunCommand implements Callable<Integer> {
      * what is in force, so the two never disagree.
      */
     private PolicyReloader startReloader(AgentSession session, PolicyLoader.Loaded loaded) {
-        if (policyFile == null || reloadMs == 0) {
+        if (policyFile == null) {
             return null;
         }
         PolicyHolder inForce = new PolicyHolder(loaded.policy());
         FailMode overrideFailMode = failMode == null ? null : failMode.mode;
-        PolicyReloader reloader = new PolicyReloader(policyFile, inForce, Duration.ofMillis(reloadMs),
+        PolicyReloader reloader = new PolicyReloader(policyFile, inForce,
+                reloadMs == 0 ? PolicyReloader.DEFAULT_INTERVAL : Duration.ofMillis(reloadMs),
                 (previous, current) -> {
                     try {
                         session.pump().setPolicy(TunedPolicy.of(current, timeoutMs, overrideFailMode));
@@ -240,7 +268,8 @@ public final class RunCommand implements Callable<Integer> {
                 });
         // Record the file as loaded now, so the first poll does not take it for a change.
         reloader.checkNow();
-        return reloader.start();
+        // With --reload-ms 0 the file is not polled, but PARAMCHANGE can still ask for a check.
+        return reloadMs == 0 ? reloader : reloader.start();
     }
 
     /**

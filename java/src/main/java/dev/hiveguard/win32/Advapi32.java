@@ -1,7 +1,6 @@
 package dev.hiveguard.win32;
 
 import com.sun.jna.Native;
-import com.sun.jna.Structure.FieldOrder;
 import com.sun.jna.platform.win32.Winsvc;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.PointerByReference;
@@ -27,26 +26,6 @@ public interface Advapi32 extends com.sun.jna.platform.win32.Advapi32 {
     int SERVICE_SID_TYPE_UNRESTRICTED = 1;
     /** sddl.h: the only revision ConvertStringSecurityDescriptorToSecurityDescriptorW accepts. */
     int SDDL_REVISION_1 = 1;
-
-    /** SERVICE_CONFIG_DELAYED_AUTO_START_INFO: start shortly after the other auto-start services. */
-    @FieldOrder({"fDelayedAutostart"})
-    class SERVICE_DELAYED_AUTO_START_INFO extends Winsvc.ChangeServiceConfig2Info {
-        /** BOOL. */
-        public int fDelayedAutostart;
-    }
-
-    /** SERVICE_CONFIG_SERVICE_SID_INFO: the service's own SID (NT SERVICE\NAME) in its token. */
-    @FieldOrder({"dwServiceSidType"})
-    class SERVICE_SID_INFO extends Winsvc.ChangeServiceConfig2Info {
-        public int dwServiceSidType;
-    }
-
-    /** SERVICE_CONFIG_PRESHUTDOWN_INFO: how long the SCM waits for a preshutdown stop. */
-    @FieldOrder({"dwPreshutdownTimeout"})
-    class SERVICE_PRESHUTDOWN_INFO extends Winsvc.ChangeServiceConfig2Info {
-        /** Milliseconds. */
-        public int dwPreshutdownTimeout;
-    }
 
     /**
      * Changes the configuration parameters of a service. Pass {@link #SERVICE_NO_CHANGE}

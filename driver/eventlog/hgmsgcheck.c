@@ -30,8 +30,8 @@ static const message_case k_cases[] = {
     {HG_MSG_SERVICE_FAILED, "SERVICE_FAILED", 2, L"exit code"},
     {HG_MSG_POLICY_LOADED, "POLICY_LOADED", 4, L"is in force"},
     {HG_MSG_POLICY_REJECTED, "POLICY_REJECTED", 3, L"was rejected"},
-    {HG_MSG_OPERATION_BLOCKED, "OPERATION_BLOCKED", 8, L"blocked a registry operation"},
-    {HG_MSG_OPERATION_ALERT, "OPERATION_ALERT", 8, L"audited a registry operation"},
+    {HG_MSG_OPERATION_BLOCKED, "OPERATION_BLOCKED", 7, L"blocked a registry operation"},
+    {HG_MSG_OPERATION_ALERT, "OPERATION_ALERT", 7, L"audited a registry operation"},
     {HG_MSG_DRIVER_NOT_GUARDING, "DRIVER_NOT_GUARDING", 1, L"not guarding"},
     {HG_MSG_EVENTS_SUPPRESSED, "EVENTS_SUPPRESSED", 3, L"rate limit"},
 };

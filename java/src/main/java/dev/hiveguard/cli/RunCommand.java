@@ -3,7 +3,12 @@ package dev.hiveguard.cli;
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hiveguard.audit.AuditOptions;
+import dev.hiveguard.eventlog.EventLog;
+import dev.hiveguard.eventlog.EventLogAuditSink;
+import dev.hiveguard.eventlog.EventLogMessage;
 import dev.hiveguard.model.FailMode;
+import dev.hiveguard.model.Verdict;
+import dev.hiveguard.policy.CompiledPolicy;
 import dev.hiveguard.policy.Policy;
 import dev.hiveguard.policy.PolicyHolder;
 import dev.hiveguard.policy.PolicyReloader;
@@ -21,6 +26,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -103,6 +110,10 @@ public class RunCommand implements Callable<Integer> {
     /** Counted down to stop; a test, the shutdown hook or the service's STOP does it. */
     final CountDownLatch stopRequested = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
+    /** The Windows Event Log on Windows, nothing elsewhere; tests substitute a recording one. */
+    Supplier<EventLog> eventLogs = EventLog::forThisPlatform;
+    private EventLog events = EventLog.disabled();
+
     /** Told once the agent serves (the service reports RUNNING then). */
     volatile Runnable onServing = () -> { };
     /** Set while serving with a --policy file: PARAMCHANGE asks it for an immediate check. */
@@ -119,8 +130,25 @@ public class RunCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Serves until stopped. Start-up failures and the end of serving are also written
+     * to the Event Log (SERVICE_FAILED, SERVICE_STOPPED), where Windows admins and
+     * event forwarding look, not only to the log file.
+     */
     @Override
     public Integer call() throws InterruptedException {
+        events = eventLogs.get();
+        try {
+            return serve();
+        } catch (CliException e) {
+            events.write(EventLogMessage.SERVICE_FAILED, Integer.toString(e.exitCode()), e.getMessage());
+            throw e;
+        } finally {
+            events.close();
+        }
+    }
+
+    private Integer serve() throws InterruptedException {
         Logging.setDefaultLevel(Level.INFO);
         try {
             Files.createDirectories(stateDir);
@@ -151,7 +179,8 @@ public class RunCommand implements Callable<Integer> {
             throw new CliException(ExitCodes.USAGE, e.getMessage(), e);
         }
 
-        AgentSession session = AgentSession.start(policy, auditOptions, pumpOptions);
+        AgentSession session = AgentSession.start(policy, auditOptions, pumpOptions,
+                events.enabled() ? new EventLogAuditSink(events) : null);
         PolicyReloader reloader = startReloader(session, loaded);
         this.reloader = reloader;
         Instant started = Instant.now();
@@ -186,6 +215,9 @@ public class RunCommand implements Callable<Integer> {
                 watchServing(session, now);
             }, 0, AgentStatusFile.WRITE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
             onServing.run();
+            events.write(EventLogMessage.SERVICE_STARTED, loaded.source(), policy.hash(),
+                    auditOptions.activeFile().toAbsolutePath().toString());
+            writePolicyLoaded(loaded.source(), loaded.policy());
             stopRequested.await();
             LOG.info("stopping");
         } finally {
@@ -208,6 +240,7 @@ public class RunCommand implements Callable<Integer> {
                 LOG.warn("cannot write the final status to {}: {}", statusFile.path(), e.toString());
             }
             LOG.info("stopped");
+            writeStopped(session);
             stopped.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
@@ -264,8 +297,13 @@ public class RunCommand implements Callable<Integer> {
                         inForce.swap(previous);
                         LOG.error("policy {} from {} not applied ({}); policy {} stays in force", current.hash(),
                                 policyFile, e.getMessage(), previous.hash());
+                        events.write(EventLogMessage.POLICY_REJECTED, policyFile.toString(), previous.hash(),
+                                "The driver refused its subscription: " + e.getMessage());
+                        return;
                     }
-                });
+                    writePolicyLoaded(policyFile.toString(), current);
+                }, (file, errors, kept) -> events.write(EventLogMessage.POLICY_REJECTED, file.toString(), kept,
+                        errors.stream().map(Object::toString).collect(Collectors.joining("\n"))));
         // Record the file as loaded now, so the first poll does not take it for a change.
         reloader.checkNow();
         // With --reload-ms 0 the file is not polled, but PARAMCHANGE can still ask for a check.
@@ -286,7 +324,30 @@ public class RunCommand implements Callable<Integer> {
         if (unservedChecks >= NOT_SERVING_CHECKS && notServing == null) {
             notServing = session.handlesLost() ? "the device handle was closed" : "no GET_EVENTS request is parked";
             LOG.error("not serving: {} for {} consecutive checks; stopping", notServing, unservedChecks);
+            events.write(EventLogMessage.DRIVER_NOT_GUARDING, notServing + "; the agent stops so that the service's "
+                    + "recovery restarts it");
             stopRequested.countDown();
+        }
+    }
+
+    private void writePolicyLoaded(String source, Policy policy) {
+        String rules = "0";
+        String mode = "built-in default";
+        if (policy instanceof CompiledPolicy compiled) {
+            rules = Integer.toString(compiled.document().rules().size());
+            mode = compiled.settings().mode().xmlName();
+        }
+        events.write(EventLogMessage.POLICY_LOADED, source, policy.hash(), rules, mode);
+    }
+
+    private void writeStopped(AgentSession session) {
+        try {
+            PumpStatus last = session.status();
+            long blocked = last.verdicts().getOrDefault(Verdict.BLOCK, 0L);
+            events.write(EventLogMessage.SERVICE_STOPPED, notServing != null ? "driver lost: " + notServing
+                    : "stop requested", Long.toString(last.eventsReceived()), Long.toString(blocked));
+        } catch (RuntimeException e) {
+            LOG.warn("cannot report the stop to the Event Log: {}", e.toString());
         }
     }
 

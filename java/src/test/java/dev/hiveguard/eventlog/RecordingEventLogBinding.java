@@ -5,14 +5,14 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /** Records every ReportEventW the EventLog makes; can hold the writer or fail chosen Event IDs. */
-final class RecordingEventLogBinding implements EventLogBinding {
+public final class RecordingEventLogBinding implements EventLogBinding {
 
-    record Reported(EventLogType type, int eventId, List<String> inserts) {
+    public record Reported(EventLogType type, int eventId, List<String> inserts) {
     }
 
     private final List<Reported> reported = new ArrayList<>();
     volatile CountDownLatch gate = new CountDownLatch(0);
-    volatile int failingEventId = -1;
+    public volatile int failingEventId = -1;
     volatile boolean closed;
 
     @Override
@@ -30,7 +30,7 @@ final class RecordingEventLogBinding implements EventLogBinding {
         }
     }
 
-    synchronized List<Reported> reported() {
+    public synchronized List<Reported> reported() {
         return List.copyOf(reported);
     }
 

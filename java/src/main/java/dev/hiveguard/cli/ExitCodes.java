@@ -20,6 +20,10 @@ public final class ExitCodes {
     public static final int POLICY_INVALID = 4;
     /** The audit, state or log directory cannot be written. */
     public static final int IO_ERROR = 5;
+    /** install/uninstall: a system change failed part-way (sysexits EX_OSERR); install undid its changes. */
+    public static final int SYSTEM_CHANGE_FAILED = 71;
+    /** install/uninstall: not elevated, nothing changed (sysexits EX_NOPERM). */
+    public static final int NOT_PERMITTED = 77;
     /** A bug: an unexpected exception (sysexits EX_SOFTWARE). */
     public static final int INTERNAL_ERROR = 70;
 
@@ -33,6 +37,8 @@ public final class ExitCodes {
         POLICY_INVALID + ":the policy file is unreadable or invalid",
         IO_ERROR + ":the audit, state or log directory cannot be written",
         INTERNAL_ERROR + ":internal error (a bug; the log has the stack trace)",
+        SYSTEM_CHANGE_FAILED + ":install/uninstall: a system change failed (install undid what it had done)",
+        NOT_PERMITTED + ":install/uninstall: not running as an elevated Administrator; nothing changed",
     };
 
     private ExitCodes() {

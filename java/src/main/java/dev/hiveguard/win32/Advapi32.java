@@ -1,6 +1,7 @@
 package dev.hiveguard.win32;
 
 import com.sun.jna.Native;
+import com.sun.jna.Pointer;
 import com.sun.jna.platform.win32.Winsvc;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.PointerByReference;
@@ -36,6 +37,14 @@ public interface Advapi32 extends com.sun.jna.platform.win32.Advapi32 {
                                 String lpBinaryPathName, String lpLoadOrderGroup, IntByReference lpdwTagId,
                                 String lpDependencies, String lpServiceStartName, String lpPassword,
                                 String lpDisplayName);
+
+    /**
+     * Retrieves the configuration parameters of a service into lpServiceConfig, a
+     * buffer that starts with a {@link QueryServiceConfig} (ERROR_INSUFFICIENT_BUFFER
+     * and pcbBytesNeeded when it is too small).
+     */
+    boolean QueryServiceConfig(Winsvc.SC_HANDLE hService, Pointer lpServiceConfig, int cbBufSize,
+                               IntByReference pcbBytesNeeded);
 
     /**
      * Converts an SDDL string to a self-relative security descriptor, allocated with

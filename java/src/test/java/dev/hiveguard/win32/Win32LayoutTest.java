@@ -112,6 +112,32 @@ class Win32LayoutTest {
         assertEquals(8, d.size());
     }
 
+    @Test
+    void queryServiceConfigPadsBeforeEachPointerAfterADword() {
+        // 3 DWORDs @0,4,8, pad, LPWSTR @16, LPWSTR @24, DWORD dwTagId @32, pad, LPWSTR @40, @48, @56; size 64.
+        com.sun.jna.Memory m = new com.sun.jna.Memory(64);
+        m.clear();
+        m.setInt(0, 1);
+        m.setInt(4, 3);
+        m.setInt(8, 1);
+        m.setInt(32, 7);
+        QueryServiceConfig q = new QueryServiceConfig(m);
+        assertEquals(64, q.size());
+        assertEquals(1, q.dwServiceType);
+        assertEquals(3, q.dwStartType);
+        assertEquals(1, q.dwErrorControl);
+        assertEquals(7, q.dwTagId);
+    }
+
+    @Test
+    void dependencyListsAreDecodedAsUtf16AsWindowsWritesThem() {
+        com.sun.jna.Memory m = new com.sun.jna.Memory(64);
+        m.clear();
+        byte[] list = "HiveGuard\0Tcpip\0\0".getBytes(java.nio.charset.StandardCharsets.UTF_16LE);
+        m.write(0, list, 0, list.length);
+        assertEquals(java.util.List.of("HiveGuard", "Tcpip"), QueryServiceConfig.wideList(m));
+    }
+
     private static void assertSingleDword(Structure s, int value) {
         assertEquals(4, s.size(), s.getClass().getSimpleName());
         s.write();

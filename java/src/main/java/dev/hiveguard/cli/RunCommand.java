@@ -15,6 +15,7 @@ import dev.hiveguard.policy.PolicyReloader;
 import dev.hiveguard.pump.PumpOptions;
 import dev.hiveguard.pump.PumpStatus;
 import dev.hiveguard.wire.DriverStats;
+import dev.hiveguard.wire.HelloReply;
 import dev.hiveguard.wire.Wire;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -361,11 +362,28 @@ public class RunCommand implements Callable<Integer> {
         s.set("audit", AgentStatusFile.toTree(session.audit().stats()));
         // The driver counters get their own section; the pump section keeps its own metrics.
         s.set("pump", ((ObjectNode) AgentStatusFile.toTree(pump)).without("driver"));
+        s.set("driverInfo", driverInfo(session.pump().hello()));
         DriverStats driver = pump.driver() != null ? pump.driver() : session.finalDriverStats();
         if (driver != null) {
             s.set("driver", AgentStatusFile.toTree(driver));
         }
         return s;
+    }
+
+    /** What HELLO said about the driver: the status command's "driver:" line. */
+    static ObjectNode driverInfo(HelloReply hello) {
+        ObjectNode d = AgentStatusFile.newStatus().objectNode();
+        d.put("version", hello.driverVersionText());
+        d.put("wireVersion", hello.versionMajor() + "." + hello.versionMinor());
+        d.put("altitude", hello.altitude());
+        d.put("defaultVerdict", switch (hello.noClientVerdict()) {
+            case 1 -> "allow";
+            case 2 -> "block";
+            default -> "unknown";
+        });
+        d.put("callbackRegistered", hello.has(Wire.CAP_REGISTRY_CALLBACK));
+        d.put("simulator", hello.has(Wire.CAP_SIMULATOR));
+        return d;
     }
 
     private static void publish(AgentStatusFile file, AgentSession session, PumpStatus pump,

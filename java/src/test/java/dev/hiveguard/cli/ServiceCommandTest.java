@@ -52,6 +52,8 @@ class ServiceCommandTest {
     private static final long WAIT_MS = 20_000;
     private static final String KEY = "\\REGISTRY\\MACHINE\\SOFTWARE\\HiveGuardServiceTest";
     private static final String TARGET = "HKLM\\SOFTWARE\\HiveGuardServiceTest";
+    /** The driver version the host's core reports (hiveguard_wire.h HG_DRIVER_VERSION_*). */
+    private static final String DRIVER_VERSION = "1.1.0";
     private static final ServiceController.Timing TIMING = new ServiceController.Timing(15_000, 5_000, 200, 25_000,
             ExitCodes.INTERNAL_ERROR);
 
@@ -117,6 +119,17 @@ class ServiceCommandTest {
         assertEquals("HiveGuardAgent", scm.registeredName());
 
         assertEquals(NtStatus.SUCCESS.code(), write("audited"), "the audit rule lets the write through");
+
+        // status names the driver from its HELLO: version, altitude, default verdict, callback.
+        String expected = "driver: version " + DRIVER_VERSION + " (wire 1.1), altitude none, default verdict "
+                + "allow, registry callback simulated (user-mode host)";
+        long until = System.currentTimeMillis() + WAIT_MS;
+        CliRun status = CliRun.execute("status", "--state-dir", state.toString());
+        while (!status.out.contains(expected) && System.currentTimeMillis() < until) {
+            Thread.sleep(50);
+            status = CliRun.execute("status", "--state-dir", state.toString());
+        }
+        assertTrue(status.out.contains(expected), status.out);
 
         // No polling (--reload-ms 0): only PARAMCHANGE can bring the block rule in.
         Path staged = dir.resolve("policy.xml.new");

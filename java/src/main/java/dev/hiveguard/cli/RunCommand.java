@@ -215,10 +215,12 @@ public class RunCommand implements Callable<Integer> {
                 publish(statusFile, session, now, loaded, started, auditOptions);
                 watchServing(session, now);
             }, 0, AgentStatusFile.WRITE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
-            onServing.run();
+            // Logged before the service reports RUNNING, so an admin who sees it running
+            // finds the start in the Event Log ahead of any decision made afterwards.
             events.write(EventLogMessage.SERVICE_STARTED, loaded.source(), policy.hash(),
                     auditOptions.activeFile().toAbsolutePath().toString());
             writePolicyLoaded(loaded.source(), loaded.policy());
+            onServing.run();
             stopRequested.await();
             LOG.info("stopping");
         } finally {

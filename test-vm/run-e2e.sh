@@ -49,6 +49,9 @@ if [ "$WITH_AGENT" = 1 ]; then
             echo "run-e2e.sh: agent jar did not build; the agent step will be skipped" >&2
     fi
     [ -f "$ROOT/target/hiveguard.jar" ] && cp "$ROOT/target/hiveguard.jar" "$STAGE/"
+    # The Event Log message DLL, for run-service.ps1 (hiveguard install registers it).
+    make -C "$ROOT/driver" eventlog >>"$ART/build.log" 2>&1 &&
+        cp "$ROOT/driver/build/eventlog/hiveguard-messages.dll" "$STAGE/"
 fi
 
 # ---- VM ------------------------------------------------------------------
@@ -127,6 +130,10 @@ fi
 if [ $status -eq 0 ] && [ "$WITH_AGENT" = 1 ] && [ -f "$STAGE/hiveguard.jar" ]; then
     guest "$SUITE_TIMEOUT" 'powershell -NoProfile -ExecutionPolicy Bypass -File C:\hiveguard\run-agent.ps1; exit $LASTEXITCODE' ||
         { echo "run-agent.ps1 failed"; status=1; }
+fi
+if [ $status -eq 0 ] && [ "$WITH_AGENT" = 1 ] && [ -f "$STAGE/hiveguard.jar" ]; then
+    guest "$SUITE_TIMEOUT" 'powershell -NoProfile -ExecutionPolicy Bypass -File C:\hiveguard\run-service.ps1; exit $LASTEXITCODE' ||
+        { echo "run-service.ps1 failed"; status=1; }
 fi
 
 # Always collect, pass or fail.

@@ -77,7 +77,8 @@ uint32_t hg_core_hello(hg_core *core, uint64_t process_key,
         return HG_STATUS_REVISION_MISMATCH;
     if (req.flags != 0u || req.reserved != 0u)
         return HG_STATUS_INVALID_PARAMETER;
-    if (out == NULL || out_len < sizeof rep)
+    /* A 1.0 agent's buffer ends after instance_id: it gets the 1.0 prefix. */
+    if (out == NULL || out_len < HG_HELLO_REPLY_V1_0_BYTES)
         return HG_STATUS_BUFFER_TOO_SMALL;
 
     hg_plat_lock(&core->lock);
@@ -102,9 +103,14 @@ uint32_t hg_core_hello(hg_core *core, uint64_t process_key,
     rep.reply_max_entries = HG_REPLY_MAX_ENTRIES;
     rep.parked_max = HG_PARKED_MAX;
     rep.instance_id = core->params.instance_id;
-    memcpy(out, &rep, sizeof rep);
+    rep.driver_version = HG_DRIVER_VERSION;
+    rep.altitude = 0u; /* the glue that registered the callback fills it in (driver/sys/device.c) */
+    rep.no_client_verdict = core->params.no_client_verdict;
+    if (out_len > sizeof rep)
+        out_len = sizeof rep;
+    memcpy(out, &rep, out_len);
     if (written != NULL)
-        *written = sizeof rep;
+        *written = out_len;
     return HG_STATUS_SUCCESS;
 }
 

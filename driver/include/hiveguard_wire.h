@@ -25,7 +25,8 @@
 
 #define HG_WIRE_MAGIC          0x44524748u /* "HGRD" in memory order */
 #define HG_WIRE_VERSION_MAJOR  1u
-#define HG_WIRE_VERSION_MINOR  1u /* 1: pattern entries (match/target in HG_PREFIX_ENTRY) */
+#define HG_WIRE_VERSION_MINOR  1u /* 1: pattern entries (match/target in HG_PREFIX_ENTRY); the HELLO
+                                      reply reports driver version, altitude, default verdict */
 
 #define HG_DEVICE_NAME_W       L"\\Device\\HiveGuard"
 #define HG_SYMLINK_NAME_W      L"\\DosDevices\\HiveGuard"
@@ -224,7 +225,21 @@ typedef struct HG_HELLO_REPLY {
     uint32_t reply_max_entries;    /* HG_REPLY_MAX_ENTRIES */
     uint32_t parked_max;           /* HG_PARKED_MAX */
     uint64_t instance_id;          /* changes on every driver load: a restart is visible */
+    /* minor 1 (appended; a 1.0 agent's 40-byte buffer still gets the fields above) */
+    uint32_t driver_version;       /* HG_DRIVER_VERSION of the image that answers */
+    uint32_t altitude;             /* the registry callback's altitude; 0 when not registered */
+    uint32_t no_client_verdict;    /* HG_VERDICT_*: applied while no agent is connected (Parameters\DefaultVerdict) */
+    uint32_t reserved;             /* 0 */
 } HG_HELLO_REPLY;
+
+/* The 1.0 reply: the least output buffer HELLO accepts. */
+#define HG_HELLO_REPLY_V1_0_BYTES  40u
+
+/* The driver's own version (major.minor.patch), reported in HELLO. */
+#define HG_DRIVER_VERSION_MAJOR    1u
+#define HG_DRIVER_VERSION_MINOR    1u
+#define HG_DRIVER_VERSION_PATCH    0u
+#define HG_DRIVER_VERSION ((HG_DRIVER_VERSION_MAJOR << 24) | (HG_DRIVER_VERSION_MINOR << 16) | HG_DRIVER_VERSION_PATCH)
 
 /* ------------------------------------------------------------------ */
 /* CONFIGURE                                                           */
@@ -486,7 +501,7 @@ HG_STATIC_ASSERT(HG_OFFSET(HG_HELLO_REQUEST, version_minor) == 6, "hello.version
 HG_STATIC_ASSERT(HG_OFFSET(HG_HELLO_REQUEST, flags) == 8, "hello.flags");
 HG_STATIC_ASSERT(HG_OFFSET(HG_HELLO_REQUEST, reserved) == 12, "hello.reserved");
 
-HG_STATIC_ASSERT(sizeof(HG_HELLO_REPLY) == 40, "HG_HELLO_REPLY size");
+HG_STATIC_ASSERT(sizeof(HG_HELLO_REPLY) == 56, "HG_HELLO_REPLY size");
 HG_STATIC_ASSERT(HG_OFFSET(HG_HELLO_REPLY, capabilities) == 8, "hello_reply.capabilities");
 HG_STATIC_ASSERT(HG_OFFSET(HG_HELLO_REPLY, max_event_bytes) == 12, "hello_reply.max_event_bytes");
 HG_STATIC_ASSERT(HG_OFFSET(HG_HELLO_REPLY, get_events_min_bytes) == 16, "hello_reply.get_events_min_bytes");
@@ -494,6 +509,10 @@ HG_STATIC_ASSERT(HG_OFFSET(HG_HELLO_REPLY, get_events_max_bytes) == 20, "hello_r
 HG_STATIC_ASSERT(HG_OFFSET(HG_HELLO_REPLY, reply_max_entries) == 24, "hello_reply.reply_max_entries");
 HG_STATIC_ASSERT(HG_OFFSET(HG_HELLO_REPLY, parked_max) == 28, "hello_reply.parked_max");
 HG_STATIC_ASSERT(HG_OFFSET(HG_HELLO_REPLY, instance_id) == 32, "hello_reply.instance_id");
+HG_STATIC_ASSERT(HG_OFFSET(HG_HELLO_REPLY, driver_version) == HG_HELLO_REPLY_V1_0_BYTES, "hello_reply: 1.1 fields follow 1.0");
+HG_STATIC_ASSERT(HG_OFFSET(HG_HELLO_REPLY, altitude) == 44, "hello_reply.altitude");
+HG_STATIC_ASSERT(HG_OFFSET(HG_HELLO_REPLY, no_client_verdict) == 48, "hello_reply.no_client_verdict");
+HG_STATIC_ASSERT(HG_OFFSET(HG_HELLO_REPLY, reserved) == 52, "hello_reply.reserved");
 
 HG_STATIC_ASSERT(sizeof(HG_CONFIG_HEADER) == 48, "HG_CONFIG_HEADER size");
 HG_STATIC_ASSERT(HG_OFFSET(HG_CONFIG_HEADER, total_bytes) == 4, "config.total_bytes");

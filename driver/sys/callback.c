@@ -91,6 +91,7 @@ NTSTATUS hg_callback_register(void)
         }
         if (NT_SUCCESS(status)) {
             g_hg.callback_registered = TRUE;
+            g_hg.altitude_registered = candidate;
             HG_LOG("registry callback registered at altitude %lu", (unsigned long)candidate);
         } else {
             HG_LOG("CmRegisterCallbackEx failed 0x%08lx", (unsigned long)status);

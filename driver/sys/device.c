@@ -258,6 +258,9 @@ static NTSTATUS hg_dispatch_ioctl(PIRP irp, PIO_STACK_LOCATION sp)
         RtlZeroMemory(&reply, sizeof(reply));
         status = (NTSTATUS)hg_core_hello(g_hg.core, key, buffer, in_len, &reply,
                                          hg_local_out_len(out_len, sizeof(reply)), &written);
+        /* Core cannot know where the callback landed (a collision moves it up). */
+        if (NT_SUCCESS(status) && g_hg.callback_registered)
+            reply.altitude = g_hg.altitude_registered;
         if (NT_SUCCESS(status))
             RtlCopyMemory(buffer, &reply, written);
         break;

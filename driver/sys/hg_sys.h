@@ -154,6 +154,7 @@ typedef struct hg_driver {
     /* Service parameters */
     USHORT           no_client_verdict;
     ULONG            altitude_configured;
+    ULONG            altitude_registered; /* where CmRegisterCallbackEx succeeded; reported in HELLO */
     ULONG64          instance_id;
 
 #ifdef HG_TEST_BUILD

@@ -130,6 +130,10 @@ static void dump_hello_reply(const HG_HELLO_REPLY *r)
     kv_u(&t, "", "reply_max_entries", r->reply_max_entries);
     kv_u(&t, "", "parked_max", r->parked_max);
     kv_u(&t, "", "instance_id", r->instance_id);
+    kv_u(&t, "", "driver_version", r->driver_version);
+    kv_u(&t, "", "altitude", r->altitude);
+    kv_u(&t, "", "no_client_verdict", r->no_client_verdict);
+    kv_u(&t, "", "reserved", r->reserved);
     close_txt(&t, "hello_reply");
     write_bin("hello_reply", r, sizeof *r);
 }

@@ -56,7 +56,8 @@ int test_hello_validation_and_reply(void)
     bad = req;
     bad.reserved = 1;
     CHECK_EQ(hg_core_hello(core, 1, &bad, sizeof bad, &rep, sizeof rep, &w), HG_STATUS_INVALID_PARAMETER);
-    CHECK_EQ(hg_core_hello(core, 1, &req, sizeof req, &rep, sizeof rep - 1, &w), HG_STATUS_BUFFER_TOO_SMALL);
+    CHECK_EQ(hg_core_hello(core, 1, &req, sizeof req, &rep, HG_HELLO_REPLY_V1_0_BYTES - 1, &w),
+             HG_STATUS_BUFFER_TOO_SMALL);
     CHECK_EQ(hg_core_hello(core, 1, &req, sizeof req, NULL, 0, &w), HG_STATUS_BUFFER_TOO_SMALL);
     CHECK_EQ(stats_of(core).client_bound, 0); /* none of the above bound the client */
     CHECK_EQ(hg_core_hello(core, 2, &req, sizeof req, &rep, sizeof rep, &w), HG_STATUS_ACCESS_DENIED);
@@ -73,9 +74,19 @@ int test_hello_validation_and_reply(void)
     CHECK_EQ(rep.reply_max_entries, HG_REPLY_MAX_ENTRIES);
     CHECK_EQ(rep.parked_max, HG_PARKED_MAX);
     CHECK_EQ(rep.instance_id, 0xFEEDull);
+    CHECK_EQ(rep.driver_version, HG_DRIVER_VERSION);
+    CHECK_EQ(rep.altitude, 0); /* core never registers a callback; the kernel glue fills it in */
+    CHECK_EQ(rep.no_client_verdict, HG_VERDICT_ALLOW);
+    CHECK_EQ(rep.reserved, 0);
     CHECK_EQ(stats_of(core).client_bound, 1);
     /* HELLO again from the bound client is harmless */
     CHECK_EQ(hg_core_hello(core, 1, &req, sizeof req, &rep, sizeof rep, &w), HG_STATUS_SUCCESS);
+    /* A 1.0 agent's buffer gets the 1.0 prefix and nothing past it. */
+    memset(&rep, 0xAA, sizeof rep);
+    CHECK_EQ(hg_core_hello(core, 1, &req, sizeof req, &rep, HG_HELLO_REPLY_V1_0_BYTES, &w), HG_STATUS_SUCCESS);
+    CHECK_EQ(w, HG_HELLO_REPLY_V1_0_BYTES);
+    CHECK_EQ(rep.instance_id, 0xFEEDull);
+    CHECK_EQ(rep.driver_version, 0xAAAAAAAAu);
     hg_core_destroy(core);
     return 0;
 }

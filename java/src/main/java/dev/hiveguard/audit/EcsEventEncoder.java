@@ -28,7 +28,8 @@ import java.util.Locale;
  * saves. The registry category's expected {@code event.type} values are access,
  * change, creation and deletion, so every operation class maps to one of those. Whether
  * the operation was denied is {@code event.outcome} (failure when the caller got
- * STATUS_ACCESS_DENIED); policy hits are {@code event.kind: alert}.
+ * STATUS_ACCESS_DENIED); policy hits are {@code event.kind: alert}. Every line names its
+ * machine with {@code host.*} ({@link HostFields}).
  */
 public final class EcsEventEncoder {
 
@@ -120,6 +121,7 @@ public final class EcsEventEncoder {
         if (decision.ruleName() != null) {
             g.writeStringField("rule.name", decision.ruleName());
         }
+        HostFields.local().write(g);
 
         g.writeStringField("hiveguard.action", decision.action().name().toLowerCase(Locale.ROOT));
         g.writeStringField("hiveguard.verdict",

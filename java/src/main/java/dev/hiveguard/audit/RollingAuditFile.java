@@ -210,8 +210,13 @@ final class RollingAuditFile implements AutoCloseable {
     }
 
     private void roll() {
-        // Closed before the renames because Windows cannot rename a file that is open
-        // without FILE_SHARE_DELETE, which java.nio does not ask for.
+        // Rename, not copy-truncate: no line is lost or duplicated between a copy and a
+        // truncate. On Windows a rename succeeds only if every open handle allows
+        // FILE_SHARE_DELETE. Ours does (java.nio opens with FILE_SHARE_READ | WRITE |
+        // DELETE unless told otherwise: sun.nio.fs.WindowsChannelFactory.Flags, while
+        // java.io.FileOutputStream does not), but is closed first anyway; log shippers
+        // open with FILE_SHARE_DELETE too (Filebeat's and Elastic Agent's filestream do),
+        // keep reading the renamed file to its end and then pick up the new one.
         closeQuietly();
         try {
             int keep = options.retainedFiles();
@@ -227,8 +232,9 @@ final class RollingAuditFile implements AutoCloseable {
         } catch (IOException e) {
             error = e;
         }
-        // Reopen even when a rename failed (a reader holding the file on Windows, a full
-        // disk): the trail keeps growing past the limit rather than stopping.
+        // Reopen even when a rename failed (a reader that opened the file without
+        // FILE_SHARE_DELETE on Windows, a full disk): the trail keeps growing past the limit
+        // rather than stopping.
         try {
             open();
         } catch (IOException e) {

@@ -1,7 +1,9 @@
 package dev.hiveguard.cli;
 
 import dev.hiveguard.audit.AuditOptions;
+import dev.hiveguard.audit.AuditSink;
 import dev.hiveguard.audit.JsonAuditWriter;
+import dev.hiveguard.audit.TeeAuditSink;
 import dev.hiveguard.device.DeviceException;
 import dev.hiveguard.device.HiveGuardDevice;
 import dev.hiveguard.policy.Policy;
@@ -38,6 +40,11 @@ final class AgentSession implements AutoCloseable {
     }
 
     static AgentSession start(Policy policy, AuditOptions auditOptions, PumpOptions pumpOptions) {
+        return start(policy, auditOptions, pumpOptions, null);
+    }
+
+    /** @param alsoTo a second sink after the audit trail (the Windows Event Log), or null */
+    static AgentSession start(Policy policy, AuditOptions auditOptions, PumpOptions pumpOptions, AuditSink alsoTo) {
         JsonAuditWriter audit;
         try {
             audit = new JsonAuditWriter(auditOptions);
@@ -57,7 +64,8 @@ final class AgentSession implements AutoCloseable {
                     + CliException.firstLine(e.getMessage()),
                     e);
         }
-        DecisionPump pump = new DecisionPump(device, policy, audit, pumpOptions);
+        DecisionPump pump = new DecisionPump(device, policy, alsoTo == null ? audit : new TeeAuditSink(audit, alsoTo),
+                pumpOptions);
         try {
             pump.start();
         } catch (DeviceException | IllegalStateException e) {

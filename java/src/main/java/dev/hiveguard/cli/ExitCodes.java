@@ -23,6 +23,11 @@ public final class ExitCodes {
     public static final int POLICY_INVALID = 4;
     /** The audit trail, state or log directory cannot be created or opened for writing. */
     public static final int IO_ERROR = 5;
+    /** install/uninstall: a system change failed part-way (sysexits EX_IOERR: a
+     * registry, service or file operation failed); install undid its changes. */
+    public static final int SYSTEM_CHANGE_FAILED = 74;
+    /** install/uninstall: not elevated, nothing changed (sysexits EX_NOPERM). */
+    public static final int NOT_PERMITTED = 77;
     /** A bug: an unexpected exception or error (sysexits EX_SOFTWARE). */
     public static final int INTERNAL_ERROR = 70;
     /**
@@ -42,6 +47,8 @@ public final class ExitCodes {
         IO_ERROR + ":the audit trail, state or log directory cannot be created or opened for writing",
         INTERNAL_ERROR + ":internal error (a bug; the log has the stack trace)",
         JVM_ERROR + ":the Java runtime failed (out of memory, stack overflow); the log has the details",
+        SYSTEM_CHANGE_FAILED + ":install/uninstall: a system change failed (install undid what it had done)",
+        NOT_PERMITTED + ":install/uninstall: not running as an elevated Administrator; nothing changed",
     };
 
     private ExitCodes() {

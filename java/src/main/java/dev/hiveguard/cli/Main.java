@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionInfo.class,
         description = "Guards the Windows registry: decides allow / block / audit for the operations the "
                 + "hiveguard.sys driver reports, and writes an ECS JSON audit trail.",
-        subcommands = {RunCommand.class, StatusCommand.class, DemoCommand.class, PolicyCommand.class,
+        subcommands = {RunCommand.class, ServiceCommand.class, InstallCommand.class, UninstallCommand.class,
+            StatusCommand.class, DemoCommand.class, PolicyCommand.class,
             ReplayCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -3,7 +3,11 @@ package dev.hiveguard.cli;
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.hiveguard.audit.AuditOptions;
+import dev.hiveguard.eventlog.EventLog;
+import dev.hiveguard.eventlog.EventLogAuditSink;
+import dev.hiveguard.eventlog.EventLogMessage;
 import dev.hiveguard.model.FailMode;
+import dev.hiveguard.model.Verdict;
 import dev.hiveguard.policy.CompiledPolicy;
 import dev.hiveguard.policy.Policy;
 import dev.hiveguard.policy.PolicyHolder;
@@ -24,6 +28,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -44,7 +50,7 @@ import picocli.CommandLine.Spec;
                     + "until Ctrl+C, SIGTERM or the HiveGuardAgent service's stop, then stops gracefully: every "
                     + "delivered operation is answered and audited.",
         })
-public final class RunCommand implements Callable<Integer> {
+public class RunCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
     /** What the shutdown hook grants the graceful stop before the JVM exits anyway. */
@@ -103,9 +109,17 @@ public final class RunCommand implements Callable<Integer> {
     private int unservedChecks;
     private volatile String notServing;
 
-    /** Counted down to stop; a test or the shutdown hook does it. */
+    /** Counted down to stop; a test, the shutdown hook or the service's STOP does it. */
     final CountDownLatch stopRequested = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
+    /** The Windows Event Log on Windows, nothing elsewhere; tests substitute a recording one. */
+    Supplier<EventLog> eventLogs = EventLog::forThisPlatform;
+    private EventLog events = EventLog.disabled();
+
+    /** Told once the agent serves (the service reports RUNNING then). */
+    volatile Runnable onServing = () -> { };
+    /** Set while serving with a --policy file: PARAMCHANGE asks it for an immediate check. */
+    private volatile PolicyReloader reloader;
 
     /** The fail modes an admin may choose (INHERIT is for per-prefix rules only). */
     enum FailModeOption {
@@ -118,8 +132,25 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Serves until stopped. Start-up failures and the end of serving are also written
+     * to the Event Log (SERVICE_FAILED, SERVICE_STOPPED), where Windows admins and
+     * event forwarding look, not only to the log file.
+     */
     @Override
     public Integer call() throws InterruptedException {
+        events = eventLogs.get();
+        try {
+            return serve();
+        } catch (CliException e) {
+            events.write(EventLogMessage.SERVICE_FAILED, Integer.toString(e.exitCode()), e.getMessage());
+            throw e;
+        } finally {
+            events.close();
+        }
+    }
+
+    private Integer serve() throws InterruptedException {
         Logging.setDefaultLevel(Level.INFO);
         try {
             Files.createDirectories(stateDir);
@@ -150,8 +181,10 @@ public final class RunCommand implements Callable<Integer> {
             throw new CliException(ExitCodes.USAGE, e.getMessage(), e);
         }
 
-        AgentSession session = AgentSession.start(policy, auditOptions, pumpOptions);
+        AgentSession session = AgentSession.start(policy, auditOptions, pumpOptions,
+                events.enabled() ? new EventLogAuditSink(events) : null);
         PolicyReloader reloader = startReloader(session, loaded);
+        this.reloader = reloader;
         Instant started = Instant.now();
         AgentStatusFile statusFile = new AgentStatusFile(stateDir);
         LOG.info("serving: policy {} ({}), audit {}, state {}, registry callback {}", loaded.source(), policy.hash(),
@@ -188,9 +221,16 @@ public final class RunCommand implements Callable<Integer> {
                 publish(statusFile, session, now, loaded, started, auditOptions);
                 watchServing(session, now);
             }, 0, AgentStatusFile.WRITE_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+            // Logged before the service reports RUNNING, so an admin who sees it running
+            // finds the start in the Event Log ahead of any decision made afterwards.
+            events.write(EventLogMessage.SERVICE_STARTED, loaded.source(), policy.hash(),
+                    auditOptions.activeFile().toAbsolutePath().toString());
+            writePolicyLoaded(loaded.source(), loaded.policy());
+            onServing.run();
             stopRequested.await();
             LOG.info("stopping");
         } finally {
+            this.reloader = null;
             if (reloader != null) {
                 reloader.close(); // no policy swap may race the pump's stop
             }
@@ -209,6 +249,7 @@ public final class RunCommand implements Callable<Integer> {
                 LOG.warn("cannot write the final status to {}: {}", statusFile.path(), e.toString());
             }
             LOG.info("stopped");
+            writeStopped(session);
             stopped.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
@@ -224,6 +265,26 @@ public final class RunCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    /** Begins the graceful stop; {@link #call()} returns when it is done. */
+    void requestStop() {
+        stopRequested.countDown();
+    }
+
+    /**
+     * Checks the --policy file now instead of at the next poll (the service's
+     * PARAMCHANGE). False when there is nothing to reload: no --policy file, or not
+     * serving.
+     */
+    boolean reloadPolicyNow() {
+        PolicyReloader r = reloader;
+        if (r == null) {
+            LOG.info("policy reload requested, but no --policy file is being served");
+            return false;
+        }
+        LOG.info("policy reload requested");
+        return r.checkNow();
+    }
+
     /**
      * Watches the --policy file. A new valid version goes to the pump, which sends the
      * driver its subscription before deciding by it; if the driver refuses that
@@ -231,7 +292,7 @@ public final class RunCommand implements Callable<Integer> {
      * what is in force, so the two never disagree.
      */
     private PolicyReloader startReloader(AgentSession session, PolicyLoader.Loaded loaded) {
-        if (policyFile == null || reloadMs == 0) {
+        if (policyFile == null) {
             return null;
         }
         if (java.nio.file.Files.isDirectory(policyFile)) {
@@ -242,7 +303,8 @@ public final class RunCommand implements Callable<Integer> {
         }
         PolicyHolder inForce = new PolicyHolder(loaded.policy());
         FailMode overrideFailMode = failMode == null ? null : failMode.mode;
-        PolicyReloader reloader = new PolicyReloader(policyFile, inForce, Duration.ofMillis(reloadMs),
+        PolicyReloader reloader = new PolicyReloader(policyFile, inForce,
+                reloadMs == 0 ? PolicyReloader.DEFAULT_INTERVAL : Duration.ofMillis(reloadMs),
                 (previous, current) -> {
                     try {
                         session.pump().setPolicy(TunedPolicy.of(current, timeoutMs, overrideFailMode));
@@ -250,11 +312,17 @@ public final class RunCommand implements Callable<Integer> {
                         inForce.swap(previous);
                         LOG.error("policy {} from {} not applied ({}); policy {} stays in force", current.hash(),
                                 policyFile, e.getMessage(), previous.hash());
+                        events.write(EventLogMessage.POLICY_REJECTED, policyFile.toString(), previous.hash(),
+                                "The driver refused its subscription: " + e.getMessage());
+                        return;
                     }
-                });
+                    writePolicyLoaded(policyFile.toString(), current);
+                }, (file, errors, kept) -> events.write(EventLogMessage.POLICY_REJECTED, file.toString(), kept,
+                        errors.stream().map(Object::toString).collect(Collectors.joining("\n"))));
         // Record the file as loaded now, so the first poll does not take it for a change.
         reloader.checkNow();
-        return reloader.start();
+        // With --reload-ms 0 the file is not polled, but PARAMCHANGE can still ask for a check.
+        return reloadMs == 0 ? reloader : reloader.start();
     }
 
     /**
@@ -271,7 +339,30 @@ public final class RunCommand implements Callable<Integer> {
         if (unservedChecks >= NOT_SERVING_CHECKS && notServing == null) {
             notServing = session.handlesLost() ? "the device handle was closed" : "no GET_EVENTS request is parked";
             LOG.error("not serving: {} for {} consecutive checks; stopping", notServing, unservedChecks);
+            events.write(EventLogMessage.DRIVER_NOT_GUARDING, notServing + "; the agent stops so that the service's "
+                    + "recovery restarts it");
             stopRequested.countDown();
+        }
+    }
+
+    private void writePolicyLoaded(String source, Policy policy) {
+        String rules = "0";
+        String mode = "built-in default";
+        if (policy instanceof CompiledPolicy compiled) {
+            rules = Integer.toString(compiled.document().rules().size());
+            mode = compiled.settings().mode().xmlName();
+        }
+        events.write(EventLogMessage.POLICY_LOADED, source, policy.hash(), rules, mode);
+    }
+
+    private void writeStopped(AgentSession session) {
+        try {
+            PumpStatus last = session.status();
+            long blocked = last.verdicts().getOrDefault(Verdict.BLOCK, 0L);
+            events.write(EventLogMessage.SERVICE_STOPPED, notServing != null ? "driver lost: " + notServing
+                    : "stop requested", Long.toString(last.eventsReceived()), Long.toString(blocked));
+        } catch (RuntimeException e) {
+            LOG.warn("cannot report the stop to the Event Log: {}", e.toString());
         }
     }
 
@@ -289,11 +380,28 @@ public final class RunCommand implements Callable<Integer> {
         s.set("audit", AgentStatusFile.toTree(session.audit().stats()));
         // The driver counters get their own section; the pump section keeps its own metrics.
         s.set("pump", ((ObjectNode) AgentStatusFile.toTree(pump)).without("driver"));
+        s.set("driverInfo", driverInfo(session.pump().hello()));
         DriverStats driver = pump.driver() != null ? pump.driver() : session.finalDriverStats();
         if (driver != null) {
             s.set("driver", AgentStatusFile.toTree(driver));
         }
         return s;
+    }
+
+    /** What HELLO said about the driver: the status command's "driver:" line. */
+    static ObjectNode driverInfo(HelloReply hello) {
+        ObjectNode d = AgentStatusFile.newStatus().objectNode();
+        d.put("version", hello.driverVersionText());
+        d.put("wireVersion", hello.versionMajor() + "." + hello.versionMinor());
+        d.put("altitude", hello.altitude());
+        d.put("defaultVerdict", switch (hello.noClientVerdict()) {
+            case 1 -> "allow";
+            case 2 -> "block";
+            default -> "unknown";
+        });
+        d.put("callbackRegistered", hello.has(Wire.CAP_REGISTRY_CALLBACK));
+        d.put("simulator", hello.has(Wire.CAP_SIMULATOR));
+        return d;
     }
 
     private static void publish(AgentStatusFile file, AgentSession session, PumpStatus pump,

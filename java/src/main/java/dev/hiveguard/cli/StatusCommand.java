@@ -95,6 +95,15 @@ public final class StatusCommand implements Callable<Integer> {
             out.println("policy: " + st.path("policy").asText("?") + " " + st.path("policyHash").asText(""));
             out.println("registry callback: " + st.path("registryCallback").asText("unknown (not reported)"));
             out.println("audit: " + st.path("auditFile").asText("?"));
+            JsonNode d = st.path("driverInfo");
+            if (d.isObject()) {
+                out.println("driver: version " + d.path("version").asText("?") + " (wire "
+                        + d.path("wireVersion").asText("?") + "), altitude "
+                        + (d.path("altitude").asInt() == 0 ? "none" : d.path("altitude").asText()) + ", default verdict "
+                        + d.path("defaultVerdict").asText("?") + ", registry callback "
+                        + (d.path("callbackRegistered").asBoolean() ? "registered"
+                        : d.path("simulator").asBoolean() ? "simulated (user-mode host)" : "NOT registered"));
+            }
             for (String section : new String[] {"pump", "audit", "driver"}) {
                 if (st.hasNonNull(section)) {
                     out.println();

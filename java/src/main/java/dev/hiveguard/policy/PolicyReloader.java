@@ -39,9 +39,16 @@ public final class PolicyReloader implements AutoCloseable {
         void policyChanged(Policy previous, CompiledPolicy current);
     }
 
+    /** Called when a changed file is invalid and the policy in force stays (the Event Log hears of it). */
+    @FunctionalInterface
+    public interface RejectionListener {
+        void policyRejected(Path file, List<PolicyError> errors, String keptHash);
+    }
+
     private final Path file;
     private final PolicyHolder holder;
     private final Listener listener;
+    private final RejectionListener rejected;
     private final Duration interval;
     private ScheduledExecutorService timer;
 
@@ -53,6 +60,12 @@ public final class PolicyReloader implements AutoCloseable {
     private String lastProblem;
 
     public PolicyReloader(Path file, PolicyHolder holder, Duration interval, Listener listener) {
+        this(file, holder, interval, listener, null);
+    }
+
+    public PolicyReloader(Path file, PolicyHolder holder, Duration interval, Listener listener,
+                          RejectionListener rejected) {
+        this.rejected = rejected == null ? (f, e, h) -> { } : rejected;
         this.file = Objects.requireNonNull(file, "file");
         this.holder = Objects.requireNonNull(holder, "holder");
         this.listener = listener == null ? (p, c) -> { } : listener;
@@ -134,6 +147,11 @@ public final class PolicyReloader implements AutoCloseable {
                     holder.hash());
             for (PolicyError err : e.errors()) {
                 LOG.warn("  {}", err);
+            }
+            try {
+                rejected.policyRejected(file, e.errors(), holder.hash());
+            } catch (RuntimeException listenerFailure) {
+                LOG.error("policy-rejection listener failed", listenerFailure);
             }
             return false;
         }

@@ -101,7 +101,9 @@ public final class Wire {
 
     // ---- fixed structure sizes (the header's static asserts) -----------------
     public static final int HELLO_REQUEST_BYTES = 16;
-    public static final int HELLO_REPLY_BYTES = 40;
+    public static final int HELLO_REPLY_BYTES = 56;
+    /** A 1.0 driver's HELLO reply: the fields up to instance_id. */
+    public static final int HELLO_REPLY_V1_0_BYTES = 40;
     public static final int CONFIG_HEADER_BYTES = 48;
     public static final int PREFIX_ENTRY_BYTES = 24;
     public static final int EXCLUDED_PID_BYTES = 8;

@@ -141,7 +141,11 @@ class GoldenVectorsTest {
         v.expect("reply_max_entries", r.replyMaxEntries());
         v.expect("parked_max", r.parkedMax());
         v.expect("instance_id", r.instanceId());
-        assertEquals(10, v.txt().size());
+        v.expectU32("driver_version", r.driverVersion());
+        v.expect("altitude", r.altitude());
+        v.expect("no_client_verdict", r.noClientVerdict());
+        v.expect("reserved", 0);
+        assertEquals(14, v.txt().size());
     }
 
     @Test

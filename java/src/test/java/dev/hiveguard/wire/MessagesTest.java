@@ -131,6 +131,19 @@ class MessagesTest {
         h.putInt(16, Wire.GET_EVENTS_MAX_BYTES + 1);
         assertEquals("get_events_max_bytes",
                 assertThrows(WireFormatException.class, () -> HelloReply.decode(h)).field());
+        // Wire 1.1: the same reply plus driver version, altitude and default verdict.
+        ByteBuffer h11 = ByteBuffer.allocate(Wire.HELLO_REPLY_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        h11.put(h.array(), 0, Wire.HELLO_REPLY_V1_0_BYTES).putInt(16, Wire.GET_EVENTS_MIN_BYTES)
+                .putInt(40, 0x0101_0002).putInt(44, 385_100).putInt(48, 2).putInt(52, 0).position(0);
+        h11.putInt(20, Wire.GET_EVENTS_MAX_BYTES);
+        HelloReply r11 = HelloReply.decode(h11);
+        assertEquals(385_100, r11.altitude());
+        assertEquals(2, r11.noClientVerdict());
+        assertEquals("1.1.2", r11.driverVersionText());
+        assertEquals("unknown", reply.driverVersionText(), "a 1.0 driver's reply");
+        h11.putInt(48, 3);
+        assertEquals("no_client_verdict", assertThrows(WireFormatException.class, () -> HelloReply.decode(h11))
+                .field());
         byte[] req = HelloRequest.current().encode();
         assertEquals(HelloRequest.current(), HelloRequest.decode(le(req)));
         assertEquals(Wire.VERSION_MAJOR, le(req).getShort(4));

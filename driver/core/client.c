@@ -106,8 +106,9 @@ uint32_t hg_core_hello(hg_core *core, uint64_t process_key,
     rep.driver_version = HG_DRIVER_VERSION;
     rep.altitude = 0u; /* the glue that registered the callback fills it in (driver/sys/device.c) */
     rep.no_client_verdict = core->params.no_client_verdict;
-    if (out_len > sizeof rep)
-        out_len = sizeof rep;
+    /* Whole fields only: the 1.1 reply, or the 1.0 prefix for a shorter buffer
+     * (never a reply cut inside a field). */
+    out_len = out_len >= sizeof rep ? sizeof rep : HG_HELLO_REPLY_V1_0_BYTES;
     memcpy(out, &rep, out_len);
     if (written != NULL)
         *written = out_len;

@@ -87,6 +87,11 @@ int test_hello_validation_and_reply(void)
     CHECK_EQ(w, HG_HELLO_REPLY_V1_0_BYTES);
     CHECK_EQ(rep.instance_id, 0xFEEDull);
     CHECK_EQ(rep.driver_version, 0xAAAAAAAAu);
+    /* A buffer between the two sizes gets the 1.0 prefix too: no field is cut. */
+    memset(&rep, 0xAA, sizeof rep);
+    CHECK_EQ(hg_core_hello(core, 1, &req, sizeof req, &rep, sizeof rep - 1, &w), HG_STATUS_SUCCESS);
+    CHECK_EQ(w, HG_HELLO_REPLY_V1_0_BYTES);
+    CHECK_EQ(rep.driver_version, 0xAAAAAAAAu);
     hg_core_destroy(core);
     return 0;
 }

@@ -215,9 +215,13 @@ class DecisionPumpIT {
         assertEquals(driver.delivered(), status.eventsReceived(), status.summaryLine() + " / " + driver);
         assertEquals(driver.delivered(), audit.entries().size());
         assertEquals(4000, driver.raised());
-        assertEquals(0, driver.dropped(), "the default backlog (4096) holds the whole burst");
+        // Audit-only events stop at 3/4 of the backlog (the rest is kept for verdict events), so
+        // a burst the pump cannot keep up with may lose some: each is counted as refused, none
+        // is lost silently, and the watermark always admits at least 3,072 of the 4,000.
+        assertEquals(driver.auditRefused(), driver.dropped(), driver.toString());
+        assertEquals(4000, driver.delivered() + driver.dropped(), driver.toString());
+        assertTrue(driver.delivered() >= 4096 * 3 / 4, driver.toString());
         assertEquals(0, driver.verdictsRequested(), "the default policy makes no caller wait");
-        assertEquals(4000, driver.delivered());
         assertTrue(audit.entries().stream().anyMatch(e -> e.event().keyPath().startsWith(
                 "\\REGISTRY\\MACHINE\\System\\CurrentControlSet\\Services")), "replayed paths arrive in kernel form");
     }

@@ -1,16 +1,14 @@
 package dev.hiveguard.policy;
 
+import dev.hiveguard.cli.CliRun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hiveguard.cli.PolicyCommand;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code policy validate} / {@code policy show} as an admin runs them. */
 class PolicyCommandTest {
@@ -18,17 +16,8 @@ class PolicyCommandTest {
     @TempDir
     Path dir;
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(new PolicyCommand());
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int exit = cl.execute(args);
-        return new Run(exit, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.execute("policy", args);
     }
 
     private Path shipped(String name) throws Exception {
@@ -41,12 +30,12 @@ class PolicyCommandTest {
 
     @Test
     void validateAcceptsTheShippedPoliciesAndPrintsTheirHash() throws Exception {
-        Run r = run("validate", shipped("protect.xml").toString());
-        assertEquals(0, r.exit, r.err);
+        CliRun r = run("validate", shipped("protect.xml").toString());
+        assertEquals(0, r.exit(), r.err);
         String hash = PolicyLoader.loadResource("protect.xml").hash();
         assertTrue(r.out.contains("valid, ") && r.out.contains("hash " + hash), r.out);
-        Run audit = run("validate", shipped("audit-only.xml").toString());
-        assertEquals(0, audit.exit, audit.err);
+        CliRun audit = run("validate", shipped("audit-only.xml").toString());
+        assertEquals(0, audit.exit(), audit.err);
         assertTrue(audit.out.contains("note: audit-only.xml:"), "ignored Sysmon sections are noted: " + audit.out);
         assertTrue(audit.out.contains("mode audit-only"), audit.out);
     }
@@ -67,19 +56,19 @@ class PolicyCommandTest {
         }
         Path f = dir.resolve("ccs.xml");
         Files.writeString(f, ccs.append("</EventFiltering></Sysmon>\n"));
-        Run r = run("validate", f.toString());
-        assertEquals(0, r.exit, r.err);
+        CliRun r = run("validate", f.toString());
+        assertEquals(0, r.exit(), r.err);
         assertTrue(r.out.contains("driver subscription widened to fit the driver's limits: ")
                 && r.out.contains("ControlSet0NN whole"), r.out);
         dev.hiveguard.wire.ConfigMessage.encode(PolicyLoader.load(f).subscription());
 
         Path big = dir.resolve("big.xml");
         Files.writeString(big, ManyPathPolicies.policyXml(3, 20_000));
-        Run b = run("validate", big.toString());
-        assertEquals(0, b.exit, b.err);
+        CliRun b = run("validate", big.toString());
+        assertEquals(0, b.exit(), b.err);
         assertTrue(b.out.contains("valid, 20400 rule(s)") && b.out.contains("cut to its first"), b.out);
-        Run show = run("show", big.toString());
-        assertEquals(0, show.exit, show.err);
+        CliRun show = run("show", big.toString());
+        assertEquals(0, show.exit(), show.err);
         assertTrue(show.out.contains("widened to fit the driver's limits: "), show.out.substring(0, 300));
     }
 
@@ -88,8 +77,8 @@ class PolicyCommandTest {
         Path f = dir.resolve("bad.xml");
         Files.writeString(f, "<Sysmon><EventFiltering>\n<RegistryEvent onmatch=\"include\" action=\"deny\">\n"
                 + "<TargetObject condition=\"like\">HKLM</TargetObject>\n</RegistryEvent></EventFiltering></Sysmon>");
-        Run r = run("validate", f.toString());
-        assertEquals(4, r.exit);
+        CliRun r = run("validate", f.toString());
+        assertEquals(4, r.exit());
         String[] lines = r.err.strip().split("\\R");
         assertEquals(3, lines.length, r.err);
         assertTrue(lines[0].startsWith("bad.xml:2:") && lines[0].contains("bad value action=\"deny\""), lines[0]);
@@ -99,15 +88,15 @@ class PolicyCommandTest {
 
     @Test
     void aMissingFileIsOneLine() {
-        Run r = run("validate", dir.resolve("nope.xml").toString());
-        assertEquals(4, r.exit);
+        CliRun r = run("validate", dir.resolve("nope.xml").toString());
+        assertEquals(4, r.exit());
         assertTrue(r.err.strip().endsWith("nope.xml: no such file"), r.err);
     }
 
     @Test
     void showPrintsRulesHashAndSubscription() throws Exception {
-        Run r = run("show", shipped("protect.xml").toString());
-        assertEquals(0, r.exit, r.err);
+        CliRun r = run("show", shipped("protect.xml").toString());
+        assertEquals(0, r.exit(), r.err);
         assertTrue(r.out.contains("hash " + PolicyLoader.loadResource("protect.xml").hash()), r.out);
         assertTrue(r.out.contains("include block \"UserInitMprLogonScript set\""), r.out);
         assertTrue(r.out.contains("TargetObject is \"HKCU\\Environment\\UserInitMprLogonScript\""), r.out);
@@ -118,6 +107,6 @@ class PolicyCommandTest {
 
     @Test
     void noSubcommandIsAUsageError() {
-        assertEquals(2, run().exit);
+        assertEquals(2, run().exit());
     }
 }

@@ -1,20 +1,17 @@
 package dev.hiveguard.replay;
 
+import dev.hiveguard.cli.CliRun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.hiveguard.cli.CliException;
 import dev.hiveguard.cli.ExitCodes;
 import dev.hiveguard.cli.ReplayCommand;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The replay command end to end, in process: real host, pump, audit writer. */
 class ReplayCommandTest {
@@ -22,26 +19,8 @@ class ReplayCommandTest {
     @TempDir
     Path tmp;
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    /** As Main runs a subcommand: expected failures become one line on stderr and their exit code. */
-    private Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(new ReplayCommand());
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        cl.setExecutionExceptionHandler((ex, c, p) -> {
-            if (ex instanceof CliException e) {
-                c.getErr().println("hiveguard replay: " + e.getMessage());
-                c.getErr().flush();
-                return e.exitCode();
-            }
-            throw ex;
-        });
-        int exit = cl.execute(args);
-        return new Run(exit, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.execute("replay", args);
     }
 
     private String policy() {
@@ -51,7 +30,7 @@ class ReplayCommandTest {
     @Test
     void missingRecordingIsAOneLineErrorNamingTheFile() {
         Path missing = tmp.resolve("nope.jsonl");
-        Run r = run("--policy", policy(), "--audit-dir", tmp.resolve("audit").toString(),
+        CliRun r = run("--policy", policy(), "--audit-dir", tmp.resolve("audit").toString(),
                 ReplayTestData.fixture("persistence.jsonl").toString(), missing.toString());
         assertEquals(ExitCodes.USAGE, r.exit());
         assertEquals("hiveguard replay: " + missing + ": no such file", r.err().strip());
@@ -60,7 +39,7 @@ class ReplayCommandTest {
 
     @Test
     void missingPolicyIsAPolicyError() {
-        Run r = run("--policy", tmp.resolve("none.xml").toString(), ReplayTestData.fixture("persistence.jsonl")
+        CliRun r = run("--policy", tmp.resolve("none.xml").toString(), ReplayTestData.fixture("persistence.jsonl")
                 .toString());
         assertEquals(ExitCodes.POLICY_INVALID, r.exit());
         assertTrue(r.err().contains("none.xml"), r.err());
@@ -78,7 +57,7 @@ class ReplayCommandTest {
                 "{\"EventID\": 12, \"EventType\": \"CreateKey\"}",
                 ""));
         Path json = tmp.resolve("report.json");
-        Run r = run("--policy", policy(), "--audit-dir", tmp.resolve("audit").toString(), "--json", json.toString(),
+        CliRun r = run("--policy", policy(), "--audit-dir", tmp.resolve("audit").toString(), "--json", json.toString(),
                 "--no-progress", rec.toString());
         assertEquals(ExitCodes.OK, r.exit(), r.err());
         assertTrue(r.out().contains("unparseable records (2):"), r.out());
@@ -99,7 +78,7 @@ class ReplayCommandTest {
 
     @Test
     void progressBarGoesToStderrWhenAsked() {
-        Run r = run("--policy", policy(), "--audit-dir", tmp.resolve("audit").toString(), "--progress",
+        CliRun r = run("--policy", policy(), "--audit-dir", tmp.resolve("audit").toString(), "--progress",
                 ReplayTestData.fixture("persistence.xml").toString());
         assertEquals(ExitCodes.OK, r.exit(), r.err());
         // The engine draws on System.err, not picocli's writer; the report itself stays clean.
@@ -109,7 +88,7 @@ class ReplayCommandTest {
 
     @Test
     void badOptionsAreUsageErrors() {
-        Run r = run("--policy", policy(), "--format", "etl", ReplayTestData.fixture("persistence.xml").toString());
+        CliRun r = run("--policy", policy(), "--format", "etl", ReplayTestData.fixture("persistence.xml").toString());
         assertEquals(ExitCodes.USAGE, r.exit());
         assertTrue(r.err().contains("unknown recording format 'etl'"), r.err());
         // evtx is a format now; forced on an XML export it is a one-line file error

@@ -1,5 +1,6 @@
 package dev.hiveguard.replay;
 
+import dev.hiveguard.cli.CliRun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,8 +13,6 @@ import dev.hiveguard.policy.PolicyLoader;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,14 +33,8 @@ class ReplayLimitsTest {
     @TempDir
     Path tmp;
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int exit = Main.newCommandLine(new PrintWriter(out), new PrintWriter(err)).execute(args);
-        return new Run(exit, out.toString(), err.toString());
+    private static CliRun cli(String... args) {
+        return CliRun.execute(args);
     }
 
     /** The dataset line that protect.xml blocks (UserInitMprLogonScript set by reg.exe). */
@@ -72,7 +65,7 @@ class ReplayLimitsTest {
         assertTrue(e.getMessage().startsWith(bomb + ": decompresses more than 200 to 1"), e.getMessage());
         assertTrue(e.getMessage().contains("decompression bomb"), e.getMessage());
 
-        Run r = cli("replay", "--policy", ReplayTestData.fixture("replay-enforce.xml").toString(),
+        CliRun r = cli("replay", "--policy", ReplayTestData.fixture("replay-enforce.xml").toString(),
                 "--audit-dir", tmp.resolve("audit").toString(), bomb.toString());
         assertEquals(dev.hiveguard.cli.ExitCodes.USAGE, r.exit());
         assertTrue(r.err().contains("decompression bomb"), r.err());
@@ -98,7 +91,7 @@ class ReplayLimitsTest {
         Path otherJson = tmp.resolve("package.json");
         Files.writeString(otherJson, "{\"name\": \"x\", \"version\": \"1.0.0\"}\n");
         for (Path p : List.of(empty, junk, html, otherJson)) {
-            Run r = cli("replay", "--policy", ReplayTestData.fixture("replay-enforce.xml").toString(),
+            CliRun r = cli("replay", "--policy", ReplayTestData.fixture("replay-enforce.xml").toString(),
                     "--audit-dir", tmp.resolve("audit-" + p.getFileName()).toString(), p.toString());
             assertEquals(dev.hiveguard.cli.ExitCodes.USAGE, r.exit(), p + ": " + r.out() + r.err());
             assertTrue(r.err().contains(p + ": not a recording"), r.err());

@@ -55,16 +55,7 @@ class RunCommandReloadTest {
     }
 
     private static String policy(String action) {
-        return "<Sysmon schemaversion=\"4.90\">\n"
-                + "  <HiveGuard mode=\"enforce\" defaultAction=\"allow\" timeout=\"5000\" failmode=\"open\"/>\n"
-                + "  <EventFiltering>\n"
-                + "    <RuleGroup name=\"\" groupRelation=\"or\">\n"
-                + "      <RegistryEvent onmatch=\"include\" action=\"" + action + "\">\n"
-                + "        <TargetObject name=\"ReloadTestRule\" condition=\"begin with\">" + TARGET + "</TargetObject>\n"
-                + "      </RegistryEvent>\n"
-                + "    </RuleGroup>\n"
-                + "  </EventFiltering>\n"
-                + "</Sysmon>\n";
+        return OneRulePolicy.xml("ReloadTestRule", action, TARGET);
     }
 
     /** Replaces the file the way deployment tools do: write aside, then rename over it. */

@@ -77,16 +77,7 @@ class ServiceCommandTest {
     }
 
     private static String policy(String action) {
-        return "<Sysmon schemaversion=\"4.90\">\n"
-                + "  <HiveGuard mode=\"enforce\" defaultAction=\"allow\" timeout=\"5000\" failmode=\"open\"/>\n"
-                + "  <EventFiltering>\n"
-                + "    <RuleGroup name=\"\" groupRelation=\"or\">\n"
-                + "      <RegistryEvent onmatch=\"include\" action=\"" + action + "\">\n"
-                + "        <TargetObject name=\"ServiceTestRule\" condition=\"begin with\">" + TARGET + "</TargetObject>\n"
-                + "      </RegistryEvent>\n"
-                + "    </RuleGroup>\n"
-                + "  </EventFiltering>\n"
-                + "</Sysmon>\n";
+        return OneRulePolicy.xml("ServiceTestRule", action, TARGET);
     }
 
     private int write(String value) {

@@ -1,13 +1,11 @@
 package dev.hiveguard.policy.sigma;
 
+import dev.hiveguard.bench.PolicyBench;
 import dev.hiveguard.model.RegistryEvent;
 import dev.hiveguard.policy.CompiledPolicy;
 import dev.hiveguard.policy.DatasetEvents;
 import dev.hiveguard.policy.Policy;
 import dev.hiveguard.policy.PolicyLoader;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
-import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -18,13 +16,6 @@ import java.util.Locale;
  */
 public final class SigmaBench {
 
-    static final int WARMUP_ROUNDS = 5;
-    static final int ROUNDS = 7;
-    static final int PASSES_PER_ROUND = 3;
-
-    private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
-    private static long sink;
-
     private SigmaBench() {
     }
 
@@ -33,8 +24,8 @@ public final class SigmaBench {
         CompiledPolicy protect = PolicyLoader.loadResource("protect.xml");
         SigmaPolicyLoader.Loaded l = SigmaPolicyLoader.load("sigma", SigmaSettings.defaults(), SigmaTestData.ruleTrees());
         CompiledPolicy sigma = CompiledPolicy.compile(l.document());
-        double base = measure(protect, ev);
-        double s = measure(sigma, ev);
+        double base = PolicyBench.measure(protect, ev);
+        double s = PolicyBench.measure(sigma, ev);
         System.out.println("## SigmaBench: decisions per CPU second, one thread, " + ev.length + " recorded events");
         System.out.println();
         System.out.println("| policy | rules | decisions/s (CPU) | ratio vs protect.xml |");
@@ -43,34 +34,6 @@ public final class SigmaBench {
         System.out.printf(Locale.ROOT, "| SigmaHQ registry snapshot | %d | %,.0f | %.2f |%n", sigma.document().rules().size(),
                 s, s / base);
         System.out.println();
-        System.out.println("Median of " + ROUNDS + " rounds after " + WARMUP_ROUNDS + " warm-up rounds.");
-    }
-
-    private static double measure(Policy p, RegistryEvent[] ev) {
-        for (int i = 0; i < WARMUP_ROUNDS; i++) {
-            round(p, ev);
-        }
-        double[] rates = new double[ROUNDS];
-        for (int i = 0; i < ROUNDS; i++) {
-            long t0 = CPU.getCurrentThreadCpuTime();
-            round(p, ev);
-            long dt = CPU.getCurrentThreadCpuTime() - t0;
-            rates[i] = (double) ev.length * PASSES_PER_ROUND / (dt / 1e9);
-        }
-        Arrays.sort(rates);
-        if (sink == 42) {
-            System.out.println(sink); // keeps the decisions observable to the JIT
-        }
-        return rates[ROUNDS / 2];
-    }
-
-    private static void round(Policy p, RegistryEvent[] ev) {
-        long acc = 0;
-        for (int pass = 0; pass < PASSES_PER_ROUND; pass++) {
-            for (RegistryEvent e : ev) {
-                acc += p.decide(e).action().ordinal();
-            }
-        }
-        sink += acc;
+        System.out.println("Median of " + PolicyBench.ROUNDS + " rounds after " + PolicyBench.WARMUP_ROUNDS + " warm-up rounds.");
     }
 }

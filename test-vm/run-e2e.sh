@@ -13,8 +13,33 @@
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
+DRY_RUN=0
+if [ "${1:-}" = --dry-run ]; then DRY_RUN=1; shift; fi
 ART=${1:-$ROOT/driver/build/vm-artifacts}
 CONF=${HG_VM_CONF:-$HERE/vm.conf}
+
+# What an exit status of enable-testsigning.ps1 means. The script exits 3010
+# (ERROR_SUCCESS_REBOOT_REQUIRED) when it turned test signing on; a process
+# exit status that crosses ssh is truncated to 8 bits, so the host sees
+# 3010 mod 256 = 194. Both mean "reboot, then go on".
+testsigning_action() { # testsigning_action STATUS -> continue | reboot | fail
+    case $1 in
+        0) echo continue ;;
+        3010|194) echo reboot ;;
+        *) echo fail ;;
+    esac
+}
+# The CPU QEMU emulates. `-cpu host` passes the host CPU through and exists
+# only with KVM; under TCG a named model is needed. Westmere has what 64-bit
+# Windows 10/11 checks at boot (CMPXCHG16B, LAHF/SAHF, POPCNT, SSE4.2) and
+# nothing TCG cannot emulate (no AVX), so QEMU prints no "feature not
+# supported" warnings. QEMU_CPU in vm.conf overrides either choice.
+default_cpu() { # default_cpu ACCEL
+    case $1 in
+        kvm) echo host ;;
+        *) echo Westmere ;;
+    esac
+}
 
 [ -f "$CONF" ] || { echo "run-e2e.sh: no $CONF (copy vm.conf.example)" >&2; exit 2; }
 # shellcheck disable=SC1090
@@ -24,6 +49,46 @@ MEMORY_MB=${MEMORY_MB:-4096} CPUS=${CPUS:-2} QEMU=${QEMU:-qemu-system-x86_64} AC
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-600} SUITE_TIMEOUT=${SUITE_TIMEOUT:-900} SHUTDOWN_TIMEOUT=${SHUTDOWN_TIMEOUT:-180}
 WITH_AGENT=${WITH_AGENT:-1}
 
+QEMU_CPU=${QEMU_CPU:-$(default_cpu "$ACCEL")}
+case $ACCEL in
+    kvm|tcg) ;;
+    *) echo "run-e2e.sh: ACCEL must be kvm or tcg, not '$ACCEL'" >&2; exit 2 ;;
+esac
+if [ "$ACCEL" = tcg ] && [ "$QEMU_CPU" = host ]; then
+    echo "run-e2e.sh: QEMU_CPU=host needs KVM; under ACCEL=tcg name a model (e.g. Westmere)" >&2; exit 2
+fi
+for n in "$MEMORY_MB" "$CPUS" "$SSH_PORT" "$BOOT_TIMEOUT" "$SUITE_TIMEOUT" "$SHUTDOWN_TIMEOUT"; do
+    case $n in
+        ''|*[!0-9]*) echo "run-e2e.sh: '$n' in $CONF is not a whole number" >&2; exit 2 ;;
+    esac
+done
+case $WITH_AGENT in 0|1) ;; *) echo "run-e2e.sh: WITH_AGENT must be 0 or 1" >&2; exit 2 ;; esac
+
+qemu_command() { # qemu_command RUNNER: RUNNER is `command` to start QEMU, `echo` to print it
+    # i440fx + IDE + e1000: inbox Windows drivers, no virtio media needed.
+    # SeaBIOS boot: no Secure Boot, so `bcdedit /set testsigning on` takes effect.
+    "$1" "$QEMU" -machine "pc,accel=$ACCEL" -cpu "$QEMU_CPU" -smp "$CPUS" -m "$MEMORY_MB" \
+        -drive "file=$DISK,format=qcow2,if=ide" \
+        -nic "user,model=e1000,hostfwd=tcp:127.0.0.1:$SSH_PORT-:22" \
+        -display none -serial "file:$RUN/serial.log" -daemonize -pidfile "$PIDFILE"
+}
+RUN="$ART/run"
+STAGE="$RUN/stage"
+DISK="$RUN/disk.qcow2"
+PIDFILE="$RUN/qemu.pid"
+
+# --dry-run: print the resolved configuration, the QEMU command and how each
+# enable-testsigning.ps1 status is handled, then stop - no tool, image or VM
+# is touched. The Linux-side check (test-vm/check.sh) runs this.
+if [ "$DRY_RUN" = 1 ]; then
+    echo "conf=$CONF"
+    echo "accel=$ACCEL cpu=$QEMU_CPU memory_mb=$MEMORY_MB cpus=$CPUS ssh=$SSH_USER@127.0.0.1:$SSH_PORT"
+    echo "timeouts boot=$BOOT_TIMEOUT suite=$SUITE_TIMEOUT shutdown=$SHUTDOWN_TIMEOUT with_agent=$WITH_AGENT"
+    echo "qemu: $(qemu_command echo)"
+    for rc in 0 3010 194 1 255; do echo "testsigning $rc -> $(testsigning_action "$rc")"; done
+    exit 0
+fi
+
 for tool in "$QEMU" qemu-img ssh scp make; do
     command -v "$tool" >/dev/null || { echo "run-e2e.sh: $tool not found" >&2; exit 2; }
 done
@@ -32,8 +97,6 @@ if [ "$ACCEL" = kvm ] && [ ! -w /dev/kvm ]; then
     echo "run-e2e.sh: /dev/kvm not writable (add yourself to group kvm, or ACCEL=tcg)" >&2; exit 2
 fi
 
-RUN="$ART/run"
-STAGE="$RUN/stage"
 rm -rf "$ART"
 mkdir -p "$STAGE"
 
@@ -55,8 +118,6 @@ if [ "$WITH_AGENT" = 1 ]; then
 fi
 
 # ---- VM ------------------------------------------------------------------
-DISK="$RUN/disk.qcow2"
-PIDFILE="$RUN/qemu.pid"
 qemu-img create -q -f qcow2 -F qcow2 -b "$BASE_IMAGE" "$DISK"
 
 SSH_OPTS="-i $SSH_KEY -p $SSH_PORT -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=10 -o ServerAliveInterval=15"
@@ -94,12 +155,7 @@ stop_vm() {
 }
 trap stop_vm EXIT INT TERM
 
-# i440fx + IDE + e1000: inbox Windows drivers, no virtio media needed.
-# SeaBIOS boot: no Secure Boot, so `bcdedit /set testsigning on` takes effect.
-"$QEMU" -machine pc,accel="$ACCEL" -cpu "${QEMU_CPU:-host}" -smp "$CPUS" -m "$MEMORY_MB" \
-    -drive file="$DISK",format=qcow2,if=ide \
-    -nic user,model=e1000,hostfwd=tcp:127.0.0.1:"$SSH_PORT"-:22 \
-    -display none -serial file:"$RUN/serial.log" -daemonize -pidfile "$PIDFILE"
+qemu_command command
 wait_ssh
 
 # ---- guest ---------------------------------------------------------------
@@ -110,14 +166,14 @@ timeout 300 scp $SCP_OPTS "$STAGE"/* "$SSH_USER@127.0.0.1:C:/hiveguard/"
 status=0
 rc=0
 guest 120 'powershell -NoProfile -ExecutionPolicy Bypass -File C:\hiveguard\enable-testsigning.ps1; exit $LASTEXITCODE' || rc=$?
-if [ "$rc" -eq 3010 ]; then
-    echo "test signing enabled; rebooting the guest"
-    guest 30 'shutdown /r /t 0' || true
-    wait_ssh_down || true
-    wait_ssh
-elif [ "$rc" -ne 0 ]; then
-    echo "enable-testsigning.ps1 failed ($rc)"; status=1
-fi
+case $(testsigning_action "$rc") in
+    reboot)
+        echo "test signing enabled (status $rc); rebooting the guest"
+        guest 30 'shutdown /r /t 0' || true
+        wait_ssh_down || true
+        wait_ssh ;;
+    fail) echo "enable-testsigning.ps1 failed ($rc)"; status=1 ;;
+esac
 
 if [ $status -eq 0 ]; then
     guest "$SUITE_TIMEOUT" 'powershell -NoProfile -ExecutionPolicy Bypass -File C:\hiveguard\install-driver.ps1; exit $LASTEXITCODE' ||

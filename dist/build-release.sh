@@ -7,10 +7,11 @@
 # CAB TARGET_DIR/hiveguard-VERSION-attestation.cab for Partner Center.
 #
 # The zip holds one folder, hiveguard-VERSION-windows-x64/, with:
-#   hiveguard.sys               release image, VERSIONINFO = VERSION, TEST-signed
-#                               (throw-away certificate, inf/sign-test.sh)
+#   hiveguard.sys               release image (clang + lld build, make sys-pdb),
+#                               VERSIONINFO = VERSION, TEST-signed (throw-away
+#                               certificate, inf/sign-test.sh)
 #   hiveguard-test-signing.cer  that certificate, for test machines only
-#   hiveguard.sys.debug         the image's symbols (DWARF)
+#   hiveguard.pdb               the image's symbols for WinDbg (GUID/age match)
 #   hiveguard.inf               DriverVer stamped with the build date and version
 #   hiveguard-messages.dll      the Event Log message table
 #   hiveguard.jar               the agent (install, service, run, ...)
@@ -37,7 +38,7 @@ case $VERSION in
     *) echo "build-release.sh: version '$VERSION' is not MAJOR.MINOR.PATCH[-QUALIFIER]" >&2; exit 2 ;;
 esac
 [ -f "$JAR" ] || { echo "build-release.sh: no agent jar at $JAR" >&2; exit 2; }
-for tool in make zip sha256sum osslsigncode openssl; do
+for tool in make zip sha256sum osslsigncode openssl clang ld.lld llvm-pdbutil; do
     command -v "$tool" >/dev/null || { echo "build-release.sh: $tool not found (.ci/install-deps)" >&2; exit 2; }
 done
 
@@ -52,13 +53,13 @@ mkdir -p "$STAGE/policies"
 # A build directory of its own: the version is compiled into the images, and a
 # developer's driver/build keeps its 0.0.0-dev images.
 make -s -C "$ROOT/driver" BUILD="$BUILD" HG_VERSION="$VERSION" HG_BUILD_NUMBER="$BUILD_NUMBER" \
-    sys eventlog "$BUILD/sys/hiveguard.sys.debug" >"$WORK/make.log" 2>&1 ||
+    sys-pdb eventlog >"$WORK/make.log" 2>&1 ||
     { cat "$WORK/make.log"; echo "build-release.sh: driver build failed" >&2; exit 1; }
-"$ROOT/inf/sign-test.sh" "$BUILD/sys/hiveguard.sys" "$BUILD/signing" >"$WORK/sign.log" 2>&1 ||
+"$ROOT/inf/sign-test.sh" "$BUILD/sys/pdb/hiveguard.sys" "$BUILD/signing" >"$WORK/sign.log" 2>&1 ||
     { cat "$WORK/sign.log"; echo "build-release.sh: test signing failed" >&2; exit 1; }
 
 cp "$BUILD/signing/hiveguard.sys" "$BUILD/signing/hiveguard-test-signing.cer" "$STAGE/"
-cp "$BUILD/sys/hiveguard.sys.debug" "$BUILD/eventlog/hiveguard-messages.dll" "$STAGE/"
+cp "$BUILD/sys/pdb/hiveguard.pdb" "$BUILD/eventlog/hiveguard-messages.dll" "$STAGE/"
 cp "$JAR" "$STAGE/hiveguard.jar"
 cp "$ROOT"/java/src/main/resources/policies/*.xml "$STAGE/policies/"
 cp "$HERE/install.ps1" "$HERE/uninstall.ps1" "$STAGE/"
@@ -87,16 +88,16 @@ touch -d "@$EPOCH" "$STAGE/SHA256SUMS"
 (cd "$WORK" && find "$NAME" | LC_ALL=C sort | TZ=UTC zip -q -X -D "$ZIP" -@)
 echo "release package: $ZIP"
 
-# The attestation submission: the UNSIGNED image, the INF and the symbols in a
+# The attestation submission: the UNSIGNED image, the INF and the PDB in a
 # CAB, to be signed with the company's EV certificate and uploaded to Partner
 # Center (inf/README.md "Attestation signing"). gcab is optional here.
 if command -v gcab >/dev/null; then
     CAB_DIR="$WORK/attestation/hiveguard"
     mkdir -p "$CAB_DIR"
-    cp "$BUILD/sys/hiveguard.sys" "$BUILD/sys/hiveguard.sys.debug" "$STAGE/hiveguard.inf" "$CAB_DIR/"
+    cp "$BUILD/sys/pdb/hiveguard.sys" "$BUILD/sys/pdb/hiveguard.pdb" "$STAGE/hiveguard.inf" "$CAB_DIR/"
     rm -f "$TARGET/hiveguard-$VERSION-attestation.cab"
     (cd "$WORK/attestation" && gcab -c -z "$TARGET/hiveguard-$VERSION-attestation.cab" \
-        hiveguard/hiveguard.inf hiveguard/hiveguard.sys hiveguard/hiveguard.sys.debug)
+        hiveguard/hiveguard.inf hiveguard/hiveguard.sys hiveguard/hiveguard.pdb)
     echo "attestation CAB (unsigned): $TARGET/hiveguard-$VERSION-attestation.cab"
 else
     echo "gcab not found: no attestation CAB (apt-get install gcab)"

@@ -10,7 +10,7 @@
 #   - hiveguard.sys is a native x64 image importing only ntoskrnl.exe/hal.dll,
 #     and its test signature verifies with osslsigncode against the shipped
 #     certificate;
-#   - hiveguard.sys.debug holds DWARF for that image (same .text size);
+#   - hiveguard.pdb is that image's PDB (RSDS GUID/age, driver/sys/check-pdb.sh);
 #   - the INF's DriverVer is a real date MM/DD/YYYY and VERSION's numbers
 #     plus a build number, and the rest of the INF is the repository's;
 #   - hiveguard-messages.dll is resource-only with a message table;
@@ -54,8 +54,8 @@ hiveguard-messages.dll
 hiveguard-test-signing.cer
 hiveguard.inf
 hiveguard.jar
+hiveguard.pdb
 hiveguard.sys
-hiveguard.sys.debug
 install.ps1
 $(cd "$ROOT/java/src/main/resources" && find policies -name '*.xml' | LC_ALL=C sort)
 uninstall.ps1"
@@ -104,12 +104,8 @@ if osslsigncode verify -in "$PKG/hiveguard.sys" -CAfile "$SCRATCH/cert.pem" >"$S
 else
     cat "$SCRATCH/verify.log"; fail "hiveguard.sys signature does not verify"
 fi
-"${PREFIX}objdump" -h "$PKG/hiveguard.sys.debug" >"$SCRATCH/dbg.h"
-grep -q '\.debug_info' "$SCRATCH/dbg.h" || fail "hiveguard.sys.debug has no DWARF"
-text_sys=$("${PREFIX}objdump" -h "$PKG/hiveguard.sys" | awk '$2 == ".text" { print $3 }')
-text_dbg=$(awk '$2 == ".text" { print $3 }' "$SCRATCH/dbg.h")
-if [ -n "$text_sys" ] && [ "$text_sys" = "$text_dbg" ]; then ok "hiveguard.sys.debug matches the image (.text $text_sys)"
-else fail "hiveguard.sys.debug .text ($text_dbg) is not the image's ($text_sys)"; fi
+if out=$("$ROOT/driver/sys/check-pdb.sh" "${PREFIX}objdump" "$PKG/hiveguard.sys" "$PKG/hiveguard.pdb" 2>&1); then ok "$out"
+else echo "$out"; fail "hiveguard.pdb is not hiveguard.sys's PDB"; fi
 
 # -- the INF -----------------------------------------------------------------------
 tr -d '\r' <"$PKG/hiveguard.inf" >"$SCRATCH/inf"

@@ -7,6 +7,9 @@
 #                             anything but ntoskrnl.exe/hal.dll or carries any
 #                             injection code
 #   make -C driver sign       test-signs the release image (inf/sign-test.sh)
+#   make -C driver sys-pdb    both images again with clang + lld, each with its
+#                             PDB (the release package ships this hiveguard.sys)
+#   make -C driver wine-test-pdb  the Wine suite on the clang-built test image
 #   make -C driver wine-test  the test image as a kernel service in a fresh
 #                             Wine prefix, driven by driver/tests/wine
 SYS_DIR        := $(DRIVER_DIR)/sys
@@ -38,9 +41,7 @@ SYS_HDRS       := $(SYS_DIR)/hg_sys.h $(SYS_DIR)/hg_inject_abi.h $(CORE_HDRS)
 # errors for the glue and the core alike; the limits match core's own
 # kernel-compile check (driver/tests/tests.mk).
 SYS_FRAME_LIMIT := 512
-# -g: DWARF in the unstripped .full link only (the shipped image is stripped;
-# the symbols ship beside it as hiveguard.sys.debug); it does not change code.
-SYS_CFLAGS     = -g -std=gnu11 -O2 -Wall -Wextra -Werror -Wframe-larger-than=$(SYS_FRAME_LIMIT) \
+SYS_CFLAGS     = -std=gnu11 -O2 -Wall -Wextra -Werror -Wframe-larger-than=$(SYS_FRAME_LIMIT) \
                  -ffreestanding -fno-stack-protector \
                  -mno-red-zone -mgeneral-regs-only -fno-strict-aliasing -fno-omit-frame-pointer \
                  -D_WIN32_WINNT=0x0A00 -DNTDDI_VERSION=0x0A000000 \
@@ -106,11 +107,6 @@ $(SYS_OUT)/hiveguard-test.full: $(SYS_GLUE_SRCS) $(SYS_TEST_SRCS) $(SYS_ASM_SRCS
 $(SYS_OUT)/%.sys: $(SYS_OUT)/%.full
 	$(MINGW_STRIP) --strip-all -o $@ $<
 
-# The release image's symbols (DWARF) for the release package: gdb/objdump
-# read them; WinDbg needs a PDB (inf/README.md, "Symbols").
-$(SYS_OUT)/hiveguard.sys.debug: $(SYS_OUT)/hiveguard.full
-	$(MINGW_PREFIX)objcopy --only-keep-debug $< $@
-
 # Release image: imports only from ntoskrnl.exe and hal.dll (printed), and no
 # injection path - neither a symbol nor the inject device's name, in ASCII or
 # UTF-16. The test image must have both, or the check itself is broken.
@@ -120,6 +116,56 @@ sys-check: $(SYS_RELEASE) $(SYS_TEST)
 
 sign: $(SYS_RELEASE)
 	$(DRIVER_DIR)/../inf/sign-test.sh $(SYS_RELEASE) $(SYS_OUT)/signing
+
+# ---- the same images built with clang + lld, for their PDBs ------------------
+# WinDbg reads CodeView/PDB symbols, which gcc cannot write; clang (-gcodeview)
+# with lld (--pdb) can, so the release package's hiveguard.sys comes from this
+# build and ships with the hiveguard.pdb whose GUID/age its RSDS debug record
+# names. Same sources, same kernel flags, same checks (check-image.sh reads
+# the PDB's public symbols for the injection check), and wine-test-pdb runs
+# the Wine suite on this build's test image.
+# clang-specific: mingw's wdm.h redefines InterlockedBitTestAnd{Set,Reset} as
+# static after intrin-impl.h declared them extern inline; clang then emits
+# them as global symbols in every object (duplicate definitions at link), so
+# intrin-impl.h's declarations are switched off. -funwind-tables: clang emits
+# no .pdata for a freestanding mingw target otherwise, and x64 Windows needs
+# it to unwind through our frames (SEH in capture, stack walks, bugchecks).
+# -driver: the image is a driver (IMAGE_DLLCHARACTERISTICS_WDM_DRIVER rules);
+# -pdbaltpath: the RSDS record names hiveguard.pdb, not this machine's path.
+SYS_PDB_OUT     := $(SYS_OUT)/pdb
+SYS_PDB_CC      ?= $(CLANG) --target=x86_64-w64-mingw32
+LLVM_PDBUTIL    ?= llvm-pdbutil
+SYS_PDB_CFLAGS   = $(filter-out -I$(SYS_DDK_INC),$(SYS_CFLAGS)) -isystem $(SYS_DDK_INC) \
+                   -g -gcodeview -funwind-tables -fasynchronous-unwind-tables \
+                   -D__INTRINSIC_DEFINED_InterlockedBitTestAndSet -D__INTRINSIC_DEFINED_InterlockedBitTestAndReset
+SYS_PDB_LDFLAGS  = $(SYS_LDFLAGS) -fuse-ld=lld -Wl,-Xlink=-driver -Wl,-Xlink=-pdbaltpath:%_PDB% -Wl,--fatal-warnings
+
+.PHONY: sys-pdb sys-pdb-check wine-test-pdb
+sys-pdb: $(SYS_PDB_OUT)/hiveguard.sys $(SYS_PDB_OUT)/hiveguard-test.sys sys-pdb-check
+
+$(SYS_PDB_OUT)/hiveguard.full: $(SYS_GLUE_SRCS) $(SYS_ASM_SRCS) $(CORE_SRCS) $(SYS_HDRS) $(SYS_RES) $(SYS_DIR)/sys.mk
+	@mkdir -p $(SYS_PDB_OUT)
+	$(SYS_PDB_CC) $(SYS_PDB_CFLAGS) $(SYS_PDB_LDFLAGS) -Wl,--pdb=$(SYS_PDB_OUT)/hiveguard.pdb -o $@ \
+	    $(SYS_GLUE_SRCS) $(SYS_ASM_SRCS) $(CORE_SRCS) $(SYS_RES) $(SYS_LIBS)
+
+$(SYS_PDB_OUT)/hiveguard-test.full: $(SYS_GLUE_SRCS) $(SYS_TEST_SRCS) $(SYS_ASM_SRCS) $(CORE_SRCS) $(SYS_HDRS) $(SYS_RES) $(SYS_DIR)/sys.mk
+	@mkdir -p $(SYS_PDB_OUT)
+	$(SYS_PDB_CC) $(SYS_PDB_CFLAGS) -DHG_TEST_BUILD $(SYS_PDB_LDFLAGS) -Wl,--pdb=$(SYS_PDB_OUT)/hiveguard-test.pdb -o $@ \
+	    $(SYS_GLUE_SRCS) $(SYS_TEST_SRCS) $(SYS_ASM_SRCS) $(CORE_SRCS) $(SYS_RES) $(SYS_LIBS)
+
+# strip drops the DWARF the assembler left and sets the PE checksum; it keeps
+# the debug directory, so the stripped image still names its PDB.
+$(SYS_PDB_OUT)/%.sys: $(SYS_PDB_OUT)/%.full
+	$(MINGW_STRIP) --strip-all -o $@ $<
+
+sys-pdb-check: $(SYS_PDB_OUT)/hiveguard.sys $(SYS_PDB_OUT)/hiveguard-test.sys
+	@LLVM_PDBUTIL="$(LLVM_PDBUTIL)" $(SYS_DIR)/check-image.sh "$(MINGW_OBJDUMP)" "$(MINGW_NM)" \
+	    $(SYS_PDB_OUT)/hiveguard.full $(SYS_PDB_OUT)/hiveguard.sys $(SYS_PDB_OUT)/hiveguard-test.full $(SYS_PDB_OUT)/hiveguard-test.sys
+	@LLVM_PDBUTIL="$(LLVM_PDBUTIL)" $(SYS_DIR)/check-pdb.sh "$(MINGW_OBJDUMP)" $(SYS_PDB_OUT)/hiveguard.sys $(SYS_PDB_OUT)/hiveguard.pdb
+
+wine-test-pdb: $(SYS_PDB_OUT)/hiveguard-test.sys sys-pdb-check $(WINE_CLIENT)
+	WINE="$(WINE)" WINESERVER="$(WINESERVER)" timeout -k 10 $(WINE_TEST_TIMEOUT) \
+	    $(WINE_TEST_DIR)/run-wine-suite.sh $(SYS_PDB_OUT)/hiveguard-test.sys $(WINE_CLIENT) $(BUILD)/wine-pdb $(SYS_PDB_OUT)/hiveguard.sys
 
 $(WINE_CLIENT): $(wildcard $(WINE_TEST_DIR)/*.c) $(wildcard $(WINE_TEST_DIR)/*.h) $(SYS_DIR)/hg_inject_abi.h $(DRIVER_DIR)/include/hiveguard_wire.h
 	@mkdir -p $(SYS_OUT)

@@ -19,11 +19,13 @@
 #   install.ps1 uninstall.ps1   install/upgrade and removal (inf/README.md)
 #   README.md                   inf/README.md: install, upgrade, removal, signing
 #   VERSION                     the version, one line
+#   runtime/                    only with HG_WINDOWS_JMODS: a jlink Java runtime
 #   SHA256SUMS                  sha256sum of every other file
 # No hiveguard.cat: a catalog is made on Windows (Inf2Cat, WDK) or by
 # Microsoft's attestation signing; see inf/README.md "Catalog".
 #
-# Environment: HG_BUILD_NUMBER (4th version field, default 0),
+# Environment: HG_BUILD_NUMBER (4th version field, default 0), HG_WINDOWS_JMODS
+# (a Windows x64 JDK 17's jmods/ folder: adds runtime/),
 # SOURCE_DATE_EPOCH (the DriverVer date and the zip's timestamps; default now).
 set -eu
 [ $# -eq 3 ] || { echo "usage: build-release.sh VERSION JAR TARGET_DIR" >&2; exit 2; }
@@ -65,6 +67,12 @@ cp "$ROOT"/java/src/main/resources/policies/*.xml "$STAGE/policies/"
 cp "$HERE/install.ps1" "$HERE/uninstall.ps1" "$STAGE/"
 cp "$ROOT/inf/README.md" "$STAGE/README.md"
 printf '%s\n' "$VERSION" >"$STAGE/VERSION"
+# Optional: a Windows Java runtime in runtime/ (dist/jlink-runtime.sh).
+if [ -n "${HG_WINDOWS_JMODS:-}" ]; then
+    "$HERE/jlink-runtime.sh" "$HG_WINDOWS_JMODS" "$JAR" "$STAGE/runtime"
+    [ -f "$STAGE/runtime/bin/java.exe" ] ||
+        { echo "build-release.sh: $HG_WINDOWS_JMODS is not a Windows JDK's jmods (no runtime/bin/java.exe)" >&2; exit 1; }
+fi
 
 # DriverVer = MM/DD/YYYY,w.x.y.z: the date Windows compares first when it ranks
 # driver packages, then the four-part version (the pom version's numbers and

@@ -60,7 +60,8 @@ install.ps1
 $(cd "$ROOT/java/src/main/resources" && find policies -name '*.xml' | LC_ALL=C sort)
 uninstall.ps1"
 expected=$(echo "$expected" | LC_ALL=C sort)
-actual=$(cd "$PKG" && find . -type f | sed 's|^\./||' | LC_ALL=C sort)
+# runtime/ (an optional jlink runtime) is checked on its own below.
+actual=$(cd "$PKG" && find . -type f ! -path './runtime/*' | sed 's|^\./||' | LC_ALL=C sort)
 if [ "$expected" = "$actual" ]; then ok "file list ($(echo "$actual" | wc -l) files)"
 else fail "file list differs:"; diff "$(printf '%s\n' "$expected" >"$SCRATCH/e"; echo "$SCRATCH/e")" \
     "$(printf '%s\n' "$actual" >"$SCRATCH/a"; echo "$SCRATCH/a")" || true; fi
@@ -139,6 +140,11 @@ for p in "$PKG"/policies/*.xml; do
         head -c 64 "$p" | grep -q '^<?xml' || fail "$(basename "$p") does not start with an XML declaration"
     fi
 done
+if [ -d "$PKG/runtime" ]; then
+    if [ -f "$PKG/runtime/bin/java.exe" ] && grep -q '^JAVA_VERSION="17' "$PKG/runtime/release" &&
+       grep -q '^OS_NAME="Windows"' "$PKG/runtime/release"; then ok "runtime/: a Windows Java 17 runtime"
+    else fail "runtime/ is not a Windows Java 17 runtime"; fi
+fi
 [ "$(cat "$PKG/VERSION")" = "$VERSION" ] || fail "VERSION file holds '$(cat "$PKG/VERSION")'"
 grep -q 'IsInRole(\[Security.Principal.WindowsBuiltInRole\]::Administrator)' "$PKG/install.ps1" ||
     fail "install.ps1 has no elevation check"

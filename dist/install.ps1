@@ -63,7 +63,11 @@ if (-not $Java -or -not (Test-Path $Java)) {
     Write-Error 'no Java runtime: pass -Java C:\path\to\java.exe, put java.exe on PATH, or add a jlink runtime as runtime\ (inf/README.md)' -ErrorAction Continue
     exit 69
 }
+# Windows PowerShell 5.1 turns a native program's stderr into error records,
+# which 'Stop' would make fatal: native calls run under 'Continue'.
+$ErrorActionPreference = 'Continue'
 $versionLine = (& $Java -version 2>&1 | Select-Object -First 1).ToString()
+$ErrorActionPreference = 'Stop'
 if ($versionLine -notmatch '"(\d+)' -or [int]$Matches[1] -lt 17) {
     Write-Error "$Java is not Java 17 or newer ($versionLine)" -ErrorAction Continue
     exit 69
@@ -96,8 +100,10 @@ if ($Policy) { $installArgs += @('--policy', (Resolve-Path $Policy).Path) }
 if ($Altitude) { $installArgs += @('--altitude', $Altitude) }
 if ($DefaultVerdict) { $installArgs += @('--default-verdict', $DefaultVerdict) }
 if ($NoStart) { $installArgs += '--no-start' }
+$ErrorActionPreference = 'Continue'
 & $Java @installArgs
 $rc = $LASTEXITCODE
+$ErrorActionPreference = 'Stop'
 if ($rc -ne 0) {
     Write-Error "hiveguard install failed (exit $rc); see its message above" -ErrorAction Continue
     exit $rc

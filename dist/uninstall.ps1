@@ -33,8 +33,10 @@ if ($KeepData) { $uninstallArgs += '--keep-data' }
 $tmpJar = Join-Path $env:TEMP "hiveguard-uninstall-$PID.jar"
 Copy-Item $jarPath $tmpJar -Force
 $uninstallArgs[1] = $tmpJar
+$ErrorActionPreference = 'Continue'   # a native program's stderr is output, not a fatal error (PowerShell 5.1)
 & $Java @uninstallArgs
 $rc = $LASTEXITCODE
+$ErrorActionPreference = 'Stop'
 Remove-Item $tmpJar -Force -ErrorAction SilentlyContinue
 if ($rc -ne 0) { Write-Error "hiveguard uninstall left something behind (exit $rc); see above" -ErrorAction Continue; exit $rc }
 if (Test-Path $Destination) {

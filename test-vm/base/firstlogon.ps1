@@ -69,7 +69,9 @@ try {
     if ($machinePath -notlike "*$($java.DirectoryName)*") {
         [Environment]::SetEnvironmentVariable('Path', "$machinePath;$($java.DirectoryName)", 'Machine')
     }
+    $ErrorActionPreference = 'Continue'   # java -version writes to stderr: output, not a fatal error
     $javaVersion = (& $java.FullName -version 2>&1 | Select-Object -First 1).ToString()
+    $ErrorActionPreference = 'Stop'
     if ($javaVersion -notmatch '"(\d+)' -or [int]$Matches[1] -lt 17) { throw "Java 17+ needed, got $javaVersion" }
     $done += "Java: $javaVersion ($($java.FullName))"
 

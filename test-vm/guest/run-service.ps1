@@ -74,6 +74,7 @@ $cer = Join-Path $pkg 'hiveguard-test-signing.cer'
 Import-Certificate -FilePath $cer -CertStoreLocation Cert:\LocalMachine\Root | Out-Null
 Import-Certificate -FilePath $cer -CertStoreLocation Cert:\LocalMachine\TrustedPublisher | Out-Null
 function Install-Package {
+    $ErrorActionPreference = 'Continue'   # the child's stderr is logged, not fatal (PowerShell 5.1)
     & powershell -NoProfile -ExecutionPolicy Bypass -File (Join-Path $pkg 'install.ps1') `
         -Policy (Join-Path $dir 'e2e-policy.xml') *>> (Join-Path $art 'install.txt')
     return $LASTEXITCODE
@@ -154,6 +155,8 @@ try {
     # writers to Held (a 20 s rule timeout), kill it, time the writers' release.
     Add-Type -Namespace HG -Name Native -MemberDefinition '[DllImport("ntdll.dll")] public static extern int NtSuspendProcess(IntPtr process);'
     $agentPid = (Get-CimInstance Win32_Service -Filter "Name='HiveGuardAgent'").ProcessId
+    # The agent runs as LocalSystem: opening it for suspend needs SeDebugPrivilege enabled.
+    [System.Diagnostics.Process]::EnterDebugMode()
     $agentProc = Get-Process -Id $agentPid
     Check ([HG.Native]::NtSuspendProcess($agentProc.Handle) -eq 0) 'agent process suspended'
     $writers = 1..3 | ForEach-Object {
@@ -188,6 +191,7 @@ try {
     Get-WinEvent -FilterHashtable @{ LogName = 'Application'; ProviderName = 'HiveGuard'; StartTime = $since } `
         -ErrorAction SilentlyContinue | Format-List TimeCreated, Id, LevelDisplayName, Message |
         Out-File (Join-Path $art 'hiveguard-events.txt')
+    $ErrorActionPreference = 'Continue'
     & powershell -NoProfile -ExecutionPolicy Bypass -File (Join-Path $pkg 'uninstall.ps1') *> (Join-Path $art 'uninstall.txt')
     $uninstallExit = $LASTEXITCODE
     Remove-Item -Recurse -Force 'HKLM:\SOFTWARE\HiveGuardE2E' -ErrorAction SilentlyContinue

@@ -41,6 +41,8 @@ Remove-Item $tmpJar -Force -ErrorAction SilentlyContinue
 if ($rc -ne 0) { Write-Error "hiveguard uninstall left something behind (exit $rc); see above" -ErrorAction Continue; exit $rc }
 if (Test-Path $Destination) {
     # The java runtime in use may be inside DESTINATION: it has exited by now.
+    # Step out of it first: Windows cannot delete a process's current directory.
+    Set-Location $env:TEMP
     Remove-Item -Recurse -Force $Destination
 }
 Write-Output 'HiveGuard removed'

@@ -46,6 +46,11 @@ fi
 
 has_inject() { # $1 full image, $2 stripped image
     "$NM" "$1" 2>/dev/null | grep -q 'hg_inject_' && return 0
+    # An lld link keeps its symbols in the PDB beside it, not in the image.
+    pdb="${1%.full}.pdb"
+    if [ -f "$pdb" ]; then
+        "${LLVM_PDBUTIL:-llvm-pdbutil}" dump -publics -globals "$pdb" | grep -q 'hg_inject_' && return 0
+    fi
     for f in "$1" "$2"; do
         strings -a "$f" | grep -q 'HiveGuardInject\|INJECT is available' && return 0
         strings -a -e l "$f" | grep -q 'HiveGuardInject' && return 0

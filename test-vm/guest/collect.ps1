@@ -1,4 +1,4 @@
-# collect.ps1 - guest step 5 (always runs): everything needed to judge a run
+# collect.ps1 - last guest step (always runs): everything needed to judge a run
 # afterwards, zipped to C:\hiveguard\artifacts.zip for run-e2e.sh to fetch.
 # Suite outputs and STATS lines are already in artifacts\; this adds the
 # driver's service state, PnP install log, System events of the service and
@@ -13,6 +13,9 @@ sc.exe qc HiveGuard > (Join-Path $art 'sc-qc.txt') 2>&1
 reg.exe query 'HKLM\SYSTEM\CurrentControlSet\Services\HiveGuard' /s > (Join-Path $art 'service-key.txt') 2>&1
 pnputil /enum-drivers > (Join-Path $art 'pnputil-enum.txt') 2>&1
 bcdedit /enum '{current}' > (Join-Path $art 'bcdedit.txt') 2>&1
+# Driver Verifier: the settings in effect and, for a loaded hiveguard.sys, its counters.
+verifier.exe /querysettings > (Join-Path $art 'verifier-settings.txt') 2>&1
+verifier.exe /query > (Join-Path $art 'verifier-query.txt') 2>&1
 Copy-Item "$env:windir\INF\setupapi.dev.log" $art -ErrorAction SilentlyContinue
 
 # Service Control Manager (7000-7045), BugCheck (1001) and kernel-power (41).

@@ -1,24 +1,33 @@
-# run-service.ps1 - guest step 5 (optional): the agent as the HiveGuardAgent
-# service, installed by `hiveguard install` and removed by `hiveguard uninstall`.
+# run-service.ps1 - guest step 5: the release package installed by its own
+# install.ps1, the agent as the HiveGuardAgent service, and uninstall.ps1.
 #
-# Needs java (17+) on PATH, and in C:\hiveguard the agent jar, the signed
-# hiveguard.sys (install-driver.ps1 signs the copy in C:\hiveguard\package)
-# and hiveguard-messages.dll (make -C driver eventlog). Checks, as the SCM and
-# Windows see them:
+# Needs java (17+) on PATH (the base image's first-logon script installs it) and,
+# in C:\hiveguard, the release zip (hiveguard-*-windows-x64.zip, from
+# `mvn -Pdist package`) and hgwinetest.exe (the registry helper). Checks, as the
+# SCM and Windows see them:
+#   - the package's shipped test signature: its certificate is trusted and the
+#     driver must load as shipped; if Windows refuses it (error 577, reported for
+#     some osslsigncode signatures) that is recorded as a failure and the image is
+#     re-signed with signtool (SHA256SUMS updated) so the rest still runs;
+#   - install.ps1 twice (idempotent), refusing nothing, exit 0;
 #   - the service configuration install promises (sc qc / qfailure / qfailureflag /
 #     qsidtype, the DACL of %ProgramData%\HiveGuard);
-#   - the agent reaches RUNNING through START_PENDING, a blocked write fails with
-#     5 and an allowed one succeeds, an OPERATION_BLOCKED (3000) and a
-#     SERVICE_STARTED (1000) event are in the Application log, rendered from the DLL;
+#   - the agent reaches RUNNING, a blocked write fails with 5 and an allowed one
+#     succeeds, an OPERATION_BLOCKED (3000) and a SERVICE_STARTED (1000) event are
+#     in the Application log, rendered from the DLL;
 #   - `sc control HiveGuardAgent paramchange` reloads the policy (a 2000 event);
+#   - the agent killed while registry callers wait for its verdict: the callers
+#     (rule timeout 20 s) are released well inside that timeout, and the SCM
+#     restarts the agent (failure actions);
 #   - `sc stop` ends in STOPPED with exit code 0 well inside 30 s, and a
 #     SERVICE_STOPPED (1001) event follows;
-#   - killing the agent process makes the SCM restart it (failure actions);
-#   - `hiveguard uninstall` leaves no service, no source, no driver image, no data.
+#   - uninstall.ps1 (twice) leaves nothing: no HiveGuardAgent or HiveGuard service,
+#     no Event Log source, no driver image, no %ProgramFiles%\HiveGuard, no data,
+#     no hiveguard.inf in the Driver Store.
 $ErrorActionPreference = 'Stop'
 $dir = 'C:\hiveguard'
 $art = Join-Path $dir 'artifacts'
-$pkgDir = Join-Path $dir 'service-pkg'
+$pkgDir = Join-Path $dir 'release'
 $helper = Join-Path $dir 'hgwinetest.exe'
 New-Item -ItemType Directory -Force $art, $pkgDir | Out-Null
 $failed = 0
@@ -43,26 +52,67 @@ function Events([int]$id, [datetime]$since) {
 }
 
 $java = Get-Command java -ErrorAction SilentlyContinue
-if (-not $java) { Write-Output 'java not found in the guest: service step skipped'; exit 0 }
-foreach ($f in 'hiveguard.jar', 'hiveguard-messages.dll') {
-    if (-not (Test-Path (Join-Path $dir $f))) { Write-Output "$f not staged: service step skipped"; exit 0 }
-}
-# The release layout install expects: jar, signed driver image and message DLL side by side.
-Copy-Item (Join-Path $dir 'hiveguard.jar'), (Join-Path $dir 'hiveguard-messages.dll') $pkgDir -Force
-$signed = Join-Path $dir 'package\hiveguard.sys'
-if (-not (Test-Path $signed)) { $signed = Join-Path $dir 'hiveguard.sys' }
-Copy-Item $signed (Join-Path $pkgDir 'hiveguard.sys') -Force
-$jar = Join-Path $pkgDir 'hiveguard.jar'
+if (-not $java) { Write-Output 'FAIL java not found in the guest (base image)'; exit 1 }
+$zip = Get-ChildItem -Path $dir -Filter 'hiveguard-*-windows-x64.zip' | Select-Object -First 1
+if (-not $zip) { Write-Output 'FAIL no release zip staged in C:\hiveguard'; exit 1 }
+Remove-Item -Recurse -Force $pkgDir -ErrorAction SilentlyContinue
+Expand-Archive -Path $zip.FullName -DestinationPath $pkgDir
+$pkg = (Get-ChildItem -Directory $pkgDir | Select-Object -First 1).FullName
+$installed = Join-Path $env:ProgramFiles 'HiveGuard'
 
-# The INF-installed driver of the earlier steps is replaced by install's own service.
+# The INF-installed driver of the earlier steps leaves the Driver Store first, so
+# the end of this step can show that nothing of HiveGuard is left.
 sc.exe stop HiveGuard | Out-Null
+$enum = (pnputil /enum-drivers) -join "`n"
+foreach ($m in [regex]::Matches($enum, '(?ms)Published Name\s*:\s*(oem\d+\.inf)\s*\r?\nOriginal Name\s*:\s*hiveguard\.inf')) {
+    pnputil /delete-driver $m.Groups[1].Value /uninstall /force | Out-File -Append (Join-Path $art 'pnputil-delete.txt')
+}
+sc.exe delete HiveGuard | Out-Null
+
+# The shipped test signature: trust the package's certificate as a test machine would.
+$cer = Join-Path $pkg 'hiveguard-test-signing.cer'
+Import-Certificate -FilePath $cer -CertStoreLocation Cert:\LocalMachine\Root | Out-Null
+Import-Certificate -FilePath $cer -CertStoreLocation Cert:\LocalMachine\TrustedPublisher | Out-Null
+function Install-Package {
+    $ErrorActionPreference = 'Continue'   # the child's stderr is logged, not fatal (PowerShell 5.1)
+    & powershell -NoProfile -ExecutionPolicy Bypass -File (Join-Path $pkg 'install.ps1') `
+        -Policy (Join-Path $dir 'e2e-policy.xml') *>> (Join-Path $art 'install.txt')
+    return $LASTEXITCODE
+}
 New-Item -Path 'HKLM:\SOFTWARE\HiveGuardE2E' -Force | Out-Null
 $since = Get-Date
 try {
-    & $java.Source -jar $jar install --policy (Join-Path $dir 'e2e-policy.xml') *> (Join-Path $art 'install.txt')
-    Check ($LASTEXITCODE -eq 0) "hiveguard install exits 0 ($LASTEXITCODE)"
-    & $java.Source -jar $jar install --policy (Join-Path $dir 'e2e-policy.xml') *> (Join-Path $art 'install-again.txt')
-    Check ($LASTEXITCODE -eq 0) 'a second install succeeds (idempotent)'
+    # Does the image load as shipped? A bare kernel service answers without install's rollback.
+    $probe = "$env:SystemRoot\System32\drivers\hiveguard.sys"
+    Copy-Item (Join-Path $pkg 'hiveguard.sys') $probe -Force
+    sc.exe create HiveGuard type= kernel start= demand error= normal binPath= System32\drivers\hiveguard.sys | Out-Null
+    $startOut = (sc.exe start HiveGuard) -join "`n"
+    $startOut | Out-File (Join-Path $art 'shipped-signature-start.txt')
+    $signatureRefused = $startOut -match '\b577\b'
+    Check ($startOut -match 'RUNNING|START_PENDING') "the shipped test signature loads (osslsigncode, trusted .cer)"
+    sc.exe stop HiveGuard | Out-Null
+    WaitState 'HiveGuard' 'Stopped' 30 | Out-Null
+    sc.exe delete HiveGuard | Out-Null
+    Remove-Item $probe -Force -ErrorAction SilentlyContinue
+    if ($signatureRefused) {
+        # Re-sign as install-driver.ps1 does and record the new hash, so the rest runs.
+        $vmCert = Get-ChildItem Cert:\LocalMachine\My | Where-Object { $_.Subject -eq 'CN=HiveGuard VM Test Signing' } | Select-Object -First 1
+        $signtool = Get-ChildItem "${env:ProgramFiles(x86)}\Windows Kits\10\bin" -Recurse -Filter signtool.exe |
+                    Where-Object { $_.FullName -match '\\x64\\' } | Select-Object -First 1
+        $sys = Join-Path $pkg 'hiveguard.sys'
+        & $signtool.FullName sign /fd sha256 /sm /s My /sha1 $vmCert.Thumbprint /ph $sys | Out-Null
+        $hash = (Get-FileHash -Algorithm SHA256 $sys).Hash.ToLowerInvariant()
+        $sums = Join-Path $pkg 'SHA256SUMS'
+        (Get-Content $sums) -replace '^[0-9a-f]{64}  hiveguard\.sys$', "$hash  hiveguard.sys" | Set-Content -Encoding ascii $sums
+    }
+    $rc = Install-Package
+    Check ($rc -eq 0) "install.ps1 exits 0 ($rc)"
+    $rc = Install-Package
+    Check ($rc -eq 0) "a second install.ps1 succeeds (idempotent) ($rc)"
+    $jar = Get-ChildItem -Path $installed -Filter hiveguard.jar -Recurse | Select-Object -First 1 -ExpandProperty FullName
+    Check ([bool]$jar) "the release is in $installed"
+    $ver = (Get-Item "$env:SystemRoot\System32\drivers\hiveguard.sys").VersionInfo
+    Check ($ver.ProductVersion -eq (Get-Content (Join-Path $pkg 'VERSION') -TotalCount 1).Trim()) "driver VERSIONINFO $($ver.ProductVersion)"
 
     sc.exe qc HiveGuardAgent > (Join-Path $art 'sc-qc-agent.txt')
     sc.exe qfailure HiveGuardAgent > (Join-Path $art 'sc-qfailure.txt')
@@ -101,9 +151,33 @@ try {
     Start-Sleep -Seconds 3
     Check ((Events 2000 $beforeReload).Count -ge 1) 'PARAMCHANGE reloads the policy (2000)'
 
+    # Agent killed while callers wait: freeze the agent so no verdict comes, start
+    # writers to Held (a 20 s rule timeout), kill it, time the writers' release.
+    Add-Type -Namespace HG -Name Native -MemberDefinition '[DllImport("ntdll.dll")] public static extern int NtSuspendProcess(IntPtr process);'
     $agentPid = (Get-CimInstance Win32_Service -Filter "Name='HiveGuardAgent'").ProcessId
+    # The agent runs as LocalSystem: opening it for suspend needs SeDebugPrivilege enabled.
+    [System.Diagnostics.Process]::EnterDebugMode()
+    $agentProc = Get-Process -Id $agentPid
+    Check ([HG.Native]::NtSuspendProcess($agentProc.Handle) -eq 0) 'agent process suspended'
+    $writers = 1..3 | ForEach-Object {
+        $w = Start-Process -FilePath $helper -ArgumentList '--reg-helper', 'set', 'Held' -NoNewWindow -PassThru
+        $null = $w.Handle
+        $w
+    }
+    Start-Sleep -Seconds 2
+    Check (@($writers | Where-Object { -not $_.HasExited }).Count -eq 3) 'three writers held waiting for the frozen agent'
+    $killedAt = Get-Date
     Stop-Process -Id $agentPid -Force
+    $released = $true
+    foreach ($w in $writers) { if (-not $w.WaitForExit(15000)) { $released = $false; $w.Kill() } }
+    $after = ((Get-Date) - $killedAt).TotalSeconds
+    Check ($released -and $after -lt 10) "callers released $([math]::Round($after, 1)) s after the kill (rule timeout 20 s)"
+    "writer exit codes after the kill: $(($writers | ForEach-Object { $_.ExitCode }) -join ', ')" |
+        Out-File (Join-Path $art 'held-writers.txt')
     Check (WaitState 'HiveGuardAgent' 'Running' 30) 'a killed agent is restarted by the failure actions'
+    Start-Sleep -Seconds 2
+    $b = Helper 'set' 'Blocked'
+    Check ($b -eq 5) "after the restart a blocked write -> $b"
 
     $stopStart = Get-Date
     sc.exe stop HiveGuardAgent | Out-Null
@@ -117,16 +191,20 @@ try {
     Get-WinEvent -FilterHashtable @{ LogName = 'Application'; ProviderName = 'HiveGuard'; StartTime = $since } `
         -ErrorAction SilentlyContinue | Format-List TimeCreated, Id, LevelDisplayName, Message |
         Out-File (Join-Path $art 'hiveguard-events.txt')
-    & $java.Source -jar $jar uninstall *> (Join-Path $art 'uninstall.txt')
+    $ErrorActionPreference = 'Continue'
+    & powershell -NoProfile -ExecutionPolicy Bypass -File (Join-Path $pkg 'uninstall.ps1') *> (Join-Path $art 'uninstall.txt')
     $uninstallExit = $LASTEXITCODE
     Remove-Item -Recurse -Force 'HKLM:\SOFTWARE\HiveGuardE2E' -ErrorAction SilentlyContinue
 }
-Check ($uninstallExit -eq 0) 'hiveguard uninstall exits 0'
+Check ($uninstallExit -eq 0) "uninstall.ps1 exits 0 ($uninstallExit)"
 Check (-not (Get-Service HiveGuardAgent -ErrorAction SilentlyContinue)) 'no HiveGuardAgent service left'
+Check (-not (Get-Service HiveGuard -ErrorAction SilentlyContinue)) 'no HiveGuard driver service left'
 Check (-not (Test-Path 'HKLM:\SYSTEM\CurrentControlSet\Services\EventLog\Application\HiveGuard')) 'no Event Log source left'
 Check (-not (Test-Path "$env:SystemRoot\System32\drivers\hiveguard.sys")) 'no driver image left'
 Check (-not (Test-Path "$env:ProgramData\HiveGuard")) 'no data directory left'
-& $java.Source -jar $jar uninstall *> (Join-Path $art 'uninstall-again.txt')
-Check ($LASTEXITCODE -eq 0) 'a second uninstall succeeds'
+Check (-not (Test-Path $installed)) "no $installed left"
+Check (-not ((pnputil /enum-drivers) -join "`n" -match 'hiveguard\.inf')) 'no hiveguard.inf in the Driver Store'
+& powershell -NoProfile -ExecutionPolicy Bypass -File (Join-Path $pkg 'uninstall.ps1') *> (Join-Path $art 'uninstall-again.txt')
+Check ($LASTEXITCODE -eq 0) 'a second uninstall.ps1 succeeds'
 Write-Output "service step: $failed failed"
 exit $failed

@@ -12,6 +12,14 @@
  * the wire header bounds that product (HG_PATTERN_MAX_CELLS) and the agent
  * computes the same bound before it sends a configuration.
  *
+ * Why column by column, and why the states are renumbered: a step is
+ * delta[column_of_unit[unit] + state], where the unit's column start is
+ * read from a 64 Ki-entry map that already folds case and multiplies by the
+ * state count, and states that report something are numbered last, so
+ * "did anything match here" is one compare of the new state. The cell is
+ * 2 bytes (a state number) rather than a pre-multiplied row offset, which
+ * halves the table: 2,000 Sysmon-like patterns fit in the same 8 MiB.
+ *
  * What a state reports is merged at build time along the failure links, so
  * the matcher looks at one record per position and never walks a chain:
  * a record is the union of what every pattern that ends at this position
@@ -113,9 +121,9 @@ typedef struct pattern_build {
     uint16_t    *units;      /* every pattern's units, upcased, back to back */
     pattern_src *src;
     uint64_t    *sorted;     /* alphabet collection */
-    uint16_t    *fail;       /* per state */
+    uint16_t    *fail;       /* per state; then its final number */
     uint16_t    *queue;      /* breadth-first order */
-    uint16_t    *own;        /* per state: its own record (1-based) or 0 */
+    uint16_t    *own;        /* per state: its own record (1-based) or 0; then a column being renumbered */
 } pattern_build;
 
 static void build_free(pattern_build *b)
@@ -134,18 +142,76 @@ static void build_free(pattern_build *b)
         hg_plat_free(b->own);
 }
 
+/* The allocation's layout for an automaton of at most `max_states` states. */
+typedef struct pattern_layout {
+    size_t wide, columns, delta, state_out, outs, size;
+} pattern_layout;
+
+static void layout_of(pattern_layout *l, uint32_t distinct, uint32_t max_states, uint32_t classes, uint32_t count)
+{
+    l->wide = align8(sizeof(hg_patterns));
+    l->columns = align8(l->wide + (size_t)distinct * sizeof(uint16_t));
+    l->delta = align8(l->columns + (size_t)0x10000u * sizeof(uint32_t));
+    l->state_out = align8(l->delta + (size_t)max_states * classes * sizeof(uint16_t));
+    l->outs = align8(l->state_out + (size_t)max_states * sizeof(uint16_t));
+    /* Records: index 0 unused ("none"), then at most one per pattern. */
+    l->size = l->outs + ((size_t)count + 1u) * sizeof(hg_pattern_out);
+}
+
+/* The largest allocation CONFIGURE can make for the automaton: every bound
+ * of the wire header at once. Kept well inside a 32-bit count (p->bytes). */
+#define PATTERN_MAX_ALLOC \
+    (sizeof(hg_patterns) + 8u + 0x10000u * 2u + 8u + 0x10000u * 4u + 8u + 2u * (size_t)HG_PATTERN_MAX_CELLS + 8u + \
+     2u * ((size_t)HG_PATTERN_MAX_UNITS + 1u) + 8u + ((size_t)HG_PATTERN_MAX_COUNT + 1u) * sizeof(hg_pattern_out))
+HG_STATIC_ASSERT(PATTERN_MAX_ALLOC < 16u * 1024u * 1024u, "the automaton stays within 16 MiB of non-paged pool");
+
+/*
+ * Gives the states their final numbers (those that report nothing first, in
+ * breadth-first order from the root, then those that report something) and
+ * rewrites the table from columns of `stride` cells under the build's
+ * numbering into columns of `states` cells under the final one. Column c
+ * moves down to c * states <= c * stride, and is read whole into `column`
+ * before it is written, so no column is overwritten before it is read.
+ */
+static uint32_t renumber(pattern_build *b, uint16_t *delta, uint16_t *state_out, uint32_t states,
+                         uint32_t stride, uint32_t classes)
+{
+    uint16_t *final = b->fail, *column = b->own;
+    uint32_t i, c, next = 0, first_out;
+
+    final[0] = (uint16_t)next++;
+    for (i = 0; i + 1u < states; i++)
+        if (state_out[b->queue[i]] == 0u)
+            final[b->queue[i]] = (uint16_t)next++;
+    first_out = next;
+    for (i = 0; i + 1u < states; i++)
+        if (state_out[b->queue[i]] != 0u)
+            final[b->queue[i]] = (uint16_t)next++;
+
+    for (i = 0; i < states; i++)
+        column[final[i]] = state_out[i];
+    memcpy(state_out, column, (size_t)states * sizeof(uint16_t));
+    for (c = 0; c < classes; c++) {
+        const uint16_t *from = &delta[(size_t)c * stride];
+        for (i = 0; i < states; i++)
+            column[final[i]] = final[from[i]];
+        memcpy(&delta[(size_t)c * states], column, (size_t)states * sizeof(uint16_t));
+    }
+    return first_out;
+}
+
 uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
                           const HG_PREFIX_ENTRY *entries, uint32_t entry_count, hg_patterns **out)
 {
     pattern_build b;
+    pattern_layout l;
     uint32_t status = HG_STATUS_INSUFFICIENT_RESOURCES;
     uint32_t count = 0, total = 0, i, j, classes, distinct = 0, max_states, states, outs = 0;
     uint32_t head, tail;
-    size_t off_wide, off_units, off_delta, off_state_out, off_outs, size;
     unsigned char *block = NULL;
     hg_patterns *p;
-    uint32_t *delta;
-    uint16_t *state_out, *wide;
+    uint32_t *columns;
+    uint16_t *delta, *state_out, *wide;
     hg_pattern_out *records;
 
     *out = NULL;
@@ -191,6 +257,7 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
         if (i == 0u || b.sorted[i] != b.sorted[i - 1u])
             b.sorted[distinct++] = b.sorted[i];
     classes = distinct + 1u;
+    /* A trie of `total` units has at most total + 1 states: numbers 0..65535. */
     max_states = total + 1u;
     if ((uint64_t)max_states * classes > HG_PATTERN_MAX_CELLS) {
         status = HG_STATUS_INVALID_PARAMETER;
@@ -203,27 +270,22 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
     if (b.fail == NULL || b.queue == NULL || b.own == NULL)
         goto out;
 
-    off_wide = align8(sizeof(hg_patterns));
-    off_units = align8(off_wide + (size_t)distinct * sizeof(uint16_t));
-    off_delta = align8(off_units + (size_t)0x10000u * sizeof(uint16_t));
-    off_state_out = align8(off_delta + (size_t)max_states * classes * sizeof(uint32_t));
-    off_outs = align8(off_state_out + (size_t)max_states * sizeof(uint16_t));
-    /* Records: index 0 unused ("none"), then at most one per pattern. */
-    size = off_outs + ((size_t)count + 1u) * sizeof(hg_pattern_out);
-    block = (unsigned char *)hg_plat_alloc(size);
+    layout_of(&l, distinct, max_states, classes, count);
+    block = (unsigned char *)hg_plat_alloc(l.size);
     if (block == NULL)
         goto out;
-    memset(block, 0, size);
+    memset(block, 0, l.size);
     memset(b.own, 0, (size_t)max_states * sizeof(uint16_t));
     p = (hg_patterns *)(void *)block;
-    wide = (uint16_t *)(void *)(block + off_wide);
-    delta = (uint32_t *)(void *)(block + off_delta);
-    state_out = (uint16_t *)(void *)(block + off_state_out);
-    records = (hg_pattern_out *)(void *)(block + off_outs);
+    wide = (uint16_t *)(void *)(block + l.wide);
+    columns = (uint32_t *)(void *)(block + l.columns);
+    delta = (uint16_t *)(void *)(block + l.delta);
+    state_out = (uint16_t *)(void *)(block + l.state_out);
+    records = (hg_pattern_out *)(void *)(block + l.outs);
 
     /* Classes: ASCII units in a direct table - lower-case letters share the
-     * class of their capital, so the hot path never calls the upcase - and
-     * the rest found by binary search over `wide`. */
+     * class of their capital - and the rest found by binary search over
+     * `wide`; both only at build time (the raise path reads `columns`). */
     p->class_count = classes;
     p->wide_first_class = 0;
     for (i = 0; i < distinct; i++) {
@@ -239,14 +301,9 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
         }
     }
     p->wide_units = wide;
-    {
-        uint16_t *map = (uint16_t *)(void *)(block + off_units);
-        for (i = 0; i < 0x10000u; i++)
-            map[i] = (uint16_t)class_of(p, hg_upcase16((uint16_t)i));
-        p->class_of_unit = map;
-    }
 
-    /* The trie, written straight into the transition table (0 = no child:
+    /* The trie, written straight into the transition table, column c of
+     * state s at delta[c * max_states + s] until renumber() (0 = no child:
      * the root is nobody's child). */
     states = 1;
     for (j = 0; j < count; j++) {
@@ -255,9 +312,9 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
 
         for (k = 0; k < b.src[j].units; k++) {
             uint32_t c = class_of(p, b.units[b.src[j].first_unit + k]);
-            uint32_t *cell = &delta[(size_t)state * classes + c];
+            uint16_t *cell = &delta[(size_t)c * max_states + state];
             if (*cell == 0u)
-                *cell = states++;
+                *cell = (uint16_t)states++;
             state = *cell;
         }
         if (b.own[state] == 0u)
@@ -275,16 +332,14 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
     b.fail[0] = 0;
     state_out[0] = 0;
     for (i = 0; i < classes; i++) {
-        uint32_t child = delta[i];
+        uint32_t child = delta[(size_t)i * max_states];
         if (child != 0u) {
             b.fail[child] = 0;
-            b.queue[tail++] = child;
+            b.queue[tail++] = (uint16_t)child;
         }
     }
     while (head < tail) {
         uint32_t u = b.queue[head++], f = b.fail[u];
-        uint32_t *row = &delta[(size_t)u * classes];
-        const uint32_t *frow = &delta[(size_t)f * classes];
 
         if (b.own[u] != 0u) {
             state_out[u] = b.own[u];
@@ -297,20 +352,24 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
             state_out[u] = state_out[f];
         }
         for (i = 0; i < classes; i++) {
-            if (row[i] != 0u) {
-                b.fail[row[i]] = (uint16_t)frow[i];
-                b.queue[tail++] = (uint16_t)row[i];
+            uint16_t *cell = &delta[(size_t)i * max_states + u];
+            uint16_t via_fail = delta[(size_t)i * max_states + f];
+            if (*cell != 0u) {
+                b.fail[*cell] = via_fail;
+                b.queue[tail++] = *cell;
             } else {
-                row[i] = frow[i];
+                *cell = via_fail;
             }
         }
     }
 
-    /* Final form of the cells: row offset and output flag (see hg_patterns). */
-    for (i = 0; i < states * classes; i++)
-        delta[i] = ((delta[i] * classes) << 1) | (state_out[delta[i]] != 0u ? 1u : 0u);
+    p->first_out_state = renumber(&b, delta, state_out, states, max_states, classes);
+    for (i = 0; i < 0x10000u; i++)
+        columns[i] = class_of(p, hg_upcase16((uint16_t)i)) * states;
     p->state_count = states;
     p->out_count = outs;
+    p->bytes = (uint32_t)l.size;
+    p->column_of_unit = columns;
     p->delta = delta;
     p->state_out = state_out;
     p->outs = records;
@@ -349,45 +408,89 @@ static int take(const hg_pattern_slot *s, uint32_t bit, uint16_t operation, hg_p
     return 0;
 }
 
-/* What the state a cell leads to reports (the cell's flag said something). */
-static const hg_pattern_out *out_of(const hg_patterns *p, uint32_t cell)
+/*
+ * Steps from `state` over units[*at .. n) and stops just past the first unit
+ * that leads to a state reporting something (returned, *at past its unit),
+ * or at the end. This is the raise path's innermost loop, so it is unrolled
+ * by four: per unit a column load, an add, a table load and a compare.
+ */
+static uint32_t scan(const hg_patterns *p, uint32_t state, const uint16_t *units, uint32_t *at, uint32_t n)
 {
-    return &p->outs[p->state_out[(cell >> 1) / p->class_count]];
+    const uint32_t *columns = p->column_of_unit;
+    const uint16_t *delta = p->delta;
+    uint32_t first_out = p->first_out_state, i = *at;
+
+    for (; i + 4u <= n; i += 4u) {
+        state = delta[columns[units[i]] + state];
+        if (state >= first_out) {
+            i += 1u;
+            goto out;
+        }
+        state = delta[columns[units[i + 1u]] + state];
+        if (state >= first_out) {
+            i += 2u;
+            goto out;
+        }
+        state = delta[columns[units[i + 2u]] + state];
+        if (state >= first_out) {
+            i += 3u;
+            goto out;
+        }
+        state = delta[columns[units[i + 3u]] + state];
+        if (state >= first_out) {
+            i += 4u;
+            goto out;
+        }
+    }
+    for (; i < n; i++) {
+        state = delta[columns[units[i]] + state];
+        if (state >= first_out) {
+            i++;
+            break;
+        }
+    }
+out:
+    *at = i;
+    return state;
+}
+
+/* What a state that reports something says. */
+static const hg_pattern_out *out_of(const hg_patterns *p, uint32_t state)
+{
+    return &p->outs[p->state_out[state]];
 }
 
 void hg_pattern_match(const hg_patterns *p, uint16_t operation, const hg_utf16 *key_path,
                       const hg_utf16 *value_name, hg_pattern_hit *hit)
 {
-    const uint32_t *delta = p->delta;
-    const uint16_t *cls = p->class_of_unit;
-    const uint16_t *chars = key_path->chars;
-    uint32_t bit = HG_OP_BIT(operation), cell = 0, i, n;
+    uint32_t bit = HG_OP_BIT(operation), state = 0, at = 0, n, first_out = p->first_out_state;
     int full = (bit & HG_TARGET_FULL_NAME_OPS) != 0;
 
     memset(hit, 0, sizeof *hit);
+    /* Each round consumes at least one unit while any is left. */
     n = key_path->bytes / 2u;
-    for (i = 0; i < n; i++) {
-        cell = delta[(cell >> 1) + cls[chars[i]]];
-        if ((cell & 1u) && (take(&out_of(p, cell)->slot[HG_PSLOT_KEY_ANY], bit, operation, hit) ||
-                            (full && take(&out_of(p, cell)->slot[HG_PSLOT_FULL_ANY], bit, operation, hit))))
+    do {
+        state = scan(p, state, key_path->chars, &at, n);
+        if (state >= first_out && (take(&out_of(p, state)->slot[HG_PSLOT_KEY_ANY], bit, operation, hit) ||
+                                   (full && take(&out_of(p, state)->slot[HG_PSLOT_FULL_ANY], bit, operation, hit))))
             goto excluded;
-    }
-    if ((cell & 1u) && take(&out_of(p, cell)->slot[HG_PSLOT_KEY_END], bit, operation, hit))
+    } while (at < n);
+    if (state >= first_out && take(&out_of(p, state)->slot[HG_PSLOT_KEY_END], bit, operation, hit))
         goto excluded;
     if (!full)
         return;
     /* The full name goes on from the same state: key path, '\', value name. */
-    chars = value_name->chars;
+    state = p->delta[p->column_of_unit['\\'] + state];
+    if (state >= first_out && take(&out_of(p, state)->slot[HG_PSLOT_FULL_ANY], bit, operation, hit))
+        goto excluded;
+    at = 0;
     n = value_name->bytes / 2u;
-    cell = delta[(cell >> 1) + cls['\\']];
-    for (i = 0;; i++) {
-        if ((cell & 1u) && take(&out_of(p, cell)->slot[HG_PSLOT_FULL_ANY], bit, operation, hit))
+    while (at < n) {
+        state = scan(p, state, value_name->chars, &at, n);
+        if (state >= first_out && take(&out_of(p, state)->slot[HG_PSLOT_FULL_ANY], bit, operation, hit))
             goto excluded;
-        if (i == n)
-            break;
-        cell = delta[(cell >> 1) + cls[chars[i]]];
     }
-    if ((cell & 1u) && take(&out_of(p, cell)->slot[HG_PSLOT_FULL_END], bit, operation, hit))
+    if (state >= first_out && take(&out_of(p, state)->slot[HG_PSLOT_FULL_END], bit, operation, hit))
         goto excluded;
     return;
 excluded:

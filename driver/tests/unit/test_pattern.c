@@ -336,7 +336,8 @@ int test_pattern_bounds_are_enforced(void)
 
     /* The table: 2048 patterns of 4 hex digits use 16 classes + 1, so
      * (8192 + 1) * 17 cells is fine; with distinct letters per pattern the
-     * alphabet - and the table - grows past HG_PATTERN_MAX_CELLS. */
+     * alphabet - and the table - grows past HG_PATTERN_MAX_CELLS (2-byte
+     * cells: 4 Mi of them in 8 MiB). */
     for (i = 0; i < HG_PATTERN_MAX_COUNT; i++) {
         uint16_t u = (uint16_t)(0x4E00u + i); /* 2048 distinct CJK units */
         names[i][0] = (char)(0xE0 | (u >> 12));
@@ -346,9 +347,20 @@ int test_pattern_bounds_are_enforced(void)
         names[i][4] = '\0';
     }
     sub = compile_with(many, HG_PATTERN_MAX_COUNT, 0, &st);
-    CHECK_EQ(st, HG_STATUS_INVALID_PARAMETER); /* (4096 + 1) * (2049 + 1) > 2 Mi cells */
+    CHECK_EQ(st, HG_STATUS_INVALID_PARAMETER); /* (4096 + 1) * (2049 + 1) > 4 Mi cells */
     CHECK(sub == NULL);
-    sub = compile_with(many, 900, 0, &st); /* (1800 + 1) * (901 + 1) < 2 Mi */
+    sub = compile_with(many, 1500, 0, &st); /* (3000 + 1) * (1501 + 1) > 4 Mi */
+    CHECK_EQ(st, HG_STATUS_INVALID_PARAMETER);
+    CHECK(sub == NULL);
+    /* (2800 + 1) * (1401 + 1) < 4 Mi: fits, and the matcher walks columns
+     * 1401 classes apart on a table bigger than 64 Ki cells. */
+    sub = compile_with(many, 1400, 0, &st);
+    CHECK_EQ(st, HG_STATUS_SUCCESS);
+    CHECK(sub != NULL && sub->patterns->wide_count == 1400);
+    CHECK(sub != NULL && match_of(sub, CRK, "\\REGISTRY\\\xE5\x8A\xB7X", "").delivered); /* U+52B7 = 0x4E00 + 1207 */
+    CHECK(sub != NULL && !match_of(sub, CRK, "\\REGISTRY\\\xE5\x8A\xB7Y", "").delivered);
+    hg_subscription_free(sub);
+    sub = compile_with(many, 900, 0, &st); /* (1800 + 1) * (901 + 1) < 4 Mi */
     CHECK_EQ(st, HG_STATUS_SUCCESS);
     CHECK(sub != NULL && sub->patterns->wide_count == 900);
     {

@@ -72,7 +72,7 @@ public record Subscription(
     public static final int PATTERN_MAX_COUNT = 2048;
     public static final int PATTERN_MAX_CHARS = 1024 / 2;
     public static final int PATTERN_MAX_UNITS = 65_535;
-    public static final int PATTERN_MAX_CELLS = 2 * 1024 * 1024;
+    public static final int PATTERN_MAX_CELLS = 4 * 1024 * 1024;
 
     /** The non-PREFIX entries, in entry order. */
     public List<Prefix> patterns() {

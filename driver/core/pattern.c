@@ -124,6 +124,8 @@ typedef struct pattern_build {
     uint16_t    *fail;       /* per state; then its final number */
     uint16_t    *queue;      /* breadth-first order */
     uint16_t    *own;        /* per state: its own record (1-based) or 0; then a column being renumbered */
+    uint32_t    *order;      /* patterns in unit order, to count the trie's states */
+    uint32_t    *spare;      /* the merge sort's other half */
 } pattern_build;
 
 static void build_free(pattern_build *b)
@@ -140,20 +142,78 @@ static void build_free(pattern_build *b)
         hg_plat_free(b->queue);
     if (b->own != NULL)
         hg_plat_free(b->own);
+    if (b->order != NULL)
+        hg_plat_free(b->order);
+    if (b->spare != NULL)
+        hg_plat_free(b->spare);
 }
 
-/* The allocation's layout for an automaton of at most `max_states` states. */
+/* Patterns x and y in unit order (a pattern before those it is a prefix
+ * of); *common gets the length of their common prefix. */
+static int pattern_order(const pattern_build *b, uint32_t x, uint32_t y, uint32_t *common)
+{
+    const uint16_t *a = &b->units[b->src[x].first_unit], *c = &b->units[b->src[y].first_unit];
+    uint32_t an = b->src[x].units, cn = b->src[y].units, k = 0;
+
+    while (k < an && k < cn && a[k] == c[k])
+        k++;
+    *common = k;
+    if (k < an && k < cn)
+        return a[k] < c[k] ? -1 : 1;
+    return an < cn ? -1 : (an > cn ? 1 : 0);
+}
+
+/*
+ * The number of states the trie of the patterns will have: one per distinct
+ * prefix of a pattern, the empty one (the root) included. Sorted, each
+ * pattern adds the units it does not share with the one before it. Knowing
+ * it exactly before the table is allocated sizes the table for the states
+ * that exist rather than for the worst case (every unit a state), which
+ * real pattern sets - many sharing "\SOFTWARE\Microsoft\..." - never reach.
+ * A bottom-up merge sort: no recursion, log2(count) passes.
+ */
+static uint32_t count_states(pattern_build *b, uint32_t count)
+{
+    uint32_t *from = b->order, *to = b->spare, *swap, width, lo, i, common, states = 1;
+
+    for (i = 0; i < count; i++)
+        from[i] = i;
+    for (width = 1; width < count; width *= 2u) {
+        for (lo = 0; lo < count; lo += 2u * width) {
+            uint32_t mid = lo + width < count ? lo + width : count;
+            uint32_t hi = lo + 2u * width < count ? lo + 2u * width : count;
+            uint32_t x = lo, y = mid, k = lo;
+            while (x < mid && y < hi)
+                to[k++] = pattern_order(b, from[y], from[x], &common) < 0 ? from[y++] : from[x++];
+            while (x < mid)
+                to[k++] = from[x++];
+            while (y < hi)
+                to[k++] = from[y++];
+        }
+        swap = from;
+        from = to;
+        to = swap;
+    }
+    states += b->src[from[0]].units;
+    for (i = 1; i < count; i++) {
+        (void)pattern_order(b, from[i - 1u], from[i], &common);
+        states += b->src[from[i]].units - common;
+    }
+    return states;
+}
+
+/* The allocation's layout for an automaton of `states` states. */
 typedef struct pattern_layout {
     size_t wide, columns, delta, state_out, outs, size;
 } pattern_layout;
 
-static void layout_of(pattern_layout *l, uint32_t distinct, uint32_t max_states, uint32_t classes, uint32_t count)
+static void layout_of(pattern_layout *l, uint32_t distinct, uint32_t states, uint32_t classes, uint32_t count)
 {
     l->wide = align8(sizeof(hg_patterns));
     l->columns = align8(l->wide + (size_t)distinct * sizeof(uint16_t));
     l->delta = align8(l->columns + (size_t)0x10000u * sizeof(uint32_t));
-    l->state_out = align8(l->delta + (size_t)max_states * classes * sizeof(uint16_t));
-    l->outs = align8(l->state_out + (size_t)max_states * sizeof(uint16_t));
+    l->state_out = align8(l->delta + (size_t)states * classes * sizeof(uint16_t));
+    l->outs = align8(l->state_out + (size_t)states * sizeof(uint16_t));
     /* Records: index 0 unused ("none"), then at most one per pattern. */
     l->size = l->outs + ((size_t)count + 1u) * sizeof(hg_pattern_out);
 }
@@ -168,13 +228,10 @@ HG_STATIC_ASSERT(PATTERN_MAX_ALLOC < 16u * 1024u * 1024u, "the automaton stays w
 /*
  * Gives the states their final numbers (those that report nothing first, in
  * breadth-first order from the root, then those that report something) and
- * rewrites the table from columns of `stride` cells under the build's
- * numbering into columns of `states` cells under the final one. Column c
- * moves down to c * states <= c * stride, and is read whole into `column`
- * before it is written, so no column is overwritten before it is read.
+ * rewrites the table and state_out in place, a column at a time through
+ * `column`.
  */
-static uint32_t renumber(pattern_build *b, uint16_t *delta, uint16_t *state_out, uint32_t states,
-                         uint32_t stride, uint32_t classes)
+static uint32_t renumber(pattern_build *b, uint16_t *delta, uint16_t *state_out, uint32_t states, uint32_t classes)
 {
     uint16_t *final = b->fail, *column = b->own;
     uint32_t i, c, next = 0, first_out;
@@ -192,10 +249,10 @@ static uint32_t renumber(pattern_build *b, uint16_t *delta, uint16_t *state_out,
         column[final[i]] = state_out[i];
     memcpy(state_out, column, (size_t)states * sizeof(uint16_t));
     for (c = 0; c < classes; c++) {
-        const uint16_t *from = &delta[(size_t)c * stride];
+        uint16_t *cells = &delta[(size_t)c * states];
         for (i = 0; i < states; i++)
-            column[final[i]] = final[from[i]];
-        memcpy(&delta[(size_t)c * states], column, (size_t)states * sizeof(uint16_t));
+            column[final[i]] = final[cells[i]];
+        memcpy(cells, column, (size_t)states * sizeof(uint16_t));
     }
     return first_out;
 }
@@ -206,7 +263,7 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
     pattern_build b;
     pattern_layout l;
     uint32_t status = HG_STATUS_INSUFFICIENT_RESOURCES;
-    uint32_t count = 0, total = 0, i, j, classes, distinct = 0, max_states, states, outs = 0;
+    uint32_t count = 0, total = 0, i, j, classes, distinct = 0, max_states, all_states, states, outs = 0;
     uint32_t head, tail;
     unsigned char *block = NULL;
     hg_patterns *p;
@@ -264,18 +321,25 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
         goto out;
     }
 
-    b.fail = (uint16_t *)hg_plat_alloc((size_t)max_states * sizeof(uint16_t));
-    b.queue = (uint16_t *)hg_plat_alloc((size_t)max_states * sizeof(uint16_t));
-    b.own = (uint16_t *)hg_plat_alloc((size_t)max_states * sizeof(uint16_t));
+    /* The bound above is the wire contract (the agent checks the same);
+     * what is allocated is the table of the states that exist. */
+    b.order = (uint32_t *)hg_plat_alloc((size_t)count * sizeof(uint32_t));
+    b.spare = (uint32_t *)hg_plat_alloc((size_t)count * sizeof(uint32_t));
+    if (b.order == NULL || b.spare == NULL)
+        goto out;
+    all_states = count_states(&b, count);
+    b.fail = (uint16_t *)hg_plat_alloc((size_t)all_states * sizeof(uint16_t));
+    b.queue = (uint16_t *)hg_plat_alloc((size_t)all_states * sizeof(uint16_t));
+    b.own = (uint16_t *)hg_plat_alloc((size_t)all_states * sizeof(uint16_t));
     if (b.fail == NULL || b.queue == NULL || b.own == NULL)
         goto out;
 
-    layout_of(&l, distinct, max_states, classes, count);
+    layout_of(&l, distinct, all_states, classes, count);
     block = (unsigned char *)hg_plat_alloc(l.size);
     if (block == NULL)
         goto out;
     memset(block, 0, l.size);
-    memset(b.own, 0, (size_t)max_states * sizeof(uint16_t));
+    memset(b.own, 0, (size_t)all_states * sizeof(uint16_t));
     p = (hg_patterns *)(void *)block;
     wide = (uint16_t *)(void *)(block + l.wide);
     columns = (uint32_t *)(void *)(block + l.columns);
@@ -303,8 +367,9 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
     p->wide_units = wide;
 
     /* The trie, written straight into the transition table, column c of
-     * state s at delta[c * max_states + s] until renumber() (0 = no child:
-     * the root is nobody's child). */
+     * state s at delta[c * all_states + s] (0 = no child: the root is
+     * nobody's child). count_states() said how many states it makes; the
+     * check keeps a disagreement from ever writing past the table. */
     states = 1;
     for (j = 0; j < count; j++) {
         uint32_t state = 0, k;
@@ -312,9 +377,14 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
 
         for (k = 0; k < b.src[j].units; k++) {
             uint32_t c = class_of(p, b.units[b.src[j].first_unit + k]);
-            uint16_t *cell = &delta[(size_t)c * max_states + state];
-            if (*cell == 0u)
+            uint16_t *cell = &delta[(size_t)c * all_states + state];
+            if (*cell == 0u) {
+                if (states == all_states) {
+                    status = HG_STATUS_INVALID_PARAMETER;
+                    goto out;
+                }
                 *cell = (uint16_t)states++;
+            }
             state = *cell;
         }
         if (b.own[state] == 0u)
@@ -332,7 +402,7 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
     b.fail[0] = 0;
     state_out[0] = 0;
     for (i = 0; i < classes; i++) {
-        uint32_t child = delta[(size_t)i * max_states];
+        uint32_t child = delta[(size_t)i * all_states];
         if (child != 0u) {
             b.fail[child] = 0;
             b.queue[tail++] = (uint16_t)child;
@@ -352,8 +422,8 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
             state_out[u] = state_out[f];
         }
         for (i = 0; i < classes; i++) {
-            uint16_t *cell = &delta[(size_t)i * max_states + u];
-            uint16_t via_fail = delta[(size_t)i * max_states + f];
+            uint16_t *cell = &delta[(size_t)i * all_states + u];
+            uint16_t via_fail = delta[(size_t)i * all_states + f];
             if (*cell != 0u) {
                 b.fail[*cell] = via_fail;
                 b.queue[tail++] = *cell;
@@ -363,7 +433,11 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
         }
     }
 
-    p->first_out_state = renumber(&b, delta, state_out, states, max_states, classes);
+    if (states != all_states) {
+        status = HG_STATUS_INVALID_PARAMETER;
+        goto out;
+    }
+    p->first_out_state = renumber(&b, delta, state_out, states, classes);
     for (i = 0; i < 0x10000u; i++)
         columns[i] = class_of(p, hg_upcase16((uint16_t)i)) * states;
     p->state_count = states;

@@ -213,6 +213,28 @@ static int naive_occurs(const uint16_t *t, uint32_t tn, const uint16_t *s, uint3
     return 0;
 }
 
+/* Distinct non-empty prefixes of the patterns, case folded, by comparing
+ * every prefix with every one counted before it. */
+static uint32_t distinct_prefixes(uint16_t units[][16], const uint32_t *lens, uint32_t n)
+{
+    uint32_t i, len, j, k, count = 0;
+
+    for (i = 0; i < n; i++) {
+        for (len = 1; len <= lens[i]; len++) {
+            int seen = 0;
+            for (j = 0; j <= i && !seen; j++) {
+                if (lens[j] < len || (j == i))
+                    continue;
+                for (k = 0; k < len && hg_upcase16(units[j][k]) == hg_upcase16(units[i][k]); k++)
+                    ;
+                seen = k == len;
+            }
+            count += !seen;
+        }
+    }
+    return count;
+}
+
 int test_pattern_automaton_matches_naive_definition(void)
 {
     enum { PATTERNS = 24, ROUNDS = 60, PATHS = 200 };
@@ -249,6 +271,9 @@ int test_pattern_automaton_matches_naive_definition(void)
         }
         sub = compile_with(p, PATTERNS, 0, &st);
         CHECK_EQ(st, HG_STATUS_SUCCESS);
+        /* The table is sized by the trie's states counted before it is built:
+         * one per distinct upcased prefix, the empty one included. */
+        CHECK_EQ(sub->patterns->state_count, distinct_prefixes(units, lens, PATTERNS) + 1u);
         for (j = 0; j < PATHS; j++) {
             uint16_t key[24], full[40], val[12];
             uint32_t kn = rnd(20), vn = rnd(8), fn, k;

@@ -130,7 +130,7 @@ static int bench_build(const unsigned char *cfg, size_t len, uint32_t n)
     double ms[RUNS];
     unsigned long rss_before = peak_rss_kib(), rss_after;
     hg_subscription *sub = NULL;
-    uint32_t i, st;
+    uint32_t i, st, units;
 
     for (i = 0; i < RUNS; i++) {
         double t0 = now_ms();
@@ -146,8 +146,10 @@ static int bench_build(const unsigned char *cfg, size_t len, uint32_t n)
             hg_subscription_free(sub);
     }
     qsort(ms, RUNS, sizeof ms[0], cmp_double);
-    printf("build patterns=%u states=%u classes=%u automaton_bytes=%u peak_rss_growth_kib=%lu compile_ms=%.2f\n", n,
-           sub->patterns ? sub->patterns->state_count : 0u, sub->patterns ? sub->patterns->class_count : 0u,
+    for (i = 0, units = 0; i < n; i++)
+        units += pattern_len[i];
+    printf("build patterns=%u units=%u states=%u classes=%u automaton_bytes=%u peak_rss_growth_kib=%lu compile_ms=%.2f\n",
+           n, units, sub->patterns ? sub->patterns->state_count : 0u, sub->patterns ? sub->patterns->class_count : 0u,
            sub->patterns ? sub->patterns->bytes : 0u, rss_after - rss_before, ms[RUNS / 2]);
     hg_subscription_free(sub);
     return 0;

@@ -150,8 +150,13 @@ typedef struct hg_pattern_out {
 } hg_pattern_out;
 
 /* The compiled SUFFIX/CONTAINS entries: a complete transition table over a
- * compressed alphabet (4 bytes a cell: at most 4 * HG_PATTERN_MAX_CELLS
- * bytes). One allocation; the arrays point into it. */
+ * compressed alphabet, column by column (2 bytes a cell: at most
+ * 2 * HG_PATTERN_MAX_CELLS bytes). One allocation; the arrays point into it.
+ *
+ * States are numbered so that every state that reports something comes
+ * after every state that does not (first_out_state): a step of the raise
+ * path is a column load, an add, a 16-bit load and one compare, with no
+ * flag to mask off and no multiply. */
 typedef struct hg_patterns {
     uint32_t class_count;              /* distinct upcased units + 1 (class 0: any other unit) */
     uint32_t state_count;
@@ -159,15 +164,16 @@ typedef struct hg_patterns {
     uint32_t op_mask;                  /* classes some pattern applies to */
     uint32_t wide_count;               /* non-ASCII units of the alphabet */
     uint32_t wide_first_class;
+    uint32_t first_out_state;          /* states >= this report something; the root never does */
+    uint32_t bytes;                    /* the whole allocation: what CONFIGURE costs in memory */
     uint16_t ascii_class[128];         /* unit < 128 -> class, case folded (build time) */
     const uint16_t *wide_units;        /* sorted; class = wide_first_class + index */
-    /* Every UTF-16 unit -> class, case folded: one load per step on the raise
-     * path, no compare, no upcase (128 KiB). */
-    const uint16_t *class_of_unit;
-    /* [state * class_count + class] -> (next state * class_count) << 1 | 1 if
-     * that state reports something: the row offset saves a multiply and the
-     * flag a load on every step of the raise path. */
-    const uint32_t *delta;
+    /* Every UTF-16 unit -> class * state_count, case folded: the start of its
+     * column, one load per step on the raise path, no compare, no upcase
+     * (256 KiB). */
+    const uint32_t *column_of_unit;
+    /* [class * state_count + state] -> next state. */
+    const uint16_t *delta;
     const uint16_t *state_out;         /* per state: record index, 0 = none */
     const hg_pattern_out *outs;        /* [1 .. out_count] */
 } hg_patterns;

@@ -12,6 +12,16 @@
  * the wire header bounds that product (HG_PATTERN_MAX_CELLS) and the agent
  * computes the same bound before it sends a configuration.
  *
+ * Why column by column, and why the states are renumbered: a step is
+ * delta[column_of_unit[unit] + state], where the unit's column start is
+ * read from a 64 Ki-entry map that already folds case and multiplies by the
+ * state count, and states that report something are numbered last, so
+ * "did anything match here" is one compare of the new state. The cell is
+ * 2 bytes (a state number) rather than a pre-multiplied row offset, which
+ * halves the table, and the table has a row for each state the trie really
+ * has (counted before allocating), not for the wire bound's worst case:
+ * 2,000 Sysmon-like patterns take 2.7 MiB (driver/tests/host/bench).
+ *
  * What a state reports is merged at build time along the failure links, so
  * the matcher looks at one record per position and never walks a chain:
  * a record is the union of what every pattern that ends at this position
@@ -113,9 +123,11 @@ typedef struct pattern_build {
     uint16_t    *units;      /* every pattern's units, upcased, back to back */
     pattern_src *src;
     uint64_t    *sorted;     /* alphabet collection */
-    uint16_t    *fail;       /* per state */
+    uint16_t    *fail;       /* per state; then its final number */
     uint16_t    *queue;      /* breadth-first order */
-    uint16_t    *own;        /* per state: its own record (1-based) or 0 */
+    uint16_t    *own;        /* per state: its own record (1-based) or 0; then a column being renumbered */
+    uint32_t    *order;      /* patterns in unit order, to count the trie's states */
+    uint32_t    *spare;      /* the merge sort's other half */
 } pattern_build;
 
 static void build_free(pattern_build *b)
@@ -132,20 +144,133 @@ static void build_free(pattern_build *b)
         hg_plat_free(b->queue);
     if (b->own != NULL)
         hg_plat_free(b->own);
+    if (b->order != NULL)
+        hg_plat_free(b->order);
+    if (b->spare != NULL)
+        hg_plat_free(b->spare);
+}
+
+/* Patterns x and y in unit order (a pattern before those it is a prefix
+ * of); *common gets the length of their common prefix. */
+static int pattern_order(const pattern_build *b, uint32_t x, uint32_t y, uint32_t *common)
+{
+    const uint16_t *a = &b->units[b->src[x].first_unit], *c = &b->units[b->src[y].first_unit];
+    uint32_t an = b->src[x].units, cn = b->src[y].units, k = 0;
+
+    while (k < an && k < cn && a[k] == c[k])
+        k++;
+    *common = k;
+    if (k < an && k < cn)
+        return a[k] < c[k] ? -1 : 1;
+    return an < cn ? -1 : (an > cn ? 1 : 0);
+}
+
+/*
+ * The number of states the trie of the patterns will have: one per distinct
+ * prefix of a pattern, the empty one (the root) included. Sorted, each
+ * pattern adds the units it does not share with the one before it. Knowing
+ * it exactly before the table is allocated sizes the table for the states
+ * that exist rather than for the worst case (every unit a state), which
+ * real pattern sets - many sharing "\SOFTWARE\Microsoft\..." - never reach.
+ * A bottom-up merge sort: no recursion, log2(count) passes.
+ */
+static uint32_t count_states(pattern_build *b, uint32_t count)
+{
+    uint32_t *from = b->order, *to = b->spare, *swap, width, lo, i, common, states = 1;
+
+    for (i = 0; i < count; i++)
+        from[i] = i;
+    for (width = 1; width < count; width *= 2u) {
+        for (lo = 0; lo < count; lo += 2u * width) {
+            uint32_t mid = lo + width < count ? lo + width : count;
+            uint32_t hi = lo + 2u * width < count ? lo + 2u * width : count;
+            uint32_t x = lo, y = mid, k = lo;
+            while (x < mid && y < hi)
+                to[k++] = pattern_order(b, from[y], from[x], &common) < 0 ? from[y++] : from[x++];
+            while (x < mid)
+                to[k++] = from[x++];
+            while (y < hi)
+                to[k++] = from[y++];
+        }
+        swap = from;
+        from = to;
+        to = swap;
+    }
+    states += b->src[from[0]].units;
+    for (i = 1; i < count; i++) {
+        (void)pattern_order(b, from[i - 1u], from[i], &common);
+        states += b->src[from[i]].units - common;
+    }
+    return states;
+}
+
+/* The allocation's layout for an automaton of `states` states. */
+typedef struct pattern_layout {
+    size_t wide, columns, delta, state_out, outs, size;
+} pattern_layout;
+
+static void layout_of(pattern_layout *l, uint32_t distinct, uint32_t states, uint32_t classes, uint32_t count)
+{
+    l->wide = align8(sizeof(hg_patterns));
+    l->columns = align8(l->wide + (size_t)distinct * sizeof(uint16_t));
+    l->delta = align8(l->columns + (size_t)0x10000u * sizeof(uint32_t));
+    l->state_out = align8(l->delta + (size_t)states * classes * sizeof(uint16_t));
+    l->outs = align8(l->state_out + (size_t)states * sizeof(uint16_t));
+    /* Records: index 0 unused ("none"), then at most one per pattern. */
+    l->size = l->outs + ((size_t)count + 1u) * sizeof(hg_pattern_out);
+}
+
+/* The largest allocation CONFIGURE can make for the automaton: every bound
+ * of the wire header at once. Kept well inside a 32-bit count (p->bytes). */
+#define PATTERN_MAX_ALLOC \
+    (sizeof(hg_patterns) + 8u + 0x10000u * 2u + 8u + 0x10000u * 4u + 8u + 2u * (size_t)HG_PATTERN_MAX_CELLS + 8u + \
+     2u * ((size_t)HG_PATTERN_MAX_UNITS + 1u) + 8u + ((size_t)HG_PATTERN_MAX_COUNT + 1u) * sizeof(hg_pattern_out))
+HG_STATIC_ASSERT(PATTERN_MAX_ALLOC < 16u * 1024u * 1024u, "the automaton stays within 16 MiB of non-paged pool");
+
+/*
+ * Gives the states their final numbers (those that report nothing first, in
+ * breadth-first order from the root, then those that report something) and
+ * rewrites the table and state_out in place, a column at a time through
+ * `column`.
+ */
+static uint32_t renumber(pattern_build *b, uint16_t *delta, uint16_t *state_out, uint32_t states, uint32_t classes)
+{
+    uint16_t *final = b->fail, *column = b->own;
+    uint32_t i, c, next = 0, first_out;
+
+    final[0] = (uint16_t)next++;
+    for (i = 0; i + 1u < states; i++)
+        if (state_out[b->queue[i]] == 0u)
+            final[b->queue[i]] = (uint16_t)next++;
+    first_out = next;
+    for (i = 0; i + 1u < states; i++)
+        if (state_out[b->queue[i]] != 0u)
+            final[b->queue[i]] = (uint16_t)next++;
+
+    for (i = 0; i < states; i++)
+        column[final[i]] = state_out[i];
+    memcpy(state_out, column, (size_t)states * sizeof(uint16_t));
+    for (c = 0; c < classes; c++) {
+        uint16_t *cells = &delta[(size_t)c * states];
+        for (i = 0; i < states; i++)
+            column[final[i]] = final[cells[i]];
+        memcpy(cells, column, (size_t)states * sizeof(uint16_t));
+    }
+    return first_out;
 }
 
 uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
                           const HG_PREFIX_ENTRY *entries, uint32_t entry_count, hg_patterns **out)
 {
     pattern_build b;
+    pattern_layout l;
     uint32_t status = HG_STATUS_INSUFFICIENT_RESOURCES;
-    uint32_t count = 0, total = 0, i, j, classes, distinct = 0, max_states, states, outs = 0;
+    uint32_t count = 0, total = 0, i, j, classes, distinct = 0, max_states, all_states, states, outs = 0;
     uint32_t head, tail;
-    size_t off_wide, off_units, off_delta, off_state_out, off_outs, size;
     unsigned char *block = NULL;
     hg_patterns *p;
-    uint32_t *delta;
-    uint16_t *state_out, *wide;
+    uint32_t *columns;
+    uint16_t *delta, *state_out, *wide;
     hg_pattern_out *records;
 
     *out = NULL;
@@ -191,39 +316,42 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
         if (i == 0u || b.sorted[i] != b.sorted[i - 1u])
             b.sorted[distinct++] = b.sorted[i];
     classes = distinct + 1u;
+    /* A trie of `total` units has at most total + 1 states: numbers 0..65535. */
     max_states = total + 1u;
     if ((uint64_t)max_states * classes > HG_PATTERN_MAX_CELLS) {
         status = HG_STATUS_INVALID_PARAMETER;
         goto out;
     }
 
-    b.fail = (uint16_t *)hg_plat_alloc((size_t)max_states * sizeof(uint16_t));
-    b.queue = (uint16_t *)hg_plat_alloc((size_t)max_states * sizeof(uint16_t));
-    b.own = (uint16_t *)hg_plat_alloc((size_t)max_states * sizeof(uint16_t));
+    /* The bound above is the wire contract (the agent checks the same);
+     * what is allocated is the table of the states that exist. */
+    b.order = (uint32_t *)hg_plat_alloc((size_t)count * sizeof(uint32_t));
+    b.spare = (uint32_t *)hg_plat_alloc((size_t)count * sizeof(uint32_t));
+    if (b.order == NULL || b.spare == NULL)
+        goto out;
+    all_states = count_states(&b, count);
+    b.fail = (uint16_t *)hg_plat_alloc((size_t)all_states * sizeof(uint16_t));
+    b.queue = (uint16_t *)hg_plat_alloc((size_t)all_states * sizeof(uint16_t));
+    b.own = (uint16_t *)hg_plat_alloc((size_t)all_states * sizeof(uint16_t));
     if (b.fail == NULL || b.queue == NULL || b.own == NULL)
         goto out;
 
-    off_wide = align8(sizeof(hg_patterns));
-    off_units = align8(off_wide + (size_t)distinct * sizeof(uint16_t));
-    off_delta = align8(off_units + (size_t)0x10000u * sizeof(uint16_t));
-    off_state_out = align8(off_delta + (size_t)max_states * classes * sizeof(uint32_t));
-    off_outs = align8(off_state_out + (size_t)max_states * sizeof(uint16_t));
-    /* Records: index 0 unused ("none"), then at most one per pattern. */
-    size = off_outs + ((size_t)count + 1u) * sizeof(hg_pattern_out);
-    block = (unsigned char *)hg_plat_alloc(size);
+    layout_of(&l, distinct, all_states, classes, count);
+    block = (unsigned char *)hg_plat_alloc(l.size);
     if (block == NULL)
         goto out;
-    memset(block, 0, size);
-    memset(b.own, 0, (size_t)max_states * sizeof(uint16_t));
+    memset(block, 0, l.size);
+    memset(b.own, 0, (size_t)all_states * sizeof(uint16_t));
     p = (hg_patterns *)(void *)block;
-    wide = (uint16_t *)(void *)(block + off_wide);
-    delta = (uint32_t *)(void *)(block + off_delta);
-    state_out = (uint16_t *)(void *)(block + off_state_out);
-    records = (hg_pattern_out *)(void *)(block + off_outs);
+    wide = (uint16_t *)(void *)(block + l.wide);
+    columns = (uint32_t *)(void *)(block + l.columns);
+    delta = (uint16_t *)(void *)(block + l.delta);
+    state_out = (uint16_t *)(void *)(block + l.state_out);
+    records = (hg_pattern_out *)(void *)(block + l.outs);
 
     /* Classes: ASCII units in a direct table - lower-case letters share the
-     * class of their capital, so the hot path never calls the upcase - and
-     * the rest found by binary search over `wide`. */
+     * class of their capital - and the rest found by binary search over
+     * `wide`; both only at build time (the raise path reads `columns`). */
     p->class_count = classes;
     p->wide_first_class = 0;
     for (i = 0; i < distinct; i++) {
@@ -239,15 +367,11 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
         }
     }
     p->wide_units = wide;
-    {
-        uint16_t *map = (uint16_t *)(void *)(block + off_units);
-        for (i = 0; i < 0x10000u; i++)
-            map[i] = (uint16_t)class_of(p, hg_upcase16((uint16_t)i));
-        p->class_of_unit = map;
-    }
 
-    /* The trie, written straight into the transition table (0 = no child:
-     * the root is nobody's child). */
+    /* The trie, written straight into the transition table, column c of
+     * state s at delta[c * all_states + s] (0 = no child: the root is
+     * nobody's child). count_states() said how many states it makes; the
+     * check keeps a disagreement from ever writing past the table. */
     states = 1;
     for (j = 0; j < count; j++) {
         uint32_t state = 0, k;
@@ -255,9 +379,14 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
 
         for (k = 0; k < b.src[j].units; k++) {
             uint32_t c = class_of(p, b.units[b.src[j].first_unit + k]);
-            uint32_t *cell = &delta[(size_t)state * classes + c];
-            if (*cell == 0u)
-                *cell = states++;
+            uint16_t *cell = &delta[(size_t)c * all_states + state];
+            if (*cell == 0u) {
+                if (states == all_states) {
+                    status = HG_STATUS_INVALID_PARAMETER;
+                    goto out;
+                }
+                *cell = (uint16_t)states++;
+            }
             state = *cell;
         }
         if (b.own[state] == 0u)
@@ -275,16 +404,14 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
     b.fail[0] = 0;
     state_out[0] = 0;
     for (i = 0; i < classes; i++) {
-        uint32_t child = delta[i];
+        uint32_t child = delta[(size_t)i * all_states];
         if (child != 0u) {
             b.fail[child] = 0;
-            b.queue[tail++] = child;
+            b.queue[tail++] = (uint16_t)child;
         }
     }
     while (head < tail) {
         uint32_t u = b.queue[head++], f = b.fail[u];
-        uint32_t *row = &delta[(size_t)u * classes];
-        const uint32_t *frow = &delta[(size_t)f * classes];
 
         if (b.own[u] != 0u) {
             state_out[u] = b.own[u];
@@ -297,20 +424,28 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
             state_out[u] = state_out[f];
         }
         for (i = 0; i < classes; i++) {
-            if (row[i] != 0u) {
-                b.fail[row[i]] = (uint16_t)frow[i];
-                b.queue[tail++] = (uint16_t)row[i];
+            uint16_t *cell = &delta[(size_t)i * all_states + u];
+            uint16_t via_fail = delta[(size_t)i * all_states + f];
+            if (*cell != 0u) {
+                b.fail[*cell] = via_fail;
+                b.queue[tail++] = *cell;
             } else {
-                row[i] = frow[i];
+                *cell = via_fail;
             }
         }
     }
 
-    /* Final form of the cells: row offset and output flag (see hg_patterns). */
-    for (i = 0; i < states * classes; i++)
-        delta[i] = ((delta[i] * classes) << 1) | (state_out[delta[i]] != 0u ? 1u : 0u);
+    if (states != all_states) {
+        status = HG_STATUS_INVALID_PARAMETER;
+        goto out;
+    }
+    p->first_out_state = renumber(&b, delta, state_out, states, classes);
+    for (i = 0; i < 0x10000u; i++)
+        columns[i] = class_of(p, hg_upcase16((uint16_t)i)) * states;
     p->state_count = states;
     p->out_count = outs;
+    p->bytes = (uint32_t)l.size;
+    p->column_of_unit = columns;
     p->delta = delta;
     p->state_out = state_out;
     p->outs = records;
@@ -349,45 +484,89 @@ static int take(const hg_pattern_slot *s, uint32_t bit, uint16_t operation, hg_p
     return 0;
 }
 
-/* What the state a cell leads to reports (the cell's flag said something). */
-static const hg_pattern_out *out_of(const hg_patterns *p, uint32_t cell)
+/*
+ * Steps from `state` over units[*at .. n) and stops just past the first unit
+ * that leads to a state reporting something (returned, *at past its unit),
+ * or at the end. This is the raise path's innermost loop, so it is unrolled
+ * by four: per unit a column load, an add, a table load and a compare.
+ */
+static uint32_t scan(const hg_patterns *p, uint32_t state, const uint16_t *units, uint32_t *at, uint32_t n)
 {
-    return &p->outs[p->state_out[(cell >> 1) / p->class_count]];
+    const uint32_t *columns = p->column_of_unit;
+    const uint16_t *delta = p->delta;
+    uint32_t first_out = p->first_out_state, i = *at;
+
+    for (; i + 4u <= n; i += 4u) {
+        state = delta[columns[units[i]] + state];
+        if (state >= first_out) {
+            i += 1u;
+            goto out;
+        }
+        state = delta[columns[units[i + 1u]] + state];
+        if (state >= first_out) {
+            i += 2u;
+            goto out;
+        }
+        state = delta[columns[units[i + 2u]] + state];
+        if (state >= first_out) {
+            i += 3u;
+            goto out;
+        }
+        state = delta[columns[units[i + 3u]] + state];
+        if (state >= first_out) {
+            i += 4u;
+            goto out;
+        }
+    }
+    for (; i < n; i++) {
+        state = delta[columns[units[i]] + state];
+        if (state >= first_out) {
+            i++;
+            break;
+        }
+    }
+out:
+    *at = i;
+    return state;
+}
+
+/* What a state that reports something says. */
+static const hg_pattern_out *out_of(const hg_patterns *p, uint32_t state)
+{
+    return &p->outs[p->state_out[state]];
 }
 
 void hg_pattern_match(const hg_patterns *p, uint16_t operation, const hg_utf16 *key_path,
                       const hg_utf16 *value_name, hg_pattern_hit *hit)
 {
-    const uint32_t *delta = p->delta;
-    const uint16_t *cls = p->class_of_unit;
-    const uint16_t *chars = key_path->chars;
-    uint32_t bit = HG_OP_BIT(operation), cell = 0, i, n;
+    uint32_t bit = HG_OP_BIT(operation), state = 0, at = 0, n, first_out = p->first_out_state;
     int full = (bit & HG_TARGET_FULL_NAME_OPS) != 0;
 
     memset(hit, 0, sizeof *hit);
+    /* Each round consumes at least one unit while any is left. */
     n = key_path->bytes / 2u;
-    for (i = 0; i < n; i++) {
-        cell = delta[(cell >> 1) + cls[chars[i]]];
-        if ((cell & 1u) && (take(&out_of(p, cell)->slot[HG_PSLOT_KEY_ANY], bit, operation, hit) ||
-                            (full && take(&out_of(p, cell)->slot[HG_PSLOT_FULL_ANY], bit, operation, hit))))
+    do {
+        state = scan(p, state, key_path->chars, &at, n);
+        if (state >= first_out && (take(&out_of(p, state)->slot[HG_PSLOT_KEY_ANY], bit, operation, hit) ||
+                                   (full && take(&out_of(p, state)->slot[HG_PSLOT_FULL_ANY], bit, operation, hit))))
             goto excluded;
-    }
-    if ((cell & 1u) && take(&out_of(p, cell)->slot[HG_PSLOT_KEY_END], bit, operation, hit))
+    } while (at < n);
+    if (state >= first_out && take(&out_of(p, state)->slot[HG_PSLOT_KEY_END], bit, operation, hit))
         goto excluded;
     if (!full)
         return;
     /* The full name goes on from the same state: key path, '\', value name. */
-    chars = value_name->chars;
+    state = p->delta[p->column_of_unit['\\'] + state];
+    if (state >= first_out && take(&out_of(p, state)->slot[HG_PSLOT_FULL_ANY], bit, operation, hit))
+        goto excluded;
+    at = 0;
     n = value_name->bytes / 2u;
-    cell = delta[(cell >> 1) + cls['\\']];
-    for (i = 0;; i++) {
-        if ((cell & 1u) && take(&out_of(p, cell)->slot[HG_PSLOT_FULL_ANY], bit, operation, hit))
+    while (at < n) {
+        state = scan(p, state, value_name->chars, &at, n);
+        if (state >= first_out && take(&out_of(p, state)->slot[HG_PSLOT_FULL_ANY], bit, operation, hit))
             goto excluded;
-        if (i == n)
-            break;
-        cell = delta[(cell >> 1) + cls[chars[i]]];
     }
-    if ((cell & 1u) && take(&out_of(p, cell)->slot[HG_PSLOT_FULL_END], bit, operation, hit))
+    if (state >= first_out && take(&out_of(p, state)->slot[HG_PSLOT_FULL_END], bit, operation, hit))
         goto excluded;
     return;
 excluded:

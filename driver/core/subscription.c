@@ -25,13 +25,15 @@ int hg_sub_process_excluded(const hg_subscription *sub, uint64_t process_key)
     return 0;
 }
 
-static uint32_t find_child(const hg_subscription *sub, const hg_trie_node *node, uint16_t unit)
+/* The child of `node` for an upcased unit among several, or 0 (the root is
+ * nobody's child): a binary search over the sorted children. */
+static uint32_t find_child(const hg_trie_node *nodes, const hg_trie_node *node, uint16_t unit)
 {
     uint32_t lo = node->child_base, hi = node->child_base + node->child_count;
 
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2u;
-        uint16_t u = sub->nodes[mid].unit;
+        uint16_t u = nodes[mid].unit;
         if (u == unit)
             return mid;
         if (u < unit)
@@ -39,58 +41,113 @@ static uint32_t find_child(const hg_subscription *sub, const hg_trie_node *node,
         else
             hi = mid;
     }
-    return 0; /* the root is nobody's child: 0 means "none" */
+    return 0;
 }
 
+/* ASCII upcased by one load: most key paths are ASCII, and the trie walk
+ * folds every unit it follows (hg_upcase16 for the rest). */
+static const uint8_t k_ascii_upper[128] = {
+    0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F,
+    0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1A, 0x1B, 0x1C, 0x1D, 0x1E, 0x1F,
+    0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2A, 0x2B, 0x2C, 0x2D, 0x2E, 0x2F,
+    0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3A, 0x3B, 0x3C, 0x3D, 0x3E, 0x3F,
+    0x40, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4A, 0x4B, 0x4C, 0x4D, 0x4E, 0x4F,
+    0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5A, 0x5B, 0x5C, 0x5D, 0x5E, 0x5F,
+    0x60, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4A, 0x4B, 0x4C, 0x4D, 0x4E, 0x4F,
+    0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5A, 0x7B, 0x7C, 0x7D, 0x7E, 0x7F,
+};
+
+/* Where one walk down the prefix trie stands. */
+typedef struct trie_walk {
+    const hg_trie_node *node;
+    uint32_t included;
+    uint16_t rule;           /* the longest matching INCLUDE's rule, or HG_NONE16 */
+} trie_walk;
+
+enum walk_result { WALK_GOES_ON, WALK_STOPPED, WALK_EXCLUDED };
+
 /*
- * One walk down the trie along the upcased path. Every node on the way that
- * ends a prefix is a prefix of the path: an EXCLUDE there for this class ends
- * the match (exclude wins at any depth); an INCLUDE there for this class is
- * longer than any seen before, so its rule replaces the previous one. Then,
- * if some SUFFIX/CONTAINS entry covers the class, one pass of the pattern
- * automaton; its verdict candidates join the longest prefix's (see
- * hiveguard_wire.h: the longest timeout wins, closed wins).
+ * Follows `n` units down the trie. Every node on the way that ends a prefix
+ * is a prefix of the path: an EXCLUDE there for this class ends the match
+ * (exclude wins at any depth); an INCLUDE there for this class is longer
+ * than any seen before, so its rule replaces the previous one. A key-path
+ * prefix counts only while the walk is in the key path (`in_key`); a
+ * full-name prefix that ends inside the key path is a prefix of the full
+ * name too, so it counts everywhere.
  */
-void hg_sub_match_path(const hg_subscription *sub, uint16_t operation,
-                       const hg_utf16 *path, const hg_utf16 *value_name, hg_match *match)
+static enum walk_result walk(const hg_subscription *sub, trie_walk *w, const uint16_t *units, uint32_t n,
+                             uint32_t in_key, uint32_t bit, uint16_t operation)
 {
-    uint32_t bit = HG_OP_BIT(operation), units = path->bytes / 2u, i;
-    uint32_t included = sub->include_count == 0u, verdict = 0, closed = 0, timeout = 0;
-    uint16_t rule = HG_NONE16;
-    const hg_trie_node *node = &sub->nodes[0];
-    hg_pattern_hit hit;
+    const hg_trie_node *nodes = sub->nodes, *node = w->node;
+    enum walk_result result = WALK_GOES_ON;
+    uint32_t i;
 
-    uint32_t full = (bit & HG_TARGET_FULL_NAME_OPS) != 0;
-    uint32_t value_units = full ? value_name->bytes / 2u : 0u;
+    for (i = 0; i < n; i++) {
+        uint32_t unit = units[i], child;
 
-    memset(match, 0, sizeof *match);
-    /* Key path, then for value classes '\' and the value name: a full-name
-     * prefix that ends inside the key path is a prefix of the full name too,
-     * so it counts on the whole walk; a key-path prefix only on the key part. */
-    for (i = 0; i < units + (full ? 1u + value_units : 0u); i++) {
-        uint16_t unit = i < units ? path->chars[i] : (i == units ? (uint16_t)'\\' : value_name->chars[i - units - 1u]);
-        /* ASCII folded inline: most key paths are ASCII, and this runs per unit. */
-        uint32_t child = find_child(sub, node, unit < 0x80u ? (uint16_t)(unit - ((uint32_t)(unit - 'a') < 26u ? 0x20u : 0u))
-                                                            : hg_upcase16(unit));
-        if (child == 0u)
-            break;
-        node = &sub->nodes[child];
+        unit = unit < 0x80u ? k_ascii_upper[unit] : hg_upcase16((uint16_t)unit);
+        /* Most nodes of a real prefix set are links of a chain - one child -
+         * so that case is a single compare, without the search. */
+        child = node->child_base;
+        if (node->child_count == 1u ? nodes[child].unit != unit : (child = find_child(nodes, node, (uint16_t)unit)) == 0u) {
+            result = WALK_STOPPED;
+            goto out;
+        }
+        node = &nodes[child];
         if (node->terminal != HG_NONE16) {
             const hg_terminal *t = &sub->terminals[node->terminal];
-            uint32_t in_key = i < units;
             uint16_t here = HG_NONE16;
-            if (((t->exclude_mask & bit) && in_key) || (t->full_exclude_mask & bit))
-                return;
+            if (((t->exclude_mask & bit) && in_key) || (t->full_exclude_mask & bit)) {
+                result = WALK_EXCLUDED;
+                goto out;
+            }
             if ((t->include_mask & bit) && in_key)
                 here = t->rule_of_op[operation];
             if ((t->full_include_mask & bit) && t->full_rule_of_op[operation] < here)
                 here = t->full_rule_of_op[operation];
             if (here != HG_NONE16) {
-                included = 1;
-                rule = here;
+                w->included = 1;
+                w->rule = here;
             }
         }
     }
+out:
+    w->node = node;
+    return result;
+}
+
+/*
+ * One walk down the trie along the upcased key path, and for value classes
+ * on along '\' and the value name. Then, if some SUFFIX/CONTAINS entry
+ * covers the class, one pass of the pattern automaton; its verdict
+ * candidates join the longest prefix's (see hiveguard_wire.h: the longest
+ * timeout wins, closed wins).
+ */
+void hg_sub_match_path(const hg_subscription *sub, uint16_t operation,
+                       const hg_utf16 *path, const hg_utf16 *value_name, hg_match *match)
+{
+    static const uint16_t separator = '\\';
+    uint32_t bit = HG_OP_BIT(operation);
+    uint32_t included, verdict = 0, closed = 0, timeout = 0;
+    uint16_t rule;
+    hg_pattern_hit hit;
+    trie_walk w;
+    enum walk_result r;
+
+    memset(match, 0, sizeof *match);
+    w.node = &sub->nodes[0];
+    w.included = sub->include_count == 0u;
+    w.rule = HG_NONE16;
+    r = walk(sub, &w, path->chars, path->bytes / 2u, 1u, bit, operation);
+    if (r == WALK_GOES_ON && (bit & HG_TARGET_FULL_NAME_OPS)) {
+        r = walk(sub, &w, &separator, 1u, 0u, bit, operation);
+        if (r == WALK_GOES_ON)
+            r = walk(sub, &w, value_name->chars, value_name->bytes / 2u, 0u, bit, operation);
+    }
+    if (r == WALK_EXCLUDED)
+        return;
+    included = w.included;
+    rule = w.rule;
     memset(&hit, 0, sizeof hit);
     if (sub->patterns != NULL && (sub->patterns->op_mask & bit)) {
         hg_pattern_match(sub->patterns, operation, path, value_name, &hit);

@@ -119,13 +119,14 @@
  * whose size the driver bounds: at most HG_PATTERN_MAX_COUNT of the
  * HG_PREFIX_MAX_COUNT entries, HG_PATTERN_MAX_UNITS code units in all of
  * them, and a transition table (automaton states x distinct upcased units
- * + 1) of at most HG_PATTERN_MAX_CELLS cells of 4 bytes (8 MiB, plus a
- * 128 KiB unit-to-class map), allocated at CONFIGURE, never on the raise
- * path. The agent computes the same bound before it sends a configuration. */
+ * + 1, states counted as the units + 1) of at most HG_PATTERN_MAX_CELLS
+ * cells of 2 bytes (8 MiB, plus a 256 KiB unit-to-column map), allocated at
+ * CONFIGURE, never on the raise path. The agent computes the same bound
+ * before it sends a configuration. */
 #define HG_PATTERN_MAX_COUNT         2048u
 #define HG_PATTERN_MAX_BYTES         1024u    /* one pattern, UTF-16 bytes (512 chars) */
 #define HG_PATTERN_MAX_UNITS         65535u   /* all patterns together: states fit 16 bits */
-#define HG_PATTERN_MAX_CELLS         (2u * 1024u * 1024u)
+#define HG_PATTERN_MAX_CELLS         (4u * 1024u * 1024u)
 #define HG_EXCLUDED_PID_MAX_COUNT    256u
 #define HG_CONFIG_MAX_BYTES          (1024u * 1024u)
 

@@ -216,11 +216,27 @@ bench-fastpath-callgrind: $(TEST_BUILD)/bench_fastpath
 	echo "instructions per filtered-out operation (hg_core_raise inclusive): $$ir / $(BENCH_CALLGRIND_OPS) = $$(awk -v ir=$$ir -v n=$(BENCH_CALLGRIND_OPS) 'BEGIN {printf "%.1f", ir / n}')"
 
 #   bench-pattern  instructions per filtered-out operation with 0..2000 SUFFIX/CONTAINS
-#                  patterns (callgrind), next to a one-pattern-at-a-time baseline
+#                  patterns (callgrind), next to a one-pattern-at-a-time baseline, and
+#                  what CONFIGURE's compile costs (time, memory)
+#                  BENCH_BASE=<git revision>: the same bench built from that revision's
+#                  driver/ too and run beside it in the same run ("before" columns)
+BENCH_BASE ?=
 $(TEST_BUILD)/bench_pattern: $(STRESS_DIR)/bench_pattern.c $(SUPPORT_SRC) $(CORE_SRCS) $(PLAT_POSIX_SRC) $(UNIT_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -O2 $(STRESS_DIR)/bench_pattern.c $(SUPPORT_SRC) $(CORE_SRCS) $(PLAT_POSIX_SRC) -o $@
 
+# The base revision's sources, unpacked from git (never checked out over the
+# work tree), built with the same compiler and flags.
+BENCH_BASE_DIR := $(TEST_BUILD)/bench-base
+.PHONY: bench-pattern-base
+bench-pattern-base:
+	@test -n "$(BENCH_BASE)" || { echo "BENCH_BASE=<git revision> is required"; exit 2; }
+	rm -rf $(BENCH_BASE_DIR) && mkdir -p $(BENCH_BASE_DIR)
+	git -C $(DRIVER_DIR) archive --format=tar $(BENCH_BASE) . | tar -x -C $(BENCH_BASE_DIR)
+	$(CC) $(subst $(DRIVER_DIR)/,$(BENCH_BASE_DIR)/,$(TEST_CFLAGS)) -O2 \
+		$(subst $(DRIVER_DIR)/,$(BENCH_BASE_DIR)/,$(STRESS_DIR)/bench_pattern.c $(SUPPORT_SRC) $(PLAT_POSIX_SRC)) \
+		$$(ls $(BENCH_BASE_DIR)/core/*.c) -o $(BENCH_BASE_DIR)/bench_pattern
+
 .PHONY: bench-pattern
-bench-pattern: $(TEST_BUILD)/bench_pattern
-	$(STRESS_DIR)/bench_pattern.sh $(TEST_BUILD)/bench_pattern
+bench-pattern: $(TEST_BUILD)/bench_pattern $(if $(BENCH_BASE),bench-pattern-base)
+	$(STRESS_DIR)/bench_pattern.sh $(TEST_BUILD)/bench_pattern $(if $(BENCH_BASE),$(BENCH_BASE_DIR)/bench_pattern)

@@ -9,6 +9,11 @@
  *                             prefix trie, one automaton pass, counted filtered
  *   bench_pattern naive N     the baseline: the same N patterns tested one by
  *                             one against the same paths (upcase + compare)
+ *   bench_pattern build N     what CONFIGURE costs for that configuration:
+ *                             hg_config_compile wall time (median of runs),
+ *                             the automaton's allocation, and the growth of
+ *                             the process's peak resident memory while the
+ *                             first compile runs (its transient buffers too)
  *
  * Only the function bench_loop is measured (callgrind --toggle-collect), so
  * building the configuration is not part of the number. Patterns and paths
@@ -20,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core_internal.h"
 #include "support.h"
@@ -86,6 +92,69 @@ __attribute__((noinline)) uint32_t bench_loop(hg_core *core, const hg_op_source 
     return delivered;
 }
 
+/* Peak resident set (VmHWM) in KiB, or 0 where /proc is not there. */
+static unsigned long peak_rss_kib(void)
+{
+    char line[256];
+    unsigned long kib = 0;
+    FILE *f = fopen("/proc/self/status", "r");
+
+    if (f == NULL)
+        return 0;
+    while (fgets(line, sizeof line, f) != NULL)
+        if (sscanf(line, "VmHWM: %lu kB", &kib) == 1)
+            break;
+    fclose(f);
+    return kib;
+}
+
+static double now_ms(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* CONFIGURE's compile of the encoded configuration, timed; the core is not
+ * involved, so the number is the build alone (validation + trie + automaton). */
+static int bench_build(const unsigned char *cfg, size_t len, uint32_t n)
+{
+    enum { RUNS = 9 };
+    double ms[RUNS];
+    unsigned long rss_before = peak_rss_kib(), rss_after;
+    hg_subscription *sub = NULL;
+    uint32_t i, st, units;
+
+    for (i = 0; i < RUNS; i++) {
+        double t0 = now_ms();
+        st = hg_config_compile(cfg, len, &sub);
+        ms[i] = now_ms() - t0;
+        if (st != HG_STATUS_SUCCESS) {
+            printf("build patterns=%u rejected status=0x%08x\n", n, st);
+            return 1;
+        }
+        if (i == 0u)
+            rss_after = peak_rss_kib();
+        if (i + 1u < RUNS)
+            hg_subscription_free(sub);
+    }
+    qsort(ms, RUNS, sizeof ms[0], cmp_double);
+    for (i = 0, units = 0; i < n; i++)
+        units += pattern_len[i];
+    printf("build patterns=%u units=%u states=%u classes=%u automaton_bytes=%u peak_rss_growth_kib=%lu compile_ms=%.2f\n",
+           n, units, sub->patterns ? sub->patterns->state_count : 0u, sub->patterns ? sub->patterns->class_count : 0u,
+           sub->patterns ? sub->patterns->bytes : 0u, rss_after - rss_before, ms[RUNS / 2]);
+    hg_subscription_free(sub);
+    return 0;
+}
+
 static int naive_contains(const hg_utf16 *t, const uint16_t *p, uint32_t pn)
 {
     uint32_t n = t->bytes / 2u, i, k;
@@ -121,8 +190,8 @@ int main(int argc, char **argv)
     hg_core *core;
     size_t len;
 
-    if (argc != 3 || (strcmp(argv[1], "core") != 0 && strcmp(argv[1], "naive") != 0)) {
-        fprintf(stderr, "usage: %s core|naive PATTERNS\n", argv[0]);
+    if (argc != 3 || (strcmp(argv[1], "core") != 0 && strcmp(argv[1], "naive") != 0 && strcmp(argv[1], "build") != 0)) {
+        fprintf(stderr, "usage: %s core|naive|build PATTERNS\n", argv[0]);
         return 2;
     }
     n = (uint32_t)strtoul(argv[2], NULL, 10);
@@ -182,6 +251,8 @@ int main(int argc, char **argv)
     h.op_mask = HG_OP_MASK_ALL;
     h.verdict_op_mask = HG_OP_BIT(HG_OP_SET_VALUE);
     len = cfg_encode_patterns(cfg, sizeof cfg, &h, entries, 64u + n, NULL, 0);
+    if (strcmp(argv[1], "build") == 0)
+        return len ? bench_build(cfg, len, n) : 1;
     core = len ? fixture_configured(cfg, len) : NULL;
     if (core == NULL) {
         fprintf(stderr, "configuration of %u patterns rejected\n", n);

@@ -213,6 +213,28 @@ static int naive_occurs(const uint16_t *t, uint32_t tn, const uint16_t *s, uint3
     return 0;
 }
 
+/* Distinct non-empty prefixes of the patterns, case folded, by comparing
+ * every prefix with every one counted before it. */
+static uint32_t distinct_prefixes(uint16_t units[][16], const uint32_t *lens, uint32_t n)
+{
+    uint32_t i, len, j, k, count = 0;
+
+    for (i = 0; i < n; i++) {
+        for (len = 1; len <= lens[i]; len++) {
+            int seen = 0;
+            for (j = 0; j <= i && !seen; j++) {
+                if (lens[j] < len || (j == i))
+                    continue;
+                for (k = 0; k < len && hg_upcase16(units[j][k]) == hg_upcase16(units[i][k]); k++)
+                    ;
+                seen = k == len;
+            }
+            count += !seen;
+        }
+    }
+    return count;
+}
+
 int test_pattern_automaton_matches_naive_definition(void)
 {
     enum { PATTERNS = 24, ROUNDS = 60, PATHS = 200 };
@@ -249,6 +271,9 @@ int test_pattern_automaton_matches_naive_definition(void)
         }
         sub = compile_with(p, PATTERNS, 0, &st);
         CHECK_EQ(st, HG_STATUS_SUCCESS);
+        /* The table is sized by the trie's states counted before it is built:
+         * one per distinct upcased prefix, the empty one included. */
+        CHECK_EQ(sub->patterns->state_count, distinct_prefixes(units, lens, PATTERNS) + 1u);
         for (j = 0; j < PATHS; j++) {
             uint16_t key[24], full[40], val[12];
             uint32_t kn = rnd(20), vn = rnd(8), fn, k;
@@ -336,7 +361,8 @@ int test_pattern_bounds_are_enforced(void)
 
     /* The table: 2048 patterns of 4 hex digits use 16 classes + 1, so
      * (8192 + 1) * 17 cells is fine; with distinct letters per pattern the
-     * alphabet - and the table - grows past HG_PATTERN_MAX_CELLS. */
+     * alphabet - and the table - grows past HG_PATTERN_MAX_CELLS (2-byte
+     * cells: 4 Mi of them in 8 MiB). */
     for (i = 0; i < HG_PATTERN_MAX_COUNT; i++) {
         uint16_t u = (uint16_t)(0x4E00u + i); /* 2048 distinct CJK units */
         names[i][0] = (char)(0xE0 | (u >> 12));
@@ -346,9 +372,20 @@ int test_pattern_bounds_are_enforced(void)
         names[i][4] = '\0';
     }
     sub = compile_with(many, HG_PATTERN_MAX_COUNT, 0, &st);
-    CHECK_EQ(st, HG_STATUS_INVALID_PARAMETER); /* (4096 + 1) * (2049 + 1) > 2 Mi cells */
+    CHECK_EQ(st, HG_STATUS_INVALID_PARAMETER); /* (4096 + 1) * (2049 + 1) > 4 Mi cells */
     CHECK(sub == NULL);
-    sub = compile_with(many, 900, 0, &st); /* (1800 + 1) * (901 + 1) < 2 Mi */
+    sub = compile_with(many, 1500, 0, &st); /* (3000 + 1) * (1501 + 1) > 4 Mi */
+    CHECK_EQ(st, HG_STATUS_INVALID_PARAMETER);
+    CHECK(sub == NULL);
+    /* (2800 + 1) * (1401 + 1) < 4 Mi: fits, and the matcher walks columns
+     * 1401 classes apart on a table bigger than 64 Ki cells. */
+    sub = compile_with(many, 1400, 0, &st);
+    CHECK_EQ(st, HG_STATUS_SUCCESS);
+    CHECK(sub != NULL && sub->patterns->wide_count == 1400);
+    CHECK(sub != NULL && match_of(sub, CRK, "\\REGISTRY\\\xE5\x8A\xB7X", "").delivered); /* U+52B7 = 0x4E00 + 1207 */
+    CHECK(sub != NULL && !match_of(sub, CRK, "\\REGISTRY\\\xE5\x8A\xB7Y", "").delivered);
+    hg_subscription_free(sub);
+    sub = compile_with(many, 900, 0, &st); /* (1800 + 1) * (901 + 1) < 4 Mi */
     CHECK_EQ(st, HG_STATUS_SUCCESS);
     CHECK(sub != NULL && sub->patterns->wide_count == 900);
     {

@@ -72,7 +72,7 @@ public record Subscription(
     public static final int PATTERN_MAX_COUNT = 2048;
     public static final int PATTERN_MAX_CHARS = 1024 / 2;
     public static final int PATTERN_MAX_UNITS = 65_535;
-    public static final int PATTERN_MAX_CELLS = 2 * 1024 * 1024;
+    public static final int PATTERN_MAX_CELLS = 4 * 1024 * 1024;
 
     /** The non-PREFIX entries, in entry order. */
     public List<Prefix> patterns() {
@@ -80,8 +80,9 @@ public record Subscription(
     }
 
     /**
-     * The transition-table cells the driver allocates for these patterns, computed as it
-     * does: (code units of all patterns + 1) x (distinct upcased units + 1).
+     * The transition-table cells the driver bounds these patterns by, computed as it does:
+     * (code units of all patterns + 1) x (distinct upcased units + 1). It allocates fewer (one
+     * 2-byte cell per trie state and class: shared prefixes are one state), never more.
      */
     public static long patternCells(List<Prefix> patterns) {
         long units = 0;

@@ -79,7 +79,7 @@ public final class Wire {
     public static final int PATTERN_MAX_COUNT = 2048;
     public static final int PATTERN_MAX_BYTES = 1024;
     public static final int PATTERN_MAX_UNITS = 65_535;
-    public static final int PATTERN_MAX_CELLS = 2 * 1024 * 1024;
+    public static final int PATTERN_MAX_CELLS = 4 * 1024 * 1024;
     public static final int EXCLUDED_PID_MAX_COUNT = 256;
     public static final int CONFIG_MAX_BYTES = 1024 * 1024;
 

@@ -596,7 +596,7 @@ final class SubscriptionCompiler {
      * contains / end-with values that {@link PatternCover#exclude} proves safe. Each entry
      * alone implies the rule matches, so leaving any out only delivers more.
      */
-    private static List<Subscription.Prefix> excludeEntries(List<CompiledRule> rules) {
+    static List<Subscription.Prefix> excludeEntries(List<CompiledRule> rules) {
         List<Subscription.Prefix> out = new ArrayList<>();
         for (CompiledRule r : rules) {
             CompiledCondition[] group = targetGroup(r);

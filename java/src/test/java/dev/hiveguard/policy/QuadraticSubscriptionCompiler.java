@@ -67,7 +67,7 @@ public final class QuadraticSubscriptionCompiler {
     static Subscription compile(PolicyDocument doc, List<CompiledRule> rules, int scope) {
         PolicySettings s = doc.settings();
         List<Subscription.Prefix> excludes = s.defaultAction() == Action.ALLOW
-                ? PatternEntries.merge(excludeEntries(rules)) : List.of();
+                ? PatternEntries.merge(SubscriptionCompiler.excludeEntries(rules)) : List.of();
         // Tightest first; if the driver's table would overflow, trade precision for size.
         Subscription sub = compile(s, rules, scope, true, excludes);
         if (sub == null) {
@@ -158,7 +158,7 @@ public final class QuadraticSubscriptionCompiler {
     private static Map<String, Integer> kernelPrefixesOf(CompiledRule r, boolean precise,
                                                         List<PatternCover.Entry> patterns) {
         Map<String, Integer> out = new LinkedHashMap<>();
-        CompiledCondition[] group = r.prefixGroup != null ? r.prefixGroup : targetGroup(r);
+        CompiledCondition[] group = r.prefixGroup != null ? r.prefixGroup : SubscriptionCompiler.targetGroup(r);
         List<PatternCover.Entry> covers = new ArrayList<>();
         for (CompiledCondition c : group == null ? new CompiledCondition[0] : group) {
             if (c.cond.isPrefixLike()) {
@@ -190,37 +190,13 @@ public final class QuadraticSubscriptionCompiler {
                 }
                 if (valueOps != 0) {
                     // Value classes: a prefix of the full name (key\value, Sysmon's TargetObject).
-                    for (String k : RegistryPaths.kernelPrefixes(fullNamePrefix(v), precise)) {
+                    for (String k : RegistryPaths.kernelPrefixes(SubscriptionCompiler.fullNamePrefix(v), precise)) {
                         out.merge(k, valueOps, (a, b) -> a | b);
                     }
                 }
             }
         }
         return out;
-    }
-
-    /**
-     * The Sysmon-form prefix to compare with the kernel's full name: all of it, except that
-     * Sysmon writes the unnamed value as {@code (Default)} where the kernel has nothing, so
-     * a last segment that could be the start of that word is dropped (the backslash stays).
-     */
-    static String fullNamePrefix(String v) {
-        int cut = v.lastIndexOf('\\');
-        String last = (cut < 0 ? v : v.substring(cut + 1)).toUpperCase(java.util.Locale.ROOT);
-        if (!last.isEmpty() && "(DEFAULT)".startsWith(last)) {
-            return cut < 0 ? "" : v.substring(0, cut + 1);
-        }
-        return v;
-    }
-
-    /** The rule's TargetObject group, or null when it has none. */
-    static CompiledCondition[] targetGroup(CompiledRule r) {
-        for (CompiledCondition[] g : r.groups) {
-            if (g.length > 0 && g[0].field == Field.TARGET_OBJECT) {
-                return g;
-            }
-        }
-        return null;
     }
 
     /** A prefix longer than the driver accepts is cut: a shorter include only delivers more. */
@@ -327,84 +303,5 @@ public final class QuadraticSubscriptionCompiler {
         // Closed wins: a rule that asked to fail closed must not be opened by a neighbour.
         FailMode fail = allInherit ? FailMode.INHERIT : anyClosed ? FailMode.CLOSED : FailMode.OPEN;
         return new Flags(true, explicitTimeout ? timeout : 0, fail);
-    }
-
-    /**
-     * EXCLUDE entries for rules that are nothing but a TargetObject test: prefixes, and the
-     * contains / end-with values that {@link PatternCover#exclude} proves safe. Each entry
-     * alone implies the rule matches, so leaving any out only delivers more.
-     */
-    private static List<Subscription.Prefix> excludeEntries(List<CompiledRule> rules) {
-        List<Subscription.Prefix> out = new ArrayList<>();
-        for (CompiledRule r : rules) {
-            CompiledCondition[] group = targetGroup(r);
-            if (r.include || r.opMask == 0 || group == null || r.groups.length != 1) {
-                continue;
-            }
-            for (CompiledCondition c : group) {
-                if (PatternCover.isPattern(c.cond)) {
-                    for (PatternCover.Entry e : PatternCover.exclude(c, r.opMask)) {
-                        out.add(new Subscription.Prefix(false, e.text(), e.ops(), false, 0, FailMode.INHERIT, e.match(),
-                                e.target()));
-                    }
-                    continue;
-                }
-                if (!c.cond.isPrefixLike()) {
-                    continue;
-                }
-                if (c.cond == Condition.IS || c.cond == Condition.IS_ANY) {
-                    continue; // an exact path says nothing about the keys below it
-                }
-                for (String v : c.source.values()) {
-                    String k = exactKernelPrefix(v);
-                    if (k != null && k.length() <= MAX_PREFIX_CHARS) {
-                        out.add(new Subscription.Prefix(false, k, r.opMask, false, 0, FailMode.INHERIT));
-                    }
-                }
-            }
-        }
-        return out;
-    }
-
-    /**
-     * A kernel prefix every path under which renders (Sysmon form) beginning with
-     * {@code sysmonPrefix}, or null when no plain prefix is that safe: HKCU (many hives),
-     * anything that reaches into SOFTWARE\Classes or the control sets (rendered under
-     * other names), or a partial root.
-     */
-    static String exactKernelPrefix(String sysmonPrefix) {
-        String s = RegistryPaths.canonical(sysmonPrefix);
-        if (RegistryPaths.hasRoot(s, RegistryPaths.HKCR)) {
-            String rest = s.substring(RegistryPaths.HKCR.length());
-            return rest.startsWith("\\") ? RegistryPaths.KERNEL_CLASSES + rest : null;
-        }
-        if (RegistryPaths.hasRoot(s, RegistryPaths.HKU)) {
-            String rest = s.substring(RegistryPaths.HKU.length());
-            return rest.startsWith("\\") && rest.length() > 1 ? RegistryPaths.KERNEL_USER + rest : null;
-        }
-        if (RegistryPaths.hasRoot(s, RegistryPaths.HKLM) && !RegistryPaths.hasRoot(s, RegistryPaths.SYSMON_CURRENT_CONTROL_SET)) {
-            String rest = s.substring(RegistryPaths.HKLM.length());
-            if (!rest.startsWith("\\")) {
-                return null;
-            }
-            String lr = rest.substring(1).toLowerCase(java.util.Locale.ROOT);
-            for (String special : new String[] {"software\\classes", "system\\controlset", "system\\currentcontrolset"}) {
-                if (special.startsWith(lr) || lr.startsWith(special)) {
-                    return null;
-                }
-            }
-            return RegistryPaths.KERNEL_MACHINE + rest;
-        }
-        return null;
-    }
-
-    static String ops(int mask) {
-        StringBuilder b = new StringBuilder();
-        for (Operation op : Operation.values()) {
-            if ((mask & op.bit()) != 0) {
-                b.append(b.length() == 0 ? "" : ",").append(op.eventType());
-            }
-        }
-        return b.length() == 0 ? "none" : b.toString();
     }
 }

@@ -27,8 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The regression cases through the real replay engine (host library, driver core with the
  * Sigma policy's compiled subscription, live pump, audit writer): each rule, loaded alone
  * from its file, must be credited with the case's matches. The events go in as Sysmon JSON
- * lines (EventID beside the EventData fields), the shape the replay reader takes today;
- * a disabled test feeds the .evtx and .json files as they are, for when those readers land.
+ * lines (EventID beside the EventData fields), and as SigmaHQ ships them: the .evtx read
+ * directly and its evtx-dump .json.
  */
 class SigmaReplayTest {
 
@@ -37,11 +37,11 @@ class SigmaReplayTest {
 
     /**
      * The same cases with the recordings exactly as SigmaHQ ships them, the .evtx and its
-     * evtx-dump .json, format detected by replay itself. Needs the .evtx and evtx-dump JSON
-     * readers (issue 12 item 3, another branch): enable this once they are merged.
+     * evtx-dump .json, format detected by replay itself. The count is info.yml's match_count
+     * except for the two cases whose files hold more matching events (see
+     * SigmaRegressionTest.MORE_EVENTS_THAN_MATCH_COUNT).
      */
     @Test
-    @org.junit.jupiter.api.Disabled("needs the .evtx and evtx-dump JSON replay readers (issue 12 item 3); enable after merging them")
     void everyRegressionCaseThroughReplayOfTheEvtxAndItsJson() throws Exception {
         Map<String, SigmaRule> byId = SigmaRegressionTest.rulesById();
         int i = 0;

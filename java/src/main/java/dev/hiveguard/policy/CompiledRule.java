@@ -27,8 +27,8 @@ final class CompiledRule {
     final Decision decision;
     /** Null for a Sysmon rule; else must hold too. */
     final CompiledExpression expression;
-    /** Expression rules: Sysmon-form TargetObject prefixes every match starts with, or null (any). */
-    final List<String> expressionPrefixes;
+    /** Expression rules: what every match's TargetObject meets (see {@link TargetCover}), or null (any). */
+    final List<TargetCover.Alt> expressionCover;
     final int timeoutMs;
     final FailMode failMode;
 
@@ -77,7 +77,7 @@ final class CompiledRule {
         this.groups = g.toArray(new CompiledCondition[0][]);
         this.prefixGroup = prefix;
         this.expression = r.expression() == null ? null : CompiledExpression.compile(r.expression());
-        this.expressionPrefixes = r.expression() == null ? null : CompiledExpression.targetPrefixes(r.expression());
+        this.expressionCover = r.expression() == null ? null : TargetCover.of(r.expression());
         if (!include) {
             this.decision = null;
         } else if (action == Action.BLOCK && mode == PolicyMode.AUDIT_ONLY) {

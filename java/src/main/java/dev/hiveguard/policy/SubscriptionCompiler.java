@@ -245,26 +245,30 @@ final class SubscriptionCompiler {
     }
 
     /**
-     * Kernel prefix -> classes for a rule from Sigma, from its expression's {@link TargetCover}:
-     * prefix alternatives as for a Sysmon rule, suffix / contains ones to {@code patterns} (key
-     * path for key classes, full name for value classes).
+     * Kernel prefix -> classes for a rule from Sigma, from its expression's {@link TargetCover}
+     * for each class: prefix alternatives as for a Sysmon rule, suffix / contains ones to
+     * {@code patterns} (key path for key classes, full name for value classes); a class without
+     * a cover is delivered whole.
      */
     private static Map<String, Integer> expressionPrefixes(CompiledRule r, boolean precise,
                                                           List<PatternCover.Entry> patterns) {
         Map<String, Integer> out = new LinkedHashMap<>();
-        if (r.expressionCover == null) {
-            out.put(RegistryPaths.KERNEL_EVERYTHING, r.opMask);
-            return out;
-        }
-        List<String> prefixes = new ArrayList<>();
-        for (TargetCover.Alt a : r.expressionCover) {
-            if (a.match() == Subscription.Match.PREFIX) {
-                prefixes.add(a.text());
-            } else {
-                patterns.addAll(PatternCover.withTargets(a.text(), a.match(), r.opMask));
+        for (Map.Entry<Operation, List<TargetCover.Alt>> e : r.expressionCover.entrySet()) {
+            int op = e.getKey().bit();
+            if (e.getValue() == null) {
+                out.merge(RegistryPaths.KERNEL_EVERYTHING, op, (a, b) -> a | b);
+                continue;
             }
+            List<String> prefixes = new ArrayList<>();
+            for (TargetCover.Alt a : e.getValue()) {
+                if (a.match() == Subscription.Match.PREFIX) {
+                    prefixes.add(a.text());
+                } else {
+                    patterns.addAll(PatternCover.withTargets(a.text(), a.match(), op));
+                }
+            }
+            addPrefixes(out, prefixes, op & ~EventView.VALUE_OPS, op & EventView.VALUE_OPS, precise);
         }
-        addPrefixes(out, prefixes, r.opMask & ~EventView.VALUE_OPS, r.opMask & EventView.VALUE_OPS, precise);
         return out;
     }
 

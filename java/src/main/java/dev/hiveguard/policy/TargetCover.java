@@ -1,9 +1,12 @@
 package dev.hiveguard.policy;
 
+import dev.hiveguard.model.Operation;
 import dev.hiveguard.model.Subscription;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -20,6 +23,13 @@ import java.util.Set;
  * the run before the first wildcard as a prefix, the run after the last one as a suffix, any
  * run as a contained text.
  *
+ * <p>The cover is made per operation class, with the expression first folded for that class:
+ * a test on a field the class does not carry is false ({@code NewName} outside RenameKey,
+ * {@code Details} outside SetValue), an {@code EventType} test is true or false. So a rule
+ * like "TargetObject ends with X, or NewName ends with X" is covered by a suffix for every class
+ * but RenameKey, which alone needs everything, and a branch that cannot match a class costs
+ * that class nothing.
+ *
  * <p>Prefix alternatives keep Sysmon spelling (the compiler turns them into kernel prefixes as
  * for a Sysmon rule); suffix and contains alternatives are already in kernel form, made by
  * {@link PatternCover#cover}, which handles Sysmon's rendering ({@code HKLM}, {@code HKU},
@@ -35,18 +45,102 @@ final class TargetCover {
     record Alt(Subscription.Match match, String text) {
     }
 
-    /** The alternatives (empty when the expression can never match), or null when there is no sound cover. */
-    static List<Alt> of(RuleExpression e) {
-        Set<Alt> c = cover(e);
-        return c == null ? null : List.copyOf(c);
+    /**
+     * Per class of {@code opMask}: the alternatives for events of that class (empty when the
+     * expression can never match one), or null when there is no sound cover (deliver the class
+     * whole). Classes outside {@code opMask} are absent.
+     */
+    static Map<Operation, List<Alt>> byClass(RuleExpression e, int opMask) {
+        Map<Operation, List<Alt>> out = new EnumMap<>(Operation.class);
+        for (Operation op : Operation.values()) {
+            if ((opMask & op.bit()) != 0) {
+                Set<Alt> c = cover(e, op);
+                out.put(op, c == null ? null : List.copyOf(c));
+            }
+        }
+        return out;
     }
 
-    private static Set<Alt> cover(RuleExpression e) {
+    /** What an expression is for every event of one class, before looking at its path or data. */
+    private enum Truth {
+        ALWAYS,
+        NEVER,
+        DEPENDS
+    }
+
+    private static Truth fold(RuleExpression e, Operation op) {
+        if (e instanceof RuleExpression.AllOf a) {
+            Truth t = Truth.ALWAYS;
+            for (RuleExpression part : a.parts()) {
+                Truth p = fold(part, op);
+                if (p == Truth.NEVER) {
+                    return Truth.NEVER;
+                }
+                if (p == Truth.DEPENDS) {
+                    t = Truth.DEPENDS;
+                }
+            }
+            return t;
+        }
+        if (e instanceof RuleExpression.AnyOf a) {
+            Truth t = Truth.NEVER;
+            for (RuleExpression part : a.parts()) {
+                Truth p = fold(part, op);
+                if (p == Truth.ALWAYS) {
+                    return Truth.ALWAYS;
+                }
+                if (p == Truth.DEPENDS) {
+                    t = Truth.DEPENDS;
+                }
+            }
+            return t;
+        }
+        if (e instanceof RuleExpression.Not n) {
+            Truth p = fold(n.part(), op);
+            return p == Truth.ALWAYS ? Truth.NEVER : p == Truth.NEVER ? Truth.ALWAYS : Truth.DEPENDS;
+        }
+        RuleExpression.FieldTest t = (RuleExpression.FieldTest) e;
+        boolean present = t.field().presentFor(op);
+        switch (t.match()) {
+            case PRESENT:
+                return present ? Truth.ALWAYS : Truth.NEVER;
+            case ABSENT:
+                return present ? Truth.NEVER : Truth.ALWAYS;
+            case EMPTY_OR_ABSENT:
+                return present ? Truth.DEPENDS : Truth.ALWAYS;
+            default:
+                break;
+        }
+        if (!present) {
+            return Truth.NEVER; // as CompiledExpression: a value test on an absent field is false
+        }
+        if (t.field() == Field.EVENT_TYPE && t.match() == RuleExpression.Match.EQUALS) {
+            String type = op.eventType();
+            for (String v : t.values()) {
+                boolean hit = t.caseSensitive() ? v.equals(type) : v.equalsIgnoreCase(type);
+                if (hit != t.allValues()) {
+                    return hit ? Truth.ALWAYS : Truth.NEVER;
+                }
+            }
+            return t.allValues() ? Truth.ALWAYS : Truth.NEVER;
+        }
+        return Truth.DEPENDS;
+    }
+
+    /** The cover for events of one class; empty when none can match, null when there is none. */
+    private static Set<Alt> cover(RuleExpression e, Operation op) {
+        Truth truth = fold(e, op);
+        if (truth == Truth.NEVER) {
+            return new LinkedHashSet<>();
+        }
+        if (truth == Truth.ALWAYS) {
+            return null;
+        }
         if (e instanceof RuleExpression.AllOf a) {
             // Every part holds: any one part's cover is sound; keep the most selective.
             Set<Alt> best = null;
             for (RuleExpression part : a.parts()) {
-                Set<Alt> c = cover(part);
+                Set<Alt> c = cover(part, op);
                 if (c != null && (best == null || moreSelective(c, best))) {
                     best = c;
                 }
@@ -56,7 +150,7 @@ final class TargetCover {
         if (e instanceof RuleExpression.AnyOf a) {
             Set<Alt> all = new LinkedHashSet<>();
             for (RuleExpression part : a.parts()) {
-                Set<Alt> c = cover(part);
+                Set<Alt> c = cover(part, op); // a branch that cannot match this class adds nothing
                 if (c == null) {
                     return null;
                 }

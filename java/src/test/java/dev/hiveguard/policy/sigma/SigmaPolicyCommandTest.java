@@ -54,7 +54,7 @@ class SigmaPolicyCommandTest {
         assertTrue(r.out.contains("include block \"test rule (0b4c1a57-0000-4000-8000-000000000001)\""), r.out);
         assertTrue(r.out.contains("where TargetObject starts_with \"HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\\" "
                 + "and not Image ends_with \"\\msiexec.exe\""), r.out);
-        assertTrue(r.out.contains("include \\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run  [SetValue] verdict"),
+        assertTrue(r.out.contains("include \\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\ (key\\value)  [SetValue] verdict"),
                 r.out);
     }
 

@@ -258,20 +258,27 @@ final class TargetCover {
     }
 
     /**
+     * Key names on the way to nearly everything an attacker or a rule cares about: a text made
+     * of them alone narrows almost nothing (every path under SOFTWARE\Microsoft\Windows\
+     * CurrentVersion carries all four), so they do not count towards an alternative's weight.
+     */
+    private static final Set<String> UBIQUITOUS = Set.of("SOFTWARE", "MICROSOFT", "WINDOWS", "WINDOWS NT",
+            "CURRENTVERSION", "SYSTEM", "CURRENTCONTROLSET", "CONTROLSET001", "CONTROL", "SERVICES", "CLASSES",
+            "POLICIES", "WOW6432NODE", "PARAMETERS");
+
+    /**
      * Roughly how much an alternative narrows: its characters other than backslashes, less the
-     * root of a prefix (every path starts with one of a handful of roots). At equal weight the
-     * existing order wins, so a prefix (the cheaper trie) found first is kept.
+     * root of a prefix (every path starts with one of a handful of roots) and less key names
+     * every other path goes through ({@link #UBIQUITOUS}). At equal weight the part found first
+     * is kept.
      */
     static int weight(Alt a) {
-        String t = a.text();
-        int start = 0;
-        if (a.match() == Subscription.Match.PREFIX) {
-            int cut = t.indexOf('\\');
-            start = cut < 0 ? t.length() : cut + 1;
-        }
+        String[] pieces = a.text().split("\\\\", -1);
         int n = 0;
-        for (int i = start; i < t.length(); i++) {
-            n += t.charAt(i) != '\\' ? 1 : 0;
+        for (int i = a.match() == Subscription.Match.PREFIX ? 1 : 0; i < pieces.length; i++) {
+            if (!UBIQUITOUS.contains(pieces[i].toUpperCase(java.util.Locale.ROOT))) {
+                n += pieces[i].length();
+            }
         }
         return n;
     }

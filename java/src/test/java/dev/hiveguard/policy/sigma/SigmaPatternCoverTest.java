@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hiveguard.model.Operation;
 import dev.hiveguard.model.RegistryEvent;
 import dev.hiveguard.model.Subscription;
 import dev.hiveguard.policy.Action;
@@ -168,6 +169,107 @@ class SigmaPatternCoverTest {
                 "SUFFIX FULL_NAME \\Image File Execution Options\\evil.exe"), includes(p));
         blockedAndDelivered(p, SigmaSemanticsTest.key("CreateKey",
                 "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Image File Execution Options\\evil.exe"));
+    }
+
+    /** The include entries with their classes, "MATCH TARGET text [classes]". */
+    private static List<String> includesWithClasses(CompiledPolicy p) {
+        List<String> out = new ArrayList<>();
+        for (Subscription.Prefix x : p.subscription().prefixes()) {
+            if (x.include()) {
+                List<String> ops = new ArrayList<>();
+                for (Operation op : Operation.values()) {
+                    if ((x.opMask() & op.bit()) != 0) {
+                        ops.add(op.eventType());
+                    }
+                }
+                out.add(x.match() + " " + x.target() + " " + x.prefix() + " " + ops);
+            }
+        }
+        return out;
+    }
+
+    private static RegistryEvent rename(String target, String newName) {
+        com.fasterxml.jackson.databind.node.ObjectNode o = new com.fasterxml.jackson.databind.ObjectMapper()
+                .createObjectNode();
+        o.put("EventID", 14).put("EventType", "RenameKey").put("TargetObject", target).put("NewName", newName)
+                .put("Image", "C:\\x.exe").put("ProcessId", 1234);
+        return dev.hiveguard.policy.DatasetEvents.toEvent(o, 1);
+    }
+
+    /** A branch on NewName alone can only match a RenameKey: that class alone is delivered whole. */
+    @Test
+    void aNewNameBranchCostsOnlyRenameKey() throws Exception {
+        CompiledPolicy p = blocking("registry_event", "    sel:\n"
+                + "        - TargetObject|endswith: '\\Windows\\AppInit_Dlls'\n"
+                + "        - NewName|endswith: '\\Windows\\AppInit_Dlls'\n    condition: sel\n");
+        assertEquals(List.of("PREFIX KEY_PATH \\ [RenameKey]",
+                "SUFFIX KEY_PATH \\Windows\\AppInit_Dlls [CreateKey, DeleteKey]",
+                "SUFFIX FULL_NAME \\Windows\\AppInit_Dlls [SetValue, DeleteValue]"), includesWithClasses(p));
+        String key = "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Windows";
+        blockedAndDelivered(p, set(key + "\\AppInit_Dlls"), SigmaSemanticsTest.key("CreateKey", key + "\\AppInit_Dlls"),
+                rename(key + "\\Other", key + "\\AppInit_Dlls"));
+        assertFalse(delivered(p, set(ELSEWHERE)));
+        assertFalse(delivered(p, SigmaSemanticsTest.key("CreateKey", ELSEWHERE)));
+    }
+
+    /**
+     * Folded per class: "not Details: null" is false for every class but SetValue (no Details
+     * there), so a rule on Image alone needs every SetValue and nothing else; an EventType test
+     * decides its class outright.
+     */
+    @Test
+    void testsOnFieldsAClassDoesNotCarryAreFoldedAway() throws Exception {
+        CompiledPolicy p = blocking("registry_event", "    sel:\n        Image|endswith: '\\wscript.exe'\n"
+                + "    filter:\n        Details: null\n    condition: sel and not filter\n");
+        assertEquals(List.of("PREFIX KEY_PATH \\ [SetValue]"), includesWithClasses(p));
+        assertFalse(delivered(p, SigmaSemanticsTest.key("CreateKey", ELSEWHERE)));
+
+        CompiledPolicy q = blocking("registry_event", "    a:\n        TargetObject|contains: '\\Services\\HybridConnectionManager'\n"
+                + "    b:\n        EventType: SetValue\n        Details|contains: 'HybridConnectionManager.Listener.exe'\n"
+                + "    condition: a or b\n");
+        assertEquals(List.of("PREFIX KEY_PATH \\ [SetValue]",
+                "CONTAINS KEY_PATH \\Services\\HybridConnectionManager [CreateKey, DeleteKey, RenameKey]",
+                "CONTAINS FULL_NAME \\Services\\HybridConnectionManager [DeleteValue]"), includesWithClasses(q));
+    }
+
+    /**
+     * An AND of a path every CurrentVersion key shares and a list of key names: the list is the
+     * more selective cover (key names like SOFTWARE, Microsoft, CurrentVersion do not count).
+     */
+    @Test
+    void keyNamesEveryPathSharesDoNotMakeAPartSelective() throws Exception {
+        CompiledPolicy p = blocking("registry_set", "    base:\n"
+                + "        TargetObject|contains: '\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion'\n"
+                + "    keys:\n        TargetObject|contains:\n            - '\\Run\\'\n            - '\\RunOnce\\'\n"
+                + "    condition: base and keys\n");
+        assertEquals(List.of("CONTAINS FULL_NAME \\Run\\", "CONTAINS FULL_NAME \\RunOnce\\"), includes(p));
+        blockedAndDelivered(p, set("HKU\\S-1-5-21-1-2-3-1001\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\x"));
+        assertFalse(delivered(p, set("HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Explorer\\x")));
+    }
+
+    /**
+     * More contains values than the driver's automaton takes (HG_PATTERN_MAX_COUNT): the
+     * compiler widens those rules to everything, says so in a note, and still loses nothing.
+     */
+    @Test
+    void moreSigmaPatternsThanTheDriverTakesWidenWithANote(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        int rules = Subscription.PATTERN_MAX_COUNT + 100;
+        for (int i = 0; i < rules; i++) {
+            String yaml = SigmaSemanticsTest.rule("registry_set", sel("        TargetObject|contains: '\\Vendor" + i
+                    + "\\Setting\\'\n")).replace("level: high", "level: critical")
+                    .replace("0b4c1a57-0000-4000-8000-000000000001", String.format("0b4c1a57-0000-4000-8000-%012d", i));
+            java.nio.file.Files.writeString(dir.resolve("r" + i + ".yml"), yaml);
+        }
+        SigmaPolicyLoader.Loaded l = SigmaPolicyLoader.load("many", SigmaSettings.defaults(), List.of(dir));
+        assertEquals(rules, l.rules().size());
+        CompiledPolicy p = CompiledPolicy.compile(l.document());
+        assertTrue(p.subscription().patterns().isEmpty());
+        assertTrue(p.subscriptionNotes().stream().anyMatch(n -> n.contains("exceed the driver's pattern automaton bounds")),
+                () -> p.subscriptionNotes().toString());
+        assertTrue(includes(p).contains("PREFIX KEY_PATH \\"), () -> includes(p).toString());
+        blockedAndDelivered(p, set("HKLM\\SOFTWARE\\Vendor7\\Setting\\x"),
+                set("HKU\\S-1-5-21-1-2-3-1001\\Software\\Vendor2100\\Setting\\(Default)"));
     }
 
     /** No sound cover: an OR branch on another field, a negation, a regex, a root-only text. */

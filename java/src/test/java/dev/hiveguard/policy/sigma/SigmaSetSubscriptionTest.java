@@ -80,6 +80,39 @@ class SigmaSetSubscriptionTest {
         assertEquals(NARROWABLE_DELIVERED, narrow.delivered, "events the narrowable rules' subscription delivers");
     }
 
+    /**
+     * The same set and recordings through the real driver core (host library, live pump, audit
+     * writer): every decision equals the policy's own (DirectEvaluation), so the C automaton kept
+     * nothing the policy acts on, and the driver's delivered counter is pinned. It counts fewer
+     * than the Java twin above: the System process's operations (pid 4) are kernel-mode callers,
+     * which the default settings leave out whatever the rules say.
+     */
+    @Test
+    void theSigmaSetThroughTheRealCoreDecidesAsThePolicyDoes(@org.junit.jupiter.api.io.TempDir Path tmp)
+            throws Exception {
+        CompiledPolicy p = CompiledPolicy.compile(SigmaPolicyLoader.load("sigma", SigmaSettings.defaults(),
+                SigmaTestData.ruleTrees()).document());
+        List<Path> files = DatasetEvents.files();
+        dev.hiveguard.replay.LoadedRecordings input = dev.hiveguard.replay.LoadedRecordings.load(files, null,
+                dev.hiveguard.replay.PathTranslator.defaults());
+        dev.hiveguard.replay.ReplayReport r;
+        try (dev.hiveguard.audit.JsonAuditWriter audit = new dev.hiveguard.audit.JsonAuditWriter(
+                dev.hiveguard.audit.AuditOptions.in(tmp))) {
+            r = new dev.hiveguard.replay.ReplayEngine(p, audit, dev.hiveguard.replay.ReplayOptions.defaults()).replay(
+                    input, files.stream().map(Path::toString).toList(),
+                    dev.hiveguard.replay.PathTranslator.UNKNOWN_USER_SID);
+        }
+        assertTrue(r.consistency().sound(), r.consistency().toString());
+        dev.hiveguard.replay.DirectEvaluation.Result direct = new dev.hiveguard.replay.DirectEvaluation(p, input)
+                .evaluate();
+        assertEquals(direct.verdicts(), r.verdicts());
+        System.out.println("Sigma set through the real core: " + r.verdicts() + " " + r.driver());
+        assertEquals(CORE_DELIVERED, r.driver().delivered(), "events the driver core delivered");
+    }
+
+    /** The driver core's delivered counter for the Sigma set over the datasets (kernel-mode callers left out). */
+    private static final long CORE_DELIVERED = 5_311;
+
     /** needed / delivered for the rules of {@code sources}, asserting that nothing needed is kept in the kernel. */
     private static Row measure(String name, List<Path> sources) throws Exception {
         SigmaPolicyLoader.Loaded loaded = SigmaPolicyLoader.load("sigma", SigmaSettings.defaults(), sources);

@@ -2,16 +2,13 @@ package dev.hiveguard.policy;
 
 import com.google.re2j.Pattern;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 
 /**
  * A {@link RuleExpression} ready to run: values lower-cased and wildcards split once,
- * regexes compiled once (RE2/J: matching time linear in the text, whatever the pattern),
- * and the subscription's view of it - the TargetObject prefixes every matching event must
- * start with.
+ * regexes compiled once (RE2/J: matching time linear in the text, whatever the pattern).
+ * The subscription's view of it is {@link TargetCover}.
  */
 abstract class CompiledExpression {
 
@@ -36,81 +33,6 @@ abstract class CompiledExpression {
             out[i] = compile(parts.get(i));
         }
         return out;
-    }
-
-    /**
-     * Sysmon-form TargetObject prefixes such that every event the expression matches has a
-     * TargetObject starting (case-insensitively) with one of them; null when no such finite
-     * set is known (a negation, a contains, a test on another field). Sound, not tight: an
-     * AND keeps the one part with the most specific prefixes, an OR needs prefixes on every
-     * part.
-     */
-    static List<String> targetPrefixes(RuleExpression e) {
-        Set<String> p = prefixes(e);
-        return p == null ? null : List.copyOf(p);
-    }
-
-    private static Set<String> prefixes(RuleExpression e) {
-        if (e instanceof RuleExpression.AllOf a) {
-            Set<String> best = null;
-            for (RuleExpression part : a.parts()) {
-                Set<String> p = prefixes(part);
-                if (p != null && (best == null || shortest(p) > shortest(best))) {
-                    best = p;
-                }
-            }
-            return best;
-        }
-        if (e instanceof RuleExpression.AnyOf a) {
-            Set<String> all = new LinkedHashSet<>();
-            for (RuleExpression part : a.parts()) {
-                Set<String> p = prefixes(part);
-                if (p == null) {
-                    return null;
-                }
-                all.addAll(p);
-            }
-            return all;
-        }
-        if (!(e instanceof RuleExpression.FieldTest t) || t.field() != Field.TARGET_OBJECT) {
-            return null;
-        }
-        Set<String> out = new LinkedHashSet<>();
-        for (String v : t.values()) {
-            String p;
-            switch (t.match()) {
-                case EQUALS:
-                case STARTS_WITH:
-                    p = v;
-                    break;
-                case WILDCARD:
-                    p = Wildcard.literalPrefix(v);
-                    break;
-                default:
-                    return null;
-            }
-            if (p.isEmpty()) {
-                return null;
-            }
-            if (t.allValues()) {
-                // Every value must hold: any one of them alone is a sound constraint; keep the longest.
-                if (out.isEmpty() || p.length() > out.iterator().next().length()) {
-                    out.clear();
-                    out.add(p);
-                }
-            } else {
-                out.add(p);
-            }
-        }
-        return out.isEmpty() ? null : out;
-    }
-
-    private static int shortest(Set<String> s) {
-        int n = Integer.MAX_VALUE;
-        for (String x : s) {
-            n = Math.min(n, x.length());
-        }
-        return n;
     }
 
     private static final class All extends CompiledExpression {

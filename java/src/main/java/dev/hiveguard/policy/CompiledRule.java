@@ -1,6 +1,7 @@
 package dev.hiveguard.policy;
 
 import dev.hiveguard.model.FailMode;
+import dev.hiveguard.model.Operation;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -27,8 +28,8 @@ final class CompiledRule {
     final Decision decision;
     /** Null for a Sysmon rule; else must hold too. */
     final CompiledExpression expression;
-    /** Expression rules: Sysmon-form TargetObject prefixes every match starts with, or null (any). */
-    final List<String> expressionPrefixes;
+    /** Expression rules, per class of opMask: what every match's TargetObject meets (see {@link TargetCover}; null: any). */
+    final Map<Operation, List<TargetCover.Alt>> expressionCover;
     final int timeoutMs;
     final FailMode failMode;
 
@@ -77,7 +78,7 @@ final class CompiledRule {
         this.groups = g.toArray(new CompiledCondition[0][]);
         this.prefixGroup = prefix;
         this.expression = r.expression() == null ? null : CompiledExpression.compile(r.expression());
-        this.expressionPrefixes = r.expression() == null ? null : CompiledExpression.targetPrefixes(r.expression());
+        this.expressionCover = r.expression() == null ? null : TargetCover.byClass(r.expression(), mask);
         if (!include) {
             this.decision = null;
         } else if (action == Action.BLOCK && mode == PolicyMode.AUDIT_ONLY) {

@@ -87,6 +87,16 @@ final class PatternCover {
         return out;
     }
 
+    /**
+     * One TargetObject text in Sysmon spelling, contained in it ({@code suffix} false) or ending
+     * it: a SUFFIX or CONTAINS text in kernel spelling that every name carrying it carries too,
+     * or null when there is none (the rule expressions' {@link TargetCover} uses this). The
+     * entry's target and classes are left for {@link #withTargets}.
+     */
+    static Entry cover(String sysmonText, boolean suffix) {
+        return includeOne(sysmonText, suffix, Subscription.Target.KEY_PATH, 0);
+    }
+
     /** Entries each of which implies the condition (possibly none). */
     static List<Entry> exclude(CompiledCondition c, int ops) {
         List<Entry> out = new ArrayList<>();
@@ -104,7 +114,7 @@ final class PatternCover {
     }
 
     /** Key classes match the key path, value classes the full name (Sysmon's TargetObject). */
-    private static List<Entry> withTargets(String text, Subscription.Match match, int ops) {
+    static List<Entry> withTargets(String text, Subscription.Match match, int ops) {
         List<Entry> out = new ArrayList<>(2);
         int valueOps = ops & Subscription.FULL_NAME_OPS;
         int keyOps = ops & ~Subscription.FULL_NAME_OPS;

@@ -27,7 +27,8 @@ import java.util.Map;
  * path for key classes, on key path + value name for value classes), each carrying its
  * rule's verdict, timeout and fail mode - the driver combines every matching pattern with
  * the longest prefix (longest timeout, closed wins). A rule whose TargetObject test neither
- * can cover, or that has none, contributes {@code \}, everything; so do all patterns when
+ * can cover, or that has none, contributes {@code \}, everything (a rule from Sigma: whose
+ * expression has no {@link TargetCover}); so do all patterns when
  * together they would exceed the driver's automaton bounds ({@link PatternEntries}). Because the driver takes verdict, timeout and fail mode from
  * the longest matching include prefix, every emitted prefix carries the merged demands of
  * all blocking rules whose prefix it extends: verdict if any, the longest timeout, and
@@ -212,8 +213,8 @@ final class SubscriptionCompiler {
         CompiledCondition[] group = r.prefixGroup != null ? r.prefixGroup : targetGroup(r);
         if (group == null && r.expression != null) {
             // A rule from Sigma: its expression (ANDed with the rule's EventType condition)
-            // implies TargetObject prefixes, or none (null: any path).
-            return expressionPrefixes(r, precise);
+            // implies TargetObject prefixes and patterns, or nothing (null: any path).
+            return expressionPrefixes(r, precise, patterns);
         }
         List<PatternCover.Entry> covers = new ArrayList<>();
         for (CompiledCondition c : group == null ? new CompiledCondition[0] : group) {
@@ -243,14 +244,31 @@ final class SubscriptionCompiler {
         return out;
     }
 
-    /** Kernel prefix -> classes for a rule from Sigma, from the prefixes its expression implies. */
-    private static Map<String, Integer> expressionPrefixes(CompiledRule r, boolean precise) {
+    /**
+     * Kernel prefix -> classes for a rule from Sigma, from its expression's {@link TargetCover}
+     * for each class: prefix alternatives as for a Sysmon rule, suffix / contains ones to
+     * {@code patterns} (key path for key classes, full name for value classes); a class without
+     * a cover is delivered whole.
+     */
+    private static Map<String, Integer> expressionPrefixes(CompiledRule r, boolean precise,
+                                                          List<PatternCover.Entry> patterns) {
         Map<String, Integer> out = new LinkedHashMap<>();
-        if (r.expressionPrefixes == null) {
-            out.put(RegistryPaths.KERNEL_EVERYTHING, r.opMask);
-            return out;
+        for (Map.Entry<Operation, List<TargetCover.Alt>> e : r.expressionCover.entrySet()) {
+            int op = e.getKey().bit();
+            if (e.getValue() == null) {
+                out.merge(RegistryPaths.KERNEL_EVERYTHING, op, (a, b) -> a | b);
+                continue;
+            }
+            List<String> prefixes = new ArrayList<>();
+            for (TargetCover.Alt a : e.getValue()) {
+                if (a.match() == Subscription.Match.PREFIX) {
+                    prefixes.add(a.text());
+                } else {
+                    patterns.addAll(PatternCover.withTargets(a.text(), a.match(), op));
+                }
+            }
+            addPrefixes(out, prefixes, op & ~EventView.VALUE_OPS, op & EventView.VALUE_OPS, precise);
         }
-        addPrefixes(out, r.expressionPrefixes, r.opMask & ~EventView.VALUE_OPS, r.opMask & EventView.VALUE_OPS, precise);
         return out;
     }
 

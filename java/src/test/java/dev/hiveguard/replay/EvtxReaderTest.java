@@ -71,6 +71,50 @@ class EvtxReaderTest {
         assertEquals(List.of("cmd /c start powershell&REM "), details);
     }
 
+    /**
+     * The two regression cases whose .evtx holds more events meeting the rule than info.yml's
+     * match_count (pinned at these counts in SigmaRegressionTest and SigmaReplayTest): the
+     * records as they are in the .evtx, by EventRecordID. SigmaHQ's regression runner
+     * (tests/regression_tests_runner.py) counts the checker's matches of the rule per file and
+     * takes match_count as a floor: more only prints "consider updating match_count".
+     */
+    @Test
+    void theCasesAboveTheirMatchCountHoldThatManyMatchingRecords() throws Exception {
+        assertEquals(List.of(
+                "28344631 13 SetValue HKU\\S-1-5-21-3960063115-309473240-3247002503-500\\Software\\Microsoft\\Windows"
+                        + "\\CurrentVersion\\Internet Settings\\ZoneMap\\Domains\\bad-domain.com\\bad-subdomain\\https"
+                        + " = DWORD (0x00000002)",
+                "28344632 13 SetValue HKU\\S-1-5-21-3960063115-309473240-3247002503-500\\Software\\Microsoft\\Windows"
+                        + "\\CurrentVersion\\Internet Settings\\ZoneMap\\Domains\\bad-domain.com\\bad-subdomain\\http"
+                        + " = DWORD (0x00000002)",
+                "28344633 13 SetValue HKU\\S-1-5-21-3960063115-309473240-3247002503-500\\Software\\Microsoft\\Windows"
+                        + "\\CurrentVersion\\Internet Settings\\ZoneMap\\Domains\\bad-domain.com\\bad-subdomain\\*"
+                        + " = DWORD (0x00000002)"),
+                records("45e112d0-7759-4c2a-aa36-9f8fb79d3393"));
+        assertEquals(List.of(
+                "28656599 13 SetValue HKLM\\System\\CurrentControlSet\\Services\\LanmanServer\\Parameters\\AutoShareServer"
+                        + " = DWORD (0x00000000)",
+                "28656618 13 SetValue HKLM\\System\\CurrentControlSet\\Services\\LanmanServer\\Parameters\\AutoShareWks"
+                        + " = DWORD (0x00000000)"),
+                records("c7dcacd0-cc59-4004-b0a4-1d6cdebe6f3e"));
+    }
+
+    /** "EventRecordID EventID EventType TargetObject = Details" for each record of a case's .evtx. */
+    private static List<String> records(String ruleId) throws Exception {
+        Path evtx = ReplayTestData.sigmaRegressionEvtx().stream()
+                .filter(p -> p.getFileName().toString().equals(ruleId + ".evtx")).findFirst().orElseThrow();
+        List<String> out = new ArrayList<>();
+        try (InputStream in = Files.newInputStream(evtx)) {
+            EvtxReader.decode(evtx.toString(), in, collectDamage(new ArrayList<>()), (offset, event) -> {
+                Map<String, String> d = EvtxReader.eventData(event);
+                BinaryXml.Element system = event.child("System");
+                out.add(system.child("EventRecordID").text + " " + system.child("EventID").text + " "
+                        + d.get("EventType") + " " + d.get("TargetObject") + " = " + d.get("Details"));
+            });
+        }
+        return out;
+    }
+
     private static List<Map<String, String>> trailingSpaceStripped(List<Map<String, String>> events) {
         List<Map<String, String>> out = new ArrayList<>();
         for (Map<String, String> e : events) {

@@ -27,8 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The regression cases through the real replay engine (host library, driver core with the
  * Sigma policy's compiled subscription, live pump, audit writer): each rule, loaded alone
  * from its file, must be credited with the case's matches. The events go in as Sysmon JSON
- * lines (EventID beside the EventData fields), the shape the replay reader takes today;
- * a disabled test feeds the .evtx and .json files as they are, for when those readers land.
+ * lines (EventID beside the EventData fields), and as SigmaHQ ships them: the .evtx read
+ * directly and its evtx-dump .json.
  */
 class SigmaReplayTest {
 
@@ -37,11 +37,11 @@ class SigmaReplayTest {
 
     /**
      * The same cases with the recordings exactly as SigmaHQ ships them, the .evtx and its
-     * evtx-dump .json, format detected by replay itself. Needs the .evtx and evtx-dump JSON
-     * readers (issue 12 item 3, another branch): enable this once they are merged.
+     * evtx-dump .json, format detected by replay itself. The count is info.yml's match_count
+     * except for the two cases whose files hold more matching events (see
+     * SigmaRegressionTest.MORE_EVENTS_THAN_MATCH_COUNT).
      */
     @Test
-    @org.junit.jupiter.api.Disabled("needs the .evtx and evtx-dump JSON replay readers (issue 12 item 3); enable after merging them")
     void everyRegressionCaseThroughReplayOfTheEvtxAndItsJson() throws Exception {
         Map<String, SigmaRule> byId = SigmaRegressionTest.rulesById();
         int i = 0;
@@ -64,6 +64,36 @@ class SigmaReplayTest {
                 int expected = SigmaRegressionTest.MORE_EVENTS_THAN_MATCH_COUNT.getOrDefault(c.ruleId(), c.matchCount());
                 assertEquals(expected, credited, () -> c + " from " + recording + ": " + r.rules());
             }
+        }
+    }
+
+    /**
+     * The same through the command an admin runs, {@code hiveguard replay --policy RULE.yml
+     * CASE.evtx --json REPORT}: the rule's file as the policy, the .evtx as shipped, the counts
+     * read from the JSON report.
+     */
+    @Test
+    void everyRegressionEvtxThroughTheReplayCommand() throws Exception {
+        Map<String, SigmaRule> byId = SigmaRegressionTest.rulesById();
+        int i = 0;
+        for (SigmaTestData.RegressionCase c : SigmaTestData.regressionCases()) {
+            SigmaRule rule = byId.get(c.ruleId());
+            Path dir = Files.createDirectories(tmp.resolve("command" + (++i)));
+            Path json = dir.resolve("report.json");
+            java.io.StringWriter out = new java.io.StringWriter();
+            java.io.StringWriter err = new java.io.StringWriter();
+            picocli.CommandLine cl = new picocli.CommandLine(new dev.hiveguard.cli.ReplayCommand());
+            cl.setOut(new java.io.PrintWriter(out));
+            cl.setErr(new java.io.PrintWriter(err));
+            int exit = cl.execute("--policy", rule.file(), "--audit-dir", dir.resolve("audit").toString(), "--json",
+                    json.toString(), "--no-progress", c.evtx().toString());
+            assertEquals(0, exit, () -> c + ": " + err + out);
+            JsonNode report = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toFile());
+            JsonNode v = report.path("rules").path(SigmaPolicyLoader.ruleName(rule));
+            long credited = v.path("blocked").asLong() + v.path("audited").asLong();
+            int expected = SigmaRegressionTest.MORE_EVENTS_THAN_MATCH_COUNT.getOrDefault(c.ruleId(), c.matchCount());
+            assertEquals(expected, credited, () -> c + ": " + report.path("rules"));
+            assertEquals(0, report.path("unparseable").size(), () -> c + ": " + report.path("unparseable"));
         }
     }
 

@@ -29,15 +29,18 @@ import org.junit.jupiter.api.Test;
  * no event the policy acts on is kept in the kernel, and every event it blocks waits for a
  * verdict. Checked on the recorded datasets, the regression events, and seeded synthetic
  * events assembled from the rules' own literals (prefixes, fragments, suffixes, Details and
- * Image values), so that many of them fire - the prefixes derived from expressions are what
- * is under test.
+ * Image values), so that many of them fire - the prefixes and the SUFFIX / CONTAINS patterns
+ * derived from expressions are what is under test. The synthetic paths go through every
+ * rendering the kernel text differs in (HKLM, HKU, HKU\SID_Classes, HKCR, CurrentControlSet,
+ * the unnamed value Sysmon writes as (Default)), and fragments are also glued inside a key name.
  */
 class SigmaSubscriptionPropertyTest {
 
     private static final long SEED = 0x5161_2026L;
     private static final int SYNTHETIC_EVENTS = 60_000;
     private static final String[] ROOTS = {"HKLM\\SOFTWARE", "HKLM\\SYSTEM\\CurrentControlSet\\Services",
-        "HKU\\S-1-5-21-1-2-3-1001\\Software", "HKU\\S-1-5-21-1-2-3-1001_Classes", "HKCR", "HKLM\\SOFTWARE\\Classes"};
+        "HKU\\S-1-5-21-1-2-3-1001\\Software", "HKU\\S-1-5-21-1-2-3-1001_Classes", "HKCR", "HKLM\\SOFTWARE\\Classes",
+        "HKLM\\System\\CurrentControlSet", "HKLM\\SYSTEM\\ControlSet002\\Control", "HKU\\.DEFAULT\\Software"};
     private static final String[] EVENT_TYPES = {"CreateKey", "DeleteKey", "SetValue", "DeleteValue", "RenameKey"};
 
     static CompiledPolicy everythingBlocks() throws Exception {
@@ -184,11 +187,14 @@ class SigmaSubscriptionPropertyTest {
             t.append(rooted && rnd.nextBoolean() ? prefix : ROOTS[rnd.nextInt(ROOTS.length)]);
             for (int k = rnd.nextInt(3); k > 0; k--) {
                 String f = pick(rnd, fragments, "\\X");
-                t.append(f.startsWith("\\") ? "" : "\\").append(f);
+                // mostly as key names of their own, sometimes glued to the end of the previous one
+                t.append(f.startsWith("\\") || rnd.nextInt(4) == 0 ? "" : "\\").append(f);
             }
             if (rnd.nextBoolean()) {
                 String s = pick(rnd, suffixes, "\\V");
                 t.append(s.startsWith("\\") ? "" : "\\").append(s);
+            } else if (rnd.nextInt(4) == 0) {
+                t.append("\\(Default)"); // the unnamed value: nothing after the key's '\' in the kernel
             } else {
                 t.append("\\Value").append(i % 7);
             }

@@ -1,0 +1,285 @@
+package dev.hiveguard.policy;
+
+import dev.hiveguard.model.Operation;
+import dev.hiveguard.model.Subscription;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the kernel subscription can know about a {@link RuleExpression}: a set of alternatives
+ * on TargetObject - a prefix, a suffix or a contained text - such that every event the
+ * expression matches meets at least one of them. Sigma rules compile to expressions; this is
+ * how they get the driver's prefix trie and its SUFFIX / CONTAINS automaton instead of
+ * "everything".
+ *
+ * <p>Soundness is the point, tightness a bonus: an AND keeps the one part with the most
+ * selective cover; an OR needs a cover on every branch (one uncovered branch leaves the whole
+ * OR uncovered); a negation, a regular expression, a test on any other field, {@code null} or
+ * {@code exists} give none. A wildcard value is covered by its most selective literal run:
+ * the run before the first wildcard as a prefix, the run after the last one as a suffix, any
+ * run as a contained text.
+ *
+ * <p>The cover is made per operation class, with the expression first folded for that class:
+ * a test on a field the class does not carry is false ({@code NewName} outside RenameKey,
+ * {@code Details} outside SetValue), an {@code EventType} test is true or false. So a rule
+ * like "TargetObject ends with X, or NewName ends with X" is covered by a suffix for every class
+ * but RenameKey, which alone needs everything, and a branch that cannot match a class costs
+ * that class nothing.
+ *
+ * <p>Prefix alternatives keep Sysmon spelling (the compiler turns them into kernel prefixes as
+ * for a Sysmon rule); suffix and contains alternatives are already in kernel form, made by
+ * {@link PatternCover#cover}, which handles Sysmon's rendering ({@code HKLM}, {@code HKU},
+ * {@code HKCR}, {@code CurrentControlSet}, {@code (Default)}) exactly as for Sysmon rules: a
+ * value it cannot cover soundly is no cover.
+ */
+final class TargetCover {
+
+    private TargetCover() {
+    }
+
+    /** Kernel form for {@link Subscription.Match#SUFFIX} / {@link Subscription.Match#CONTAINS}; Sysmon form for PREFIX. */
+    record Alt(Subscription.Match match, String text) {
+    }
+
+    /**
+     * Per class of {@code opMask}: the alternatives for events of that class (empty when the
+     * expression can never match one), or null when there is no sound cover (deliver the class
+     * whole). Classes outside {@code opMask} are absent.
+     */
+    static Map<Operation, List<Alt>> byClass(RuleExpression e, int opMask) {
+        Map<Operation, List<Alt>> out = new EnumMap<>(Operation.class);
+        for (Operation op : Operation.values()) {
+            if ((opMask & op.bit()) != 0) {
+                Set<Alt> c = cover(e, op);
+                out.put(op, c == null ? null : List.copyOf(c));
+            }
+        }
+        return out;
+    }
+
+    /** What an expression is for every event of one class, before looking at its path or data. */
+    private enum Truth {
+        ALWAYS,
+        NEVER,
+        DEPENDS
+    }
+
+    private static Truth fold(RuleExpression e, Operation op) {
+        if (e instanceof RuleExpression.AllOf a) {
+            Truth t = Truth.ALWAYS;
+            for (RuleExpression part : a.parts()) {
+                Truth p = fold(part, op);
+                if (p == Truth.NEVER) {
+                    return Truth.NEVER;
+                }
+                if (p == Truth.DEPENDS) {
+                    t = Truth.DEPENDS;
+                }
+            }
+            return t;
+        }
+        if (e instanceof RuleExpression.AnyOf a) {
+            Truth t = Truth.NEVER;
+            for (RuleExpression part : a.parts()) {
+                Truth p = fold(part, op);
+                if (p == Truth.ALWAYS) {
+                    return Truth.ALWAYS;
+                }
+                if (p == Truth.DEPENDS) {
+                    t = Truth.DEPENDS;
+                }
+            }
+            return t;
+        }
+        if (e instanceof RuleExpression.Not n) {
+            Truth p = fold(n.part(), op);
+            return p == Truth.ALWAYS ? Truth.NEVER : p == Truth.NEVER ? Truth.ALWAYS : Truth.DEPENDS;
+        }
+        RuleExpression.FieldTest t = (RuleExpression.FieldTest) e;
+        boolean present = t.field().presentFor(op);
+        switch (t.match()) {
+            case PRESENT:
+                return present ? Truth.ALWAYS : Truth.NEVER;
+            case ABSENT:
+                return present ? Truth.NEVER : Truth.ALWAYS;
+            case EMPTY_OR_ABSENT:
+                return present ? Truth.DEPENDS : Truth.ALWAYS;
+            default:
+                break;
+        }
+        if (!present) {
+            return Truth.NEVER; // as CompiledExpression: a value test on an absent field is false
+        }
+        if (t.field() == Field.EVENT_TYPE && t.match() == RuleExpression.Match.EQUALS) {
+            String type = op.eventType();
+            for (String v : t.values()) {
+                boolean hit = t.caseSensitive() ? v.equals(type) : v.equalsIgnoreCase(type);
+                if (hit != t.allValues()) {
+                    return hit ? Truth.ALWAYS : Truth.NEVER;
+                }
+            }
+            return t.allValues() ? Truth.ALWAYS : Truth.NEVER;
+        }
+        return Truth.DEPENDS;
+    }
+
+    /** The cover for events of one class; empty when none can match, null when there is none. */
+    private static Set<Alt> cover(RuleExpression e, Operation op) {
+        Truth truth = fold(e, op);
+        if (truth == Truth.NEVER) {
+            return new LinkedHashSet<>();
+        }
+        if (truth == Truth.ALWAYS) {
+            return null;
+        }
+        if (e instanceof RuleExpression.AllOf a) {
+            // Every part holds: any one part's cover is sound; keep the most selective.
+            Set<Alt> best = null;
+            for (RuleExpression part : a.parts()) {
+                Set<Alt> c = cover(part, op);
+                if (c != null && (best == null || moreSelective(c, best))) {
+                    best = c;
+                }
+            }
+            return best;
+        }
+        if (e instanceof RuleExpression.AnyOf a) {
+            Set<Alt> all = new LinkedHashSet<>();
+            for (RuleExpression part : a.parts()) {
+                Set<Alt> c = cover(part, op); // a branch that cannot match this class adds nothing
+                if (c == null) {
+                    return null;
+                }
+                all.addAll(c);
+            }
+            return all;
+        }
+        if (!(e instanceof RuleExpression.FieldTest t) || t.field() != Field.TARGET_OBJECT) {
+            return null; // a negation, or another field: says nothing about the path
+        }
+        Set<Alt> out = new LinkedHashSet<>();
+        for (String v : t.values()) {
+            Alt alt = leaf(t.match(), v);
+            if (t.allValues()) {
+                // Every value must hold: any one alone is sound; keep the most selective.
+                if (alt != null && (out.isEmpty() || weight(alt) > weight(out.iterator().next()))) {
+                    out.clear();
+                    out.add(alt);
+                }
+            } else {
+                if (alt == null) {
+                    return null;
+                }
+                out.add(alt);
+            }
+        }
+        return out.isEmpty() ? null : out;
+    }
+
+    /** One value's cover, or null. */
+    private static Alt leaf(RuleExpression.Match match, String v) {
+        switch (match) {
+            case EQUALS:
+            case STARTS_WITH:
+                return v.isEmpty() ? null : new Alt(Subscription.Match.PREFIX, v);
+            case CONTAINS:
+                return pattern(v, false);
+            case ENDS_WITH:
+                return pattern(v, true);
+            case WILDCARD:
+                return wildcard(v);
+            default:
+                return null; // REGEX, EMPTY_OR_ABSENT, PRESENT, ABSENT
+        }
+    }
+
+    private static Alt pattern(String sysmonText, boolean suffix) {
+        PatternCover.Entry e = PatternCover.cover(sysmonText, suffix);
+        return e == null ? null : new Alt(e.match(), e.text());
+    }
+
+    /**
+     * The most selective of: the literal run before the first wildcard (a prefix), the run after
+     * the last one (a suffix), each run (contained). Runs are unescaped ({@code \*} is a star).
+     */
+    private static Alt wildcard(String pattern) {
+        List<String> runs = new ArrayList<>();
+        StringBuilder run = new StringBuilder();
+        boolean startsWithWildcard = false;
+        boolean endsWithWildcard = false;
+        for (int i = 0; i < pattern.length(); i++) {
+            char c = pattern.charAt(i);
+            if (c == '\\' && i + 1 < pattern.length()) {
+                run.append(pattern.charAt(++i));
+                endsWithWildcard = false;
+            } else if (c == '*' || c == '?') {
+                startsWithWildcard |= i == 0;
+                runs.add(run.toString());
+                run.setLength(0);
+                endsWithWildcard = true;
+            } else {
+                run.append(c);
+                endsWithWildcard = false;
+            }
+        }
+        runs.add(run.toString());
+        Alt best = null;
+        if (!startsWithWildcard && !runs.get(0).isEmpty()) {
+            best = new Alt(Subscription.Match.PREFIX, runs.get(0));
+        }
+        for (int i = 0; i < runs.size(); i++) {
+            if (runs.get(i).isEmpty()) {
+                continue;
+            }
+            boolean last = i == runs.size() - 1 && !endsWithWildcard;
+            Alt a = pattern(runs.get(i), last);
+            if (a != null && (best == null || weight(a) > weight(best))) {
+                best = a;
+            }
+        }
+        return best;
+    }
+
+    /** A cover is as selective as its weakest alternative; an empty one (never matches) is the most. */
+    private static boolean moreSelective(Set<Alt> a, Set<Alt> b) {
+        return weakest(a) > weakest(b);
+    }
+
+    private static int weakest(Set<Alt> s) {
+        int w = Integer.MAX_VALUE;
+        for (Alt a : s) {
+            w = Math.min(w, weight(a));
+        }
+        return w;
+    }
+
+    /**
+     * Key names on the way to nearly everything an attacker or a rule cares about: a text made
+     * of them alone narrows almost nothing (every path under SOFTWARE\Microsoft\Windows\
+     * CurrentVersion carries all four), so they do not count towards an alternative's weight.
+     */
+    private static final Set<String> UBIQUITOUS = Set.of("SOFTWARE", "MICROSOFT", "WINDOWS", "WINDOWS NT",
+            "CURRENTVERSION", "SYSTEM", "CURRENTCONTROLSET", "CONTROLSET001", "CONTROL", "SERVICES", "CLASSES",
+            "POLICIES", "WOW6432NODE", "PARAMETERS");
+
+    /**
+     * Roughly how much an alternative narrows: its characters other than backslashes, less the
+     * root of a prefix (every path starts with one of a handful of roots) and less key names
+     * every other path goes through ({@link #UBIQUITOUS}). At equal weight the part found first
+     * is kept.
+     */
+    static int weight(Alt a) {
+        String[] pieces = a.text().split("\\\\", -1);
+        int n = 0;
+        for (int i = a.match() == Subscription.Match.PREFIX ? 1 : 0; i < pieces.length; i++) {
+            if (!UBIQUITOUS.contains(pieces[i].toUpperCase(java.util.Locale.ROOT))) {
+                n += pieces[i].length();
+            }
+        }
+        return n;
+    }
+}

@@ -1,10 +1,9 @@
 package dev.hiveguard.policy;
 
-import dev.hiveguard.cli.CliRun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.hiveguard.cli.PolicyCommand;
+import dev.hiveguard.cli.CliRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -1,13 +1,12 @@
 package dev.hiveguard.replay;
 
-import dev.hiveguard.cli.CliRun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.hiveguard.cli.CliRun;
 import dev.hiveguard.cli.ExitCodes;
-import dev.hiveguard.cli.ReplayCommand;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

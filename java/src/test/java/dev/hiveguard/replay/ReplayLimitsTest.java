@@ -1,13 +1,12 @@
 package dev.hiveguard.replay;
 
-import dev.hiveguard.cli.CliRun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hiveguard.audit.AuditOptions;
 import dev.hiveguard.audit.JsonAuditWriter;
-import dev.hiveguard.cli.Main;
+import dev.hiveguard.cli.CliRun;
 import dev.hiveguard.policy.Policy;
 import dev.hiveguard.policy.PolicyLoader;
 import java.io.BufferedReader;

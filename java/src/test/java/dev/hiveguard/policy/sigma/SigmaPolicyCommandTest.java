@@ -3,14 +3,11 @@ package dev.hiveguard.policy.sigma;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.hiveguard.cli.PolicyCommand;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.hiveguard.cli.CliRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code policy validate} / {@code policy show} given Sigma rules, as an admin runs them. */
 class SigmaPolicyCommandTest {
@@ -18,23 +15,14 @@ class SigmaPolicyCommandTest {
     @TempDir
     Path dir;
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(new PolicyCommand());
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int exit = cl.execute(args);
-        return new Run(exit, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.execute("policy", args);
     }
 
     @Test
     void validateTheSnapshotsRegistryRules() {
-        Run r = run("validate", SigmaTestData.directory().resolve("rules").resolve("windows").resolve("registry").toString());
-        assertEquals(0, r.exit, r.err);
+        CliRun r = run("validate", SigmaTestData.directory().resolve("rules").resolve("windows").resolve("registry").toString());
+        assertEquals(0, r.exit(), r.err);
         assertTrue(r.out.contains("note: Sigma: 247 rule(s) loaded from 247 file(s), 0 not loaded"), r.out);
         assertTrue(r.out.contains("valid, 247 rule(s)"), r.out);
     }
@@ -47,8 +35,8 @@ class SigmaPolicyCommandTest {
                 .replace("level: high", "level: critical"));
         Files.writeString(dir.resolve("keywords.yml"), SigmaSemanticsTest.rule("registry_set",
                 "    kw:\n        - 'mimikatz'\n    condition: kw\n").replace("0001", "0002"));
-        Run r = run("show", dir.toString());
-        assertEquals(0, r.exit, r.err);
+        CliRun r = run("show", dir.toString());
+        assertEquals(0, r.exit(), r.err);
         assertTrue(r.out.contains("keywords.yml:9: Sigma rule 0b4c1a57-0000-4000-8000-000000000002 \"test rule\" not "
                 + "loaded: search 'kw' is a keyword search"), r.out);
         assertTrue(r.out.contains("include block \"test rule (0b4c1a57-0000-4000-8000-000000000001)\""), r.out);
@@ -62,8 +50,8 @@ class SigmaPolicyCommandTest {
     void aBrokenSettingsFileIsLocatedErrors() throws Exception {
         Path s = dir.resolve("policy.yml");
         Files.writeString(s, "hiveguard: sigma-policy\nrules: []\nmode: loud\n");
-        Run r = run("validate", s.toString());
-        assertEquals(4, r.exit);
+        CliRun r = run("validate", s.toString());
+        assertEquals(4, r.exit());
         assertTrue(r.err.contains("policy.yml:2:8: rules must be a list"), r.err);
         assertTrue(r.err.contains("policy.yml:3:7: mode must be enforce or audit-only"), r.err);
     }

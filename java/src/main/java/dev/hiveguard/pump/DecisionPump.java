@@ -22,23 +22,24 @@ import dev.hiveguard.wire.ReplyMessage;
 import dev.hiveguard.wire.ReplyResult;
 import dev.hiveguard.wire.Wire;
 import dev.hiveguard.wire.WireFormatException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -48,8 +49,11 @@ import org.slf4j.LoggerFactory;
  * The agent's decision loop over an open {@link HiveGuardDevice}.
  *
  * <p>Path of an event: the driver completes one of N parked GET_EVENTS requests with a
- * batch and the device's completion thread hands the request here; the whole batch is
- * decoded (the request's buffer is free again after that). Then one of two paths:
+ * batch and the device's completion thread hands the request here; the completed bytes
+ * are copied once onto the heap and their headers checked ({@link EventBatch#decode}),
+ * after which the request's buffer is free again. Strings and data are decoded from that
+ * copy only when first read: the policy pays for the fields its rules test, the audit
+ * writer for what it writes, on its own thread. Then one of two paths:
  * <ul>
  * <li><b>Verdicts due</b> (some caller of the batch waits in the kernel): the request is
  * re-parked at once, the policy is asked about every event on this same thread, and all
@@ -66,6 +70,8 @@ import org.slf4j.LoggerFactory;
  * bounded backlog fills and it drops and counts, instead of this process queueing
  * without bound.</li>
  * </ul>
+ * Audit records are written in arrival order by one thread at a time: a decided batch
+ * is left for the writer, and no thread waits for another's batch ({@link #auditInOrder}).
  * Before serving, the policy and the decoding path are run on synthetic events so the
  * first real callers are not judged by the interpreter. Nothing here touches the registry.
  *
@@ -114,6 +120,12 @@ public final class DecisionPump implements AutoCloseable {
     private final PumpOptions options;
     private final AtomicReference<Policy> policy;
     private final ImagePaths imagePaths = ImagePaths.forThisMachine();
+    /**
+     * Rules and the audit trail speak C:\..., the kernel reports \Device\HarddiskVolumeN\...:
+     * applied when an event's image is first read, so a policy that never tests the image
+     * never decodes or translates it.
+     */
+    private final UnaryOperator<String> imageTranslation = imagePaths::toWin32;
     private final Object policyLock = new Object();
 
     /** Guards parking decisions: state, held, and the hold-or-park choice after a hand-off. */
@@ -134,8 +146,18 @@ public final class DecisionPump implements AutoCloseable {
     /** Orders additions to work with their seq. */
     private final Object workLock = new Object();
     private long nextSeq;
-    /** The seq whose audit records may be written now. */
-    private final AtomicLong auditTurn = new AtomicLong();
+    /**
+     * Audit records are written in arrival order (seq) by one thread at a time, and no
+     * thread ever waits for another's batch: a decided batch is left in auditReady, and
+     * whichever thread finds the writer role free writes every consecutive batch that is
+     * ready. A batch decided ahead of an earlier one is simply left there for the thread
+     * that finishes the earlier one. Guarded by auditOrderLock (held only to take or leave
+     * a batch, never while writing).
+     */
+    private final Object auditOrderLock = new Object();
+    private final Map<Long, PendingBatch> auditReady = new HashMap<>();
+    private long auditNext;
+    private boolean auditWriting;
     private final AtomicInteger verdictAuditBatches = new AtomicInteger();
     /** Audit-only batches queued (the back-pressure gauge), guarded by parkLock. */
     private int auditOnlyQueued;
@@ -305,12 +327,14 @@ public final class DecisionPump implements AutoCloseable {
             batch.clear();
             for (int k = 0; k < ops.length && decided + batch.size() < n; k++) {
                 boolean verdict = ((i + k) & 1) == 0;
-                batch.add(new RegistryEvent(verdict ? i * 64L + k + 1 : 0, i, now, ops[k],
-                        verdict ? RegistryEvent.F_VERDICT_REQUESTED : 0, 4242 + k, 7, 1, 5_000,
-                        WARMUP_KEYS[(i + k) % WARMUP_KEYS.length], "Value" + (k & 3), "",
-                        WARMUP_IMAGES[i % WARMUP_IMAGES.length], "S-1-5-18", 4, data, data.length));
+                // Built the way a driver batch is (strings decoded on first use, the image
+                // translated then), so the compiled code is the code real events run.
+                batch.add(warmUpEvent(verdict ? i * 64L + k + 1 : 0, i, now, ops[k],
+                        verdict ? RegistryEvent.F_VERDICT_REQUESTED : 0, 4242 + k,
+                        WARMUP_KEYS[(i + k) % WARMUP_KEYS.length], "Value" + (k & 3),
+                        WARMUP_IMAGES[i % WARMUP_IMAGES.length], data));
             }
-            for (RegistryEvent e : imagePaths.normalize(batch)) {
+            for (RegistryEvent e : batch) {
                 try {
                     Decision d = p.decide(e);
                     if (d == null) {
@@ -325,6 +349,22 @@ public final class DecisionPump implements AutoCloseable {
         LOG.info("warm-up: {} synthetic decisions in {} ms{}", decided,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
                 failed == 0 ? "" : " (" + failed + " failed; the policy will be asked again for real events)");
+    }
+
+    private RegistryEvent warmUpEvent(long id, long sequence, Instant now, Operation op, int flags, long pid,
+                                      String key, String valueName, String image, byte[] data) {
+        byte[] k = key.getBytes(StandardCharsets.UTF_16LE);
+        byte[] v = valueName.getBytes(StandardCharsets.UTF_16LE);
+        byte[] img = image.getBytes(StandardCharsets.UTF_16LE);
+        byte[] sid = "S-1-5-18".getBytes(StandardCharsets.UTF_16LE);
+        byte[] all = new byte[k.length + v.length + img.length + sid.length + data.length];
+        int at = 0;
+        for (byte[] part : new byte[][] {k, v, img, sid, data}) {
+            System.arraycopy(part, 0, all, at, part.length);
+            at += part.length;
+        }
+        return RegistryEvent.fromWire(id, sequence, now, op, flags, pid, 7, 1, 5_000, 4, data.length, all, 0,
+                k.length, v.length, 0, img.length, sid.length, data.length, imageTranslation);
     }
 
     /** The driver's HELLO reply, once started. */
@@ -386,7 +426,7 @@ public final class DecisionPump implements AutoCloseable {
             long received = System.nanoTime();
             List<RegistryEvent> events = null;
             try {
-                events = EventBatch.decode(r.output(result.bytes())).events();
+                events = EventBatch.decode(r.output(result.bytes()), imageTranslation).events();
                 batches.increment();
                 eventsReceived.add(events.size());
             } catch (WireFormatException e) {
@@ -504,30 +544,45 @@ public final class DecisionPump implements AutoCloseable {
             } else {
                 verdictAuditBatches.decrementAndGet();
                 auditBacklogEvents.addAndGet(-next.events().size());
-                auditInTurn(next.seq(), next.events(), next.decided(), next.replied(), next.latencyNanos());
+                auditInOrder(next);
             }
         }
     }
 
     /**
-     * Writes the audit records of batch {@code seq} once every earlier batch's are written
-     * (another decision thread may still be on one), then lets the next batch's go. The
-     * wait is as long as an earlier batch's policy calls and audit writes.
+     * Leaves {@code done} (decided, with its verdicts sent) for the audit trail and, unless
+     * another thread is writing, writes every batch that is next in arrival order.
      */
-    private void auditInTurn(long seq, List<RegistryEvent> events, Decision[] decided, boolean replied,
-                             long latencyNanos) {
-        int spins = 0;
-        while (auditTurn.get() != seq) {
-            if (++spins < 200) {
-                Thread.onSpinWait();
-            } else {
-                LockSupport.parkNanos(20_000);
+    private void auditInOrder(PendingBatch done) {
+        synchronized (auditOrderLock) {
+            auditReady.put(done.seq(), done);
+            if (auditWriting) {
+                return;
             }
+            auditWriting = true;
         }
+        boolean released = false;
         try {
-            auditAll(events, decided, replied, latencyNanos);
+            while (true) {
+                PendingBatch next;
+                synchronized (auditOrderLock) {
+                    next = auditReady.remove(auditNext);
+                    if (next == null) {
+                        auditWriting = false;
+                        released = true;
+                        return;
+                    }
+                    auditNext++;
+                }
+                auditAll(next.events(), next.decided(), next.replied(), next.latencyNanos());
+            }
         } finally {
-            auditTurn.incrementAndGet();
+            if (!released) {
+                // An Error out of the audit sink: give the role back so later batches are not stranded.
+                synchronized (auditOrderLock) {
+                    auditWriting = false;
+                }
+            }
         }
     }
 
@@ -535,8 +590,7 @@ public final class DecisionPump implements AutoCloseable {
      * Completion thread, verdicts due: ask the policy about every event, answer all
      * verdicts in one REPLY, then queue the audit records (or shed them, counted).
      */
-    private void decideAndReply(List<RegistryEvent> delivered, long receivedNanos) {
-        List<RegistryEvent> events = imagePaths.normalize(delivered);
+    private void decideAndReply(List<RegistryEvent> events, long receivedNanos) {
         Decision[] decided = decideAll(events, inlineEntries);
         if (inlineReply.inFlight()) {
             inlineReply = newReplyRequest();
@@ -607,16 +661,14 @@ public final class DecisionPump implements AutoCloseable {
         boolean sent = false;
         long latencyNanos = 0;
         try {
-            // Rules and the audit trail speak C:\..., the kernel reports \Device\HarddiskVolumeN\...
-            events = imagePaths.normalize(pending.events());
             decided = decideAll(events, entries);
             sent = sendReply(replyRequest, entries);
             latencyNanos = System.nanoTime() - pending.receivedNanos();
             latency.record(latencyNanos, decided.length);
         } finally {
-            // Always take the turn, so a failure here cannot hold up every later batch's records.
-            auditInTurn(pending.seq(), decided == null ? List.of() : events,
-                    decided == null ? new Decision[0] : decided, sent, latencyNanos);
+            // Always leave the batch, so a failure here cannot hold up every later batch's records.
+            auditInOrder(new PendingBatch(pending.seq(), decided == null ? List.of() : events,
+                    pending.receivedNanos(), decided == null ? new Decision[0] : decided, sent, latencyNanos));
         }
     }
 

@@ -177,6 +177,48 @@ class EventBatchTest {
     }
 
     @Test
+    void eventsOwnTheirBytesSoTheRequestBufferCanBeReusedBeforeAnyStringIsRead() {
+        BatchBuilder b = new BatchBuilder();
+        BatchBuilder.Event set = b.add();
+        set.valueName = "Updater";
+        set.image = "\\Device\\HarddiskVolume3\\Temp\\dropper.exe";
+        set.userSid = "S-1-5-21-1-2-3-1001";
+        set.valueType = 4;
+        set.data = new byte[] {1, 2, 3, 4};
+        ByteBuffer request = b.build();
+        EventBatch batch = EventBatch.decode(request.duplicate(),
+                img -> img.replace("\\Device\\HarddiskVolume3", "C:"));
+        // The driver writes the next batch into the same buffer once it is re-parked.
+        for (int i = 0; i < request.limit(); i++) {
+            request.put(i, (byte) 0x5A);
+        }
+        RegistryEvent e = batch.events().get(0);
+        assertEquals(set.keyPath, e.keyPath());
+        assertEquals("Updater", e.valueName());
+        assertEquals("C:\\Temp\\dropper.exe", e.image(), "the image is translated when first read");
+        assertEquals("S-1-5-21-1-2-3-1001", e.userSid());
+        assertArrayEquals(new byte[] {1, 2, 3, 4}, e.data());
+        RegistryEvent byValue = new RegistryEvent(e.id(), e.sequence(), e.timestamp(), e.operation(), e.flags(),
+                e.pid(), e.tid(), e.sessionId(), e.timeoutMs(), set.keyPath, "Updater", "", "C:\\Temp\\dropper.exe",
+                "S-1-5-21-1-2-3-1001", 4, new byte[] {1, 2, 3, 4}, e.dataOriginalSize());
+        assertEquals(byValue, e);
+        assertEquals(byValue.hashCode(), e.hashCode());
+        assertEquals("D:\\x.exe", e.withImage("D:\\x.exe").image());
+        assertEquals(set.keyPath, e.withImage("D:\\x.exe").keyPath());
+    }
+
+    @Test
+    void oddStringLengthsAreRejectedAtDecodeNotWhenTheStringIsFirstRead() {
+        BatchBuilder b = new BatchBuilder();
+        b.add().image = "C:\\a.exe";
+        ByteBuffer buf = b.build().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        // image_bytes (event offset 74) one byte shorter, user_sid one longer: framing still adds up.
+        buf.putShort(24 + 74, (short) (buf.getShort(24 + 74) - 1));
+        buf.putShort(24 + 76, (short) (buf.getShort(24 + 76) + 1));
+        assertEquals("image", assertThrows(WireFormatException.class, () -> EventBatch.decode(buf)).field());
+    }
+
+    @Test
     void rejectsTruncatedHeader() {
         ByteBuffer shortBuf = ByteBuffer.allocate(10);
         assertEquals("size", assertThrows(WireFormatException.class, () -> EventBatch.decode(shortBuf)).field());

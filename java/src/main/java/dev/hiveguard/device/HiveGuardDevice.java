@@ -75,6 +75,7 @@ public final class HiveGuardDevice implements AutoCloseable {
     private volatile boolean stopCompletionThread;
     private volatile boolean handlesLost;
     private volatile boolean completionThreadDead;
+    private volatile Runnable dequeueGroupEnd;
 
     private HiveGuardDevice(String path, Pointer handle, Pointer port) {
         this.path = path;
@@ -147,6 +148,27 @@ public final class HiveGuardDevice implements AutoCloseable {
     /** A request with its own pre-allocated native buffers, reusable after each completion. */
     public IoRequest newRequest(int inCapacity, int outCapacity) {
         return new IoRequest(inCapacity, outCapacity);
+    }
+
+    /**
+     * {@code action} runs on the completion thread after the handlers of every packet that
+     * one GetQueuedCompletionStatusEx call returned (and after the handlers of abandoned
+     * requests): a handler may leave work for it, e.g. answer several completed batches
+     * with one REPLY. Null removes it.
+     */
+    public void onDequeueGroupEnd(Runnable action) {
+        dequeueGroupEnd = action;
+    }
+
+    private void runDequeueGroupEnd() {
+        Runnable action = dequeueGroupEnd;
+        if (action != null) {
+            try {
+                action.run();
+            } catch (RuntimeException | Error e) {
+                LOG.error("end-of-dequeue action failed", e);
+            }
+        }
     }
 
     /** Requests whose completion packet has not been dequeued yet. */
@@ -432,6 +454,9 @@ public final class HiveGuardDevice implements AutoCloseable {
                 IoResult result = new IoResult(r.overlappedStatus(), bytes, false);
                 dispatch(r, result);
             }
+            if (n > 0) {
+                runDequeueGroupEnd();
+            }
             if (inFlight.isEmpty()) {
                 signalDrain();
             }
@@ -464,6 +489,7 @@ public final class HiveGuardDevice implements AutoCloseable {
                 dispatch(r, IoResult.abandonedResult());
             }
         }
+        runDequeueGroupEnd();
         signalDrain();
     }
 

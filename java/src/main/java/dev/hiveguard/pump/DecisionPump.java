@@ -165,7 +165,6 @@ public final class DecisionPump implements AutoCloseable {
     private final AtomicInteger auditBacklogEvents = new AtomicInteger();
     /** Used by the completion thread only: verdicts are answered there. */
     private IoRequest inlineReply;
-    private final List<ReplyEntry> inlineEntries = new ArrayList<>();
     private final List<Thread> workers = new ArrayList<>();
     private final Object returnMonitor = new Object();
     private volatile State state = State.NEW;
@@ -246,6 +245,7 @@ public final class DecisionPump implements AutoCloseable {
         Policy p = policy.get();
         device.configure(p.subscription());
         warmUp(p);
+        device.onDequeueGroupEnd(this::answerDecided);
         inlineReply = newReplyRequest();
         hello = h;
         startedAt = Instant.now();
@@ -416,6 +416,7 @@ public final class DecisionPump implements AutoCloseable {
      */
     private void onEvents(IoRequest r, IoResult result) {
         parked.decrementAndGet();
+        boolean answered = true;
         try {
             if (!result.succeeded()) {
                 if (!result.cancelled()) {
@@ -435,17 +436,15 @@ public final class DecisionPump implements AutoCloseable {
                         result.bytes(), e.getMessage());
             }
             if (events != null && anyVerdictDue(events)) {
-                // The buffer was decoded, so the request can go back at once. Answering first
+                // The bytes were copied, so the request could go back at once. Answering first
                 // shortens this batch's callers' wait by one DeviceIoControl; but when this was
                 // the last parked request, park first, or the next caller would get the default.
                 boolean parkFirst = parked.get() <= 1;
                 if (parkFirst) {
                     reparkWhileRunning(r);
                 }
-                decideAndReply(events, received);
-                if (!parkFirst) {
-                    reparkWhileRunning(r);
-                }
+                decideForReply(events, received, parkFirst ? null : r);
+                answered = false; // answered, re-parked and counted as returned by answerDecided()
                 return;
             }
             synchronized (parkLock) {
@@ -463,10 +462,17 @@ public final class DecisionPump implements AutoCloseable {
                 }
             }
         } finally {
-            synchronized (returnMonitor) {
-                outstanding.decrementAndGet();
-                returnMonitor.notifyAll();
+            if (answered) {
+                returned(1);
             }
+        }
+    }
+
+    /** Handlers finished with {@code n} completed GET_EVENTS (close() waits for all of them). */
+    private void returned(int n) {
+        synchronized (returnMonitor) {
+            outstanding.addAndGet(-n);
+            returnMonitor.notifyAll();
         }
     }
 
@@ -587,18 +593,81 @@ public final class DecisionPump implements AutoCloseable {
     }
 
     /**
-     * Completion thread, verdicts due: ask the policy about every event, answer all
-     * verdicts in one REPLY, then queue the audit records (or shed them, counted).
+     * A batch with verdicts due, decided on the completion thread and waiting for the
+     * REPLY that answers every batch of the same dequeue ({@link #answerDecided}).
+     *
+     * @param repark the request to re-park after the REPLY, or null when it already was
      */
-    private void decideAndReply(List<RegistryEvent> events, long receivedNanos) {
-        Decision[] decided = decideAll(events, inlineEntries);
-        if (inlineReply.inFlight()) {
-            inlineReply = newReplyRequest();
+    private record Decided(long seq, List<RegistryEvent> events, long receivedNanos, Decision[] decisions,
+                           IoRequest repark) {
+    }
+
+    /** Completion thread only: batches decided since the last REPLY, and their verdicts in order. */
+    private final List<Decided> decidedBatches = new ArrayList<>();
+    private final List<ReplyEntry> pendingEntries = new ArrayList<>();
+
+    /**
+     * Completion thread, verdicts due: asks the policy about every event and adds the
+     * verdicts to the REPLY that goes out once every packet of this dequeue is handled -
+     * one REPLY for all the batches the driver completed together, not one per batch.
+     */
+    private void decideForReply(List<RegistryEvent> events, long receivedNanos, IoRequest repark) {
+        int due = 0;
+        for (int i = 0; i < events.size(); i++) {
+            if (events.get(i).verdictRequested()) {
+                due++;
+            }
         }
-        boolean sent = sendReply(inlineReply, inlineEntries);
-        long latencyNanos = System.nanoTime() - receivedNanos;
-        latency.record(latencyNanos, decided.length); // one reply answered the whole batch
-        int n = events.size();
+        if (pendingEntries.size() + due > options.replyBatchMax()) {
+            answerDecided();
+        }
+        long seq;
+        synchronized (workLock) {
+            seq = nextSeq++; // the audit records keep this batch's place in arrival order
+        }
+        Decision[] decided = decideAll(events, pendingEntries);
+        decidedBatches.add(new Decided(seq, events, receivedNanos, decided, repark));
+    }
+
+    /**
+     * Completion thread, end of a dequeue (or a full REPLY): one REPLY with every verdict
+     * decided since the last, then re-park those requests and queue their audit records
+     * (or shed them, counted).
+     */
+    private void answerDecided() {
+        if (decidedBatches.isEmpty()) {
+            return;
+        }
+        try {
+            if (inlineReply.inFlight()) {
+                inlineReply = newReplyRequest();
+            }
+            boolean sent = sendReply(inlineReply, pendingEntries);
+            long now = System.nanoTime();
+            for (int i = 0; i < decidedBatches.size(); i++) {
+                Decided d = decidedBatches.get(i);
+                latency.record(now - d.receivedNanos(), d.decisions().length);
+            }
+            for (int i = 0; i < decidedBatches.size(); i++) {
+                Decided d = decidedBatches.get(i);
+                if (d.repark() != null) {
+                    reparkWhileRunning(d.repark());
+                }
+            }
+            for (int i = 0; i < decidedBatches.size(); i++) {
+                Decided d = decidedBatches.get(i);
+                queueVerdictAudit(d, sent, now - d.receivedNanos());
+            }
+        } finally {
+            int n = decidedBatches.size();
+            decidedBatches.clear();
+            pendingEntries.clear();
+            returned(n);
+        }
+    }
+
+    private void queueVerdictAudit(Decided d, boolean sent, long latencyNanos) {
+        int n = d.events().size();
         if (auditBacklogEvents.addAndGet(n) > AUDIT_BACKLOG_MAX_EVENTS) {
             auditBacklogEvents.addAndGet(-n);
             long before = auditShed.sum();
@@ -607,16 +676,19 @@ public final class DecisionPump implements AutoCloseable {
                 LOG.warn("the audit trail is behind the verdicts: audit records of answered events are being "
                         + "shed (counted as auditShed in the pump status)");
             }
+            // The batch keeps its place in the order with no records, or every later batch would wait for it.
+            verdictAuditBatches.incrementAndGet();
+            work.add(new PendingBatch(d.seq(), List.of(), d.receivedNanos(), new Decision[0], sent, latencyNanos));
             return;
         }
         verdictAuditBatches.incrementAndGet();
-        enqueue(events, receivedNanos, decided, sent, latencyNanos);
+        work.add(new PendingBatch(d.seq(), d.events(), d.receivedNanos(), d.decisions(), sent, latencyNanos));
     }
 
+    /** Decides every event, appending the verdicts due to {@code entries}. */
     private Decision[] decideAll(List<RegistryEvent> events, List<ReplyEntry> entries) {
         Policy p = policy.get();
         Decision[] decided = new Decision[events.size()];
-        entries.clear();
         for (int i = 0; i < decided.length; i++) {
             RegistryEvent e = events.get(i);
             decided[i] = decideSafely(p, e);
@@ -661,6 +733,7 @@ public final class DecisionPump implements AutoCloseable {
         boolean sent = false;
         long latencyNanos = 0;
         try {
+            entries.clear();
             decided = decideAll(events, entries);
             sent = sendReply(replyRequest, entries);
             latencyNanos = System.nanoTime() - pending.receivedNanos();
@@ -789,6 +862,7 @@ public final class DecisionPump implements AutoCloseable {
             LOG.error("{} parked requests did not complete within {} ms of CancelIoEx; the device retires them",
                     getEventsRequests.stream().filter(IoRequest::inFlight).count(), timeoutMs);
         }
+        device.onDequeueGroupEnd(null);
         // After every batch: the queue is FIFO, so each thread finishes the work before its STOP.
         for (int i = 0; i < workers.size(); i++) {
             work.add(STOP);

@@ -49,7 +49,14 @@ public record PumpOptions(
     /** 128 KiB holds ~1600 minimal events: far more than a burst between two completions. */
     public static final int DEFAULT_BUFFER_BYTES = 128 * 1024;
     public static final int DEFAULT_DECISION_THREADS = 2;
-    public static final int DEFAULT_HANDOFF_CAPACITY = 4;
+    /**
+     * Audit-only batches waiting for a decision thread before requests are held back. A
+     * queued batch is the copy of its completed bytes (at most bufferBytes, usually a few
+     * KiB), so 64 of them bound the hand-off at 8 MiB while absorbing the bursts of small
+     * batches a fast re-park produces; past it the driver's backlog takes the excess and
+     * drops (counted) what it cannot hold.
+     */
+    public static final int DEFAULT_HANDOFF_CAPACITY = 64;
     public static final Duration DEFAULT_METRICS_LOG_INTERVAL = Duration.ofSeconds(30);
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
     public static final int MAX_DECISION_THREADS = 64;

@@ -447,6 +447,52 @@ class DecisionPumpIT {
     }
 
     @Test
+    void batchesCompletedTogetherAreAnsweredByOneReplyAndAuditedInArrivalOrder() throws Exception {
+        // The completion thread is held in the first decision while five more callers each
+        // complete a parked request; their five packets then come out of one dequeue and
+        // must be answered by one REPLY with five verdicts, not five REPLYs.
+        PrefixBlockPolicy policy = new PrefixBlockPolicy(RUN_PREFIX, 5000, FailMode.OPEN);
+        policy.stall();
+        int later = 5;
+        try (HiveGuardDevice device = HiveGuardDevice.open();
+             DecisionPump pump = new DecisionPump(device, policy, audit, options(8))) {
+            pump.start();
+            Future<Integer> first = callers.submit(() -> RegistrySimulator.raise(setValue(0, 0, RUN_PREFIX + "\\F")));
+            assertTrue(policy.awaitStalled(BOUND_S * 1000));
+            List<Future<Integer>> rest = new ArrayList<>();
+            for (int c = 1; c <= later; c++) {
+                int caller = c;
+                String key = (c % 2 == 0 ? RUN_PREFIX : OTHER_KEY) + "\\C" + c;
+                rest.add(callers.submit(() -> RegistrySimulator.raise(setValue(caller, caller, key))));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_S);
+            while (device.stats().delivered() < 1 + later && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(1 + later, device.stats().delivered(), "every caller's batch completed a parked request");
+            policy.resume();
+            assertEquals(DENIED, first.get(BOUND_S, TimeUnit.SECONDS));
+            for (int c = 1; c <= later; c++) {
+                assertEquals(c % 2 == 0 ? DENIED : ALLOWED, rest.get(c - 1).get(BOUND_S, TimeUnit.SECONDS), "caller " + c);
+            }
+            PumpStatus s = pump.status();
+            assertEquals(1 + later, s.batches(), s.summaryLine());
+            assertEquals(2, s.replies(), "one REPLY for the first batch, one for the five dequeued together: "
+                    + s.summaryLine());
+            assertEquals(1 + later, s.repliesAccepted(), s.summaryLine());
+            assertEquals(1 + later, audit.awaitAtLeast(1 + later, BOUND_S * 1000));
+            pump.close();
+        } finally {
+            policy.resume();
+        }
+        List<InMemoryAuditSink.Entry> entries = audit.entries();
+        for (int i = 1; i < entries.size(); i++) {
+            assertTrue(entries.get(i - 1).event().sequence() < entries.get(i).event().sequence(),
+                    "audit records in arrival order: " + entries);
+        }
+    }
+
+    @Test
     void dropsAreCountedExactlyUnderOverload() throws Exception {
         // The smallest backlog, and a pump whose decision thread is stuck: after the
         // first batch nothing is re-parked, the backlog fills and the rest must be dropped.

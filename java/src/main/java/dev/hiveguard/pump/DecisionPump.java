@@ -55,11 +55,12 @@ import org.slf4j.LoggerFactory;
  * copy only when first read: the policy pays for the fields its rules test, the audit
  * writer for what it writes, on its own thread. Then one of two paths:
  * <ul>
- * <li><b>Verdicts due</b> (some caller of the batch waits in the kernel): the request is
- * re-parked at once, the policy is asked about every event on this same thread, and all
- * verdicts of the batch go out in one REPLY that completes inside the call (no
- * completion packet, so no thread waits for a packet of its own). A caller's answer
- * therefore crosses no thread hand-off. Only then is the batch's audit work queued for
+ * <li><b>Verdicts due</b> (some caller of the batch waits in the kernel): the policy is
+ * asked about every event on this same thread, and the verdicts of every batch the same
+ * dequeue returned go out in one REPLY that completes inside the call (no completion
+ * packet, so no thread waits for a packet of its own); then those requests are
+ * re-parked (the last parked one before deciding, so a request is always waiting). A
+ * caller's answer therefore crosses no thread hand-off. Only then is the batch's audit work queued for
  * a decision thread; when that queue already holds {@link #AUDIT_BACKLOG_MAX_EVENTS}
  * events the audit records of the batch are shed, counted and reported, never the
  * verdicts: waiting callers come first.</li>

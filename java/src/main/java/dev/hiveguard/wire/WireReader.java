@@ -26,7 +26,12 @@ final class WireReader {
     }
 
     private WireReader(ByteBuffer source, int base, int limit, String messageType, int index) {
-        this.buf = source.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        this(source.duplicate().order(ByteOrder.LITTLE_ENDIAN), base, limit, messageType, index, true);
+    }
+
+    /** Shares {@code ownView} (already a little-endian duplicate of this reader's family): reads are absolute. */
+    private WireReader(ByteBuffer ownView, int base, int limit, String messageType, int index, boolean shared) {
+        this.buf = ownView;
         this.base = base;
         this.limit = limit;
         this.messageType = messageType;
@@ -55,7 +60,8 @@ final class WireReader {
         if (offset < 0 || length < 0 || (long) offset + length > length()) {
             check(offset, length, elementType + "[" + index + "]"); // throws, with the element named
         }
-        return new WireReader(buf, base + offset, base + offset + length, elementType, index);
+        // A batch has up to thousands of elements: no ByteBuffer duplicate per element.
+        return new WireReader(buf, base + offset, base + offset + length, elementType, index, true);
     }
 
     private void check(int offset, int width, String field) {

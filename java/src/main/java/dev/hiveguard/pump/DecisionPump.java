@@ -64,8 +64,9 @@ import org.slf4j.LoggerFactory;
  * a decision thread; when that queue already holds {@link #AUDIT_BACKLOG_MAX_EVENTS}
  * events the audit records of the batch are shed, counted and reported, never the
  * verdicts: waiting callers come first.</li>
- * <li><b>Audit only</b>: the batch is queued for a decision thread and the request
- * re-parked - unless {@code handoffCapacity} such batches are already queued, in
+ * <li><b>Audit only</b> (a walk over the event headers finds no verdict due): the batch's
+ * bytes are queued undecoded for a decision thread, which decodes, decides and audits
+ * them, and the request is re-parked - unless {@code handoffCapacity} such batches are already queued, in
  * which case it is held back. That is the back-pressure: when the policy or the audit
  * trail is slower than the registry, requests stop going back to the driver, its
  * bounded backlog fills and it drops and counts, instead of this process queueing
@@ -105,16 +106,17 @@ public final class DecisionPump implements AutoCloseable {
     static final int WARMUP_DECISIONS = 30_000;
 
     /**
-     * Work for a decision thread: an audit-only batch to decide and audit ({@code decided}
-     * null), or a verdict batch already decided and answered whose records are due.
+     * Work for a decision thread: an audit-only batch to decode, decide and audit
+     * ({@code decided} null; {@code undecoded} holds its completed bytes, {@code events}
+     * is null), or a verdict batch already decided and answered whose records are due.
      * {@code seq} orders the audit records: they are written in the order the batches
      * arrived, whichever thread handles them.
      */
-    private record PendingBatch(long seq, List<RegistryEvent> events, long receivedNanos, Decision[] decided,
-                                boolean replied, long latencyNanos) {
+    private record PendingBatch(long seq, List<RegistryEvent> events, byte[] undecoded, long receivedNanos,
+                                Decision[] decided, boolean replied, long latencyNanos) {
     }
 
-    private static final PendingBatch STOP = new PendingBatch(-1, List.of(), 0, null, false, 0);
+    private static final PendingBatch STOP = new PendingBatch(-1, List.of(), null, 0, null, false, 0);
 
     private final HiveGuardDevice device;
     private final AuditSink audit;
@@ -426,15 +428,24 @@ public final class DecisionPump implements AutoCloseable {
                 return;
             }
             long received = System.nanoTime();
+            // One bulk copy: the request's buffer is free from here on, whatever happens next.
+            byte[] completed = EventBatch.copyOf(r.output(result.bytes()));
             List<RegistryEvent> events = null;
-            try {
-                events = EventBatch.decode(r.output(result.bytes()), imageTranslation).events();
-                batches.increment();
-                eventsReceived.add(events.size());
-            } catch (WireFormatException e) {
-                malformedBatches.increment();
-                LOG.error("malformed GET_EVENTS completion of {} bytes dropped (its callers get the fail mode): {}",
-                        result.bytes(), e.getMessage());
+            byte[] handOff = null;
+            if (!EventBatch.mayRequestVerdict(completed)) {
+                // Nobody waits: the headers were walked; decoding, deciding and auditing are a
+                // decision thread's work, so this thread re-parks at once.
+                handOff = completed;
+            } else {
+                try {
+                    events = EventBatch.decodeOwned(completed, imageTranslation).events();
+                    batches.increment();
+                    eventsReceived.add(events.size());
+                } catch (WireFormatException e) {
+                    malformedBatches.increment();
+                    LOG.error("malformed GET_EVENTS completion of {} bytes dropped (its callers get the fail mode): {}",
+                            result.bytes(), e.getMessage());
+                }
             }
             if (events != null && anyVerdictDue(events)) {
                 // The bytes were copied, so the request could go back at once. Answering first
@@ -449,8 +460,8 @@ public final class DecisionPump implements AutoCloseable {
                 return;
             }
             synchronized (parkLock) {
-                if (events != null) {
-                    enqueue(events, received, null, false, 0);
+                if (handOff != null) {
+                    enqueueUndecoded(handOff, received);
                     auditOnlyQueued++;
                     workSignal.release();
                 }
@@ -511,10 +522,9 @@ public final class DecisionPump implements AutoCloseable {
     }
 
     /** Adds work with the next audit sequence number. */
-    private void enqueue(List<RegistryEvent> events, long receivedNanos, Decision[] decided, boolean replied,
-                         long latencyNanos) {
+    private void enqueueUndecoded(byte[] completed, long receivedNanos) {
         synchronized (workLock) {
-            work.add(new PendingBatch(nextSeq++, events, receivedNanos, decided, replied, latencyNanos));
+            work.add(new PendingBatch(nextSeq++, null, completed, receivedNanos, null, false, 0));
         }
     }
 
@@ -679,11 +689,11 @@ public final class DecisionPump implements AutoCloseable {
             }
             // The batch keeps its place in the order with no records, or every later batch would wait for it.
             verdictAuditBatches.incrementAndGet();
-            work.add(new PendingBatch(d.seq(), List.of(), d.receivedNanos(), new Decision[0], sent, latencyNanos));
+            work.add(new PendingBatch(d.seq(), List.of(), null, d.receivedNanos(), new Decision[0], sent, latencyNanos));
             return;
         }
         verdictAuditBatches.incrementAndGet();
-        work.add(new PendingBatch(d.seq(), d.events(), d.receivedNanos(), d.decisions(), sent, latencyNanos));
+        work.add(new PendingBatch(d.seq(), d.events(), null, d.receivedNanos(), d.decisions(), sent, latencyNanos));
     }
 
     /** Decides every event, appending the verdicts due to {@code entries}. */
@@ -729,11 +739,15 @@ public final class DecisionPump implements AutoCloseable {
 
     /** Decision thread, audit-only batch (a verdict may still be in it on the close path). */
     private void decide(PendingBatch pending, IoRequest replyRequest, List<ReplyEntry> entries) {
-        List<RegistryEvent> events = pending.events();
+        List<RegistryEvent> events = List.of();
         Decision[] decided = null;
         boolean sent = false;
         long latencyNanos = 0;
         try {
+            events = pending.events();
+            if (events == null) {
+                events = decodeHandedOff(pending.undecoded());
+            }
             entries.clear();
             decided = decideAll(events, entries);
             sent = sendReply(replyRequest, entries);
@@ -741,8 +755,22 @@ public final class DecisionPump implements AutoCloseable {
             latency.record(latencyNanos, decided.length);
         } finally {
             // Always leave the batch, so a failure here cannot hold up every later batch's records.
-            auditInOrder(new PendingBatch(pending.seq(), decided == null ? List.of() : events,
+            auditInOrder(new PendingBatch(pending.seq(), decided == null ? List.of() : events, null,
                     pending.receivedNanos(), decided == null ? new Decision[0] : decided, sent, latencyNanos));
+        }
+    }
+
+    /** Decision thread: the full decode of a batch the completion thread only walked; empty when malformed. */
+    private List<RegistryEvent> decodeHandedOff(byte[] completed) {
+        try {
+            List<RegistryEvent> events = EventBatch.decodeOwned(completed, imageTranslation).events();
+            batches.increment();
+            eventsReceived.add(events.size());
+            return events;
+        } catch (WireFormatException e) {
+            malformedBatches.increment();
+            LOG.error("malformed GET_EVENTS completion of {} bytes dropped: {}", completed.length, e.getMessage());
+            return List.of();
         }
     }
 

@@ -51,8 +51,21 @@ public record EventBatch(int totalBytes, long droppedTotal, List<RegistryEvent> 
      *                         to Win32 form); null for none
      */
     public static EventBatch decode(ByteBuffer message, UnaryOperator<String> imageTranslation) {
+        return decodeOwned(copyOf(message), imageTranslation);
+    }
+
+    /** The bytes from {@code message}'s position to its limit, in one bulk copy. */
+    public static byte[] copyOf(ByteBuffer message) {
         byte[] copy = new byte[message.remaining()];
         message.get(message.position(), copy);
+        return copy;
+    }
+
+    /**
+     * As {@link #decode(ByteBuffer, UnaryOperator)} for a completed batch already copied
+     * ({@link #copyOf}): the events keep {@code copy}, which nobody may change afterwards.
+     */
+    public static EventBatch decodeOwned(byte[] copy, UnaryOperator<String> imageTranslation) {
         WireReader r = WireReader.of(ByteBuffer.wrap(copy), TYPE);
         if (r.length() < Wire.BATCH_HEADER_BYTES) {
             throw r.fail("size", 0, "is " + r.length() + " bytes, needs " + Wire.BATCH_HEADER_BYTES);
@@ -88,6 +101,40 @@ public record EventBatch(int totalBytes, long droppedTotal, List<RegistryEvent> 
             throw r.fail("total_bytes", 8, (total - at) + " bytes follow the last of " + count + " events");
         }
         return new EventBatch((int) total, dropped, events);
+    }
+
+    /**
+     * Walks only the event headers' size and flags fields of a completed batch: false when
+     * every event is well framed and none asks for a verdict, true otherwise - including
+     * any framing this walk cannot follow, which {@link #decodeOwned} then reports. Costs a
+     * few reads per event and builds nothing, so a batch nobody waits for can leave the
+     * completion thread without being decoded there.
+     */
+    public static boolean mayRequestVerdict(byte[] batch) {
+        if (batch.length < Wire.BATCH_HEADER_BYTES) {
+            return true;
+        }
+        long count = u32(batch, 4);
+        int at = Wire.BATCH_HEADER_BYTES;
+        for (long i = 0; i < count; i++) {
+            if (batch.length - at < Wire.EVENT_HEADER_BYTES) {
+                return true;
+            }
+            long size = u32(batch, at);
+            if (size < Wire.EVENT_HEADER_BYTES || size > batch.length - at) {
+                return true;
+            }
+            int flags = (batch[at + 6] & 0xFF) | (batch[at + 7] & 0xFF) << 8;
+            if ((flags & Wire.EVENT_F_VERDICT_REQUESTED) != 0) {
+                return true;
+            }
+            at += (int) size;
+        }
+        return at != batch.length;
+    }
+
+    private static long u32(byte[] b, int at) {
+        return (b[at] & 0xFFL) | (b[at + 1] & 0xFFL) << 8 | (b[at + 2] & 0xFFL) << 16 | (b[at + 3] & 0xFFL) << 24;
     }
 
     /**

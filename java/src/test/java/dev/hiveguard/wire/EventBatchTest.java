@@ -2,6 +2,7 @@ package dev.hiveguard.wire;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -216,6 +217,31 @@ class EventBatchTest {
         buf.putShort(24 + 74, (short) (buf.getShort(24 + 74) - 1));
         buf.putShort(24 + 76, (short) (buf.getShort(24 + 76) + 1));
         assertEquals("image", assertThrows(WireFormatException.class, () -> EventBatch.decode(buf)).field());
+    }
+
+    @Test
+    void headerWalkTellsWhetherABatchCanLeaveTheCompletionThreadUndecoded() {
+        BatchBuilder quiet = new BatchBuilder();
+        quiet.add();
+        quiet.add().valueName = "Audit";
+        byte[] noVerdict = EventBatch.copyOf(quiet.build());
+        assertFalse(EventBatch.mayRequestVerdict(noVerdict));
+        assertEquals(2, EventBatch.decodeOwned(noVerdict, null).events().size());
+
+        BatchBuilder waiting = new BatchBuilder();
+        waiting.add();
+        BatchBuilder.Event second = waiting.add();
+        second.flags = Wire.EVENT_F_VERDICT_REQUESTED;
+        second.id = 5;
+        assertTrue(EventBatch.mayRequestVerdict(EventBatch.copyOf(waiting.build())));
+
+        // Anything the walk cannot follow goes to the full decode, which names the fault.
+        assertTrue(EventBatch.mayRequestVerdict(java.util.Arrays.copyOf(noVerdict, noVerdict.length - 8)));
+        assertTrue(EventBatch.mayRequestVerdict(new byte[10]));
+        byte[] badSize = noVerdict.clone();
+        badSize[24] = 8; // first event's size below a header
+        badSize[25] = 0;
+        assertTrue(EventBatch.mayRequestVerdict(badSize));
     }
 
     @Test

@@ -161,7 +161,8 @@ public final class DemoCommand implements Callable<Integer> {
             session.close();
         }
         DriverStats driver = RegistrySimulator.stats();
-        report = DemoReport.build(outcomes, run.callerLatency(), driver, trail, loaded.builtInProtection());
+        report = DemoReport.build(outcomes, run.callerLatency(), driver, session.status().auditShed(), trail,
+                loaded.builtInProtection());
         out.println();
         out.print(report.render());
         out.println(String.format("heap: peak at most %d MiB used of %d MiB (bound %d MiB)", peakHeapUsedMib(), maxHeapMib,

@@ -678,22 +678,47 @@ public final class DecisionPump implements AutoCloseable {
     }
 
     private void queueVerdictAudit(Decided d, boolean sent, long latencyNanos) {
-        int n = d.events().size();
+        List<RegistryEvent> events = d.events();
+        Decision[] decisions = d.decisions();
+        int n = events.size();
         if (auditBacklogEvents.addAndGet(n) > AUDIT_BACKLOG_MAX_EVENTS) {
             auditBacklogEvents.addAndGet(-n);
-            long before = auditShed.sum();
-            auditShed.add(n);
-            if (before == 0) {
-                LOG.warn("the audit trail is behind the verdicts: audit records of answered events are being "
-                        + "shed (counted as auditShed in the pump status)");
+            // Shed the plain allows first: a block, an audit rule's match or a would-block is
+            // what the trail is for, and it is rare; those are kept up to twice the bound.
+            List<RegistryEvent> kept = new ArrayList<>();
+            List<Decision> keptDecisions = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                if (worthKeeping(decisions[i])) {
+                    kept.add(events.get(i));
+                    keptDecisions.add(decisions[i]);
+                }
             }
-            // The batch keeps its place in the order with no records, or every later batch would wait for it.
+            int keep = kept.size();
+            if (keep > 0 && auditBacklogEvents.addAndGet(keep) > 2 * AUDIT_BACKLOG_MAX_EVENTS) {
+                auditBacklogEvents.addAndGet(-keep);
+                keep = 0;
+            }
+            long before = auditShed.sum();
+            auditShed.add(n - keep);
+            if (before == 0 && keep < n) {
+                LOG.warn("the audit trail is behind the verdicts: audit records of answered events are being "
+                        + "shed, plain allows first (counted as auditShed in the pump status)");
+            }
+            // The batch keeps its place in the order even when empty, or every later batch would wait for it.
             verdictAuditBatches.incrementAndGet();
-            work.add(new PendingBatch(d.seq(), List.of(), null, d.receivedNanos(), new Decision[0], sent, latencyNanos));
+            work.add(keep == 0
+                    ? new PendingBatch(d.seq(), List.of(), null, d.receivedNanos(), new Decision[0], sent, latencyNanos)
+                    : new PendingBatch(d.seq(), kept, null, d.receivedNanos(), keptDecisions.toArray(new Decision[0]),
+                            sent, latencyNanos));
             return;
         }
         verdictAuditBatches.incrementAndGet();
-        work.add(new PendingBatch(d.seq(), d.events(), null, d.receivedNanos(), d.decisions(), sent, latencyNanos));
+        work.add(new PendingBatch(d.seq(), events, null, d.receivedNanos(), decisions, sent, latencyNanos));
+    }
+
+    /** A record the trail must not lose to load: anything but an allow no rule asked to log. */
+    private static boolean worthKeeping(Decision d) {
+        return d.action() != Action.ALLOW || d.ruleName() != null || d.wouldBlock();
     }
 
     /** Decides every event, appending the verdicts due to {@code entries}. */

@@ -113,10 +113,10 @@ public final class DecisionPump implements AutoCloseable {
      * arrived, whichever thread handles them.
      */
     private record PendingBatch(long seq, List<RegistryEvent> events, byte[] undecoded, long receivedNanos,
-                                Decision[] decided, boolean replied, long latencyNanos) {
+                                Decision[] decided, boolean replied, long latencyNanos, boolean auditOnly) {
     }
 
-    private static final PendingBatch STOP = new PendingBatch(-1, List.of(), null, 0, null, false, 0);
+    private static final PendingBatch STOP = new PendingBatch(-1, List.of(), null, 0, null, false, 0, false);
 
     private final HiveGuardDevice device;
     private final AuditSink audit;
@@ -505,10 +505,25 @@ public final class DecisionPump implements AutoCloseable {
         return false;
     }
 
-    /** Decision thread: an audit-only batch left the queue; re-park what was held while it was full. */
-    private void releaseHeld(boolean tookAuditOnly) {
+    /**
+     * A batch's records are written: only now does it stop counting against the hand-off
+     * and the audit backlog, so the batches decided but still waiting for the writer (in
+     * auditReady) are bounded too, and shedding or holding back starts when the writer -
+     * not the policy - is behind.
+     */
+    private void written(PendingBatch b) {
+        if (b.auditOnly()) {
+            releaseHeld(true);
+        } else {
+            verdictAuditBatches.decrementAndGet();
+            auditBacklogEvents.addAndGet(-b.events().size());
+        }
+    }
+
+    /** An audit-only batch is written (or none); re-park what was held while the hand-off was full. */
+    private void releaseHeld(boolean wroteAuditOnly) {
         synchronized (parkLock) {
-            if (tookAuditOnly) {
+            if (wroteAuditOnly) {
                 auditOnlyQueued--;
             }
             while (state == State.RUNNING && !held.isEmpty() && auditOnlyQueued < options.handoffCapacity()) {
@@ -524,7 +539,7 @@ public final class DecisionPump implements AutoCloseable {
     /** Adds work with the next audit sequence number. */
     private void enqueueUndecoded(byte[] completed, long receivedNanos) {
         synchronized (workLock) {
-            work.add(new PendingBatch(nextSeq++, null, completed, receivedNanos, null, false, 0));
+            work.add(new PendingBatch(nextSeq++, null, completed, receivedNanos, null, false, 0, true));
         }
     }
 
@@ -550,17 +565,13 @@ public final class DecisionPump implements AutoCloseable {
                 return;
             }
             idlePolls = 0;
-            boolean auditOnly = next.decided() == null;
-            releaseHeld(auditOnly);
-            if (auditOnly) {
+            if (next.auditOnly()) {
                 if (reply.inFlight()) {
                     // A REPLY whose call never returned cleanly: its memory stays with the device.
                     reply = newReplyRequest();
                 }
                 decide(next, reply, entries);
             } else {
-                verdictAuditBatches.decrementAndGet();
-                auditBacklogEvents.addAndGet(-next.events().size());
                 auditInOrder(next);
             }
         }
@@ -592,6 +603,7 @@ public final class DecisionPump implements AutoCloseable {
                     auditNext++;
                 }
                 auditAll(next.events(), next.decided(), next.replied(), next.latencyNanos());
+                written(next);
             }
         } finally {
             if (!released) {
@@ -707,13 +719,15 @@ public final class DecisionPump implements AutoCloseable {
             // The batch keeps its place in the order even when empty, or every later batch would wait for it.
             verdictAuditBatches.incrementAndGet();
             work.add(keep == 0
-                    ? new PendingBatch(d.seq(), List.of(), null, d.receivedNanos(), new Decision[0], sent, latencyNanos)
+                    ? new PendingBatch(d.seq(), List.of(), null, d.receivedNanos(), new Decision[0], sent, latencyNanos,
+                            false)
                     : new PendingBatch(d.seq(), kept, null, d.receivedNanos(), keptDecisions.toArray(new Decision[0]),
-                            sent, latencyNanos));
+                            sent, latencyNanos, false));
             return;
         }
         verdictAuditBatches.incrementAndGet();
-        work.add(new PendingBatch(d.seq(), events, null, d.receivedNanos(), decisions, sent, latencyNanos));
+        work.add(new PendingBatch(d.seq(), events, null, d.receivedNanos(), decisions, sent, latencyNanos,
+                false));
     }
 
     /** A record the trail must not lose to load: anything but an allow no rule asked to log. */
@@ -781,7 +795,7 @@ public final class DecisionPump implements AutoCloseable {
         } finally {
             // Always leave the batch, so a failure here cannot hold up every later batch's records.
             auditInOrder(new PendingBatch(pending.seq(), decided == null ? List.of() : events, null,
-                    pending.receivedNanos(), decided == null ? new Decision[0] : decided, sent, latencyNanos));
+                    pending.receivedNanos(), decided == null ? new Decision[0] : decided, sent, latencyNanos, true));
         }
     }
 

@@ -19,8 +19,9 @@ import java.util.Objects;
  * @param replyBatchMax      verdicts per REPLY, [1, HG_REPLY_MAX_ENTRIES]; must hold every
  *                           event a full buffer can carry, so one batch needs one REPLY
  * @param decisionThreads    threads asking the policy; [1, 64]
- * @param handoffCapacity    decoded batches waiting for a decision thread before the pump
- *                           stops re-parking (back-pressure); [1, 1024]
+ * @param handoffCapacity    audit-only batches received but not yet audited (queued for a
+ *                           decision thread, deciding, or waiting for the audit writer) before
+ *                           the pump stops re-parking (back-pressure); [1, 1024]
  * @param metricsLogInterval how often metrics are logged; zero disables the log line
  * @param closeTimeout       how long close() waits for cancelled requests and queued batches
  * @param warmUpDecisions    synthetic events run through the policy (and the pump's decision

@@ -159,6 +159,18 @@ public final class RegistryEvent {
                 imageTranslation);
     }
 
+    /**
+     * This event with every field decoded, holding no reference to the batch it came from:
+     * for an event kept long while the rest of its batch is let go.
+     */
+    public RegistryEvent detached() {
+        if (wire == null) {
+            return this;
+        }
+        return new RegistryEvent(id, sequence, timestamp, operation, flags, pid, tid, sessionId, timeoutMs, keyPath(),
+                valueName(), newName(), image(), userSid(), valueType, data(), dataOriginalSize);
+    }
+
     /** This event with another image (already in the form rules expect); the rest stays lazy. */
     public RegistryEvent withImage(String newImage) {
         RegistryEvent e = new RegistryEvent(id, sequence, timestamp, operation, flags, pid, tid, sessionId, timeoutMs,

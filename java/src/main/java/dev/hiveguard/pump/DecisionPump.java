@@ -97,9 +97,11 @@ public final class DecisionPump implements AutoCloseable {
     private enum State { NEW, RUNNING, STOPPING, CLOSED }
 
     /**
-     * Audit records of verdict batches queued for the decision threads, at most: ~64 MiB of
-     * decoded events at the worst, a few seconds of a saturated audit trail. Beyond it the
-     * audit work of a verdict batch is shed (counted) rather than holding its request back.
+     * Audit records of verdict batches received but not yet written, at most: they hold their
+     * batches' byte copies (an event's wire size each, ~300 bytes typically), so tens of MiB,
+     * a few seconds of a saturated audit trail. Beyond it the
+     * records of plain allows are shed (counted) rather than holding a request back; blocks,
+     * rule matches and would-blocks are kept up to twice this.
      */
     static final int AUDIT_BACKLOG_MAX_EVENTS = 65_536;
     /** Synthetic decisions run through the policy before serving: past the JIT's C2 threshold. */
@@ -701,7 +703,8 @@ public final class DecisionPump implements AutoCloseable {
             List<Decision> keptDecisions = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 if (worthKeeping(decisions[i])) {
-                    kept.add(events.get(i));
+                    // Detached: a kept record must not hold its whole shed batch's bytes.
+                    kept.add(events.get(i).detached());
                     keptDecisions.add(decisions[i]);
                 }
             }

@@ -204,6 +204,7 @@ class EventBatchTest {
                 "S-1-5-21-1-2-3-1001", 4, new byte[] {1, 2, 3, 4}, e.dataOriginalSize());
         assertEquals(byValue, e);
         assertEquals(byValue.hashCode(), e.hashCode());
+        assertEquals(byValue, e.detached());
         assertEquals("D:\\x.exe", e.withImage("D:\\x.exe").image());
         assertEquals(set.keyPath, e.withImage("D:\\x.exe").keyPath());
     }

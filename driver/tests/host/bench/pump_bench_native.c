@@ -11,9 +11,9 @@
  * The echo agent is what the Java pump does minus the policy and the audit
  * trail, over the same Win32 surface: N GET_EVENTS parked on an overlapped handle
  * bound to a completion port, one thread dequeuing with
- * GetQueuedCompletionStatusEx, one REPLY of ALLOW per batch that holds verdict
- * events (hEvent low bit set: the REPLY completes in the call and queues no
- * packet), and the request re-parked at once.
+ * GetQueuedCompletionStatusEx, one REPLY of ALLOW for all the batches of a dequeue
+ * that hold verdict events (hEvent low bit set: the REPLY completes in the call and queues no
+ * packet), then the requests re-parked.
  *
  * Not a test: the numbers are printed by PumpBench, never asserted.
  */
@@ -88,39 +88,48 @@ static int park(echo_agent *a, int slot)
     return 1;
 }
 
-/* ALLOW for every verdict event of the batch in slot, in one REPLY. */
-static void echo_batch(echo_agent *a, int slot, DWORD bytes)
+/* Sends the REPLY holding the ALLOWs added since the last one (none: nothing to send). */
+static void echo_reply(echo_agent *a, uint32_t *count)
+{
+    if (*count == 0)
+        return;
+    HG_REPLY_HEADER *rh = (HG_REPLY_HEADER *)a->reply;
+    rh->magic = HG_WIRE_MAGIC;
+    rh->count = *count;
+    HG_REPLY_RESULT result;
+    if (!control(a->dev, HG_IOCTL_REPLY, a->reply, (DWORD)(sizeof *rh + *count * sizeof(HG_REPLY_ENTRY)),
+                 &result, sizeof result))
+        atomic_fetch_add(&a->replies_failed, 1);
+    *count = 0;
+}
+
+/* Adds an ALLOW for every verdict event of the batch in slot to the pending REPLY
+ * (*count entries so far), sending it first when it could not hold a whole buffer more:
+ * like the Java pump, one REPLY answers every batch of a dequeue. */
+static void echo_batch(echo_agent *a, int slot, DWORD bytes, uint32_t *count)
 {
     const unsigned char *p = a->buf[slot];
     HG_BATCH_HEADER b;
     if (bytes < sizeof b)
         return;
     memcpy(&b, p, sizeof b);
-    HG_REPLY_HEADER *rh = (HG_REPLY_HEADER *)a->reply;
-    HG_REPLY_ENTRY *re = (HG_REPLY_ENTRY *)(a->reply + sizeof *rh);
-    uint32_t count = 0;
+    if (*count + b.count > HG_REPLY_MAX_ENTRIES)
+        echo_reply(a, count);
+    HG_REPLY_ENTRY *re = (HG_REPLY_ENTRY *)(a->reply + sizeof(HG_REPLY_HEADER));
     size_t at = sizeof b;
-    for (uint32_t k = 0; k < b.count && at + HG_EVENT_HEADER_BYTES <= bytes; k++) {
+    for (uint32_t k = 0; k < b.count && at + HG_EVENT_HEADER_BYTES <= bytes && *count < HG_REPLY_MAX_ENTRIES; k++) {
         HG_EVENT_HEADER h;
         memcpy(&h, p + at, sizeof h);
         if (h.flags & HG_EVENT_F_VERDICT_REQUESTED) {
-            re[count].id = h.id;
-            re[count].verdict = HG_VERDICT_ALLOW;
-            re[count].reserved = 0;
-            count++;
+            re[*count].id = h.id;
+            re[*count].verdict = HG_VERDICT_ALLOW;
+            re[*count].reserved = 0;
+            (*count)++;
         }
         if (h.size == 0)
             break;
         at += h.size;
     }
-    if (count == 0)
-        return;
-    rh->magic = HG_WIRE_MAGIC;
-    rh->count = count;
-    HG_REPLY_RESULT result;
-    if (!control(a->dev, HG_IOCTL_REPLY, a->reply, (DWORD)(sizeof *rh + count * sizeof *re), &result,
-                 sizeof result))
-        atomic_fetch_add(&a->replies_failed, 1);
 }
 
 static void *echo_loop(void *arg)
@@ -136,13 +145,18 @@ static void *echo_loop(void *arg)
                 break;
             continue;
         }
+        uint32_t count = 0;
+        for (ULONG i = 0; i < n; i++) {
+            int slot = (int)(e[i].lpOverlapped - a->ov);
+            if (e[i].Internal != HG_STATUS_SUCCESS)
+                continue; /* cancelled at stop */
+            echo_batch(a, slot, e[i].dwNumberOfBytesTransferred, &count);
+        }
+        echo_reply(a, &count);
         for (ULONG i = 0; i < n; i++) {
             int slot = (int)(e[i].lpOverlapped - a->ov);
             atomic_fetch_sub(&a->outstanding, 1);
-            if (e[i].Internal != HG_STATUS_SUCCESS)
-                continue; /* cancelled at stop */
-            echo_batch(a, slot, e[i].dwNumberOfBytesTransferred);
-            if (!atomic_load(&a->stopping))
+            if (e[i].Internal == HG_STATUS_SUCCESS && !atomic_load(&a->stopping))
                 park(a, slot);
         }
         if (atomic_load(&a->stopping) && atomic_load(&a->outstanding) == 0)

@@ -92,12 +92,15 @@ public final class DemoCommand implements Callable<Integer> {
     /**
      * This run's own trail: the summary checks the trail against this run's counters, so
      * it must not append to an earlier run's file (two runs can start in the same second).
+     * It keeps every rolled file: a saturated --duration run writes gigabytes (about 1.5 KiB
+     * a line, over a million lines a minute), and a file the default retention deleted
+     * would look like lost records to that check.
      */
     private AuditOptions newTrail(String runId) {
         for (int n = 1; ; n++) {
             String base = "demo-" + runId + (n == 1 ? "" : "-" + n);
             AuditOptions trail = new AuditOptions(auditDir, base, AuditOptions.DEFAULT_MAX_FILE_BYTES,
-                    AuditOptions.DEFAULT_RETAINED_FILES, AuditOptions.DEFAULT_FLUSH_INTERVAL);
+                    AuditOptions.MAX_RETAINED_FILES, AuditOptions.DEFAULT_FLUSH_INTERVAL);
             if (!Files.exists(trail.activeFile()) && !Files.exists(trail.rolledFile(1))) {
                 return trail;
             }
@@ -161,7 +164,8 @@ public final class DemoCommand implements Callable<Integer> {
             session.close();
         }
         DriverStats driver = RegistrySimulator.stats();
-        report = DemoReport.build(outcomes, run.callerLatency(), driver, trail, loaded.builtInProtection());
+        report = DemoReport.build(outcomes, run.callerLatency(), driver, session.status().auditShed(), trail,
+                loaded.builtInProtection());
         out.println();
         out.print(report.render());
         out.println(String.format("heap: peak at most %d MiB used of %d MiB (bound %d MiB)", peakHeapUsedMib(), maxHeapMib,

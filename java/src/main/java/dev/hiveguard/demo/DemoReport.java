@@ -28,6 +28,8 @@ import java.util.TreeMap;
  * @param tamperingTotal    persistence and tampering writes raised
  * @param tamperingBlocked  ... of which blocked
  * @param auditRecords      lines in this run's audit trail
+ * @param auditShed         audit records the agent shed, counted, because the trail fell behind
+ *                          the verdicts (plain allows first; PumpStatus.auditShed)
  * @param auditAlerts       ... with event.kind alert
  * @param auditByRule       lines by "rule (action)"
  * @param driver            the simulated driver's counters after the agent stopped
@@ -37,7 +39,7 @@ import java.util.TreeMap;
  * @param auditFile         the trail's active file
  */
 public record DemoReport(long raised, long allowed, long blocked, int tamperingTotal, int tamperingBlocked,
-                         long auditRecords, long auditAlerts,
+                         long auditRecords, long auditShed, long auditAlerts,
                          Map<String, Long> auditByRule, DriverStats driver, LatencySamples.Summary callerLatency,
                          LatencySamples.Summary agentLatency, List<String> failures, Path auditFile) {
 
@@ -57,6 +59,18 @@ public record DemoReport(long raised, long allowed, long blocked, int tamperingT
      */
     public static DemoReport build(OutcomeTally outcomes, LatencySamples callerLatency, DriverStats driver,
                                    AuditOptions trail, boolean requireTamperingBlocked) throws IOException {
+        return build(outcomes, callerLatency, driver, 0, trail, requireTamperingBlocked);
+    }
+
+    /**
+     * As above, for an agent that shed {@code auditShed} audit records (counted) while its
+     * trail was behind the verdicts: every delivered event must be a line or a shed record,
+     * and the tampering writes' lines must be there all the same (the agent sheds plain
+     * allows first).
+     */
+    public static DemoReport build(OutcomeTally outcomes, LatencySamples callerLatency, DriverStats driver,
+                                   long auditShed, AuditOptions trail, boolean requireTamperingBlocked)
+            throws IOException {
         Failures failures = new Failures();
         for (OperationOutcome o : outcomes.keptMismatches()) {
             failures.add(String.format("%s %s by %s got 0x%08X but the policy says %s", o.operation().operation()
@@ -106,9 +120,9 @@ public record DemoReport(long raised, long allowed, long blocked, int tamperingT
                     + (read.partialTrailingLine() ? " and a partial last line" : "") + " after a graceful stop");
         }
         long auditLines = read.records();
-        if (auditLines != driver.delivered()) {
+        if (auditLines + auditShed != driver.delivered()) {
             failures.add("the driver delivered " + driver.delivered() + " events but the audit trail has "
-                    + auditLines + " lines");
+                    + auditLines + " lines" + (auditShed == 0 ? "" : " and the agent shed " + auditShed));
         }
         if (driver.dropped() != 0 || driver.timedOut() != 0) {
             failures.add("the driver dropped " + driver.dropped() + " events and timed out " + driver.timedOut()
@@ -120,7 +134,7 @@ public record DemoReport(long raised, long allowed, long blocked, int tamperingT
             }
         }
         return new DemoReport(outcomes.raised(), outcomes.allowed(), outcomes.blocked(), tamperingTotal,
-                tamperingBlocked, auditLines,
+                tamperingBlocked, auditLines, auditShed,
                 alerts[0], byRule, driver, callerLatency.summary(), agentLatency.summary(),
                 failures.list(), trail.activeFile());
     }
@@ -189,6 +203,7 @@ public record DemoReport(long raised, long allowed, long blocked, int tamperingT
                 .row("... blocked", tamperingBlocked)
                 .row("audit lines", auditRecords)
                 .row("... alerts (block, audit, would-block)", auditAlerts)
+                .row("audit records shed (trail behind; allows first)", auditShed)
                 .render());
         sb.append('\n');
         TextTable rules = new TextTable("audit lines by rule (action)", "count>");

@@ -15,11 +15,13 @@ import dev.hiveguard.wire.ReplyMessage;
 import dev.hiveguard.wire.ReplyResult;
 import dev.hiveguard.wire.Wire;
 import dev.hiveguard.wire.WireFormatException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,13 +70,31 @@ public final class HiveGuardDevice implements AutoCloseable {
     private final String path;
     private final Pointer handle;
     private final Pointer port;
-    private final Map<Long, IoRequest> inFlight = new ConcurrentHashMap<>();
+    /**
+     * Requests that go through the port find their way back by their OVERLAPPED's address:
+     * a request's first submit() moves its OVERLAPPED into a slot of this table, and a
+     * dequeued packet's OVERLAPPED address gives the slot by subtraction and division - no
+     * map insert and remove (and no boxed key) per request. The table is native memory of
+     * the device that every slotted request also references, so it lives as long as the
+     * last of them (a retired request keeps it). Requests beyond {@link #OVERLAPPED_SLOTS}
+     * (short-lived {@link #call} requests) use {@link #inFlightUnslotted}.
+     */
+    static final int OVERLAPPED_SLOTS = 256;
+    private final Memory overlappedTable = new Memory((long) Overlapped.SIZE * OVERLAPPED_SLOTS);
+    private final long overlappedTableBase = Pointer.nativeValue(overlappedTable);
+    private final IoRequest[] slotted = new IoRequest[OVERLAPPED_SLOTS];
+    /** Slots handed out so far (never reused: a slot is the request's for its life); guarded by slotted. */
+    private int slotsUsed;
+    private final Map<Long, IoRequest> inFlightUnslotted = new ConcurrentHashMap<>();
+    /** Submitted requests whose packet has not been dequeued (slotted and unslotted). */
+    private final AtomicInteger inFlightCount = new AtomicInteger();
     private final Object drainMonitor = new Object();
     private final Thread completionThread;
     private volatile boolean closing;
     private volatile boolean stopCompletionThread;
     private volatile boolean handlesLost;
     private volatile boolean completionThreadDead;
+    private volatile Runnable dequeueGroupEnd;
 
     private HiveGuardDevice(String path, Pointer handle, Pointer port) {
         this.path = path;
@@ -149,9 +169,96 @@ public final class HiveGuardDevice implements AutoCloseable {
         return new IoRequest(inCapacity, outCapacity);
     }
 
+    /**
+     * {@code action} runs on the completion thread after the handlers of every packet that
+     * one GetQueuedCompletionStatusEx call returned (and after the handlers of abandoned
+     * requests): a handler may leave work for it, e.g. answer several completed batches
+     * with one REPLY. Null removes it.
+     */
+    public void onDequeueGroupEnd(Runnable action) {
+        dequeueGroupEnd = action;
+    }
+
+    private void runDequeueGroupEnd() {
+        Runnable action = dequeueGroupEnd;
+        if (action != null) {
+            try {
+                action.run();
+            } catch (RuntimeException | Error e) {
+                LOG.error("end-of-dequeue action failed", e);
+            }
+        }
+    }
+
     /** Requests whose completion packet has not been dequeued yet. */
     public int inFlight() {
-        return inFlight.size();
+        return inFlightCount.get();
+    }
+
+    /** Gives a request a table slot on its first packet-queuing submit, while slots last. */
+    private void assignSlot(IoRequest request) {
+        if (request.hasSlot()) {
+            return;
+        }
+        synchronized (slotted) {
+            if (slotsUsed == OVERLAPPED_SLOTS) {
+                return;
+            }
+            int index = slotsUsed++;
+            request.useSlot(this, index, overlappedTable, (long) index * Overlapped.SIZE);
+            slotted[index] = request;
+        }
+    }
+
+    /** Registers a request as in flight before its DeviceIoControl. */
+    private void trackInFlight(IoRequest request) {
+        inFlightCount.incrementAndGet();
+        if (request.slotIn(this) < 0) {
+            inFlightUnslotted.put(request.key(), request);
+        }
+    }
+
+    /** The submission failed at once: nothing will come back for it. */
+    private void untrackFailed(IoRequest request) {
+        if (request.slotIn(this) < 0) {
+            inFlightUnslotted.remove(request.key());
+        }
+        inFlightCount.decrementAndGet();
+    }
+
+    /** The in-flight request a dequeued packet's OVERLAPPED belongs to, taken out of the tables; or null. */
+    private IoRequest takeInFlight(long overlappedAddress) {
+        long offset = overlappedAddress - overlappedTableBase;
+        if (offset >= 0 && offset < (long) Overlapped.SIZE * OVERLAPPED_SLOTS && offset % Overlapped.SIZE == 0) {
+            IoRequest r;
+            synchronized (slotted) {
+                r = slotted[(int) (offset / Overlapped.SIZE)];
+            }
+            if (r != null && r.packetDue()) {
+                inFlightCount.decrementAndGet();
+                return r;
+            }
+            return null;
+        }
+        IoRequest r = inFlightUnslotted.remove(overlappedAddress);
+        if (r != null) {
+            inFlightCount.decrementAndGet();
+        }
+        return r;
+    }
+
+    /** Every request in flight now (slotted and unslotted). */
+    private List<IoRequest> inFlightRequests() {
+        List<IoRequest> out = new ArrayList<>();
+        synchronized (slotted) {
+            for (int i = 0; i < slotsUsed; i++) {
+                if (slotted[i].packetDue()) {
+                    out.add(slotted[i]);
+                }
+            }
+        }
+        out.addAll(inFlightUnslotted.values());
+        return out;
     }
 
     /** True when the handles vanished underneath the agent (a simulated process exit). */
@@ -173,8 +280,9 @@ public final class HiveGuardDevice implements AutoCloseable {
             throw new IllegalArgumentException("lengths " + inLength + "/" + outLength + " exceed the request's "
                     + request.inCapacity() + "/" + request.outCapacity() + " bytes");
         }
+        assignSlot(request);
         request.begin(handler);
-        inFlight.put(request.key(), request);
+        trackInFlight(request);
         int ok = Kernel32Direct.DeviceIoControl(handle, ioctl, inLength > 0 ? request.inputPointer() : null,
                 inLength, outLength > 0 ? request.outputPointer() : null, outLength,
                 request.bytesReturnedPointer(), request.overlappedPointer());
@@ -182,8 +290,8 @@ public final class HiveGuardDevice implements AutoCloseable {
             int err = Native.getLastError();
             if (err != Win32Error.ERROR_IO_PENDING.code()) {
                 // Failed before it was queued: Windows posts no packet, the memory is ours again.
-                inFlight.remove(request.key());
                 request.failedImmediately();
+                untrackFailed(request);
                 signalDrain();
                 throw new DeviceException("DeviceIoControl(" + Wire.ioctlName(ioctl) + ")", err);
             }
@@ -364,7 +472,7 @@ public final class HiveGuardDevice implements AutoCloseable {
     public boolean awaitIdle(long timeoutMs) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         synchronized (drainMonitor) {
-            while (!inFlight.isEmpty()) {
+            while (inFlightCount.get() > 0) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return false;
@@ -386,7 +494,7 @@ public final class HiveGuardDevice implements AutoCloseable {
             dequeueUntilStopped();
         } catch (RuntimeException | Error e) {
             // Nothing would ever complete again: fail everything in flight loudly rather than hang.
-            LOG.error("completion thread of {} died; abandoning {} in-flight requests", path, inFlight.size(), e);
+            LOG.error("completion thread of {} died; abandoning {} in-flight requests", path, inFlightCount.get(), e);
             completionThreadDead = true;
             abandonAll(false);
         }
@@ -410,7 +518,7 @@ public final class HiveGuardDevice implements AutoCloseable {
                         || ++failures >= DEQUEUE_FAILURE_LIMIT) {
                     if (!stopCompletionThread) {
                         LOG.warn("completion port of {} is gone ({}); abandoning {} in-flight requests", path,
-                                Win32Error.describe(err), inFlight.size());
+                                Win32Error.describe(err), inFlightCount.get());
                         abandonAll(true);
                     }
                     return;
@@ -424,7 +532,7 @@ public final class HiveGuardDevice implements AutoCloseable {
                 long base = (long) i * Overlapped.ENTRY_SIZE;
                 long ov = entries.getLong(base + Overlapped.ENTRY_OVERLAPPED);
                 int bytes = entries.getInt(base + Overlapped.ENTRY_BYTES);
-                IoRequest r = inFlight.remove(ov);
+                IoRequest r = takeInFlight(ov);
                 if (r == null) {
                     LOG.warn("completion packet for an unknown OVERLAPPED 0x{}", Long.toHexString(ov));
                     continue;
@@ -432,7 +540,10 @@ public final class HiveGuardDevice implements AutoCloseable {
                 IoResult result = new IoResult(r.overlappedStatus(), bytes, false);
                 dispatch(r, result);
             }
-            if (inFlight.isEmpty()) {
+            if (n > 0) {
+                runDequeueGroupEnd();
+            }
+            if (inFlightCount.get() == 0) {
                 signalDrain();
             }
         }
@@ -457,13 +568,14 @@ public final class HiveGuardDevice implements AutoCloseable {
         if (handlesGone) {
             handlesLost = true;
         }
-        for (Long key : List.copyOf(inFlight.keySet())) {
-            IoRequest r = inFlight.remove(key);
+        for (IoRequest inFlightNow : inFlightRequests()) {
+            IoRequest r = takeInFlight(inFlightNow.key());
             if (r != null) {
                 RETIRED.add(r);
                 dispatch(r, IoResult.abandonedResult());
             }
         }
+        runDequeueGroupEnd();
         signalDrain();
     }
 
@@ -514,9 +626,10 @@ public final class HiveGuardDevice implements AutoCloseable {
         if (!handlesLost) {
             Kernel32.INSTANCE.CloseHandle(port);
         }
-        if (!drained || !inFlight.isEmpty()) {
-            LOG.error("{} requests never completed on {}; their memory is retired, not freed", inFlight.size(), path);
-            RETIRED.addAll(inFlight.values());
+        if (!drained || inFlightCount.get() > 0) {
+            List<IoRequest> stuck = inFlightRequests();
+            LOG.error("{} requests never completed on {}; their memory is retired, not freed", stuck.size(), path);
+            RETIRED.addAll(stuck);
         }
         LOG.info("closed {}", path);
     }

@@ -104,15 +104,9 @@ public final class ImagePaths {
             if (out == null) {
                 out = new ArrayList<>(events.subList(0, i));
             }
-            out.add(image.equals(e.image()) ? e : withImage(e, image));
+            out.add(image.equals(e.image()) ? e : e.withImage(image));
         }
         return out == null ? events : out;
-    }
-
-    private static RegistryEvent withImage(RegistryEvent e, String image) {
-        return new RegistryEvent(e.id(), e.sequence(), e.timestamp(), e.operation(), e.flags(), e.pid(), e.tid(),
-                e.sessionId(), e.timeoutMs(), e.keyPath(), e.valueName(), e.newName(), image, e.userSid(),
-                e.valueType(), e.data(), e.dataOriginalSize());
     }
 
     private static boolean startsWithIgnoreCase(String s, String lowerPrefix) {

@@ -10,8 +10,8 @@ import java.util.concurrent.TimeUnit;
  * Pre-allocated native memory for one overlapped DeviceIoControl: input buffer,
  * output buffer, OVERLAPPED and the bytes-returned DWORD. Between submission and the
  * dequeue of its completion packet the kernel (or host) may write into this memory
- * at any moment, so while a request is in flight the device's in-flight table holds
- * it strongly (JNA frees {@link Memory} only when it becomes unreachable) and it
+ * at any moment, so while a request is in flight the device holds it strongly (its
+ * OVERLAPPED table slot, or its in-flight map for requests past the table) (JNA frees {@link Memory} only when it becomes unreachable) and it
  * cannot be resubmitted. A request whose packet can never arrive is retired into a
  * table that is never emptied: leaking a few kilobytes beats a write into freed memory.
  */
@@ -19,7 +19,17 @@ public final class IoRequest {
 
     private final Memory input;
     private final Memory output;
-    private final Memory overlapped;
+    /**
+     * The OVERLAPPED: the request's own until it is first submitted for a completion
+     * packet, then a slot of the device's OVERLAPPED table when one is free (see
+     * {@link HiveGuardDevice}), so a dequeued packet finds its request by arithmetic.
+     */
+    private volatile Pointer overlapped;
+    /** Keeps the memory behind {@link #overlapped} alive (the request's own, or the device's table). */
+    private Memory overlappedMemory;
+    /** The device whose table slot this request uses, and the slot; null / -1 for none. */
+    private Object slotOwner;
+    private int slot = -1;
     private final Memory bytesReturned;
     private final int inCapacity;
     private final int outCapacity;
@@ -33,6 +43,8 @@ public final class IoRequest {
 
     private final Object monitor = new Object();
     private boolean inFlight;
+    /** In flight with a completion packet to come (submit, not a packet-less call). */
+    private boolean packetDue;
     private boolean retired;
     private IoResult last;
     private IoCompletionHandler handler;
@@ -46,7 +58,8 @@ public final class IoRequest {
         // Memory(0) is illegal in JNA; a 1-byte buffer stands in and is passed with length 0.
         this.input = new Memory(Math.max(1, inCapacity));
         this.output = new Memory(Math.max(1, outCapacity));
-        this.overlapped = new Memory(Overlapped.SIZE);
+        this.overlappedMemory = new Memory(Overlapped.SIZE);
+        this.overlapped = overlappedMemory;
         this.bytesReturned = new Memory(4);
         input.clear();
         output.clear();
@@ -120,6 +133,38 @@ public final class IoRequest {
         return Pointer.nativeValue(overlapped);
     }
 
+    /** The table slot this request holds in {@code owner}'s table, or -1. */
+    int slotIn(Object owner) {
+        return slotOwner == owner ? slot : -1;
+    }
+
+    /** Submitted with a completion packet to come, and the packet not yet dequeued. */
+    boolean packetDue() {
+        synchronized (monitor) {
+            return packetDue;
+        }
+    }
+
+    boolean hasSlot() {
+        return slotOwner != null;
+    }
+
+    /**
+     * Moves the OVERLAPPED into slot {@code index} of {@code owner}'s table ({@code table},
+     * at {@code offset}); only while idle, once per request.
+     */
+    void useSlot(Object owner, int index, Memory table, long offset) {
+        synchronized (monitor) {
+            if (inFlight || slotOwner != null) {
+                throw new IllegalStateException("a request takes a table slot once, while idle");
+            }
+            slotOwner = owner;
+            slot = index;
+            overlappedMemory = table;
+            overlapped = table.share(offset, Overlapped.SIZE);
+        }
+    }
+
     /** Marks the request in flight; the OVERLAPPED must be zero before each use. */
     void begin(IoCompletionHandler onCompletion) {
         synchronized (monitor) {
@@ -130,10 +175,11 @@ public final class IoRequest {
                 throw new IllegalStateException("request is already in flight");
             }
             inFlight = true;
+            packetDue = true;
             last = null;
             handler = onCompletion;
         }
-        overlapped.clear();
+        overlapped.clear(Overlapped.SIZE);
         bytesReturned.setInt(0, 0);
     }
 
@@ -143,6 +189,9 @@ public final class IoRequest {
      */
     void beginWithoutPacket() {
         begin(null);
+        synchronized (monitor) {
+            packetDue = false;
+        }
         overlapped.setLong(Overlapped.H_EVENT, Overlapped.H_EVENT_NO_PACKET);
     }
 
@@ -162,6 +211,7 @@ public final class IoRequest {
     void failedImmediately() {
         synchronized (monitor) {
             inFlight = false;
+            packetDue = false;
             handler = null;
         }
     }
@@ -170,6 +220,7 @@ public final class IoRequest {
     IoCompletionHandler finish(IoResult result) {
         synchronized (monitor) {
             inFlight = false;
+            packetDue = false;
             last = result;
             if (result.abandoned()) {
                 retired = true;

@@ -22,23 +22,24 @@ import dev.hiveguard.wire.ReplyMessage;
 import dev.hiveguard.wire.ReplyResult;
 import dev.hiveguard.wire.Wire;
 import dev.hiveguard.wire.WireFormatException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -48,24 +49,31 @@ import org.slf4j.LoggerFactory;
  * The agent's decision loop over an open {@link HiveGuardDevice}.
  *
  * <p>Path of an event: the driver completes one of N parked GET_EVENTS requests with a
- * batch and the device's completion thread hands the request here; the whole batch is
- * decoded (the request's buffer is free again after that). Then one of two paths:
+ * batch and the device's completion thread hands the request here; the completed bytes
+ * are copied once onto the heap and their headers checked ({@link EventBatch#decode}),
+ * after which the request's buffer is free again. Strings and data are decoded from that
+ * copy only when first read: the policy pays for the fields its rules test, the audit
+ * writer for what it writes, on its own thread. Then one of two paths:
  * <ul>
- * <li><b>Verdicts due</b> (some caller of the batch waits in the kernel): the request is
- * re-parked at once, the policy is asked about every event on this same thread, and all
- * verdicts of the batch go out in one REPLY that completes inside the call (no
- * completion packet, so no thread waits for a packet of its own). A caller's answer
- * therefore crosses no thread hand-off. Only then is the batch's audit work queued for
+ * <li><b>Verdicts due</b> (some caller of the batch waits in the kernel): the policy is
+ * asked about every event on this same thread, and the verdicts of every batch the same
+ * dequeue returned go out in one REPLY that completes inside the call (no completion
+ * packet, so no thread waits for a packet of its own); then those requests are
+ * re-parked (the last parked one before deciding, so a request is always waiting). A
+ * caller's answer therefore crosses no thread hand-off. Only then is the batch's audit work queued for
  * a decision thread; when that queue already holds {@link #AUDIT_BACKLOG_MAX_EVENTS}
  * events the audit records of the batch are shed, counted and reported, never the
  * verdicts: waiting callers come first.</li>
- * <li><b>Audit only</b>: the batch is queued for a decision thread and the request
- * re-parked - unless {@code handoffCapacity} such batches are already queued, in
+ * <li><b>Audit only</b> (a walk over the event headers finds no verdict due): the batch's
+ * bytes are queued undecoded for a decision thread, which decodes, decides and audits
+ * them, and the request is re-parked - unless {@code handoffCapacity} such batches are already queued, in
  * which case it is held back. That is the back-pressure: when the policy or the audit
  * trail is slower than the registry, requests stop going back to the driver, its
  * bounded backlog fills and it drops and counts, instead of this process queueing
  * without bound.</li>
  * </ul>
+ * Audit records are written in arrival order by one thread at a time: a decided batch
+ * is left for the writer, and no thread waits for another's batch ({@link #auditInOrder}).
  * Before serving, the policy and the decoding path are run on synthetic events so the
  * first real callers are not judged by the interpreter. Nothing here touches the registry.
  *
@@ -89,31 +97,40 @@ public final class DecisionPump implements AutoCloseable {
     private enum State { NEW, RUNNING, STOPPING, CLOSED }
 
     /**
-     * Audit records of verdict batches queued for the decision threads, at most: ~64 MiB of
-     * decoded events at the worst, a few seconds of a saturated audit trail. Beyond it the
-     * audit work of a verdict batch is shed (counted) rather than holding its request back.
+     * Audit records of verdict batches received but not yet written, at most: they hold their
+     * batches' byte copies (an event's wire size each, ~300 bytes typically), so tens of MiB,
+     * a few seconds of a saturated audit trail. Beyond it the
+     * records of plain allows are shed (counted) rather than holding a request back; blocks,
+     * rule matches and would-blocks are kept up to twice this.
      */
     static final int AUDIT_BACKLOG_MAX_EVENTS = 65_536;
     /** Synthetic decisions run through the policy before serving: past the JIT's C2 threshold. */
     static final int WARMUP_DECISIONS = 30_000;
 
     /**
-     * Work for a decision thread: an audit-only batch to decide and audit ({@code decided}
-     * null), or a verdict batch already decided and answered whose records are due.
+     * Work for a decision thread: an audit-only batch to decode, decide and audit
+     * ({@code decided} null; {@code undecoded} holds its completed bytes, {@code events}
+     * is null), or a verdict batch already decided and answered whose records are due.
      * {@code seq} orders the audit records: they are written in the order the batches
      * arrived, whichever thread handles them.
      */
-    private record PendingBatch(long seq, List<RegistryEvent> events, long receivedNanos, Decision[] decided,
-                                boolean replied, long latencyNanos) {
+    private record PendingBatch(long seq, List<RegistryEvent> events, byte[] undecoded, long receivedNanos,
+                                Decision[] decided, boolean replied, long latencyNanos, boolean auditOnly) {
     }
 
-    private static final PendingBatch STOP = new PendingBatch(-1, List.of(), 0, null, false, 0);
+    private static final PendingBatch STOP = new PendingBatch(-1, List.of(), null, 0, null, false, 0, false);
 
     private final HiveGuardDevice device;
     private final AuditSink audit;
     private final PumpOptions options;
     private final AtomicReference<Policy> policy;
     private final ImagePaths imagePaths = ImagePaths.forThisMachine();
+    /**
+     * Rules and the audit trail speak C:\..., the kernel reports \Device\HarddiskVolumeN\...:
+     * applied when an event's image is first read, so a policy that never tests the image
+     * never decodes or translates it.
+     */
+    private final UnaryOperator<String> imageTranslation = imagePaths::toWin32;
     private final Object policyLock = new Object();
 
     /** Guards parking decisions: state, held, and the hold-or-park choice after a hand-off. */
@@ -134,8 +151,18 @@ public final class DecisionPump implements AutoCloseable {
     /** Orders additions to work with their seq. */
     private final Object workLock = new Object();
     private long nextSeq;
-    /** The seq whose audit records may be written now. */
-    private final AtomicLong auditTurn = new AtomicLong();
+    /**
+     * Audit records are written in arrival order (seq) by one thread at a time, and no
+     * thread ever waits for another's batch: a decided batch is left in auditReady, and
+     * whichever thread finds the writer role free writes every consecutive batch that is
+     * ready. A batch decided ahead of an earlier one is simply left there for the thread
+     * that finishes the earlier one. Guarded by auditOrderLock (held only to take or leave
+     * a batch, never while writing).
+     */
+    private final Object auditOrderLock = new Object();
+    private final Map<Long, PendingBatch> auditReady = new HashMap<>();
+    private long auditNext;
+    private boolean auditWriting;
     private final AtomicInteger verdictAuditBatches = new AtomicInteger();
     /** Audit-only batches queued (the back-pressure gauge), guarded by parkLock. */
     private int auditOnlyQueued;
@@ -143,7 +170,6 @@ public final class DecisionPump implements AutoCloseable {
     private final AtomicInteger auditBacklogEvents = new AtomicInteger();
     /** Used by the completion thread only: verdicts are answered there. */
     private IoRequest inlineReply;
-    private final List<ReplyEntry> inlineEntries = new ArrayList<>();
     private final List<Thread> workers = new ArrayList<>();
     private final Object returnMonitor = new Object();
     private volatile State state = State.NEW;
@@ -224,6 +250,7 @@ public final class DecisionPump implements AutoCloseable {
         Policy p = policy.get();
         device.configure(p.subscription());
         warmUp(p);
+        device.onDequeueGroupEnd(this::answerDecided);
         inlineReply = newReplyRequest();
         hello = h;
         startedAt = Instant.now();
@@ -305,12 +332,14 @@ public final class DecisionPump implements AutoCloseable {
             batch.clear();
             for (int k = 0; k < ops.length && decided + batch.size() < n; k++) {
                 boolean verdict = ((i + k) & 1) == 0;
-                batch.add(new RegistryEvent(verdict ? i * 64L + k + 1 : 0, i, now, ops[k],
-                        verdict ? RegistryEvent.F_VERDICT_REQUESTED : 0, 4242 + k, 7, 1, 5_000,
-                        WARMUP_KEYS[(i + k) % WARMUP_KEYS.length], "Value" + (k & 3), "",
-                        WARMUP_IMAGES[i % WARMUP_IMAGES.length], "S-1-5-18", 4, data, data.length));
+                // Built the way a driver batch is (strings decoded on first use, the image
+                // translated then), so the compiled code is the code real events run.
+                batch.add(warmUpEvent(verdict ? i * 64L + k + 1 : 0, i, now, ops[k],
+                        verdict ? RegistryEvent.F_VERDICT_REQUESTED : 0, 4242 + k,
+                        WARMUP_KEYS[(i + k) % WARMUP_KEYS.length], "Value" + (k & 3),
+                        WARMUP_IMAGES[i % WARMUP_IMAGES.length], data));
             }
-            for (RegistryEvent e : imagePaths.normalize(batch)) {
+            for (RegistryEvent e : batch) {
                 try {
                     Decision d = p.decide(e);
                     if (d == null) {
@@ -325,6 +354,22 @@ public final class DecisionPump implements AutoCloseable {
         LOG.info("warm-up: {} synthetic decisions in {} ms{}", decided,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
                 failed == 0 ? "" : " (" + failed + " failed; the policy will be asked again for real events)");
+    }
+
+    private RegistryEvent warmUpEvent(long id, long sequence, Instant now, Operation op, int flags, long pid,
+                                      String key, String valueName, String image, byte[] data) {
+        byte[] k = key.getBytes(StandardCharsets.UTF_16LE);
+        byte[] v = valueName.getBytes(StandardCharsets.UTF_16LE);
+        byte[] img = image.getBytes(StandardCharsets.UTF_16LE);
+        byte[] sid = "S-1-5-18".getBytes(StandardCharsets.UTF_16LE);
+        byte[] all = new byte[k.length + v.length + img.length + sid.length + data.length];
+        int at = 0;
+        for (byte[] part : new byte[][] {k, v, img, sid, data}) {
+            System.arraycopy(part, 0, all, at, part.length);
+            at += part.length;
+        }
+        return RegistryEvent.fromWire(id, sequence, now, op, flags, pid, 7, 1, 5_000, 4, data.length, all, 0,
+                k.length, v.length, 0, img.length, sid.length, data.length, imageTranslation);
     }
 
     /** The driver's HELLO reply, once started. */
@@ -376,6 +421,7 @@ public final class DecisionPump implements AutoCloseable {
      */
     private void onEvents(IoRequest r, IoResult result) {
         parked.decrementAndGet();
+        boolean answered = true;
         try {
             if (!result.succeeded()) {
                 if (!result.cancelled()) {
@@ -384,33 +430,40 @@ public final class DecisionPump implements AutoCloseable {
                 return;
             }
             long received = System.nanoTime();
+            // One bulk copy: the request's buffer is free from here on, whatever happens next.
+            byte[] completed = EventBatch.copyOf(r.output(result.bytes()));
             List<RegistryEvent> events = null;
-            try {
-                events = EventBatch.decode(r.output(result.bytes())).events();
-                batches.increment();
-                eventsReceived.add(events.size());
-            } catch (WireFormatException e) {
-                malformedBatches.increment();
-                LOG.error("malformed GET_EVENTS completion of {} bytes dropped (its callers get the fail mode): {}",
-                        result.bytes(), e.getMessage());
+            byte[] handOff = null;
+            if (!EventBatch.mayRequestVerdict(completed)) {
+                // Nobody waits: the headers were walked; decoding, deciding and auditing are a
+                // decision thread's work, so this thread re-parks at once.
+                handOff = completed;
+            } else {
+                try {
+                    events = EventBatch.decodeOwned(completed, imageTranslation).events();
+                    batches.increment();
+                    eventsReceived.add(events.size());
+                } catch (WireFormatException e) {
+                    malformedBatches.increment();
+                    LOG.error("malformed GET_EVENTS completion of {} bytes dropped (its callers get the fail mode): {}",
+                            result.bytes(), e.getMessage());
+                }
             }
             if (events != null && anyVerdictDue(events)) {
-                // The buffer was decoded, so the request can go back at once. Answering first
+                // The bytes were copied, so the request could go back at once. Answering first
                 // shortens this batch's callers' wait by one DeviceIoControl; but when this was
                 // the last parked request, park first, or the next caller would get the default.
                 boolean parkFirst = parked.get() <= 1;
                 if (parkFirst) {
                     reparkWhileRunning(r);
                 }
-                decideAndReply(events, received);
-                if (!parkFirst) {
-                    reparkWhileRunning(r);
-                }
+                decideForReply(events, received, parkFirst ? null : r);
+                answered = false; // answered, re-parked and counted as returned by answerDecided()
                 return;
             }
             synchronized (parkLock) {
-                if (events != null) {
-                    enqueue(events, received, null, false, 0);
+                if (handOff != null) {
+                    enqueueUndecoded(handOff, received);
                     auditOnlyQueued++;
                     workSignal.release();
                 }
@@ -423,10 +476,17 @@ public final class DecisionPump implements AutoCloseable {
                 }
             }
         } finally {
-            synchronized (returnMonitor) {
-                outstanding.decrementAndGet();
-                returnMonitor.notifyAll();
+            if (answered) {
+                returned(1);
             }
+        }
+    }
+
+    /** Handlers finished with {@code n} completed GET_EVENTS (close() waits for all of them). */
+    private void returned(int n) {
+        synchronized (returnMonitor) {
+            outstanding.addAndGet(-n);
+            returnMonitor.notifyAll();
         }
     }
 
@@ -447,10 +507,25 @@ public final class DecisionPump implements AutoCloseable {
         return false;
     }
 
-    /** Decision thread: an audit-only batch left the queue; re-park what was held while it was full. */
-    private void releaseHeld(boolean tookAuditOnly) {
+    /**
+     * A batch's records are written: only now does it stop counting against the hand-off
+     * and the audit backlog, so the batches decided but still waiting for the writer (in
+     * auditReady) are bounded too, and shedding or holding back starts when the writer -
+     * not the policy - is behind.
+     */
+    private void written(PendingBatch b) {
+        if (b.auditOnly()) {
+            releaseHeld(true);
+        } else {
+            verdictAuditBatches.decrementAndGet();
+            auditBacklogEvents.addAndGet(-b.events().size());
+        }
+    }
+
+    /** An audit-only batch is written (or none); re-park what was held while the hand-off was full. */
+    private void releaseHeld(boolean wroteAuditOnly) {
         synchronized (parkLock) {
-            if (tookAuditOnly) {
+            if (wroteAuditOnly) {
                 auditOnlyQueued--;
             }
             while (state == State.RUNNING && !held.isEmpty() && auditOnlyQueued < options.handoffCapacity()) {
@@ -464,10 +539,9 @@ public final class DecisionPump implements AutoCloseable {
     }
 
     /** Adds work with the next audit sequence number. */
-    private void enqueue(List<RegistryEvent> events, long receivedNanos, Decision[] decided, boolean replied,
-                         long latencyNanos) {
+    private void enqueueUndecoded(byte[] completed, long receivedNanos) {
         synchronized (workLock) {
-            work.add(new PendingBatch(nextSeq++, events, receivedNanos, decided, replied, latencyNanos));
+            work.add(new PendingBatch(nextSeq++, null, completed, receivedNanos, null, false, 0, true));
         }
     }
 
@@ -493,76 +567,181 @@ public final class DecisionPump implements AutoCloseable {
                 return;
             }
             idlePolls = 0;
-            boolean auditOnly = next.decided() == null;
-            releaseHeld(auditOnly);
-            if (auditOnly) {
+            if (next.auditOnly()) {
                 if (reply.inFlight()) {
                     // A REPLY whose call never returned cleanly: its memory stays with the device.
                     reply = newReplyRequest();
                 }
                 decide(next, reply, entries);
             } else {
-                verdictAuditBatches.decrementAndGet();
-                auditBacklogEvents.addAndGet(-next.events().size());
-                auditInTurn(next.seq(), next.events(), next.decided(), next.replied(), next.latencyNanos());
+                auditInOrder(next);
             }
         }
     }
 
     /**
-     * Writes the audit records of batch {@code seq} once every earlier batch's are written
-     * (another decision thread may still be on one), then lets the next batch's go. The
-     * wait is as long as an earlier batch's policy calls and audit writes.
+     * Leaves {@code done} (decided, with its verdicts sent) for the audit trail and, unless
+     * another thread is writing, writes every batch that is next in arrival order.
      */
-    private void auditInTurn(long seq, List<RegistryEvent> events, Decision[] decided, boolean replied,
-                             long latencyNanos) {
-        int spins = 0;
-        while (auditTurn.get() != seq) {
-            if (++spins < 200) {
-                Thread.onSpinWait();
-            } else {
-                LockSupport.parkNanos(20_000);
+    private void auditInOrder(PendingBatch done) {
+        synchronized (auditOrderLock) {
+            auditReady.put(done.seq(), done);
+            if (auditWriting) {
+                return;
             }
+            auditWriting = true;
+        }
+        boolean released = false;
+        try {
+            while (true) {
+                PendingBatch next;
+                synchronized (auditOrderLock) {
+                    next = auditReady.remove(auditNext);
+                    if (next == null) {
+                        auditWriting = false;
+                        released = true;
+                        return;
+                    }
+                    auditNext++;
+                }
+                auditAll(next.events(), next.decided(), next.replied(), next.latencyNanos());
+                written(next);
+            }
+        } finally {
+            if (!released) {
+                // An Error out of the audit sink: give the role back so later batches are not stranded.
+                synchronized (auditOrderLock) {
+                    auditWriting = false;
+                }
+            }
+        }
+    }
+
+    /**
+     * A batch with verdicts due, decided on the completion thread and waiting for the
+     * REPLY that answers every batch of the same dequeue ({@link #answerDecided}).
+     *
+     * @param repark the request to re-park after the REPLY, or null when it already was
+     */
+    private record Decided(long seq, List<RegistryEvent> events, long receivedNanos, Decision[] decisions,
+                           IoRequest repark) {
+    }
+
+    /** Completion thread only: batches decided since the last REPLY, and their verdicts in order. */
+    private final List<Decided> decidedBatches = new ArrayList<>();
+    private final List<ReplyEntry> pendingEntries = new ArrayList<>();
+
+    /**
+     * Completion thread, verdicts due: asks the policy about every event and adds the
+     * verdicts to the REPLY that goes out once every packet of this dequeue is handled -
+     * one REPLY for all the batches the driver completed together, not one per batch.
+     */
+    private void decideForReply(List<RegistryEvent> events, long receivedNanos, IoRequest repark) {
+        int due = 0;
+        for (int i = 0; i < events.size(); i++) {
+            if (events.get(i).verdictRequested()) {
+                due++;
+            }
+        }
+        if (pendingEntries.size() + due > options.replyBatchMax()) {
+            answerDecided();
+        }
+        long seq;
+        synchronized (workLock) {
+            seq = nextSeq++; // the audit records keep this batch's place in arrival order
+        }
+        Decision[] decided = decideAll(events, pendingEntries);
+        decidedBatches.add(new Decided(seq, events, receivedNanos, decided, repark));
+    }
+
+    /**
+     * Completion thread, end of a dequeue (or a full REPLY): one REPLY with every verdict
+     * decided since the last, then re-park those requests and queue their audit records
+     * (or shed them, counted).
+     */
+    private void answerDecided() {
+        if (decidedBatches.isEmpty()) {
+            return;
         }
         try {
-            auditAll(events, decided, replied, latencyNanos);
+            if (inlineReply.inFlight()) {
+                inlineReply = newReplyRequest();
+            }
+            boolean sent = sendReply(inlineReply, pendingEntries);
+            long now = System.nanoTime();
+            for (int i = 0; i < decidedBatches.size(); i++) {
+                Decided d = decidedBatches.get(i);
+                latency.record(now - d.receivedNanos(), d.decisions().length);
+            }
+            for (int i = 0; i < decidedBatches.size(); i++) {
+                Decided d = decidedBatches.get(i);
+                if (d.repark() != null) {
+                    reparkWhileRunning(d.repark());
+                }
+            }
+            for (int i = 0; i < decidedBatches.size(); i++) {
+                Decided d = decidedBatches.get(i);
+                queueVerdictAudit(d, sent, now - d.receivedNanos());
+            }
         } finally {
-            auditTurn.incrementAndGet();
+            int n = decidedBatches.size();
+            decidedBatches.clear();
+            pendingEntries.clear();
+            returned(n);
         }
     }
 
-    /**
-     * Completion thread, verdicts due: ask the policy about every event, answer all
-     * verdicts in one REPLY, then queue the audit records (or shed them, counted).
-     */
-    private void decideAndReply(List<RegistryEvent> delivered, long receivedNanos) {
-        List<RegistryEvent> events = imagePaths.normalize(delivered);
-        Decision[] decided = decideAll(events, inlineEntries);
-        if (inlineReply.inFlight()) {
-            inlineReply = newReplyRequest();
-        }
-        boolean sent = sendReply(inlineReply, inlineEntries);
-        long latencyNanos = System.nanoTime() - receivedNanos;
-        latency.record(latencyNanos, decided.length); // one reply answered the whole batch
+    private void queueVerdictAudit(Decided d, boolean sent, long latencyNanos) {
+        List<RegistryEvent> events = d.events();
+        Decision[] decisions = d.decisions();
         int n = events.size();
         if (auditBacklogEvents.addAndGet(n) > AUDIT_BACKLOG_MAX_EVENTS) {
             auditBacklogEvents.addAndGet(-n);
-            long before = auditShed.sum();
-            auditShed.add(n);
-            if (before == 0) {
-                LOG.warn("the audit trail is behind the verdicts: audit records of answered events are being "
-                        + "shed (counted as auditShed in the pump status)");
+            // Shed the plain allows first: a block, an audit rule's match or a would-block is
+            // what the trail is for, and it is rare; those are kept up to twice the bound.
+            List<RegistryEvent> kept = new ArrayList<>();
+            List<Decision> keptDecisions = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                if (worthKeeping(decisions[i])) {
+                    // Detached: a kept record must not hold its whole shed batch's bytes.
+                    kept.add(events.get(i).detached());
+                    keptDecisions.add(decisions[i]);
+                }
             }
+            int keep = kept.size();
+            if (keep > 0 && auditBacklogEvents.addAndGet(keep) > 2 * AUDIT_BACKLOG_MAX_EVENTS) {
+                auditBacklogEvents.addAndGet(-keep);
+                keep = 0;
+            }
+            long before = auditShed.sum();
+            auditShed.add(n - keep);
+            if (before == 0 && keep < n) {
+                LOG.warn("the audit trail is behind the verdicts: audit records of answered events are being "
+                        + "shed, plain allows first (counted as auditShed in the pump status)");
+            }
+            // The batch keeps its place in the order even when empty, or every later batch would wait for it.
+            verdictAuditBatches.incrementAndGet();
+            work.add(keep == 0
+                    ? new PendingBatch(d.seq(), List.of(), null, d.receivedNanos(), new Decision[0], sent, latencyNanos,
+                            false)
+                    : new PendingBatch(d.seq(), kept, null, d.receivedNanos(), keptDecisions.toArray(new Decision[0]),
+                            sent, latencyNanos, false));
             return;
         }
         verdictAuditBatches.incrementAndGet();
-        enqueue(events, receivedNanos, decided, sent, latencyNanos);
+        work.add(new PendingBatch(d.seq(), events, null, d.receivedNanos(), decisions, sent, latencyNanos,
+                false));
     }
 
+    /** A record the trail must not lose to load: anything but an allow no rule asked to log. */
+    private static boolean worthKeeping(Decision d) {
+        return d.action() != Action.ALLOW || d.ruleName() != null || d.wouldBlock();
+    }
+
+    /** Decides every event, appending the verdicts due to {@code entries}. */
     private Decision[] decideAll(List<RegistryEvent> events, List<ReplyEntry> entries) {
         Policy p = policy.get();
         Decision[] decided = new Decision[events.size()];
-        entries.clear();
         for (int i = 0; i < decided.length; i++) {
             RegistryEvent e = events.get(i);
             decided[i] = decideSafely(p, e);
@@ -602,21 +781,38 @@ public final class DecisionPump implements AutoCloseable {
 
     /** Decision thread, audit-only batch (a verdict may still be in it on the close path). */
     private void decide(PendingBatch pending, IoRequest replyRequest, List<ReplyEntry> entries) {
-        List<RegistryEvent> events = pending.events();
+        List<RegistryEvent> events = List.of();
         Decision[] decided = null;
         boolean sent = false;
         long latencyNanos = 0;
         try {
-            // Rules and the audit trail speak C:\..., the kernel reports \Device\HarddiskVolumeN\...
-            events = imagePaths.normalize(pending.events());
+            events = pending.events();
+            if (events == null) {
+                events = decodeHandedOff(pending.undecoded());
+            }
+            entries.clear();
             decided = decideAll(events, entries);
             sent = sendReply(replyRequest, entries);
             latencyNanos = System.nanoTime() - pending.receivedNanos();
             latency.record(latencyNanos, decided.length);
         } finally {
-            // Always take the turn, so a failure here cannot hold up every later batch's records.
-            auditInTurn(pending.seq(), decided == null ? List.of() : events,
-                    decided == null ? new Decision[0] : decided, sent, latencyNanos);
+            // Always leave the batch, so a failure here cannot hold up every later batch's records.
+            auditInOrder(new PendingBatch(pending.seq(), decided == null ? List.of() : events, null,
+                    pending.receivedNanos(), decided == null ? new Decision[0] : decided, sent, latencyNanos, true));
+        }
+    }
+
+    /** Decision thread: the full decode of a batch the completion thread only walked; empty when malformed. */
+    private List<RegistryEvent> decodeHandedOff(byte[] completed) {
+        try {
+            List<RegistryEvent> events = EventBatch.decodeOwned(completed, imageTranslation).events();
+            batches.increment();
+            eventsReceived.add(events.size());
+            return events;
+        } catch (WireFormatException e) {
+            malformedBatches.increment();
+            LOG.error("malformed GET_EVENTS completion of {} bytes dropped: {}", completed.length, e.getMessage());
+            return List.of();
         }
     }
 
@@ -737,6 +933,7 @@ public final class DecisionPump implements AutoCloseable {
             LOG.error("{} parked requests did not complete within {} ms of CancelIoEx; the device retires them",
                     getEventsRequests.stream().filter(IoRequest::inFlight).count(), timeoutMs);
         }
+        device.onDequeueGroupEnd(null);
         // After every batch: the queue is FIFO, so each thread finishes the work before its STOP.
         for (int i = 0; i < workers.size(); i++) {
             work.add(STOP);

@@ -19,8 +19,9 @@ import java.util.Objects;
  * @param replyBatchMax      verdicts per REPLY, [1, HG_REPLY_MAX_ENTRIES]; must hold every
  *                           event a full buffer can carry, so one batch needs one REPLY
  * @param decisionThreads    threads asking the policy; [1, 64]
- * @param handoffCapacity    decoded batches waiting for a decision thread before the pump
- *                           stops re-parking (back-pressure); [1, 1024]
+ * @param handoffCapacity    audit-only batches received but not yet audited (queued for a
+ *                           decision thread, deciding, or waiting for the audit writer) before
+ *                           the pump stops re-parking (back-pressure); [1, 1024]
  * @param metricsLogInterval how often metrics are logged; zero disables the log line
  * @param closeTimeout       how long close() waits for cancelled requests and queued batches
  * @param warmUpDecisions    synthetic events run through the policy (and the pump's decision
@@ -49,7 +50,14 @@ public record PumpOptions(
     /** 128 KiB holds ~1600 minimal events: far more than a burst between two completions. */
     public static final int DEFAULT_BUFFER_BYTES = 128 * 1024;
     public static final int DEFAULT_DECISION_THREADS = 2;
-    public static final int DEFAULT_HANDOFF_CAPACITY = 4;
+    /**
+     * Audit-only batches waiting for a decision thread before requests are held back. A
+     * queued batch is the copy of its completed bytes (at most bufferBytes, usually a few
+     * KiB), so 64 of them bound the hand-off at 8 MiB while absorbing the bursts of small
+     * batches a fast re-park produces; past it the driver's backlog takes the excess and
+     * drops (counted) what it cannot hold.
+     */
+    public static final int DEFAULT_HANDOFF_CAPACITY = 64;
     public static final Duration DEFAULT_METRICS_LOG_INTERVAL = Duration.ofSeconds(30);
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
     public static final int MAX_DECISION_THREADS = 64;

@@ -27,7 +27,9 @@ import java.util.Map;
  * @param policyErrors        events whose policy call threw (allowed, and logged)
  * @param auditErrors         audit records the sink refused
  * @param auditShed           audit records of answered verdict events dropped because the audit
- *                            queue was full: verdicts go first, the audit trail is shed (counted)
+ *                            queue was full: verdicts go first, the audit trail is shed (counted),
+ *                            plain allows first (blocks, rule matches and would-blocks are kept
+ *                            up to twice the queue's bound)
  * @param driverInstanceId    HELLO instance id: changes when the driver restarts
  * @param driver              the driver's counters, or null when they could not be read
  */

@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * A completed GET_EVENTS: {@code HG_BATCH_HEADER} followed by {@code count} whole
@@ -35,7 +36,37 @@ public record EventBatch(int totalBytes, long droppedTotal, List<RegistryEvent> 
 
     /** Decodes {@code message} from its position to its limit (the completed byte count). */
     public static EventBatch decode(ByteBuffer message) {
-        WireReader r = WireReader.of(message, TYPE);
+        return decode(message, null);
+    }
+
+    /**
+     * Decodes {@code message} from its position to its limit (the completed byte count):
+     * the completed bytes are copied once into a heap array the events own, every header
+     * field and every string's bounds are checked, and the strings and data are decoded
+     * only when an event is asked for them ({@link RegistryEvent#fromWire}). The caller
+     * may therefore hand {@code message}'s buffer back to the driver as soon as this
+     * returns: no event refers to it.
+     *
+     * @param imageTranslation applied to each event's image when it is first read (NT path
+     *                         to Win32 form); null for none
+     */
+    public static EventBatch decode(ByteBuffer message, UnaryOperator<String> imageTranslation) {
+        return decodeOwned(copyOf(message), imageTranslation);
+    }
+
+    /** The bytes from {@code message}'s position to its limit, in one bulk copy. */
+    public static byte[] copyOf(ByteBuffer message) {
+        byte[] copy = new byte[message.remaining()];
+        message.get(message.position(), copy);
+        return copy;
+    }
+
+    /**
+     * As {@link #decode(ByteBuffer, UnaryOperator)} for a completed batch already copied
+     * ({@link #copyOf}): the events keep {@code copy}, which nobody may change afterwards.
+     */
+    public static EventBatch decodeOwned(byte[] copy, UnaryOperator<String> imageTranslation) {
+        WireReader r = WireReader.of(ByteBuffer.wrap(copy), TYPE);
         if (r.length() < Wire.BATCH_HEADER_BYTES) {
             throw r.fail("size", 0, "is " + r.length() + " bytes, needs " + Wire.BATCH_HEADER_BYTES);
         }
@@ -63,7 +94,7 @@ public record EventBatch(int totalBytes, long droppedTotal, List<RegistryEvent> 
                 throw r.fail("events[" + i + "].size", at, "size " + size + " is not a multiple of "
                         + Wire.EVENT_ALIGN + " in [" + Wire.EVENT_HEADER_BYTES + ", " + (total - at) + "]");
             }
-            events.add(decodeEvent(r.element(at, (int) size, "HG_EVENT", i)));
+            events.add(decodeEvent(r.element(at, (int) size, "HG_EVENT", i), copy, imageTranslation));
             at += (int) size;
         }
         if (at != total) {
@@ -72,8 +103,46 @@ public record EventBatch(int totalBytes, long droppedTotal, List<RegistryEvent> 
         return new EventBatch((int) total, dropped, events);
     }
 
-    /** One {@code HG_EVENT_HEADER} and its variable part; {@code e} spans exactly {@code size} bytes. */
-    static RegistryEvent decodeEvent(WireReader e) {
+    /**
+     * Walks only the event headers' size and flags fields of a completed batch: false when
+     * every event is well framed and none asks for a verdict, true otherwise - including
+     * any framing this walk cannot follow, which {@link #decodeOwned} then reports. Costs a
+     * few reads per event and builds nothing, so a batch nobody waits for can leave the
+     * completion thread without being decoded there.
+     */
+    public static boolean mayRequestVerdict(byte[] batch) {
+        if (batch.length < Wire.BATCH_HEADER_BYTES) {
+            return true;
+        }
+        long count = u32(batch, 4);
+        int at = Wire.BATCH_HEADER_BYTES;
+        for (long i = 0; i < count; i++) {
+            if (batch.length - at < Wire.EVENT_HEADER_BYTES) {
+                return true;
+            }
+            long size = u32(batch, at);
+            if (size < Wire.EVENT_HEADER_BYTES || size > batch.length - at) {
+                return true;
+            }
+            int flags = (batch[at + 6] & 0xFF) | (batch[at + 7] & 0xFF) << 8;
+            if ((flags & Wire.EVENT_F_VERDICT_REQUESTED) != 0) {
+                return true;
+            }
+            at += (int) size;
+        }
+        return at != batch.length;
+    }
+
+    private static long u32(byte[] b, int at) {
+        return (b[at] & 0xFFL) | (b[at + 1] & 0xFFL) << 8 | (b[at + 2] & 0xFFL) << 16 | (b[at + 3] & 0xFFL) << 24;
+    }
+
+    /**
+     * One {@code HG_EVENT_HEADER} and the bounds of its variable part; {@code e} spans
+     * exactly {@code size} bytes of {@code copy}, which the event keeps to decode its
+     * strings from on first use.
+     */
+    static RegistryEvent decodeEvent(WireReader e, byte[] copy, UnaryOperator<String> imageTranslation) {
         int opCode = e.u16Bounded(4, "operation", 1, Wire.OP_COUNT - 1);
         int flags = e.u16(6, "flags");
         if ((flags & ~Wire.EVENT_F_ALL) != 0) {
@@ -98,20 +167,21 @@ public record EventBatch(int totalBytes, long droppedTotal, List<RegistryEvent> 
             throw e.fail("size", 0, "is " + e.length() + " but header, strings and data take " + content
                     + " bytes (" + Wire.alignUp(content, Wire.EVENT_ALIGN) + " aligned)");
         }
+        // Every bound is checked here, so decoding a string later cannot fail.
         int at = Wire.EVENT_HEADER_BYTES;
-        String key = e.utf16(at, keyBytes, "key_path");
+        e.checkUtf16(at, keyBytes, "key_path");
         at += keyBytes;
-        String valueName = e.utf16(at, valueBytes, "value_name");
+        e.checkUtf16(at, valueBytes, "value_name");
         at += valueBytes;
-        String newName = e.utf16(at, newNameBytes, "new_name");
+        e.checkUtf16(at, newNameBytes, "new_name");
         at += newNameBytes;
-        String image = e.utf16(at, imageBytes, "image");
+        e.checkUtf16(at, imageBytes, "image");
         at += imageBytes;
-        String sid = e.utf16(at, sidBytes, "user_sid");
+        e.checkUtf16(at, sidBytes, "user_sid");
         at += sidBytes;
-        byte[] data = e.bytes(at, dataBytes, "data");
+        e.bytesInside(at, dataBytes, "data");
         long originalSize = e.u32(60, "data_original_size");
-        return new RegistryEvent(
+        return RegistryEvent.fromWire(
                 id,
                 e.u64(16, "sequence"),
                 fromFileTime(e.u64(24, "timestamp")),
@@ -121,13 +191,9 @@ public record EventBatch(int totalBytes, long droppedTotal, List<RegistryEvent> 
                 e.u64(40, "tid"),
                 (int) e.u32(48, "session_id"),
                 e.u32Bounded(52, "timeout_ms", 0, Wire.TIMEOUT_MAX_MS),
-                key,
-                valueName,
-                newName,
-                image,
-                sid,
                 (int) e.u32(56, "value_type"),
-                data,
-                (int) Math.min(originalSize, Integer.MAX_VALUE));
+                (int) Math.min(originalSize, Integer.MAX_VALUE),
+                copy, e.absolute(Wire.EVENT_HEADER_BYTES), keyBytes, valueBytes, newNameBytes, imageBytes, sidBytes,
+                dataBytes, imageTranslation);
     }
 }

@@ -1,8 +1,8 @@
 package dev.hiveguard.wire;
 
+import dev.hiveguard.model.RegistryEvent;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Bounds-checked little-endian reads at absolute offsets of one message. Every read
@@ -26,7 +26,12 @@ final class WireReader {
     }
 
     private WireReader(ByteBuffer source, int base, int limit, String messageType, int index) {
-        this.buf = source.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        this(source.duplicate().order(ByteOrder.LITTLE_ENDIAN), base, limit, messageType, index, true);
+    }
+
+    /** Shares {@code ownView} (already a little-endian duplicate of this reader's family): reads are absolute. */
+    private WireReader(ByteBuffer ownView, int base, int limit, String messageType, int index, boolean shared) {
+        this.buf = ownView;
         this.base = base;
         this.limit = limit;
         this.messageType = messageType;
@@ -55,7 +60,8 @@ final class WireReader {
         if (offset < 0 || length < 0 || (long) offset + length > length()) {
             check(offset, length, elementType + "[" + index + "]"); // throws, with the element named
         }
-        return new WireReader(buf, base + offset, base + offset + length, elementType, index);
+        // A batch has up to thousands of elements: no ByteBuffer duplicate per element.
+        return new WireReader(buf, base + offset, base + offset + length, elementType, index, true);
     }
 
     private void check(int offset, int width, String field) {
@@ -121,27 +127,30 @@ final class WireReader {
     }
 
     String utf16(int offset, int bytes, String field) {
-        if ((bytes & 1) != 0) {
-            throw fail(field, offset, "UTF-16 length " + bytes + " is odd");
-        }
-        check(offset, bytes, field);
+        checkUtf16(offset, bytes, field);
         if (bytes == 0) {
             return "";
         }
         byte[] raw = new byte[bytes];
         buf.get(base + offset, raw);
-        // Registry names are almost always surrogate-free: assemble the chars directly
-        // (the String(byte[], UTF_16LE) decoder loop costs several times more). Anything
-        // with a surrogate takes the charset path, which replaces unpaired ones with U+FFFD.
-        char[] chars = new char[bytes >> 1];
-        for (int i = 0; i < chars.length; i++) {
-            char c = (char) ((raw[2 * i] & 0xFF) | (raw[2 * i + 1] << 8));
-            if (Character.isSurrogate(c)) {
-                return new String(raw, StandardCharsets.UTF_16LE);
-            }
-            chars[i] = c;
+        return RegistryEvent.utf16(raw, 0, bytes);
+    }
+
+    /** A UTF-16LE string's bounds: an even byte count inside this message. */
+    void checkUtf16(int offset, int bytes, String field) {
+        if ((bytes & 1) != 0) {
+            throw fail(field, offset, "UTF-16 length " + bytes + " is odd");
         }
-        return new String(chars);
+        check(offset, bytes, field);
+    }
+
+    /** The position of {@code offset} in the buffer this reader reads. */
+    int absolute(int offset) {
+        return base + offset;
+    }
+
+    void bytesInside(int offset, int count, String field) {
+        check(offset, count, field);
     }
 
     byte[] bytes(int offset, int count, String field) {

@@ -124,6 +124,20 @@ class DemoReportTest {
     }
 
     @Test
+    void shedAuditRecordsAccountForMissingLinesOnlyToTheCount() throws IOException {
+        List<OperationOutcome> run = consistentRun(true);
+        AuditOptions t = trail(run);
+        DemoReport accounted = DemoReport.build(OutcomeTally.of(run), samples(), driver(run.size() + 4, 0, 0), 4, t,
+                true);
+        assertTrue(accounted.failures().isEmpty(), accounted.failures().toString());
+        assertTrue(accounted.render().contains("audit records shed"), accounted.render());
+        DemoReport unaccounted = DemoReport.build(OutcomeTally.of(run), samples(), driver(run.size() + 4, 0, 0), 3,
+                t, true);
+        assertTrue(unaccounted.failures().stream().anyMatch(f -> f.contains("and the agent shed 3")),
+                unaccounted.failures().toString());
+    }
+
+    @Test
     void aBlockedWriteMissingFromTheAuditTrailFails() throws IOException {
         List<OperationOutcome> run = consistentRun(true);
         AuditOptions t = trail(run.subList(0, run.size() - 1));

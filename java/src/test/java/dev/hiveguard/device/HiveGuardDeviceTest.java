@@ -252,6 +252,38 @@ class HiveGuardDeviceTest {
     }
 
     @Test
+    void requestsBeyondTheOverlappedTableStillFindTheirCompletion() throws Exception {
+        // Fill the OVERLAPPED table with short calls, then park requests that can no longer
+        // get a slot beside ones that have one: every packet must reach its own handler.
+        device.hello();
+        IoRequest slotted = device.newRequest(0, Wire.GET_EVENTS_MIN_BYTES);
+        CompletableFuture<IoResult> slottedDone = new CompletableFuture<>();
+        device.submit(slotted, Wire.IOCTL_GET_EVENTS, 0, slotted.outCapacity(), (req, res) -> slottedDone.complete(res));
+        for (int i = 0; i < HiveGuardDevice.OVERLAPPED_SLOTS; i++) {
+            IoRequest r = device.newRequest(0, Wire.STATS_BYTES);
+            device.call(r, Wire.IOCTL_STATS, 0, Wire.STATS_BYTES, "STATS");
+        }
+        IoRequest unslotted = device.newRequest(0, Wire.GET_EVENTS_MIN_BYTES);
+        CompletableFuture<IoResult> unslottedDone = new CompletableFuture<>();
+        device.submit(unslotted, Wire.IOCTL_GET_EVENTS, 0, unslotted.outCapacity(),
+                (req, res) -> unslottedDone.complete(res));
+        assertEquals(2, device.inFlight());
+        assertTrue(device.cancel(unslotted));
+        assertTrue(unslottedDone.get(WAIT_S, TimeUnit.SECONDS).cancelled());
+        assertFalse(slottedDone.isDone(), "the other request stays parked");
+        assertEquals(1, device.inFlight());
+        assertTrue(device.cancel(slotted));
+        assertTrue(slottedDone.get(WAIT_S, TimeUnit.SECONDS).cancelled());
+        assertTrue(device.awaitIdle(WAIT_S * 1000));
+        assertEquals(0, device.inFlight());
+        // Both kinds are reusable after their packet came back.
+        CompletableFuture<IoResult> again = new CompletableFuture<>();
+        device.submit(unslotted, Wire.IOCTL_GET_EVENTS, 0, unslotted.outCapacity(), (req, res) -> again.complete(res));
+        assertTrue(device.cancel(unslotted));
+        assertTrue(again.get(WAIT_S, TimeUnit.SECONDS).cancelled());
+    }
+
+    @Test
     void processExitAbandonsWhatIsInFlightAndFreesTheDevice() throws Exception {
         device.hello();
         CompletableFuture<IoResult> done = new CompletableFuture<>();

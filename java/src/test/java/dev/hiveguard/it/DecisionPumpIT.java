@@ -1,5 +1,4 @@
 package dev.hiveguard.it;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.hiveguard.audit.AuditSink;
 import dev.hiveguard.device.HiveGuardDevice;
 import dev.hiveguard.device.RegistrySimulator;
 import dev.hiveguard.device.SimulatedOperation;
@@ -16,6 +16,7 @@ import dev.hiveguard.model.Operation;
 import dev.hiveguard.model.RegistryEvent;
 import dev.hiveguard.model.Verdict;
 import dev.hiveguard.policy.Action;
+import dev.hiveguard.policy.Decision;
 import dev.hiveguard.policy.DefaultPolicy;
 import dev.hiveguard.pump.DecisionPump;
 import dev.hiveguard.pump.PumpOptions;
@@ -31,6 +32,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -448,6 +450,126 @@ class DecisionPumpIT {
         }
         assertEquals(3, audit.entries().size());
         assertEquals(3, RegistrySimulator.stats().blocked());
+    }
+
+    @Test
+    void batchesCompletedTogetherAreAnsweredByOneReplyAndAuditedInArrivalOrder() throws Exception {
+        // The completion thread is held in the first decision while five more callers each
+        // complete a parked request; their five packets then come out of one dequeue and
+        // must be answered by one REPLY with five verdicts, not five REPLYs.
+        PrefixBlockPolicy policy = new PrefixBlockPolicy(RUN_PREFIX, 5000, FailMode.OPEN);
+        policy.stall();
+        int later = 5;
+        try (HiveGuardDevice device = HiveGuardDevice.open();
+             DecisionPump pump = new DecisionPump(device, policy, audit, options(8))) {
+            pump.start();
+            Future<Integer> first = callers.submit(() -> RegistrySimulator.raise(setValue(0, 0, RUN_PREFIX + "\\F")));
+            assertTrue(policy.awaitStalled(BOUND_S * 1000));
+            List<Future<Integer>> rest = new ArrayList<>();
+            for (int c = 1; c <= later; c++) {
+                int caller = c;
+                String key = (c % 2 == 0 ? RUN_PREFIX : OTHER_KEY) + "\\C" + c;
+                rest.add(callers.submit(() -> RegistrySimulator.raise(setValue(caller, caller, key))));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_S);
+            while (device.stats().delivered() < 1 + later && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(1 + later, device.stats().delivered(), "every caller's batch completed a parked request");
+            policy.resume();
+            assertEquals(DENIED, first.get(BOUND_S, TimeUnit.SECONDS));
+            for (int c = 1; c <= later; c++) {
+                assertEquals(c % 2 == 0 ? DENIED : ALLOWED, rest.get(c - 1).get(BOUND_S, TimeUnit.SECONDS), "caller " + c);
+            }
+            PumpStatus s = pump.status();
+            assertEquals(1 + later, s.batches(), s.summaryLine());
+            assertEquals(2, s.replies(), "one REPLY for the first batch, one for the five dequeued together: "
+                    + s.summaryLine());
+            assertEquals(1 + later, s.repliesAccepted(), s.summaryLine());
+            assertEquals(1 + later, audit.awaitAtLeast(1 + later, BOUND_S * 1000));
+            pump.close();
+        } finally {
+            policy.resume();
+        }
+        // The stalled first batch arrived before the five others (which may have reached the
+        // port in any order among themselves): its record comes first.
+        List<InMemoryAuditSink.Entry> entries = audit.entries();
+        assertTrue(entries.get(0).event().keyPath().endsWith("\\F"), "audit records in arrival order: " + entries);
+    }
+
+    @Test
+    void aStuckAuditTrailShedsPlainAllowsButKeepsEveryBlock() throws Exception {
+        // The audit sink stops on its first record; the verdicts keep flowing, the audit
+        // backlog passes its bound and records must be shed - plain allows only, counted.
+        PrefixBlockPolicy policy = new PrefixBlockPolicy(RUN_PREFIX, 5000, FailMode.OPEN);
+        CountDownLatch trailStuck = new CountDownLatch(1);
+        AuditSink stuckSink = new AuditSink() {
+            @Override
+            public void record(RegistryEvent event, Decision decision, Verdict applied, long latencyNanos) {
+                try {
+                    trailStuck.await(BOUND_S, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                audit.record(event, decision, applied, latencyNanos);
+            }
+
+            @Override
+            public void flush() {
+                audit.flush();
+            }
+
+            @Override
+            public void close() {
+                audit.close();
+            }
+        };
+        int perCaller = 18_000;
+        int blockEvery = 3_000;
+        List<List<SimulatedOperation>> work = new ArrayList<>();
+        for (int c = 0; c < CALLERS; c++) {
+            List<SimulatedOperation> ops = new ArrayList<>(perCaller);
+            for (int i = 0; i < perCaller; i++) {
+                ops.add(setValue(c, i, (i % blockEvery == blockEvery - 1 ? RUN_PREFIX : OTHER_KEY) + "\\K" + c));
+            }
+            work.add(ops);
+        }
+        int blocks = CALLERS * (perCaller / blockEvery);
+        PumpStatus end;
+        DriverStats driver;
+        try (HiveGuardDevice device = HiveGuardDevice.open();
+             DecisionPump pump = new DecisionPump(device, policy, stuckSink, options(8))) {
+            pump.start();
+            List<List<Integer>> statuses = raiseConcurrently(work);
+            long denied = statuses.stream().flatMap(List::stream).filter(x -> x == DENIED).count();
+            assertEquals(blocks, denied, "every Run key write blocked while the trail was stuck");
+            assertTrue(pump.status().auditShed() > 0, "past the bound records are shed: " + pump.status().summaryLine());
+            trailStuck.countDown();
+            pump.close();
+            end = pump.status();
+            driver = device.stats();
+        } finally {
+            trailStuck.countDown();
+        }
+        List<InMemoryAuditSink.Entry> entries = audit.entries();
+        assertEquals(0, driver.timedOut(), driver.toString());
+        assertEquals(driver.delivered(), entries.size() + end.auditShed(), "every delivered event is a record or "
+                + "counted as shed: " + end.summaryLine());
+        assertEquals(blocks, entries.stream().filter(e -> e.decision().blocks()).count(),
+                "no block is shed while plain allows can be");
+        // A caller raises its next write only after its verdict, so its batches arrive in
+        // the order it raised them, and so must its records (batches of different callers
+        // may reach the port in either order).
+        for (int c = 0; c < CALLERS; c++) {
+            String mine = "\\K" + c;
+            long last = -1;
+            for (InMemoryAuditSink.Entry e : entries) {
+                if (e.event().keyPath().endsWith(mine)) {
+                    assertTrue(e.event().sequence() > last, "caller " + c + "'s records in the order raised");
+                    last = e.event().sequence();
+                }
+            }
+        }
     }
 
     @Test

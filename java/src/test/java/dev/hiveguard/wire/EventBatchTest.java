@@ -2,6 +2,7 @@ package dev.hiveguard.wire;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -174,6 +175,74 @@ class EventBatchTest {
         buf.putInt(24 + 64, 1);
         WireFormatException e = assertThrows(WireFormatException.class, () -> EventBatch.decode(buf));
         assertEquals("key_path", e.field());
+    }
+
+    @Test
+    void eventsOwnTheirBytesSoTheRequestBufferCanBeReusedBeforeAnyStringIsRead() {
+        BatchBuilder b = new BatchBuilder();
+        BatchBuilder.Event set = b.add();
+        set.valueName = "Updater";
+        set.image = "\\Device\\HarddiskVolume3\\Temp\\dropper.exe";
+        set.userSid = "S-1-5-21-1-2-3-1001";
+        set.valueType = 4;
+        set.data = new byte[] {1, 2, 3, 4};
+        ByteBuffer request = b.build();
+        EventBatch batch = EventBatch.decode(request.duplicate(),
+                img -> img.replace("\\Device\\HarddiskVolume3", "C:"));
+        // The driver writes the next batch into the same buffer once it is re-parked.
+        for (int i = 0; i < request.limit(); i++) {
+            request.put(i, (byte) 0x5A);
+        }
+        RegistryEvent e = batch.events().get(0);
+        assertEquals(set.keyPath, e.keyPath());
+        assertEquals("Updater", e.valueName());
+        assertEquals("C:\\Temp\\dropper.exe", e.image(), "the image is translated when first read");
+        assertEquals("S-1-5-21-1-2-3-1001", e.userSid());
+        assertArrayEquals(new byte[] {1, 2, 3, 4}, e.data());
+        RegistryEvent byValue = new RegistryEvent(e.id(), e.sequence(), e.timestamp(), e.operation(), e.flags(),
+                e.pid(), e.tid(), e.sessionId(), e.timeoutMs(), set.keyPath, "Updater", "", "C:\\Temp\\dropper.exe",
+                "S-1-5-21-1-2-3-1001", 4, new byte[] {1, 2, 3, 4}, e.dataOriginalSize());
+        assertEquals(byValue, e);
+        assertEquals(byValue.hashCode(), e.hashCode());
+        assertEquals(byValue, e.detached());
+        assertEquals("D:\\x.exe", e.withImage("D:\\x.exe").image());
+        assertEquals(set.keyPath, e.withImage("D:\\x.exe").keyPath());
+    }
+
+    @Test
+    void oddStringLengthsAreRejectedAtDecodeNotWhenTheStringIsFirstRead() {
+        BatchBuilder b = new BatchBuilder();
+        b.add().image = "C:\\a.exe";
+        ByteBuffer buf = b.build().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        // image_bytes (event offset 74) one byte shorter, user_sid one longer: framing still adds up.
+        buf.putShort(24 + 74, (short) (buf.getShort(24 + 74) - 1));
+        buf.putShort(24 + 76, (short) (buf.getShort(24 + 76) + 1));
+        assertEquals("image", assertThrows(WireFormatException.class, () -> EventBatch.decode(buf)).field());
+    }
+
+    @Test
+    void headerWalkTellsWhetherABatchCanLeaveTheCompletionThreadUndecoded() {
+        BatchBuilder quiet = new BatchBuilder();
+        quiet.add();
+        quiet.add().valueName = "Audit";
+        byte[] noVerdict = EventBatch.copyOf(quiet.build());
+        assertFalse(EventBatch.mayRequestVerdict(noVerdict));
+        assertEquals(2, EventBatch.decodeOwned(noVerdict, null).events().size());
+
+        BatchBuilder waiting = new BatchBuilder();
+        waiting.add();
+        BatchBuilder.Event second = waiting.add();
+        second.flags = Wire.EVENT_F_VERDICT_REQUESTED;
+        second.id = 5;
+        assertTrue(EventBatch.mayRequestVerdict(EventBatch.copyOf(waiting.build())));
+
+        // Anything the walk cannot follow goes to the full decode, which names the fault.
+        assertTrue(EventBatch.mayRequestVerdict(java.util.Arrays.copyOf(noVerdict, noVerdict.length - 8)));
+        assertTrue(EventBatch.mayRequestVerdict(new byte[10]));
+        byte[] badSize = noVerdict.clone();
+        badSize[24] = 8; // first event's size below a header
+        badSize[25] = 0;
+        assertTrue(EventBatch.mayRequestVerdict(badSize));
     }
 
     @Test

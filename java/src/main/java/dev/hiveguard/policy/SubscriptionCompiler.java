@@ -207,8 +207,8 @@ final class SubscriptionCompiler {
      * to {@code patterns} (see {@link PatternCover}). A rule whose TargetObject group has a
      * condition neither can cover (or that has no TargetObject test) needs everything.
      */
-    private static Map<String, Integer> kernelPrefixesOf(CompiledRule r, boolean precise,
-                                                        List<PatternCover.Entry> patterns) {
+    static Map<String, Integer> kernelPrefixesOf(CompiledRule r, boolean precise,
+                                                List<PatternCover.Entry> patterns) {
         Map<String, Integer> out = new LinkedHashMap<>();
         CompiledCondition[] group = r.prefixGroup != null ? r.prefixGroup : targetGroup(r);
         if (group == null && r.expression != null) {

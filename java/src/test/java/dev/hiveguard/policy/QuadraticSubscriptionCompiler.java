@@ -92,7 +92,7 @@ public final class QuadraticSubscriptionCompiler {
             }
             boolean verdict = enforce && r.action == Action.BLOCK;
             List<PatternCover.Entry> covers = new ArrayList<>();
-            for (Map.Entry<String, Integer> e : kernelPrefixesOf(r, precise, covers).entrySet()) {
+            for (Map.Entry<String, Integer> e : SubscriptionCompiler.kernelPrefixesOf(r, precise, covers).entrySet()) {
                 needs.add(new Need(clip(e.getKey()), e.getValue(), verdict, r.timeoutMs, r.failMode));
             }
             for (PatternCover.Entry c : covers) {
@@ -148,55 +148,6 @@ public final class QuadraticSubscriptionCompiler {
         Verdict unavailable = s.failMode() == FailMode.CLOSED ? Verdict.BLOCK : Verdict.ALLOW;
         return new Subscription(opMask, verdictMask, s.includeKernelCallers(), s.timeoutMs(), s.failMode(), unavailable,
                 Subscription.DEFAULT_BACKLOG, Subscription.DEFAULT_DATA_CAP, all, List.of());
-    }
-
-    /**
-     * Kernel prefix -> classes, for one include rule; its contains / end-with conditions go
-     * to {@code patterns} (see {@link PatternCover}). A rule whose TargetObject group has a
-     * condition neither can cover (or that has no TargetObject test) needs everything.
-     */
-    private static Map<String, Integer> kernelPrefixesOf(CompiledRule r, boolean precise,
-                                                        List<PatternCover.Entry> patterns) {
-        Map<String, Integer> out = new LinkedHashMap<>();
-        CompiledCondition[] group = r.prefixGroup != null ? r.prefixGroup : SubscriptionCompiler.targetGroup(r);
-        List<PatternCover.Entry> covers = new ArrayList<>();
-        for (CompiledCondition c : group == null ? new CompiledCondition[0] : group) {
-            if (c.cond.isPrefixLike()) {
-                continue;
-            }
-            List<PatternCover.Entry> one = PatternCover.isPattern(c.cond) ? PatternCover.include(c, r.opMask) : null;
-            if (one == null) {
-                group = null;
-                break;
-            }
-            covers.addAll(one);
-        }
-        if (group == null) {
-            out.put(RegistryPaths.KERNEL_EVERYTHING, r.opMask);
-            return out;
-        }
-        patterns.addAll(covers);
-        int valueOps = r.opMask & EventView.VALUE_OPS;
-        int keyOps = r.opMask & ~EventView.VALUE_OPS;
-        for (CompiledCondition c : group) {
-            if (!c.cond.isPrefixLike()) {
-                continue;
-            }
-            for (String v : c.source.values()) {
-                if (keyOps != 0) {
-                    for (String k : RegistryPaths.kernelPrefixes(v, precise)) {
-                        out.merge(k, keyOps, (a, b) -> a | b);
-                    }
-                }
-                if (valueOps != 0) {
-                    // Value classes: a prefix of the full name (key\value, Sysmon's TargetObject).
-                    for (String k : RegistryPaths.kernelPrefixes(SubscriptionCompiler.fullNamePrefix(v), precise)) {
-                        out.merge(k, valueOps, (a, b) -> a | b);
-                    }
-                }
-            }
-        }
-        return out;
     }
 
     /** A prefix longer than the driver accepts is cut: a shorter include only delivers more. */

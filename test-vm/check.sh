@@ -1,7 +1,7 @@
 #!/bin/sh
 # check.sh - the Linux-side check of test-vm (no Windows, no QEMU needed):
 #   - shellcheck (warnings and errors) on every shell script of test-vm/,
-#     dist/ and inf/;
+#     inf/ (inf/release/ included);
 #   - xmllint: the answer-file template, an answer file rendered by
 #     build-base-image.sh --answer-only (no field left), e2e-policy.xml;
 #   - run-e2e.sh --dry-run on generated configurations: the CPU model per
@@ -27,7 +27,7 @@ for tool in shellcheck xmllint ssh-keygen; do
 done
 
 # -- shellcheck --------------------------------------------------------------
-scripts=$(find "$HERE" "$ROOT/dist" "$ROOT/inf" -name '*.sh' | LC_ALL=C sort)
+scripts=$(find "$HERE" "$ROOT/inf" -name '*.sh' | LC_ALL=C sort)
 # shellcheck disable=SC2086 # one word per script path (no spaces in the repository's names)
 if shellcheck -S warning $scripts >"$TMP/shellcheck.txt" 2>&1; then ok "shellcheck: $(echo "$scripts" | wc -l) scripts"
 else cat "$TMP/shellcheck.txt"; fail "shellcheck"; fi

@@ -31,7 +31,7 @@ set -eu
 [ $# -eq 3 ] || { echo "usage: build-release.sh VERSION JAR TARGET_DIR" >&2; exit 2; }
 VERSION=$1 JAR=$2 TARGET=$3
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/.." && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
 BUILD_NUMBER=${HG_BUILD_NUMBER:-0}
 EPOCH=${SOURCE_DATE_EPOCH:-$(date +%s)}
 
@@ -67,7 +67,7 @@ cp "$ROOT"/java/src/main/resources/policies/*.xml "$STAGE/policies/"
 cp "$HERE/install.ps1" "$HERE/uninstall.ps1" "$STAGE/"
 cp "$ROOT/inf/README.md" "$STAGE/README.md"
 printf '%s\n' "$VERSION" >"$STAGE/VERSION"
-# Optional: a Windows Java runtime in runtime/ (dist/jlink-runtime.sh).
+# Optional: a Windows Java runtime in runtime/ (inf/release/jlink-runtime.sh).
 if [ -n "${HG_WINDOWS_JMODS:-}" ]; then
     "$HERE/jlink-runtime.sh" "$HG_WINDOWS_JMODS" "$JAR" "$STAGE/runtime"
     [ -f "$STAGE/runtime/bin/java.exe" ] ||

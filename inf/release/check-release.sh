@@ -23,7 +23,7 @@ set -eu
 ZIP=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 VERSION=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/.." && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
 PREFIX=${MINGW_PREFIX:-x86_64-w64-mingw32-}
 NAME="hiveguard-$VERSION-windows-x64"
 SCRATCH=$(mktemp -d)

@@ -172,6 +172,11 @@ public final class QuadraticSubscriptionCompiler {
             covers.addAll(one);
         }
         if (group == null) {
+            List<PatternCover.Entry> byImage = SubscriptionCompiler.imageCover(r);
+            if (byImage != null) {
+                patterns.addAll(byImage);
+                return out;
+            }
             out.put(RegistryPaths.KERNEL_EVERYTHING, r.opMask);
             return out;
         }

@@ -121,7 +121,7 @@ class SubscriptionPropertyTest {
         long n = 0;
         for (int i = 0; i < 200; i++) {
             RegistryEvent e = RandomPolicies.event(rnd, i);
-            n += SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(), e.valueName(), e.pid(), false).delivered() ? 1 : 0;
+            n += SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(), e.valueName(), e.image(), e.pid(), false).delivered() ? 1 : 0;
         }
         return n;
     }
@@ -148,7 +148,7 @@ class SubscriptionPropertyTest {
 
     private static Decision verify(CompiledPolicy p, RegistryEvent e) {
         Decision d = p.decide(e);
-        SubscriptionMatcher.Match m = SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(), e.valueName(), e.pid(), false);
+        SubscriptionMatcher.Match m = SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(), e.valueName(), e.image(), e.pid(), false);
         String ctx = e.operation() + " " + e.keyPath() + " [" + e.valueName() + "] -> " + d + "\n"
                 + PolicyDescription.render(p.document()) + PolicyDescription.describe(p.subscription());
         if (!m.delivered() && d.action() != Action.ALLOW) {

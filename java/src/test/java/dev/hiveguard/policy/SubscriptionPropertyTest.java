@@ -208,6 +208,12 @@ class SubscriptionPropertyTest {
         if (!m.delivered() && d.action() != Action.ALLOW) {
             fail("kept in the kernel but the policy says " + d.action() + ": " + ctx);
         }
+        // The driver sees the image in kernel form: its IMAGE entries must hold for that too.
+        SubscriptionMatcher.Match k = SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(),
+                e.valueName(), KernelImage.of(e.image()), e.pid(), false);
+        if (d.action() != Action.ALLOW && (!k.delivered() || (d.action() == Action.BLOCK && !k.wantsVerdict()))) {
+            fail("kernel image form " + KernelImage.of(e.image()) + " loses " + d.action() + ": " + ctx);
+        }
         if (d.action() == Action.BLOCK) {
             assertTrue(m.wantsVerdict(), () -> "blocked but the caller would not wait: " + ctx);
             PolicyRule rule = p.document().rules().stream().filter(r -> r.include() && r.name().equals(d.ruleName()))

@@ -318,7 +318,8 @@ static __attribute__((noinline)) uint32_t raise_subscribed(hg_core *core, const 
 
     /* Expensive part, no lock held. */
     memset(&match, 0, sizeof match);
-    memset(&identity, 0, sizeof identity);
+    identity.borrowed = 0; /* hg_identity_borrow fills the rest when it runs */
+    identity.called = 0;
     memset(&path, 0, sizeof path);
     outcome = RAISE_NAME_FAILED;
     if (source != NULL && source->resolve_key_path != NULL) {

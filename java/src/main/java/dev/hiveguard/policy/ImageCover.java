@@ -17,11 +17,11 @@ import java.util.List;
  * {@code end with} become a SUFFIX of it, a {@code contains} a CONTAINS, a {@code begin with}
  * a CONTAINS of its part after the drive - never a prefix.
  *
- * <p>Only includes are covered: the entries deliver at least what the condition accepts. An
- * exclusion would have to hide no more than the rule does, and a suffix after the drive also
- * matches the same relative path on another volume or under another folder
- * ({@code C:\Users\x\Windows\regedit.exe}), a path a writer chooses: such exclusions stay in
- * user mode. Non-ASCII text is never trusted (Java's case mapping and the driver's table may
+ * <p>Includes deliver at least what the condition accepts. An exclusion must hide no more
+ * than the rule does, and a suffix after the drive also matches the same relative path on
+ * another volume or under another folder ({@code C:\Users\x\Windows\regedit.exe}), a path a
+ * writer chooses: only file-name exclusions ({@link #exclude}) reach the kernel, whole-path
+ * ones ({@code is}) stay in user mode. Non-ASCII text is never trusted (Java's case mapping and the driver's table may
  * differ).
  */
 final class ImageCover {
@@ -112,6 +112,35 @@ final class ImageCover {
             text = text.substring(text.length() - Subscription.PATTERN_MAX_CHARS);
         }
         return new PatternCover.Entry(text, match, Subscription.Target.IMAGE, ops);
+    }
+
+    /**
+     * EXCLUDE entries for one condition of an exclusion rule whose only test is its Image group
+     * (conditions ORed: each alone excludes): only values whose kernel match implies Sysmon's.
+     * That holds for a text within the image's last segment - the file name, the same in both
+     * forms: {@code image} with a bare name (SUFFIX {@code \name}) and {@code end with} a text
+     * with no colon and no backslash but a leading one ({@code \name.exe}, {@code name.exe}).
+     * Anything longer may match across folders or into the device part of the kernel path, so
+     * it stays in user mode.
+     */
+    static List<PatternCover.Entry> exclude(Condition cond, List<String> values, int ops) {
+        List<PatternCover.Entry> out = new ArrayList<>();
+        for (String v : values) {
+            if (v == null || v.isEmpty() || !ascii(v) || v.indexOf(':') >= 0
+                    || v.length() + 1 > Subscription.PATTERN_MAX_CHARS) {
+                continue;
+            }
+            String text = null;
+            if (cond == Condition.IMAGE && v.indexOf('\\') < 0) {
+                text = "\\" + v;
+            } else if (cond == Condition.END_WITH && v.lastIndexOf('\\') <= 0) {
+                text = v;
+            }
+            if (text != null && !text.equals("\\")) {
+                out.add(new PatternCover.Entry(text, Subscription.Match.SUFFIX, Subscription.Target.IMAGE, ops));
+            }
+        }
+        return out;
     }
 
     /**

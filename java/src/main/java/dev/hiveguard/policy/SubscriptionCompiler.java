@@ -639,6 +639,17 @@ final class SubscriptionCompiler {
     static List<Subscription.Prefix> excludeEntries(List<CompiledRule> rules) {
         List<Subscription.Prefix> out = new ArrayList<>();
         for (CompiledRule r : rules) {
+            if (!r.include && r.opMask != 0 && r.groups.length == 1 && r.expression == null
+                    && r.groups[0].length > 0 && r.groups[0][0].field == Field.IMAGE) {
+                // Exclusion by image alone: file names only (ImageCover.exclude).
+                for (CompiledCondition c : r.groups[0]) {
+                    for (PatternCover.Entry e : ImageCover.exclude(c.cond, c.source.values(), r.opMask)) {
+                        out.add(new Subscription.Prefix(false, e.text(), e.ops(), false, 0, FailMode.INHERIT, e.match(),
+                                e.target()));
+                    }
+                }
+                continue;
+            }
             CompiledCondition[] group = targetGroup(r);
             if (r.include || r.opMask == 0 || group == null || r.groups.length != 1 || r.expression != null) {
                 continue;

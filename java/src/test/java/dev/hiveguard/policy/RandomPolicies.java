@@ -136,6 +136,8 @@ public final class RandomPolicies {
                 return (cut >= 0 ? img.substring(cut + 1) : img) + ";" + ruleImage(rnd);
             case "begin with":
                 return cut > 0 ? img.substring(0, cut + 1) : img;
+            case "image":
+                return rnd.nextBoolean() && cut >= 0 ? img.substring(cut + 1) : img; // a bare file name, or the path
             default:
                 return img;
         }

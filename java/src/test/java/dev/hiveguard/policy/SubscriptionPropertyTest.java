@@ -33,6 +33,7 @@ class SubscriptionPropertyTest {
         long includePatterns = 0;
         long excludePatterns = 0;
         long imagePatterns = 0;
+        long imageExcludes = 0;
         for (int p = 0; p < POLICIES; p++) {
             PolicyDocument doc = RandomPolicies.policy(rnd, 1 + rnd.nextInt(40), true);
             checked += check(doc, rnd, EVENTS_PER_POLICY);
@@ -42,6 +43,7 @@ class SubscriptionPropertyTest {
                 includePatterns += x.include() ? 1 : 0;
                 excludePatterns += x.include() ? 0 : 1;
                 imagePatterns += x.target() == Subscription.Target.IMAGE ? 1 : 0;
+                imageExcludes += x.target() == Subscription.Target.IMAGE && !x.include() ? 1 : 0;
             }
         }
         assertEquals((long) POLICIES * EVENTS_PER_POLICY, checked);
@@ -51,6 +53,7 @@ class SubscriptionPropertyTest {
         assertTrue(excludePatterns > 0, "exclude patterns: " + excludePatterns);
         // ... and its IMAGE entries (rules narrowed by the caller's image only).
         assertTrue(imagePatterns > 10, "image patterns: " + imagePatterns);
+        assertTrue(imageExcludes > 0, "image exclusions: " + imageExcludes);
     }
 
     /**
@@ -59,6 +62,40 @@ class SubscriptionPropertyTest {
      * any volume and under any folder - more, never less - and exclusions by image stay in user
      * mode (a suffix after the drive would hide C:\Users\x\Windows\regedit.exe too).
      */
+    /**
+     * Exclusions by image reach the kernel only as file names, the one part of the path the
+     * kernel form and Sysmon's share whatever the volume or folder: {@code image} with a bare
+     * name and {@code end with} a single segment. A longer text or a whole path stays in user mode.
+     */
+    @Test
+    void imageExclusionsReachTheKernelOnlyAsFileNames() throws Exception {
+        CompiledPolicy p = Policies.of("<RegistryEvent onmatch=\"include\" action=\"audit\">"
+                + "<TargetObject condition=\"begin with\">HKLM\\SOFTWARE\\</TargetObject></RegistryEvent>"
+                + "<RegistryEvent onmatch=\"exclude\">"
+                + "<Image condition=\"image\">MsMpEng.exe</Image>"
+                + "<Image condition=\"end with\">\\quiet.exe</Image>"
+                + "<Image condition=\"end with\">\\Tools\\loud.exe</Image>"
+                + "<Image condition=\"end with\">:\\x.exe</Image>"
+                + "<Image condition=\"is\">C:\\Windows\\System32\\svchost.exe</Image>"
+                + "<Image condition=\"contains\">\\Temp\\</Image></RegistryEvent>");
+        Subscription s = p.subscription();
+        List<String> ex = s.patterns().stream().filter(x -> !x.include())
+                .map(x -> x.match() + " " + x.target() + " " + x.prefix()).toList();
+        assertEquals(List.of("SUFFIX IMAGE \\MsMpEng.exe", "SUFFIX IMAGE \\quiet.exe"), ex);
+        String key = "HKLM\\SOFTWARE\\Vendor\\Setting";
+        for (String image : List.of("C:\\ProgramData\\Microsoft\\Windows Defender\\MsMpEng.exe", "D:\\quiet.exe",
+                "C:\\Tools\\loud.exe", "C:\\Windows\\System32\\svchost.exe", "C:\\Windows\\Temp\\a.exe",
+                "C:\\Windows\\System32\\notepad.exe", "C:\\x\\notquiet.exe")) {
+            verify(p, Policies.setString(key, image, "x"));
+        }
+        RegistryEvent defender = Policies.setString(key, "C:\\ProgramData\\MsMpEng.exe", "x");
+        assertEquals(Action.ALLOW, verify(p, defender).action());
+        assertFalse(SubscriptionMatcher.match(s, defender.operation(), defender.keyPath(), defender.valueName(),
+                KernelImage.of(defender.image()), 1, false).delivered(), "excluded in the kernel");
+        RegistryEvent notQuiet = Policies.setString(key, "C:\\x\\notquiet.exe", "x");
+        assertEquals(Action.AUDIT, verify(p, notQuiet).action());
+    }
+
     @Test
     void imageOnlyRulesBecomeImageSuffixesAndImageExclusionsStayInUserMode() throws Exception {
         CompiledPolicy p = Policies.of("<RegistryEvent onmatch=\"include\" action=\"block\">"

@@ -25,7 +25,8 @@
 
 #define HG_WIRE_MAGIC          0x44524748u /* "HGRD" in memory order */
 #define HG_WIRE_VERSION_MAJOR  1u
-#define HG_WIRE_VERSION_MINOR  1u /* 1: pattern entries (match/target in HG_PREFIX_ENTRY); the HELLO
+#define HG_WIRE_VERSION_MINOR  1u /* 1: pattern entries (match/target in HG_PREFIX_ENTRY, target
+                                      IMAGE included: unreleased, so no new minor); the HELLO
                                       reply reports driver version, altitude, default verdict */
 
 #define HG_DEVICE_NAME_W       L"\\Device\\HiveGuard"

@@ -76,8 +76,10 @@ static uint32_t check_prefix(const HG_PREFIX_ENTRY *e, uint32_t pool_start, uint
     if ((e->string_offset & 1u) || e->string_offset < pool_start ||
         (uint64_t)e->string_offset + e->string_bytes > total)
         return HG_STATUS_INVALID_PARAMETER;
-    if (e->match > HG_MATCH_CONTAINS || e->target > HG_TARGET_FULL_NAME)
+    if (e->match > HG_MATCH_CONTAINS || e->target > HG_TARGET_IMAGE)
         return HG_STATUS_INVALID_PARAMETER;
+    if (e->target == HG_TARGET_IMAGE && e->match == HG_MATCH_PREFIX)
+        return HG_STATUS_INVALID_PARAMETER; /* a volume device name is no portable prefix */
     if (e->target == HG_TARGET_FULL_NAME && (e->op_mask & ~HG_TARGET_FULL_NAME_OPS))
         return HG_STATUS_INVALID_PARAMETER; /* only value classes have a value name */
     if (e->match != HG_MATCH_PREFIX && e->string_bytes > HG_PATTERN_MAX_BYTES)

@@ -131,7 +131,9 @@ enum hg_pattern_slot_index {
     HG_PSLOT_KEY_END  = 1,   /* SUFFIX on the key path: at its end only */
     HG_PSLOT_FULL_ANY = 2,   /* CONTAINS on key path + '\' + value name */
     HG_PSLOT_FULL_END = 3,   /* SUFFIX on it */
-    HG_PSLOT_COUNT    = 4
+    HG_PSLOT_IMAGE_ANY = 4,  /* CONTAINS on the caller's image path */
+    HG_PSLOT_IMAGE_END = 5,  /* SUFFIX on it */
+    HG_PSLOT_COUNT    = 6
 };
 
 /* The union of what the patterns ending at one position say, per slot, with
@@ -166,6 +168,11 @@ typedef struct hg_patterns {
     uint32_t wide_first_class;
     uint32_t first_out_state;          /* states >= this report something; the root never does */
     uint32_t bytes;                    /* the whole allocation: what CONFIGURE costs in memory */
+    uint32_t image_include_mask;       /* classes some image INCLUDE applies to */
+    uint32_t image_exclude_mask;       /* classes some image EXCLUDE applies to */
+    /* Every image INCLUDE's demands together (exclusions left out): what an
+     * operation whose image is unknown is given - "could match". */
+    hg_pattern_slot image_unknown;
     uint16_t ascii_class[128];         /* unit < 128 -> class, case folded (build time) */
     const uint16_t *wide_units;        /* sorted; class = wide_first_class + index */
     /* Every UTF-16 unit -> class * state_count, case folded: the start of its
@@ -194,9 +201,15 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
                           const HG_PREFIX_ENTRY *entries, uint32_t entry_count, hg_patterns **out);
 void     hg_patterns_free(hg_patterns *p);
 /* One pass over the key path (and for value classes '\' + value name):
- * no allocation, no recursion, constant work per code unit. */
+ * no allocation, no recursion, constant work per code unit. Image entries
+ * take no part in it. */
 void     hg_pattern_match(const hg_patterns *p, uint16_t operation, const hg_utf16 *key_path,
                           const hg_utf16 *value_name, hg_pattern_hit *hit);
+/* One pass over the caller's image path with the image entries only;
+ * `image` NULL or empty means unknown: p->image_unknown's includes, no
+ * exclusion. */
+void     hg_pattern_match_image(const hg_patterns *p, uint16_t operation, const hg_utf16 *image,
+                                hg_pattern_hit *hit);
 
 /* An accepted CONFIGURE, immutable once published. Reference counted under
  * the core lock: the core holds one reference while it is current, every
@@ -228,6 +241,13 @@ typedef struct hg_match {
     uint32_t timeout_ms;     /* effective, when wants_verdict */
     uint16_t fail_mode;      /* effective HG_FAIL_OPEN/CLOSED */
     uint16_t reserved;
+    /* Set by hg_sub_match_path when the path entries did not decide alone
+     * and image entries for the class may: then delivered is 0 so far, and
+     * hg_sub_match_image finishes the match with the caller's image. What
+     * the path said is kept below for it. */
+    uint32_t needs_image;
+    uint32_t path_included;
+    hg_pattern_hit path_hit; /* the path's verdict candidates (prefix + patterns) */
 } hg_match;
 
 /* config.c: validates a CONFIGURE buffer and compiles it; on success *out has
@@ -239,6 +259,10 @@ void     hg_subscription_free(hg_subscription *sub);
 int  hg_sub_process_excluded(const hg_subscription *sub, uint64_t process_key);
 void hg_sub_match_path(const hg_subscription *sub, uint16_t operation,
                        const hg_utf16 *path, const hg_utf16 *value_name, hg_match *match);
+/* Finishes a match left with needs_image; `image` NULL or empty: unknown
+ * (delivered, never hidden). */
+void hg_sub_match_image(const hg_subscription *sub, uint16_t operation,
+                        const hg_utf16 *image, hg_match *match);
 
 /* ---- encoded events and the backlog --------------------------------------- */
 
@@ -252,13 +276,27 @@ typedef struct hg_queued_event {
 
 #define HG_QEVENT_RECORD(qe) ((unsigned char *)((qe) + 1))
 
+/* The caller's image and SID for one operation: the operation's own, or
+ * what source->resolve_identity lent for what it lacked (empty if the hook
+ * failed), until hg_identity_return (exactly once per borrow; no lock held
+ * for either). */
+typedef struct hg_identity {
+    hg_utf16 image, sid;                 /* what to use */
+    hg_utf16 lent_image, lent_sid;
+    hg_utf16 *ask_image, *ask_sid;       /* point at lent_* for what was asked, else NULL */
+    uint32_t called;                     /* the hook ran: release it */
+    uint32_t borrowed;
+} hg_identity;
+void hg_identity_borrow(const hg_op *op, const hg_op_source *source, hg_identity *id);
+void hg_identity_return(const hg_op_source *source, hg_identity *id);
+
 /* event.c: sizes, allocates and encodes the strings and data of one event
- * (everything but sequence/id/flags decided later under the lock). Returns
- * NULL when out of memory. Calls source->resolve_identity/release_identity
- * (for what op lacks) and source->capture_data: no lock held. */
+ * (everything but sequence/id/flags decided later under the lock) with the
+ * borrowed identity. Returns NULL when out of memory. Calls
+ * source->capture_data: no lock held. */
 hg_queued_event *hg_event_build(const hg_op *op, const hg_utf16 *key_path,
-                                const hg_op_source *source, uint32_t data_cap,
-                                uint64_t timestamp);
+                                const hg_op_source *source, const hg_identity *identity,
+                                uint32_t data_cap, uint64_t timestamp);
 HG_EVENT_HEADER *hg_event_header(hg_queued_event *qe);
 
 /* ---- verdict waiters ------------------------------------------------------ */

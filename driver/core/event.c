@@ -9,12 +9,13 @@
  * only the fields that depend on queue state (sequence, id, flags for the
  * verdict, timeout) are set later, under the lock.
  *
- * The caller's image and SID are borrowed here from the source's identity
- * hook when the operation did not bring them: this is the one place that
- * runs only for a delivered operation and outside the lock, and the kernel
+ * The caller's image and SID are borrowed from the source's identity hook
+ * (hg_identity_borrow) when the operation did not bring them, by the raise
+ * path, outside the lock, only for an operation that is delivered or whose
+ * delivery depends on its image (image subscription entries): the kernel
  * cannot afford the lookup (a pool copy of the image name, a token query)
- * for every registry operation on the machine. They are lent for exactly
- * as long as it takes to size the record and copy them into it.
+ * for every registry operation on the machine. One borrow serves both the
+ * image match and this record, so the hook runs at most once per operation.
  */
 #include "core_internal.h"
 
@@ -45,43 +46,38 @@ static int utf16_empty(const hg_utf16 *s)
     return s->chars == NULL || (s->bytes & ~1u) == 0u;
 }
 
-/* What the identity hook lent for one event; `ask_*` point at `lent_*` for
- * the strings the operation lacked and are NULL otherwise. */
-typedef struct identity_loan {
-    hg_utf16 lent_image, lent_sid;
-    hg_utf16 *ask_image, *ask_sid;
-    uint32_t called;
-} identity_loan;
-
 /* Decides which strings go on the wire: the operation's own where it has
  * them, else what the hook lends (empty when it fails or has nothing). */
-static void identity_borrow(const hg_op *op, const hg_op_source *source, identity_loan *loan,
-                            hg_utf16 *image, hg_utf16 *sid)
+void hg_identity_borrow(const hg_op *op, const hg_op_source *source, hg_identity *id)
 {
-    *image = op->image;
-    *sid = op->user_sid;
-    memset(loan, 0, sizeof *loan);
+    memset(id, 0, sizeof *id);
+    id->image = op->image;
+    id->sid = op->user_sid;
+    id->borrowed = 1;
     if (source == NULL || source->resolve_identity == NULL)
         return;
-    if (utf16_empty(image))
-        loan->ask_image = &loan->lent_image;
-    if (utf16_empty(sid))
-        loan->ask_sid = &loan->lent_sid;
-    if (loan->ask_image == NULL && loan->ask_sid == NULL)
+    if (utf16_empty(&id->image))
+        id->ask_image = &id->lent_image;
+    if (utf16_empty(&id->sid))
+        id->ask_sid = &id->lent_sid;
+    if (id->ask_image == NULL && id->ask_sid == NULL)
         return;
-    loan->called = 1;
-    if (source->resolve_identity(source->ctx, loan->ask_image, loan->ask_sid) != HG_STATUS_SUCCESS)
+    id->called = 1;
+    if (source->resolve_identity(source->ctx, id->ask_image, id->ask_sid) != HG_STATUS_SUCCESS)
         return; /* unknown: the asked strings stay empty */
-    if (loan->ask_image != NULL)
-        *image = loan->lent_image;
-    if (loan->ask_sid != NULL)
-        *sid = loan->lent_sid;
+    if (id->ask_image != NULL)
+        id->image = id->lent_image;
+    if (id->ask_sid != NULL)
+        id->sid = id->lent_sid;
 }
 
-static void identity_return(const hg_op_source *source, identity_loan *loan)
+void hg_identity_return(const hg_op_source *source, hg_identity *id)
 {
-    if (loan->called && source->release_identity != NULL)
-        source->release_identity(source->ctx, loan->ask_image, loan->ask_sid);
+    if (id->called && source->release_identity != NULL)
+        source->release_identity(source->ctx, id->ask_image, id->ask_sid);
+    id->called = 0;
+    memset(&id->image, 0, sizeof id->image);
+    memset(&id->sid, 0, sizeof id->sid);
 }
 
 HG_EVENT_HEADER *hg_event_header(hg_queued_event *qe)
@@ -97,8 +93,8 @@ static unsigned char *put_string(unsigned char *p, const hg_utf16 *s, uint32_t b
 }
 
 hg_queued_event *hg_event_build(const hg_op *op, const hg_utf16 *key_path,
-                                const hg_op_source *source, uint32_t data_cap,
-                                uint64_t timestamp)
+                                const hg_op_source *source, const hg_identity *identity,
+                                uint32_t data_cap, uint64_t timestamp)
 {
     int cut = 0, unreadable = 0;
     uint32_t key_bytes = capped_bytes(key_path, HG_KEY_PATH_MAX_BYTES, &cut);
@@ -106,25 +102,21 @@ hg_queued_event *hg_event_build(const hg_op *op, const hg_utf16 *key_path,
     uint32_t new_bytes = capped_bytes(&op->new_name, HG_NEW_NAME_MAX_BYTES, &cut);
     uint32_t image_bytes, sid_bytes;
     uint32_t data_room = 0, data_bytes = 0, fixed, size;
-    identity_loan loan;
-    hg_utf16 image, sid;
+    const hg_utf16 *image = &identity->image, *sid = &identity->sid;
     hg_queued_event *qe;
     HG_EVENT_HEADER *h;
     unsigned char *p;
 
-    identity_borrow(op, source, &loan, &image, &sid);
-    image_bytes = capped_bytes(&image, HG_IMAGE_MAX_BYTES, &cut);
-    sid_bytes = capped_bytes(&sid, HG_USER_SID_MAX_BYTES, &cut);
+    image_bytes = capped_bytes(image, HG_IMAGE_MAX_BYTES, &cut);
+    sid_bytes = capped_bytes(sid, HG_USER_SID_MAX_BYTES, &cut);
     if (source != NULL && source->capture_data != NULL)
         data_room = hg_min_u32(hg_min_u32(data_cap, HG_DATA_CAP_MAX), op->data_original_size);
     fixed = HG_EVENT_HEADER_BYTES + key_bytes + value_bytes + new_bytes + image_bytes + sid_bytes;
     size = hg_align_up_u32(fixed + data_room, HG_EVENT_ALIGN);
 
     qe = (hg_queued_event *)hg_plat_alloc(sizeof(hg_queued_event) + size);
-    if (qe == NULL) {
-        identity_return(source, &loan);
+    if (qe == NULL)
         return NULL;
-    }
     p = HG_QEVENT_RECORD(qe);
     memset(p, 0, size);
     h = (HG_EVENT_HEADER *)(void *)p;
@@ -132,9 +124,8 @@ hg_queued_event *hg_event_build(const hg_op *op, const hg_utf16 *key_path,
     p = put_string(p, key_path, key_bytes);
     p = put_string(p, &op->value_name, value_bytes);
     p = put_string(p, &op->new_name, new_bytes);
-    p = put_string(p, &image, image_bytes);
-    p = put_string(p, &sid, sid_bytes);
-    identity_return(source, &loan);
+    p = put_string(p, image, image_bytes);
+    p = put_string(p, sid, sid_bytes);
 
     if (data_room != 0u) {
         data_bytes = source->capture_data(source->ctx, p, data_room, &unreadable);

@@ -140,7 +140,10 @@ typedef struct hg_op_source {
     /* Optional (NULL: the operation carries its own image/user_sid or none).
      * The caller's identity, produced as lazily as the value data: core
      * calls resolve_identity at most once per operation, only once the
-     * subscription delivered it (never for a filtered-out one), with no core
+     * subscription delivered it - or, when the subscription has IMAGE
+     * entries for the class, once its path entries left the decision open,
+     * so that the image decides (that lookup then also fills the event) -
+     * never for an operation the path entries alone filtered out, with no core
      * lock held, and only for what the operation lacks - `image` is NULL
      * when op->image is non-empty (the eager one wins), `user_sid` likewise;
      * both non-empty and the hook is not called at all. It fills what it

@@ -54,6 +54,8 @@ static uint32_t slot_of(const HG_PREFIX_ENTRY *e)
 {
     uint32_t suffix = e->match == HG_MATCH_SUFFIX;
 
+    if (e->target == HG_TARGET_IMAGE)
+        return suffix ? HG_PSLOT_IMAGE_END : HG_PSLOT_IMAGE_ANY;
     return e->target == HG_TARGET_FULL_NAME ? (suffix ? HG_PSLOT_FULL_END : HG_PSLOT_FULL_ANY)
                                             : (suffix ? HG_PSLOT_KEY_END : HG_PSLOT_KEY_ANY);
 }
@@ -393,7 +395,14 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
             b.own[state] = (uint16_t)++outs;
         r = &records[b.own[state]];
         add_entry(&r->slot[b.src[j].slot], &entries[b.src[j].entry], h);
-        p->op_mask |= entries[b.src[j].entry].op_mask;
+        if (entries[b.src[j].entry].target != HG_TARGET_IMAGE) {
+            p->op_mask |= entries[b.src[j].entry].op_mask;
+        } else if (entries[b.src[j].entry].kind == HG_PREFIX_EXCLUDE) {
+            p->image_exclude_mask |= entries[b.src[j].entry].op_mask;
+        } else {
+            p->image_include_mask |= entries[b.src[j].entry].op_mask;
+            add_entry(&p->image_unknown, &entries[b.src[j].entry], h);
+        }
     }
 
     /* Breadth first: failure links, the missing transitions, and each
@@ -567,6 +576,38 @@ void hg_pattern_match(const hg_patterns *p, uint16_t operation, const hg_utf16 *
             goto excluded;
     }
     if (state >= first_out && take(&out_of(p, state)->slot[HG_PSLOT_FULL_END], bit, operation, hit))
+        goto excluded;
+    return;
+excluded:
+    memset(hit, 0, sizeof *hit);
+    hit->excluded = 1;
+}
+
+/*
+ * The image entries over the caller's image path: the same automaton from
+ * the root (a path pattern that ends here reports only into the path slots,
+ * which this pass does not read), CONTAINS at every position, SUFFIX at the
+ * end. An unknown image is "could match" for every image INCLUDE of the
+ * class and matches no EXCLUDE: the driver never hides an operation because
+ * it could not name its caller.
+ */
+void hg_pattern_match_image(const hg_patterns *p, uint16_t operation, const hg_utf16 *image,
+                            hg_pattern_hit *hit)
+{
+    uint32_t bit = HG_OP_BIT(operation), state = 0, at = 0, n, first_out = p->first_out_state;
+
+    memset(hit, 0, sizeof *hit);
+    n = image != NULL && image->chars != NULL ? image->bytes / 2u : 0u;
+    if (n == 0u) {
+        (void)take(&p->image_unknown, bit, operation, hit);
+        return;
+    }
+    while (at < n) {
+        state = scan(p, state, image->chars, &at, n);
+        if (state >= first_out && take(&out_of(p, state)->slot[HG_PSLOT_IMAGE_ANY], bit, operation, hit))
+            goto excluded;
+    }
+    if (state >= first_out && take(&out_of(p, state)->slot[HG_PSLOT_IMAGE_END], bit, operation, hit))
         goto excluded;
     return;
 excluded:

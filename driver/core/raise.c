@@ -12,7 +12,8 @@
  *   2. the cheap checks under the lock (the agent itself? a kernel caller? an
  *      excluded pid?), re-checking the gate's facts, which may have changed;
  *   3. only an operation that survives them pays for resolving its key name,
- *      the prefix match, its caller's identity and its value data, then
+ *      the prefix match, its caller's identity (before the match completes
+ *      only when image entries must decide) and its value data, then
  *      queues and, if its rule wants a verdict, waits (bounded) for the agent.
  *
  * A verdict-requested event never gets the default because nothing happened
@@ -289,6 +290,7 @@ static __attribute__((noinline)) uint32_t raise_subscribed(hg_core *core, const 
     hg_subscription *sub;
     hg_queued_event *qe = NULL;
     hg_match match;
+    hg_identity identity;
     hg_utf16 path;
     hg_waiter waiter;
     uint64_t epoch;
@@ -316,6 +318,8 @@ static __attribute__((noinline)) uint32_t raise_subscribed(hg_core *core, const 
 
     /* Expensive part, no lock held. */
     memset(&match, 0, sizeof match);
+    identity.borrowed = 0; /* hg_identity_borrow fills the rest when it runs */
+    identity.called = 0;
     memset(&path, 0, sizeof path);
     outcome = RAISE_NAME_FAILED;
     if (source != NULL && source->resolve_key_path != NULL) {
@@ -325,10 +329,19 @@ static __attribute__((noinline)) uint32_t raise_subscribed(hg_core *core, const 
             if (path.chars == NULL)
                 path.bytes = 0;
             hg_sub_match_path(sub, op->operation, &path, &op->value_name, &match);
+            if (match.needs_image) {
+                /* Image entries decide: the one identity lookup of this
+                 * operation, kept for the event built below. */
+                hg_identity_borrow(op, source, &identity);
+                hg_sub_match_image(sub, op->operation, &identity.image, &match);
+            }
             if (match.delivered) {
-                qe = hg_event_build(op, &path, source, sub->data_cap, hg_plat_filetime_now());
+                if (!identity.borrowed)
+                    hg_identity_borrow(op, source, &identity);
+                qe = hg_event_build(op, &path, source, &identity, sub->data_cap, hg_plat_filetime_now());
                 outcome = RAISE_QUEUED;
             }
+            hg_identity_return(source, &identity);
             /* Kept for the rare case the client goes away before we are back
              * under the lock: the lock-down then decides on this name. */
             lockdown_path = core->params.no_client_verdict == HG_VERDICT_BLOCK &&
@@ -365,10 +378,10 @@ static __attribute__((noinline)) uint32_t raise_subscribed(hg_core *core, const 
         hg_plat_event_destroy(&waiter.event);
     if (outcome == RAISE_NO_CLIENT && core->params.no_client_verdict == HG_VERDICT_BLOCK) {
         /* The client went away while we were outside the lock: the lock-down
-         * decides, on the name resolved above. An event built for the agent
-         * already resolved the identity (at most once per operation): then
-         * only an eagerly known SCM is exempted. */
-        verdict = lockdown_path && !caller_is_scm(op, source, !match.delivered) ? HG_VERDICT_BLOCK
+         * decides, on the name resolved above. An image match or an event
+         * built for the agent already resolved the identity (at most once
+         * per operation): then only an eagerly known SCM is exempted. */
+        verdict = lockdown_path && !caller_is_scm(op, source, !identity.borrowed) ? HG_VERDICT_BLOCK
                                                                                 : HG_VERDICT_ALLOW;
     }
     hg_plat_lock(&core->lock);

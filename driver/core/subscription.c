@@ -116,21 +116,62 @@ out:
     return result;
 }
 
+/* Decides delivery and the verdict from everything the entries said: the
+ * path's candidates (the longest prefix's rule folded into `cand`) and, if
+ * it was needed, the image's. */
+static void finish(const hg_subscription *sub, uint16_t operation, uint32_t included,
+                   const hg_pattern_hit *cand, hg_match *match)
+{
+    uint32_t bit = HG_OP_BIT(operation);
+
+    if (!included)
+        return;
+    match->delivered = 1;
+    match->timeout_ms = sub->timeout_ms;
+    match->fail_mode = sub->fail_mode;
+    if (!(sub->verdict_op_mask & bit))
+        return;
+    if (sub->include_count == 0u) {
+        match->wants_verdict = 1;
+        return;
+    }
+    if (!cand->verdict)
+        return;
+    match->wants_verdict = 1;
+    match->timeout_ms = cand->timeout_ms;
+    match->fail_mode = cand->closed ? HG_FAIL_CLOSED : HG_FAIL_OPEN;
+}
+
+/* Adds one hit's verdict candidates to `cand`: the longest timeout wins,
+ * closed wins. */
+static void join_candidates(hg_pattern_hit *cand, const hg_pattern_hit *hit)
+{
+    if (!hit->verdict)
+        return;
+    cand->verdict = 1;
+    cand->closed |= hit->closed;
+    if (hit->timeout_ms > cand->timeout_ms)
+        cand->timeout_ms = hit->timeout_ms;
+}
+
 /*
  * One walk down the trie along the upcased key path, and for value classes
  * on along '\' and the value name. Then, if some SUFFIX/CONTAINS entry
  * covers the class, one pass of the pattern automaton; its verdict
  * candidates join the longest prefix's (see hiveguard_wire.h: the longest
- * timeout wins, closed wins).
+ * timeout wins, closed wins). If image entries for the class could still
+ * change the outcome - an image INCLUDE where the path did not include, an
+ * image EXCLUDE where it did - the match is left to hg_sub_match_image, so
+ * the caller looks the image up only then.
  */
 void hg_sub_match_path(const hg_subscription *sub, uint16_t operation,
                        const hg_utf16 *path, const hg_utf16 *value_name, hg_match *match)
 {
     static const uint16_t separator = '\\';
     uint32_t bit = HG_OP_BIT(operation);
-    uint32_t included, verdict = 0, closed = 0, timeout = 0;
+    uint32_t included;
     uint16_t rule;
-    hg_pattern_hit hit;
+    hg_pattern_hit hit, cand;
     trie_walk w;
     enum walk_result r;
 
@@ -148,40 +189,41 @@ void hg_sub_match_path(const hg_subscription *sub, uint16_t operation,
         return;
     included = w.included;
     rule = w.rule;
-    memset(&hit, 0, sizeof hit);
+    memset(&cand, 0, sizeof cand);
+    if (rule != HG_NONE16 && (sub->rules[rule].flags & HG_PREFIX_F_VERDICT)) {
+        cand.verdict = 1;
+        cand.timeout_ms = sub->rules[rule].timeout_ms != 0u ? sub->rules[rule].timeout_ms : sub->timeout_ms;
+        cand.closed = (sub->rules[rule].fail_mode != HG_FAIL_INHERIT ? sub->rules[rule].fail_mode
+                                                                     : sub->fail_mode) == HG_FAIL_CLOSED;
+    }
     if (sub->patterns != NULL && (sub->patterns->op_mask & bit)) {
         hg_pattern_match(sub->patterns, operation, path, value_name, &hit);
         if (hit.excluded)
             return;
         included |= hit.included;
+        join_candidates(&cand, &hit);
     }
-    if (!included)
+    if (sub->patterns != NULL &&
+        (included ? sub->patterns->image_exclude_mask : sub->patterns->image_include_mask) & bit) {
+        match->needs_image = 1;
+        match->path_included = included;
+        match->path_hit = cand;
         return;
+    }
+    finish(sub, operation, included, &cand, match);
+}
 
-    match->delivered = 1;
-    match->timeout_ms = sub->timeout_ms;
-    match->fail_mode = sub->fail_mode;
-    if (!(sub->verdict_op_mask & bit))
+void hg_sub_match_image(const hg_subscription *sub, uint16_t operation,
+                        const hg_utf16 *image, hg_match *match)
+{
+    hg_pattern_hit hit, cand = match->path_hit;
+    uint32_t included = match->path_included;
+
+    memset(match, 0, sizeof *match);
+    hg_pattern_match_image(sub->patterns, operation, image, &hit);
+    if (hit.excluded)
         return;
-    if (sub->include_count == 0u) {
-        match->wants_verdict = 1;
-        return;
-    }
-    if (rule != HG_NONE16 && (sub->rules[rule].flags & HG_PREFIX_F_VERDICT)) {
-        verdict = 1;
-        timeout = sub->rules[rule].timeout_ms != 0u ? sub->rules[rule].timeout_ms : sub->timeout_ms;
-        closed = (sub->rules[rule].fail_mode != HG_FAIL_INHERIT ? sub->rules[rule].fail_mode
-                                                                 : sub->fail_mode) == HG_FAIL_CLOSED;
-    }
-    if (hit.verdict) {
-        verdict = 1;
-        closed |= hit.closed;
-        if (hit.timeout_ms > timeout)
-            timeout = hit.timeout_ms;
-    }
-    if (!verdict)
-        return;
-    match->wants_verdict = 1;
-    match->timeout_ms = timeout;
-    match->fail_mode = closed ? HG_FAIL_CLOSED : HG_FAIL_OPEN;
+    included |= hit.included;
+    join_candidates(&cand, &hit);
+    finish(sub, operation, included, &cand, match);
 }

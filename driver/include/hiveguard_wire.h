@@ -25,7 +25,8 @@
 
 #define HG_WIRE_MAGIC          0x44524748u /* "HGRD" in memory order */
 #define HG_WIRE_VERSION_MAJOR  1u
-#define HG_WIRE_VERSION_MINOR  1u /* 1: pattern entries (match/target in HG_PREFIX_ENTRY); the HELLO
+#define HG_WIRE_VERSION_MINOR  1u /* 1: pattern entries (match/target in HG_PREFIX_ENTRY, target
+                                      IMAGE included: unreleased, so no new minor); the HELLO
                                       reply reports driver version, altitude, default verdict */
 
 #define HG_DEVICE_NAME_W       L"\\Device\\HiveGuard"
@@ -283,6 +284,18 @@ typedef struct HG_HELLO_REPLY {
  * those that do, fail-closed if any of them is (effective = own value, or
  * the global one when 0 / INHERIT). With prefixes only this is exactly the
  * rule above. Pattern strings are matched upcased, like prefixes.
+ *
+ * Image entries (HG_TARGET_IMAGE, SUFFIX or CONTAINS only: a prefix of the
+ * kernel image path - \Device\HarddiskVolumeN - says nothing portable) match
+ * the caller process's image path in kernel form
+ * (\Device\HarddiskVolume3\Windows\regedit.exe), upcased. They join the
+ * path entries exactly like another target: an operation is included when a
+ * path entry OR an image entry includes it, excluded when either excludes it
+ * (exclude wins), and a matching image INCLUDE is a verdict candidate like a
+ * pattern. The driver looks the image up only when the path entries did not
+ * decide alone; when the image cannot be learnt (lookup failed, empty), every
+ * image INCLUDE for the class counts as matching and no image EXCLUDE does,
+ * so an unknown caller is delivered, never hidden.
  */
 #define HG_CFG_F_INCLUDE_KERNEL_CALLERS 0x0001u
 #define HG_CFG_F_ALL                    0x0001u
@@ -318,7 +331,8 @@ enum hg_match_kind {
 };
 enum hg_match_target {
     HG_TARGET_KEY_PATH  = 0, /* the full kernel key path */
-    HG_TARGET_FULL_NAME = 1  /* key path + '\' + value name; SET_VALUE/DELETE_VALUE only */
+    HG_TARGET_FULL_NAME = 1, /* key path + '\' + value name; SET_VALUE/DELETE_VALUE only */
+    HG_TARGET_IMAGE     = 2  /* the caller process's image path; SUFFIX/CONTAINS only, any class */
 };
 #define HG_TARGET_FULL_NAME_OPS (HG_OP_BIT(HG_OP_SET_VALUE) | HG_OP_BIT(HG_OP_DELETE_VALUE))
 

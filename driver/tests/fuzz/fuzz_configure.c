@@ -2,7 +2,8 @@
  * the configuration generation where it was; an accepted one is then used:
  * operations whose paths (and, for value classes, value names) are taken
  * from the buffer's own entry strings (so they walk deep into the compiled
- * trie and through the pattern automaton's outputs) are raised through it,
+ * trie and through the pattern automaton's outputs, the same strings serving
+ * as the caller's image for image entries) are raised through it,
  * and the accounting must balance. */
 #include "fuzz_common.h"
 
@@ -66,6 +67,10 @@ static void raise_through(hg_core *core, const uint8_t *data, size_t size)
              * through the pattern automaton: the entry's own string again. */
             o.value_name.chars = src.path;
             o.value_name.bytes = (units < k ? units : k) * 2u;
+            /* Image entries: every other class brings the entry's string as
+             * its caller's image, the rest an unknown image (no hook). */
+            if (op & 1u)
+                o.image = o.value_name;
             hg_core_raise(core, &o, &source, &r);
             FUZZ_REQUIRE(r.verdict == HG_VERDICT_ALLOW || r.verdict == HG_VERDICT_BLOCK);
             /* nobody answers: a caller that waited ran out its (1 ms) budget */

@@ -24,6 +24,9 @@ size_t golden_config(unsigned char *buf, size_t cap)
             HG_FAIL_CLOSED, "\\Image File Execution Options\\" }, HG_MATCH_CONTAINS, HG_TARGET_KEY_PATH },
         { { HG_PREFIX_EXCLUDE, 0, HG_OP_BIT(HG_OP_SET_VALUE), 0, HG_FAIL_INHERIT, "\\Notifications\\Data" },
           HG_MATCH_SUFFIX, HG_TARGET_FULL_NAME },
+        /* An image exclusion (no vector's caller has that image). */
+        { { HG_PREFIX_EXCLUDE, 0, HG_OP_BIT(HG_OP_SET_VALUE), 0, HG_FAIL_INHERIT, "\\Tools\\quiet.exe" },
+          HG_MATCH_SUFFIX, HG_TARGET_IMAGE },
     };
     static const uint64_t pids[] = { 888, 4 };
     HG_CONFIG_HEADER h;

@@ -170,7 +170,7 @@ int test_config_prefix_ranges(void)
 {
     int i;
 
-    for (i = 0; i < 18; i++) {
+    for (i = 0; i < 19; i++) {
         unsigned char buf[CFG_CAP];
         size_t len = good_config(buf);
         HG_PREFIX_ENTRY *e = entry(buf, 0), *x = entry(buf, 2);
@@ -191,13 +191,14 @@ int test_config_prefix_ranges(void)
         case 11: e->string_offset = (uint32_t)pool - 2; break; /* inside the pid table */
         case 12: e->string_offset = (uint32_t)len; break;      /* past the end */
         case 13: e->match = HG_MATCH_CONTAINS + 1; break;
-        case 14: e->target = HG_TARGET_FULL_NAME + 1; break;
+        case 14: e->target = HG_TARGET_IMAGE + 1; break;
         case 15: e->target = HG_TARGET_FULL_NAME; break;       /* every class, but full name: value classes only */
         case 16: e->match = HG_MATCH_SUFFIX;                   /* full name: value classes only */
                  e->target = HG_TARGET_FULL_NAME; break;
         case 17: x->match = HG_MATCH_CONTAINS;
                  x->target = HG_TARGET_FULL_NAME;
                  x->op_mask = HG_TARGET_FULL_NAME_OPS | HG_OP_BIT(HG_OP_CREATE_KEY); break;
+        case 18: e->target = HG_TARGET_IMAGE; break;           /* an image is matched by SUFFIX/CONTAINS only */
         }
         if (expect_reject(buf, len, HG_STATUS_INVALID_PARAMETER)) {
             fprintf(stderr, "  case %d\n", i);

@@ -546,3 +546,81 @@ int test_identity_released_when_the_event_is_dropped(void)
     hg_core_destroy(core);
     return 0;
 }
+
+/* Image subscription entries: the hook is asked once, before the match
+ * completes, only when the path entries leave the decision open, and that
+ * one lookup also fills the event; a failed lookup delivers. */
+int test_identity_image_entries_resolve_once_and_fail_open(void)
+{
+    static const cfg_pattern p[] = {
+        { { HG_PREFIX_INCLUDE, 0, HG_OP_MASK_ALL, 0, HG_FAIL_INHERIT, "\\regedit.exe" }, HG_MATCH_SUFFIX, HG_TARGET_IMAGE },
+        { { HG_PREFIX_EXCLUDE, 0, HG_OP_MASK_ALL, 0, HG_FAIL_INHERIT, KEY_MACHINE_SOFTWARE "\\Quiet" }, HG_MATCH_PREFIX, HG_TARGET_KEY_PATH },
+    };
+    static identity_hook h;
+    static uint16_t eager_image[64];
+    unsigned char cfg[1024];
+    HG_CONFIG_HEADER ch;
+    const HG_EVENT_HEADER *e;
+    hg_core *core;
+    test_request *t;
+    hg_raise_result r;
+    hg_op op;
+    size_t len;
+
+    cfg_defaults(&ch);
+    len = cfg_encode_patterns(cfg, sizeof cfg, &ch, p, 2, NULL, 0);
+    CHECK(len != 0u);
+    core = fixture_configured(cfg, len);
+    t = treq_new(core, GE_MIN);
+    CHECK(core != NULL && t != NULL);
+
+    /* the image decides: one lookup, reused by the event */
+    CHECK_EQ(hook_init(&h, KEY_MACHINE_SOFTWARE "\\Run"), 0);
+    top_init(&op, HG_OP_SET_VALUE, 900);
+    raise_with(core, &h, &op, &r);
+    CHECK_EQ(r.delivered, 1);
+    CHECK_EQ(h.resolve_calls, 1);
+    CHECK_EQ(h.release_calls, 1);
+    CHECK(h.released_same_strings);
+    if (take_one(core, t, &e)) return 1;
+    CHECK(utf16_is(event_image(e), e->image_bytes, IMAGE_NT_PATH));
+    CHECK(utf16_is(event_sid(e), e->user_sid_bytes, USER_SID_TEXT));
+
+    /* another image: filtered out after its one lookup */
+    CHECK_EQ(hook_init(&h, KEY_MACHINE_SOFTWARE "\\Run"), 0);
+    h.image_units = (uint32_t)utf8_to_utf16("\\Device\\HarddiskVolume3\\Windows\\notepad.exe", h.image, IDENTITY_MAX_UNITS);
+    raise_with(core, &h, &op, &r);
+    CHECK_EQ(r.delivered, 0);
+    CHECK_EQ(h.resolve_calls, 1);
+    CHECK_EQ(h.release_calls, 1);
+
+    /* the path excludes: no lookup at all */
+    CHECK_EQ(hook_init(&h, KEY_MACHINE_SOFTWARE "\\Quiet\\X"), 0);
+    raise_with(core, &h, &op, &r);
+    CHECK_EQ(r.delivered, 0);
+    CHECK_EQ(h.resolve_calls, 0);
+
+    /* the eager image is matched without the hook being asked for it */
+    CHECK_EQ(hook_init(&h, KEY_MACHINE_SOFTWARE "\\Run"), 0);
+    op.image = utf16_static(eager_image, 64, "C:\\Windows\\regedit.exe");
+    raise_with(core, &h, &op, &r);
+    CHECK_EQ(r.delivered, 1);
+    CHECK(!h.asked_image && h.asked_sid);
+    CHECK_EQ(h.resolve_calls, 1);
+    if (take_one(core, t, &e)) return 1;
+    CHECK(utf16_is(event_image(e), e->image_bytes, "C:\\Windows\\regedit.exe"));
+    memset(&op.image, 0, sizeof op.image);
+
+    /* a failed lookup never hides the operation */
+    CHECK_EQ(hook_init(&h, KEY_MACHINE_SOFTWARE "\\Run"), 0);
+    h.status = HG_STATUS_ACCESS_DENIED;
+    raise_with(core, &h, &op, &r);
+    CHECK_EQ(r.delivered, 1);
+    CHECK_EQ(h.resolve_calls, 1);
+    CHECK_EQ(h.release_calls, 1);
+    if (take_one(core, t, &e)) return 1;
+    CHECK_EQ(e->image_bytes, 0u);
+    treq_free(t);
+    hg_core_destroy(core);
+    return 0;
+}

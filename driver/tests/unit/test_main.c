@@ -34,6 +34,7 @@
     X(test_match_cheap_first_ordering)                        \
     X(test_match_wide_fanout)                                 \
     X(test_pattern_suffix_and_contains_on_key_path)           \
+    X(test_pattern_image_include_and_exclude)                 \
     X(test_pattern_full_name_spans_key_and_value)             \
     X(test_pattern_exclude_wins_over_prefix_and_pattern)      \
     X(test_pattern_verdict_joins_longest_prefix)              \
@@ -77,6 +78,7 @@
     X(test_destroy_waits_for_running_cancel)                   \
     X(test_identity_not_resolved_for_filtered_operations)      \
     X(test_identity_hook_fills_delivered_event_once_outside_the_lock) \
+    X(test_identity_image_entries_resolve_once_and_fail_open) \
     X(test_identity_eager_strings_win_over_the_hook)           \
     X(test_identity_failing_hook_yields_empty_fields)          \
     X(test_identity_caps_and_truncation)                       \

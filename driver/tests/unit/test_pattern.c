@@ -266,7 +266,7 @@ int test_pattern_automaton_matches_naive_definition(void)
             p[i].entry.kind = rnd(5) == 0 ? HG_PREFIX_EXCLUDE : HG_PREFIX_INCLUDE;
             p[i].entry.op_mask = rnd(2) ? VOPS : HG_OP_BIT(SET);
             p[i].match = rnd(2) ? HG_MATCH_SUFFIX : HG_MATCH_CONTAINS;
-            p[i].target = rnd(2) ? HG_TARGET_FULL_NAME : HG_TARGET_KEY_PATH;
+            p[i].target = rnd(3) == 0 ? HG_TARGET_IMAGE : rnd(2) ? HG_TARGET_FULL_NAME : HG_TARGET_KEY_PATH;
             p[i].entry.utf8 = utf8[i];
         }
         sub = compile_with(p, PATTERNS, 0, &st);
@@ -275,10 +275,10 @@ int test_pattern_automaton_matches_naive_definition(void)
          * one per distinct upcased prefix, the empty one included. */
         CHECK_EQ(sub->patterns->state_count, distinct_prefixes(units, lens, PATTERNS) + 1u);
         for (j = 0; j < PATHS; j++) {
-            uint16_t key[24], full[40], val[12];
-            uint32_t kn = rnd(20), vn = rnd(8), fn, k;
+            uint16_t key[24], full[40], val[12], img[24];
+            uint32_t kn = rnd(20), vn = rnd(8), in = rnd(8) == 0 ? 0u : 1u + rnd(20), fn, k;
             int inc = 0, exc = 0;
-            hg_utf16 kp, vp;
+            hg_utf16 kp, vp, ip;
             hg_match m;
 
             for (k = 0; k < kn; k++)
@@ -289,10 +289,17 @@ int test_pattern_automaton_matches_naive_definition(void)
             full[kn] = '\\';
             memcpy(full + kn + 1u, val, vn * 2u);
             fn = kn + 1u + vn;
+            for (k = 0; k < in; k++)
+                img[k] = k_alpha[rnd(sizeof k_alpha / sizeof k_alpha[0])];
             for (i = 0; i < PATTERNS; i++) {
-                int hit = p[i].target == HG_TARGET_FULL_NAME
-                              ? naive_occurs(full, fn, units[i], lens[i], p[i].match == HG_MATCH_SUFFIX)
-                              : naive_occurs(key, kn, units[i], lens[i], p[i].match == HG_MATCH_SUFFIX);
+                int suffix = p[i].match == HG_MATCH_SUFFIX, hit;
+                if (p[i].target == HG_TARGET_IMAGE) /* an unknown image (in == 0) could match any include */
+                    hit = in == 0u ? p[i].entry.kind == HG_PREFIX_INCLUDE
+                                   : naive_occurs(img, in, units[i], lens[i], suffix);
+                else if (p[i].target == HG_TARGET_FULL_NAME)
+                    hit = naive_occurs(full, fn, units[i], lens[i], suffix);
+                else
+                    hit = naive_occurs(key, kn, units[i], lens[i], suffix);
                 if (!hit)
                     continue;
                 if (p[i].entry.kind == HG_PREFIX_EXCLUDE)
@@ -304,7 +311,11 @@ int test_pattern_automaton_matches_naive_definition(void)
             kp.bytes = kn * 2u;
             vp.chars = val;
             vp.bytes = vn * 2u;
+            ip.chars = img;
+            ip.bytes = in * 2u;
             hg_sub_match_path(sub, SET, &kp, &vp, &m);
+            if (m.needs_image)
+                hg_sub_match_image(sub, SET, &ip, &m);
             if ((int)m.delivered != (inc && !exc)) {
                 fprintf(stderr, "  round %d path %d: automaton %u, definition %d\n", round, j,
                         m.delivered, inc && !exc);
@@ -314,6 +325,87 @@ int test_pattern_automaton_matches_naive_definition(void)
         }
         hg_subscription_free(sub);
     }
+    return 0;
+}
+
+/* ---- the caller's image (HG_TARGET_IMAGE) ----------------------------------------- */
+
+/* The path part, then - only if it left the decision open - the image part,
+ * as raise.c runs them; image NULL: unknown. *asked tells whether the image
+ * was needed at all. */
+static hg_match match_with_image(const hg_subscription *sub, uint16_t operation, const char *path,
+                                 const char *value, const char *image, int *asked)
+{
+    static uint16_t ibuf[512];
+    hg_match m = match_of(sub, operation, path, value);
+    hg_utf16 i;
+    int n;
+
+    *asked = (int)m.needs_image;
+    if (!m.needs_image)
+        return m;
+    n = image != NULL ? utf8_to_utf16(image, ibuf, 512) : 0;
+    i.chars = image != NULL ? ibuf : NULL;
+    i.bytes = (uint32_t)(n < 0 ? 0 : n) * 2u;
+    hg_sub_match_image(sub, operation, &i, &m);
+    return m;
+}
+
+#define REGEDIT "\\Device\\HarddiskVolume3\\Windows\\regedit.exe"
+#define NOTEPAD "\\Device\\HarddiskVolume3\\Windows\\System32\\notepad.exe"
+#define RUNKEY  "\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run"
+
+int test_pattern_image_include_and_exclude(void)
+{
+    static const cfg_pattern p[] = {
+        /* every write by regedit, whatever the key (Sysmon: Image end with regedit.exe) */
+        { { HG_PREFIX_INCLUDE, HG_PREFIX_F_VERDICT, VOPS, 3000, HG_FAIL_CLOSED, "\\windows\\REGEDIT.exe" }, HG_MATCH_SUFFIX, HG_TARGET_IMAGE },
+        { { HG_PREFIX_INCLUDE, 0, HG_OP_MASK_ALL, 0, 0, RUNKEY }, HG_MATCH_PREFIX, HG_TARGET_KEY_PATH },
+        /* ... but never by the updater, anywhere it lives */
+        { { HG_PREFIX_EXCLUDE, 0, HG_OP_MASK_ALL, 0, 0, "\\Updater\\" }, HG_MATCH_CONTAINS, HG_TARGET_IMAGE },
+        { { HG_PREFIX_EXCLUDE, 0, HG_OP_MASK_ALL, 0, 0, RUNKEY "\\Quiet" }, HG_MATCH_PREFIX, HG_TARGET_KEY_PATH },
+    };
+    uint32_t st;
+    int asked;
+    hg_match m;
+    hg_subscription *sub = compile_with(p, 4, VOPS, &st);
+
+    CHECK_EQ(st, HG_STATUS_SUCCESS);
+    CHECK(sub != NULL && sub->patterns != NULL);
+    /* no path rule, the image decides: a suffix, upcased */
+    m = match_with_image(sub, SET, "\\REGISTRY\\USER\\S-1-5-21\\Software\\Any", "v", REGEDIT, &asked);
+    CHECK(asked && m.delivered && m.wants_verdict);
+    CHECK_EQ(m.timeout_ms, 3000u);
+    CHECK_EQ(m.fail_mode, HG_FAIL_CLOSED);
+    m = match_with_image(sub, SET, "\\REGISTRY\\USER\\S-1-5-21\\Software\\Any", "v", NOTEPAD, &asked);
+    CHECK(asked && !m.delivered);
+    /* a suffix is at the end only */
+    m = match_with_image(sub, SET, "\\REGISTRY\\USER\\X", "v", REGEDIT ".bak", &asked);
+    CHECK(asked && !m.delivered);
+    /* the image entry is for value classes: a key class never looks it up */
+    m = match_with_image(sub, CRK, "\\REGISTRY\\USER\\X", "", REGEDIT, &asked);
+    CHECK(!asked && !m.delivered);
+    /* the path includes: only an image EXCLUDE can still matter */
+    m = match_with_image(sub, CRK, RUNKEY "\\A", "", "\\Device\\HarddiskVolume2\\Program Files\\updater\\u.exe", &asked);
+    CHECK(asked && !m.delivered);
+    m = match_with_image(sub, CRK, RUNKEY "\\A", "", NOTEPAD, &asked);
+    CHECK(asked && m.delivered && !m.wants_verdict);
+    /* the path excludes: decided without the image */
+    m = match_with_image(sub, SET, RUNKEY "\\Quiet", "v", REGEDIT, &asked);
+    CHECK(!asked && !m.delivered);
+    /* both include: the image's verdict joins the prefix's */
+    m = match_with_image(sub, SET, RUNKEY, "v", REGEDIT, &asked);
+    CHECK(asked && m.delivered && m.wants_verdict);
+    CHECK_EQ(m.timeout_ms, 3000u);
+    /* an unknown image could match: delivered, with every image include's verdict; no exclusion */
+    m = match_with_image(sub, SET, "\\REGISTRY\\USER\\X", "v", NULL, &asked);
+    CHECK(asked && m.delivered && m.wants_verdict);
+    CHECK_EQ(m.fail_mode, HG_FAIL_CLOSED);
+    m = match_with_image(sub, SET, "\\REGISTRY\\USER\\X", "v", "", &asked);
+    CHECK(asked && m.delivered);
+    m = match_with_image(sub, CRK, RUNKEY "\\A", "", NULL, &asked);
+    CHECK(asked && m.delivered);
+    hg_subscription_free(sub);
     return 0;
 }
 

@@ -125,7 +125,13 @@ public record Subscription(
         /** The kernel key path. */
         KEY_PATH(0),
         /** Key path, backslash, value name: Sysmon's TargetObject in kernel form (value classes only). */
-        FULL_NAME(1);
+        FULL_NAME(1),
+        /**
+         * The caller process's image path in kernel form ({@code \Device\HarddiskVolume3\Windows\regedit.exe}):
+         * SUFFIX/CONTAINS only, any class. Looked up by the driver only when the path entries leave the
+         * decision open; an unknown image counts as matching every image INCLUDE and no EXCLUDE.
+         */
+        IMAGE(2);
 
         private final int code;
 
@@ -161,7 +167,7 @@ public record Subscription(
      * @param timeoutMs  0 = the global timeout
      * @param failMode   INHERIT = the global fail mode
      * @param match      PREFIX, SUFFIX or CONTAINS
-     * @param target     KEY_PATH or FULL_NAME
+     * @param target     KEY_PATH, FULL_NAME or IMAGE (SUFFIX/CONTAINS only)
      */
     public record Prefix(boolean include, String prefix, int opMask, boolean verdict, int timeoutMs,
                          FailMode failMode, Match match, Target target) {
@@ -170,6 +176,9 @@ public record Subscription(
             Objects.requireNonNull(failMode, "failMode");
             Objects.requireNonNull(match, "match");
             Objects.requireNonNull(target, "target");
+            if (target == Target.IMAGE && match == Match.PREFIX) {
+                throw new IllegalArgumentException("an image entry is SUFFIX or CONTAINS, never a prefix: " + prefix);
+            }
         }
 
         /** A key-path prefix (the only kind of wire minor 0). */
@@ -185,7 +194,11 @@ public record Subscription(
         /** How {@code policy show} and logs name it: the string, and its kind when not a key-path prefix. */
         public String describe() {
             String text = match == Match.PREFIX ? prefix : match == Match.SUFFIX ? "*" + prefix : "*" + prefix + "*";
-            return target == Target.FULL_NAME ? text + " (key\\value)" : text;
+            return switch (target) {
+                case FULL_NAME -> text + " (key\\value)";
+                case IMAGE -> text + " (image)";
+                case KEY_PATH -> text;
+            };
         }
     }
 }

@@ -229,6 +229,12 @@ final class SubscriptionCompiler {
             covers.addAll(one);
         }
         if (group == null) {
+            // No TargetObject cover: the caller's image may still narrow the rule.
+            List<PatternCover.Entry> byImage = imageCover(r);
+            if (byImage != null) {
+                patterns.addAll(byImage);
+                return out;
+            }
             out.put(RegistryPaths.KERNEL_EVERYTHING, r.opMask);
             return out;
         }
@@ -261,7 +267,9 @@ final class SubscriptionCompiler {
             }
             List<String> prefixes = new ArrayList<>();
             for (TargetCover.Alt a : e.getValue()) {
-                if (a.match() == Subscription.Match.PREFIX) {
+                if (a.image()) {
+                    patterns.add(new PatternCover.Entry(a.text(), a.match(), Subscription.Target.IMAGE, op));
+                } else if (a.match() == Subscription.Match.PREFIX) {
                     prefixes.add(a.text());
                 } else {
                     patterns.addAll(PatternCover.withTargets(a.text(), a.match(), op));
@@ -302,6 +310,20 @@ final class SubscriptionCompiler {
             return cut < 0 ? "" : v.substring(0, cut + 1);
         }
         return v;
+    }
+
+    /**
+     * IMAGE entries that deliver every event of a Sysmon rule by its {@code Image} group (ANDed
+     * with the rest, so a cover of it covers the rule), or null when it has none or one of its
+     * conditions has no sound kernel form ({@link ImageCover}).
+     */
+    static List<PatternCover.Entry> imageCover(CompiledRule r) {
+        for (CompiledCondition[] g : r.groups) {
+            if (g.length > 0 && g[0].field == Field.IMAGE) {
+                return ImageCover.include(g, r.opMask);
+            }
+        }
+        return null;
     }
 
     /** The rule's TargetObject group, or null when it has none. */
@@ -617,6 +639,17 @@ final class SubscriptionCompiler {
     static List<Subscription.Prefix> excludeEntries(List<CompiledRule> rules) {
         List<Subscription.Prefix> out = new ArrayList<>();
         for (CompiledRule r : rules) {
+            if (!r.include && r.opMask != 0 && r.groups.length == 1 && r.expression == null
+                    && r.groups[0].length > 0 && r.groups[0][0].field == Field.IMAGE) {
+                // Exclusion by image alone: file names only (ImageCover.exclude).
+                for (CompiledCondition c : r.groups[0]) {
+                    for (PatternCover.Entry e : ImageCover.exclude(c.cond, c.source.values(), r.opMask)) {
+                        out.add(new Subscription.Prefix(false, e.text(), e.ops(), false, 0, FailMode.INHERIT, e.match(),
+                                e.target()));
+                    }
+                }
+                continue;
+            }
             CompiledCondition[] group = targetGroup(r);
             if (r.include || r.opMask == 0 || group == null || r.groups.length != 1 || r.expression != null) {
                 continue;

@@ -15,7 +15,8 @@ import java.util.List;
  * (without the flag) kernel mode, no EXCLUDE entry for the class matches, and some
  * INCLUDE entry for the class does (or there is no INCLUDE at all). An entry matches as
  * its kind says: a prefix, suffix or substring of the key path, or for SET_VALUE and
- * DELETE_VALUE of the full name (key path, backslash, value name). Comparison
+ * DELETE_VALUE of the full name (key path, backslash, value name), or a suffix or substring
+ * of the caller's image path (an unknown image matches every IMAGE INCLUDE and no EXCLUDE). Comparison
  * upcases UTF-16 units with the driver's own table ({@link #upcase}). One difference: the
  * driver translates excluded pids into the processes holding them at CONFIGURE (a pid reused
  * later is not excluded); a recording has only pids, so this twin compares pids.
@@ -47,7 +48,20 @@ public final class SubscriptionMatcher {
      */
     public static Match match(Subscription s, Operation op, String keyPath, String valueName, long pid,
                               boolean kernelCaller) {
+        return match(s, op, keyPath, valueName, "", pid, kernelCaller);
+    }
+
+    /**
+     * The same with the caller's image path for IMAGE entries (kernel form
+     * {@code \Device\HarddiskVolume3\Windows\regedit.exe}, or the Win32 form a recording has: the
+     * compiler emits only suffixes and substrings of the part after the drive, which both forms end
+     * with). {@code null} or empty is an image the driver could not learn: every IMAGE INCLUDE for
+     * the class counts as matching and no IMAGE EXCLUDE does, as the driver delivers it.
+     */
+    public static Match match(Subscription s, Operation op, String keyPath, String valueName, String image, long pid,
+                              boolean kernelCaller) {
         int bit = op.bit();
+        boolean imageUnknown = image == null || image.isEmpty();
         if ((s.opMask() & bit) == 0 || s.excludedPids().contains(pid) || (kernelCaller && !s.includeKernelCallers())) {
             return Match.DROPPED;
         }
@@ -63,7 +77,9 @@ public final class SubscriptionMatcher {
                 continue;
             }
             boolean hit;
-            if (p.target() == Subscription.Target.FULL_NAME) {
+            if (p.target() == Subscription.Target.IMAGE) {
+                hit = imageUnknown ? p.include() : matches(image, p);
+            } else if (p.target() == Subscription.Target.FULL_NAME) {
                 if ((bit & Subscription.FULL_NAME_OPS) == 0) {
                     continue;
                 }

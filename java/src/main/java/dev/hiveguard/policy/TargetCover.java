@@ -16,6 +16,10 @@ import java.util.Set;
  * how they get the driver's prefix trie and its SUFFIX / CONTAINS automaton instead of
  * "everything".
  *
+ * <p>A test on {@code Image} gives alternatives on the caller's image path instead
+ * ({@link ImageCover}: the part after the drive, as SUFFIX / CONTAINS), which the driver ORs
+ * with the path ones; an AND takes them only when no part has a cover on the path.
+ *
  * <p>Soundness is the point, tightness a bonus: an AND keeps the one part with the most
  * selective cover; an OR needs a cover on every branch (one uncovered branch leaves the whole
  * OR uncovered); a negation, a regular expression, a test on any other field, {@code null} or
@@ -41,8 +45,15 @@ final class TargetCover {
     private TargetCover() {
     }
 
-    /** Kernel form for {@link Subscription.Match#SUFFIX} / {@link Subscription.Match#CONTAINS}; Sysmon form for PREFIX. */
-    record Alt(Subscription.Match match, String text) {
+    /**
+     * Kernel form for {@link Subscription.Match#SUFFIX} / {@link Subscription.Match#CONTAINS}; Sysmon form for PREFIX.
+     * {@code image}: an alternative on the caller's image path instead (SUFFIX / CONTAINS only, see
+     * {@link ImageCover}); the driver includes an event when a path or an image alternative matches.
+     */
+    record Alt(Subscription.Match match, String text, boolean image) {
+        Alt(Subscription.Match match, String text) {
+            this(match, text, false);
+        }
     }
 
     /**
@@ -158,12 +169,14 @@ final class TargetCover {
             }
             return all;
         }
-        if (!(e instanceof RuleExpression.FieldTest t) || t.field() != Field.TARGET_OBJECT) {
-            return null; // a negation, or another field: says nothing about the path
+        if (!(e instanceof RuleExpression.FieldTest t)
+                || (t.field() != Field.TARGET_OBJECT && t.field() != Field.IMAGE)) {
+            return null; // a negation, or another field: says nothing about the path or the image
         }
+        boolean image = t.field() == Field.IMAGE;
         Set<Alt> out = new LinkedHashSet<>();
         for (String v : t.values()) {
-            Alt alt = leaf(t.match(), v);
+            Alt alt = image ? imageLeaf(t.match(), v) : leaf(t.match(), v);
             if (t.allValues()) {
                 // Every value must hold: any one alone is sound; keep the most selective.
                 if (alt != null && (out.isEmpty() || weight(alt) > weight(out.iterator().next()))) {
@@ -195,6 +208,62 @@ final class TargetCover {
             default:
                 return null; // REGEX, EMPTY_OR_ABSENT, PRESENT, ABSENT
         }
+    }
+
+    /** One Image value's cover (kernel form, after the drive: {@link ImageCover}), or null. */
+    private static Alt imageLeaf(RuleExpression.Match match, String v) {
+        PatternCover.Entry e;
+        switch (match) {
+            case EQUALS:
+                e = ImageCover.one(Condition.IS, v, 0);
+                break;
+            case STARTS_WITH:
+                e = ImageCover.one(Condition.BEGIN_WITH, v, 0);
+                break;
+            case CONTAINS:
+                e = ImageCover.one(Condition.CONTAINS, v, 0);
+                break;
+            case ENDS_WITH:
+                e = ImageCover.one(Condition.END_WITH, v, 0);
+                break;
+            case WILDCARD:
+                return imageWildcard(v);
+            default:
+                return null;
+        }
+        return e == null ? null : new Alt(e.match(), e.text(), true);
+    }
+
+    /** The longest literal run of an Image wildcard: a suffix when it ends the pattern, else contained. */
+    private static Alt imageWildcard(String pattern) {
+        List<String> runs = new ArrayList<>();
+        StringBuilder run = new StringBuilder();
+        boolean endsWithWildcard = false;
+        for (int i = 0; i < pattern.length(); i++) {
+            char c = pattern.charAt(i);
+            if (c == '\\' && i + 1 < pattern.length()
+                    && (pattern.charAt(i + 1) == '*' || pattern.charAt(i + 1) == '?' || pattern.charAt(i + 1) == '\\')) {
+                run.append(pattern.charAt(++i));
+                endsWithWildcard = false;
+            } else if (c == '*' || c == '?') {
+                runs.add(run.toString());
+                run.setLength(0);
+                endsWithWildcard = true;
+            } else {
+                run.append(c);
+                endsWithWildcard = false;
+            }
+        }
+        runs.add(run.toString());
+        Alt best = null;
+        for (int i = 0; i < runs.size(); i++) {
+            boolean last = i == runs.size() - 1 && !endsWithWildcard;
+            PatternCover.Entry e = ImageCover.one(last ? Condition.END_WITH : Condition.CONTAINS, runs.get(i), 0);
+            if (e != null && (best == null || e.text().length() > best.text().length())) {
+                best = new Alt(e.match(), e.text(), true);
+            }
+        }
+        return best;
     }
 
     private static Alt pattern(String sysmonText, boolean suffix) {
@@ -246,6 +315,12 @@ final class TargetCover {
 
     /** A cover is as selective as its weakest alternative; an empty one (never matches) is the most. */
     private static boolean moreSelective(Set<Alt> a, Set<Alt> b) {
+        // A cover on the path alone is preferred: it costs the driver no image lookup.
+        boolean imageA = a.stream().anyMatch(Alt::image);
+        boolean imageB = b.stream().anyMatch(Alt::image);
+        if (imageA != imageB) {
+            return imageB;
+        }
         return weakest(a) > weakest(b);
     }
 

@@ -210,7 +210,10 @@ public final class ConfigMessage {
             Subscription.Match match = Subscription.Match.fromCode(
                     r.u16Bounded(at + 20, f + "match", Wire.MATCH_PREFIX, Wire.MATCH_CONTAINS));
             Subscription.Target target = Subscription.Target.fromCode(
-                    r.u16Bounded(at + 22, f + "target", Wire.TARGET_KEY_PATH, Wire.TARGET_FULL_NAME));
+                    r.u16Bounded(at + 22, f + "target", Wire.TARGET_KEY_PATH, Wire.TARGET_IMAGE));
+            if (target == Subscription.Target.IMAGE && match == Subscription.Match.PREFIX) {
+                throw r.fail(f + "match", at + 20, "an image entry is SUFFIX or CONTAINS, never PREFIX");
+            }
             if (target == Subscription.Target.FULL_NAME && (pmask & ~Subscription.FULL_NAME_OPS) != 0) {
                 throw r.fail(f + "op_mask", at + 4, "the full name exists for value classes only");
             }

@@ -131,6 +131,7 @@ public final class Wire {
     public static final int MATCH_CONTAINS = 2;
     public static final int TARGET_KEY_PATH = 0;
     public static final int TARGET_FULL_NAME = 1;
+    public static final int TARGET_IMAGE = 2;
 
     public static final int CFG_F_INCLUDE_KERNEL_CALLERS = 0x0001;
     public static final int CFG_F_ALL = 0x0001;

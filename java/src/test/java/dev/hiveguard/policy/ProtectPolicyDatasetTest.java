@@ -122,7 +122,7 @@ class ProtectPolicyDatasetTest {
             for (DatasetEvents.Recorded r : DatasetEvents.read(f)) {
                 Decision d = policy.decide(r.event());
                 var m = SubscriptionMatcher.match(policy.subscription(), r.event().operation(), r.event().keyPath(),
-                        r.event().valueName(), r.event().pid(), false);
+                        r.event().valueName(), r.event().image(), r.event().pid(), false);
                 if (d.action() != Action.ALLOW) {
                     assertTrue(m.delivered(), "delivered: " + r.file() + ":" + r.line());
                 }
@@ -139,7 +139,7 @@ class ProtectPolicyDatasetTest {
         int waited = 0;
         int total = 0;
         for (var e : DatasetEvents.allEvents()) {
-            var m = SubscriptionMatcher.match(policy.subscription(), e.operation(), e.keyPath(), e.valueName(), e.pid(), false);
+            var m = SubscriptionMatcher.match(policy.subscription(), e.operation(), e.keyPath(), e.valueName(), e.image(), e.pid(), false);
             total++;
             delivered += m.delivered() ? 1 : 0;
             waited += m.wantsVerdict() ? 1 : 0;

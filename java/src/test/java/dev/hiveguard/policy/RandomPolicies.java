@@ -47,7 +47,9 @@ public final class RandomPolicies {
     static final String[] IMAGES = {"C:\\Windows\\System32\\svchost.exe", "C:\\Windows\\system32\\services.exe",
         "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", "C:\\Windows\\System32\\msiexec.exe",
         "C:\\Windows\\servicing\\TrustedInstaller.exe", "C:\\Users\\bob\\AppData\\Local\\Temp\\evil.exe",
-        "\\??\\C:\\Windows\\System32\\reg.exe", "System", ""};
+        "\\??\\C:\\Windows\\System32\\reg.exe", "System", "",
+        // the same relative paths elsewhere, and a share: what an IMAGE suffix after the drive also selects
+        "D:\\Tools\\Windows\\System32\\svchost.exe", "\\\\fileserver\\share\\Temp\\evil.exe"};
     static final String[] SIDS = {"S-1-5-21-3125456671-949036322-3048627137-1104", "S-1-5-21-1-2-3-500", ".DEFAULT",
         "S-1-5-18"};
     static final String[] DETAILS = {"DWORD (0x00000004)", "DWORD (0x00000000)", "C:\\Users\\bob\\evil.exe",
@@ -98,8 +100,10 @@ public final class RandomPolicies {
                 b.append("<ValueName condition=\"is any\">Start;ImagePath;Debugger</ValueName>");
             }
             if (rnd.nextInt(4) == 0) {
-                b.append("<Image condition=\"").append(rnd.nextBoolean() ? "image" : "is not").append("\">")
-                        .append(xml(ruleImage(rnd))).append("</Image>");
+                String cond = pick(rnd, new String[] {"image", "is not", "is", "end with", "contains", "begin with",
+                    "contains any"});
+                b.append("<Image condition=\"").append(cond).append("\">")
+                        .append(xml(imageValue(rnd, cond))).append("</Image>");
             }
             if (rnd.nextInt(5) == 0) {
                 b.append("<Details condition=\"contains any\">powershell;\\Users\\;DWORD (0x00000004)</Details>");
@@ -117,6 +121,26 @@ public final class RandomPolicies {
 
     public static PolicyDocument policy(Random rnd, int rules, boolean randomSettings) throws PolicyException {
         return PolicyParser.parse("random.xml", policyXml(rnd, rules, randomSettings).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** An Image condition's value: a whole image, or a piece of one as the condition takes it. */
+    private static String imageValue(Random rnd, String cond) {
+        String img = ruleImage(rnd);
+        int cut = img.lastIndexOf('\\');
+        switch (cond) {
+            case "end with":
+                return rnd.nextBoolean() && cut >= 0 ? img.substring(cut) : img.substring(Math.max(0, img.length() - 9));
+            case "contains":
+                return cut > 3 ? img.substring(2, cut) : img;
+            case "contains any":
+                return (cut >= 0 ? img.substring(cut + 1) : img) + ";" + ruleImage(rnd);
+            case "begin with":
+                return cut > 0 ? img.substring(0, cut + 1) : img;
+            case "image":
+                return rnd.nextBoolean() && cut >= 0 ? img.substring(cut + 1) : img; // a bare file name, or the path
+            default:
+                return img;
+        }
     }
 
     private static String ruleImage(Random rnd) {

@@ -1,6 +1,7 @@
 package dev.hiveguard.policy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -31,6 +32,8 @@ class SubscriptionPropertyTest {
         long delivered = 0;
         long includePatterns = 0;
         long excludePatterns = 0;
+        long imagePatterns = 0;
+        long imageExcludes = 0;
         for (int p = 0; p < POLICIES; p++) {
             PolicyDocument doc = RandomPolicies.policy(rnd, 1 + rnd.nextInt(40), true);
             checked += check(doc, rnd, EVENTS_PER_POLICY);
@@ -39,6 +42,8 @@ class SubscriptionPropertyTest {
             for (Subscription.Prefix x : compiled.subscription().patterns()) {
                 includePatterns += x.include() ? 1 : 0;
                 excludePatterns += x.include() ? 0 : 1;
+                imagePatterns += x.target() == Subscription.Target.IMAGE ? 1 : 0;
+                imageExcludes += x.target() == Subscription.Target.IMAGE && !x.include() ? 1 : 0;
             }
         }
         assertEquals((long) POLICIES * EVENTS_PER_POLICY, checked);
@@ -46,6 +51,92 @@ class SubscriptionPropertyTest {
         // The property covers the kernel's pattern entries, not only its prefixes.
         assertTrue(includePatterns > 50, "include patterns: " + includePatterns);
         assertTrue(excludePatterns > 0, "exclude patterns: " + excludePatterns);
+        // ... and its IMAGE entries (rules narrowed by the caller's image only).
+        assertTrue(imagePatterns > 10, "image patterns: " + imagePatterns);
+        assertTrue(imageExcludes > 0, "image exclusions: " + imageExcludes);
+    }
+
+    /**
+     * A rule on Image alone (SwiftOnSecurity's and Neo23x0's "every write by regedit") no longer
+     * needs everything: the part after the drive is an IMAGE suffix. It selects the same path on
+     * any volume and under any folder - more, never less - and exclusions by image stay in user
+     * mode (a suffix after the drive would hide C:\Users\x\Windows\regedit.exe too).
+     */
+    /**
+     * Exclusions by image reach the kernel only as file names, the one part of the path the
+     * kernel form and Sysmon's share whatever the volume or folder: {@code image} with a bare
+     * name and {@code end with} a single segment. A longer text or a whole path stays in user mode.
+     */
+    @Test
+    void imageExclusionsReachTheKernelOnlyAsFileNames() throws Exception {
+        CompiledPolicy p = Policies.of("<RegistryEvent onmatch=\"include\" action=\"audit\">"
+                + "<TargetObject condition=\"begin with\">HKLM\\SOFTWARE\\</TargetObject></RegistryEvent>"
+                + "<RegistryEvent onmatch=\"exclude\">"
+                + "<Image condition=\"image\">MsMpEng.exe</Image>"
+                + "<Image condition=\"end with\">\\quiet.exe</Image>"
+                + "<Image condition=\"end with\">\\Tools\\loud.exe</Image>"
+                + "<Image condition=\"end with\">:\\x.exe</Image>"
+                + "<Image condition=\"is\">C:\\Windows\\System32\\svchost.exe</Image>"
+                + "<Image condition=\"contains\">\\Temp\\</Image></RegistryEvent>");
+        Subscription s = p.subscription();
+        List<String> ex = s.patterns().stream().filter(x -> !x.include())
+                .map(x -> x.match() + " " + x.target() + " " + x.prefix()).toList();
+        assertEquals(List.of("SUFFIX IMAGE \\MsMpEng.exe", "SUFFIX IMAGE \\quiet.exe"), ex);
+        String key = "HKLM\\SOFTWARE\\Vendor\\Setting";
+        for (String image : List.of("C:\\ProgramData\\Microsoft\\Windows Defender\\MsMpEng.exe", "D:\\quiet.exe",
+                "C:\\Tools\\loud.exe", "C:\\Windows\\System32\\svchost.exe", "C:\\Windows\\Temp\\a.exe",
+                "C:\\Windows\\System32\\notepad.exe", "C:\\x\\notquiet.exe")) {
+            verify(p, Policies.setString(key, image, "x"));
+        }
+        RegistryEvent defender = Policies.setString(key, "C:\\ProgramData\\MsMpEng.exe", "x");
+        assertEquals(Action.ALLOW, verify(p, defender).action());
+        assertFalse(SubscriptionMatcher.match(s, defender.operation(), defender.keyPath(), defender.valueName(),
+                KernelImage.of(defender.image()), 1, false).delivered(), "excluded in the kernel");
+        RegistryEvent notQuiet = Policies.setString(key, "C:\\x\\notquiet.exe", "x");
+        assertEquals(Action.AUDIT, verify(p, notQuiet).action());
+    }
+
+    @Test
+    void imageOnlyRulesBecomeImageSuffixesAndImageExclusionsStayInUserMode() throws Exception {
+        CompiledPolicy p = Policies.of("<RegistryEvent onmatch=\"include\" action=\"block\">"
+                + "<Image condition=\"is\">C:\\Windows\\regedit.exe</Image></RegistryEvent>"
+                + "<RegistryEvent onmatch=\"include\" action=\"audit\">"
+                + "<Image condition=\"end with\">\\reg.exe</Image>"
+                + "<Image condition=\"contains\">C:\\Users\\Public\\</Image></RegistryEvent>"
+                + "<RegistryEvent onmatch=\"exclude\"><Rule name=\"quiet\" groupRelation=\"and\">"
+                + "<Image condition=\"is\">C:\\Windows\\regedit.exe</Image>"
+                + "<TargetObject condition=\"begin with\">HKLM\\SOFTWARE\\Quiet\\</TargetObject></Rule></RegistryEvent>");
+        Subscription s = p.subscription();
+        assertTrue(s.prefixes().stream().noneMatch(x -> x.prefix().equals("\\")), PolicyDescription.describe(s));
+        List<String> shown = s.patterns().stream()
+                .map(x -> (x.include() ? "+" : "-") + x.match() + " " + x.target() + " " + x.prefix()).toList();
+        assertEquals(List.of("+SUFFIX IMAGE \\Windows\\regedit.exe", "+SUFFIX IMAGE \\reg.exe",
+                "+CONTAINS IMAGE \\Users\\Public\\"), shown);
+        assertTrue(PolicyDescription.describe(s).contains("include *\\Windows\\regedit.exe (image)"),
+                PolicyDescription.describe(s));
+        String key = "HKLM\\SOFTWARE\\Vendor\\Setting";
+        RegistryEvent regedit = Policies.setString(key, "C:\\Windows\\regedit.exe", "x");
+        SubscriptionMatcher.Match m = SubscriptionMatcher.match(s, regedit.operation(), regedit.keyPath(),
+                regedit.valueName(), "\\Device\\HarddiskVolume3\\Windows\\regedit.exe", 1, false);
+        assertTrue(m.delivered() && m.wantsVerdict(), "kernel form of the image, blocked rule waits");
+        assertEquals(Action.BLOCK, verify(p, regedit).action());
+        RegistryEvent notepad = Policies.setString(key, "C:\\Windows\\notepad.exe", "x");
+        assertEquals(Action.ALLOW, verify(p, notepad).action());
+        assertFalse(SubscriptionMatcher.match(s, notepad.operation(), notepad.keyPath(), notepad.valueName(),
+                notepad.image(), 1, false).delivered(), "another image stays in the kernel");
+        assertEquals(Action.AUDIT, verify(p, Policies.setString(key, "C:\\Users\\Public\\x.exe", "x")).action());
+        // Another volume: the rule does not act, the kernel delivers it anyway (wider, never narrower).
+        RegistryEvent other = Policies.setString(key, "D:\\Users\\Public\\x.exe", "x");
+        assertEquals(Action.ALLOW, verify(p, other).action());
+        assertTrue(SubscriptionMatcher.match(s, other.operation(), other.keyPath(), other.valueName(), other.image(), 1,
+                false).delivered());
+        // An image the driver could not learn: delivered, and waits as a blocked one would.
+        assertTrue(SubscriptionMatcher.match(s, notepad.operation(), notepad.keyPath(), notepad.valueName(), "", 1,
+                false).wantsVerdict());
+        // The exclusion (Image is ... and a path) is not compiled into the kernel.
+        assertTrue(s.prefixes().stream().noneMatch(x -> !x.include() && x.target() == Subscription.Target.IMAGE));
+        verify(p, Policies.setString("HKLM\\SOFTWARE\\Quiet\\x", "C:\\Windows\\regedit.exe", "x"));
+        verify(p, Policies.setString("HKLM\\SOFTWARE\\Quiet\\x", "C:\\Users\\x\\Windows\\regedit.exe", "x"));
     }
 
     @Test
@@ -121,7 +212,7 @@ class SubscriptionPropertyTest {
         long n = 0;
         for (int i = 0; i < 200; i++) {
             RegistryEvent e = RandomPolicies.event(rnd, i);
-            n += SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(), e.valueName(), e.pid(), false).delivered() ? 1 : 0;
+            n += SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(), e.valueName(), e.image(), e.pid(), false).delivered() ? 1 : 0;
         }
         return n;
     }
@@ -148,11 +239,17 @@ class SubscriptionPropertyTest {
 
     private static Decision verify(CompiledPolicy p, RegistryEvent e) {
         Decision d = p.decide(e);
-        SubscriptionMatcher.Match m = SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(), e.valueName(), e.pid(), false);
+        SubscriptionMatcher.Match m = SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(), e.valueName(), e.image(), e.pid(), false);
         String ctx = e.operation() + " " + e.keyPath() + " [" + e.valueName() + "] -> " + d + "\n"
                 + PolicyDescription.render(p.document()) + PolicyDescription.describe(p.subscription());
         if (!m.delivered() && d.action() != Action.ALLOW) {
             fail("kept in the kernel but the policy says " + d.action() + ": " + ctx);
+        }
+        // The driver sees the image in kernel form: its IMAGE entries must hold for that too.
+        SubscriptionMatcher.Match k = SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(),
+                e.valueName(), KernelImage.of(e.image()), e.pid(), false);
+        if (d.action() != Action.ALLOW && (!k.delivered() || (d.action() == Action.BLOCK && !k.wantsVerdict()))) {
+            fail("kernel image form " + KernelImage.of(e.image()) + " loses " + d.action() + ": " + ctx);
         }
         if (d.action() == Action.BLOCK) {
             assertTrue(m.wantsVerdict(), () -> "blocked but the caller would not wait: " + ctx);

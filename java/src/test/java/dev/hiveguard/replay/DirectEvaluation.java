@@ -57,7 +57,7 @@ public final class DirectEvaluation {
         Instant now = Instant.now();
         long sequence = 0;
         for (SimulatedOperation c : calls) {
-            SubscriptionMatcher.Match m = SubscriptionMatcher.match(sub, c.operation(), c.keyPath(), c.valueName(), c.pid(),
+            SubscriptionMatcher.Match m = SubscriptionMatcher.match(sub, c.operation(), c.keyPath(), c.valueName(), c.image(), c.pid(),
                     c.kernelCaller());
             if (!m.delivered()) {
                 if (c.kernelCaller() && !sub.includeKernelCallers()) {

@@ -189,6 +189,7 @@ class GoldenVectorsTest {
         assertEquals(14 + 10 * s.prefixes().size() + s.excludedPids().size(), v.txt().size());
         assertTrue(s.prefixes().stream().anyMatch(p -> p.match() == Subscription.Match.CONTAINS), "a CONTAINS entry");
         assertTrue(s.prefixes().stream().anyMatch(p -> p.target() == Subscription.Target.FULL_NAME), "a full-name entry");
+        assertTrue(s.prefixes().stream().anyMatch(p -> p.target() == Subscription.Target.IMAGE), "an image entry");
         assertArrayEquals(v.bin(), ConfigMessage.encode(s), "canonical encoding");
     }
 

@@ -49,14 +49,14 @@ class SigmaPatternCoverTest {
         for (RegistryEvent e : events) {
             assertEquals(Action.BLOCK, p.decide(e).action(), () -> "the rule should block " + e);
             SubscriptionMatcher.Match m = SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(),
-                    e.valueName(), e.pid(), false);
+                    e.valueName(), e.image(), e.pid(), false);
             assertTrue(m.delivered(), () -> "kept in the kernel: " + e.keyPath() + " [" + e.valueName() + "]");
             assertTrue(m.wantsVerdict(), () -> "does not wait: " + e.keyPath() + " [" + e.valueName() + "]");
         }
     }
 
     private static boolean delivered(CompiledPolicy p, RegistryEvent e) {
-        return SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(), e.valueName(), e.pid(), false)
+        return SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(), e.valueName(), e.image(), e.pid(), false)
                 .delivered();
     }
 
@@ -214,15 +214,17 @@ class SigmaPatternCoverTest {
 
     /**
      * Folded per class: "not Details: null" is false for every class but SetValue (no Details
-     * there), so a rule on Image alone needs every SetValue and nothing else; an EventType test
-     * decides its class outright.
+     * there), so a rule on Image alone needs the SetValues of that image (an IMAGE suffix) and
+     * nothing else; an EventType test decides its class outright.
      */
     @Test
     void testsOnFieldsAClassDoesNotCarryAreFoldedAway() throws Exception {
         CompiledPolicy p = blocking("registry_event", "    sel:\n        Image|endswith: '\\wscript.exe'\n"
                 + "    filter:\n        Details: null\n    condition: sel and not filter\n");
-        assertEquals(List.of("PREFIX KEY_PATH \\ [SetValue]"), includesWithClasses(p));
+        assertEquals(List.of("SUFFIX IMAGE \\wscript.exe [SetValue]"), includesWithClasses(p));
         assertFalse(delivered(p, SigmaSemanticsTest.key("CreateKey", ELSEWHERE)));
+        blockedAndDelivered(p, SigmaSemanticsTest.set(ELSEWHERE, "1", "C:\\Windows\\System32\\WScript.exe"));
+        assertFalse(delivered(p, SigmaSemanticsTest.set(ELSEWHERE, "1", "C:\\Windows\\System32\\cscript.exe")));
 
         CompiledPolicy q = blocking("registry_event", "    a:\n        TargetObject|contains: '\\Services\\HybridConnectionManager'\n"
                 + "    b:\n        EventType: SetValue\n        Details|contains: 'HybridConnectionManager.Listener.exe'\n"
@@ -272,12 +274,28 @@ class SigmaPatternCoverTest {
                 set("HKU\\S-1-5-21-1-2-3-1001\\Software\\Vendor2100\\Setting\\(Default)"));
     }
 
+    /**
+     * An OR of a path test and an Image test: the driver ORs a path pattern with an IMAGE one
+     * (the part after the drive), so each branch keeps its own cover.
+     */
+    @Test
+    void anImageBranchIsCoveredOnTheCallersImage() throws Exception {
+        CompiledPolicy p = blocking("registry_set", "    a:\n        TargetObject|contains: '\\CurrentVersion\\Run\\'\n"
+                + "    b:\n        Image: 'C:\\Windows\\regedit.exe'\n    condition: 1 of them\n");
+        assertEquals(List.of("CONTAINS FULL_NAME \\CurrentVersion\\Run\\", "SUFFIX IMAGE \\Windows\\regedit.exe"),
+                includes(p));
+        blockedAndDelivered(p, SigmaSemanticsTest.set(ELSEWHERE, "1", "C:\\Windows\\regedit.exe"),
+                set("HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\Evil"));
+        assertFalse(delivered(p, SigmaSemanticsTest.set(ELSEWHERE, "1", "C:\\Windows\\notepad.exe")));
+    }
+
     /** No sound cover: an OR branch on another field, a negation, a regex, a root-only text. */
     @Test
     void whatHasNoCoverNeedsEverything() throws Exception {
         String[] detections = {
-            "    a:\n        TargetObject|contains: '\\CurrentVersion\\Run\\'\n    b:\n        Image|endswith: '\\regedit.exe'\n"
+            "    a:\n        TargetObject|contains: '\\CurrentVersion\\Run\\'\n    b:\n        Details|contains: 'powershell'\n"
                 + "    condition: 1 of them\n",
+            sel("        Image|contains: 'C:\\'\n"),
             "    a:\n        TargetObject|contains: '\\CurrentVersion\\Run\\'\n    condition: not a\n",
             sel("        TargetObject|re: '.*\\\\Run\\\\[^\\\\]+$'\n"),
             sel("        TargetObject|contains: 'HKLM\\'\n"),

@@ -123,7 +123,7 @@ class SigmaSetSubscriptionTest {
         long delivered = 0;
         for (RegistryEvent e : events) {
             Decision d = p.decide(e);
-            SubscriptionMatcher.Match m = SubscriptionMatcher.match(s, e.operation(), e.keyPath(), e.valueName(),
+            SubscriptionMatcher.Match m = SubscriptionMatcher.match(s, e.operation(), e.keyPath(), e.valueName(), e.image(),
                     e.pid(), false);
             if (d.action() != Action.ALLOW) {
                 needed++;

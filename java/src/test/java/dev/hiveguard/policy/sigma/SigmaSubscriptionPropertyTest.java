@@ -125,12 +125,19 @@ class SigmaSubscriptionPropertyTest {
         if (d.action() == Action.ALLOW) {
             return false;
         }
-        SubscriptionMatcher.Match m = SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(), e.valueName(), e.pid(), false);
+        SubscriptionMatcher.Match m = SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(), e.valueName(), e.image(), e.pid(), false);
         if (!m.delivered()) {
             fail("kept in the kernel but " + d + ": " + e.operation() + " " + e.keyPath() + " [" + e.valueName() + "]");
         }
         if (d.action() == Action.BLOCK && !m.wantsVerdict()) {
             fail("blocked but the caller would not wait: " + e.operation() + " " + e.keyPath());
+        }
+        // The driver sees the image in kernel form: its IMAGE entries must hold for that too.
+        SubscriptionMatcher.Match k = SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(),
+                e.valueName(), dev.hiveguard.policy.KernelImage.of(e.image()), e.pid(), false);
+        if (!k.delivered() || (d.action() == Action.BLOCK && !k.wantsVerdict())) {
+            fail("kernel image form " + dev.hiveguard.policy.KernelImage.of(e.image()) + " loses " + d + ": "
+                    + e.operation() + " " + e.keyPath());
         }
         return true;
     }
@@ -208,7 +215,12 @@ class SigmaSubscriptionPropertyTest {
             }
             String image = pick(rnd, images, "C:\\Windows\\x.exe");
             if (!image.regionMatches(true, 0, "C:", 0, 2)) {
-                image = "C:\\Windows\\System32" + (image.startsWith("\\") ? "" : "\\") + image;
+                // where the literal sits: under a system folder, another volume's, a share's
+                String dir = new String[] {"C:\\Windows\\System32", "D:\\Tools", "\\\\server\\share"}[rnd.nextInt(3)];
+                image = dir + (image.startsWith("\\") ? "" : "\\") + image;
+            }
+            if (rnd.nextInt(20) == 0) {
+                image = ""; // the recording did not say: the driver delivers it
             }
             ObjectNode o = json.createObjectNode();
             String type = EVENT_TYPES[rnd.nextInt(EVENT_TYPES.length)];

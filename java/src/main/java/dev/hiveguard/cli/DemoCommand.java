@@ -7,6 +7,7 @@ import dev.hiveguard.demo.DemoRun;
 import dev.hiveguard.demo.DemoSettings;
 import dev.hiveguard.demo.OutcomeTally;
 import dev.hiveguard.device.RegistrySimulator;
+import dev.hiveguard.install.InstallLayout;
 import dev.hiveguard.model.Verdict;
 import dev.hiveguard.pump.PumpOptions;
 import dev.hiveguard.wire.DriverStats;
@@ -45,13 +46,6 @@ public final class DemoCommand implements Callable<Integer> {
 
     private static final DateTimeFormatter RUN_ID =
             DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
-
-    /**
-     * The heap the agent is meant to run in (README: the service command); the demo
-     * checks the JVM it was given against it and reports the peak it used.
-     */
-    static final long HEAP_BOUND_MIB = 256;
-    static final String HEAP_FLAGS = "-Xms128m -Xmx" + HEAP_BOUND_MIB + "m";
 
     /** Far above what draining a full backlog takes; only a stuck agent reaches it. */
     static final long DRAIN_TIMEOUT_MS = 10_000;
@@ -135,8 +129,9 @@ public final class DemoCommand implements Callable<Integer> {
             out.println("note: no built-in protection policy in this build; running audit-only (nothing is blocked)");
         }
         long maxHeapMib = Runtime.getRuntime().maxMemory() >> 20;
-        out.println("heap: at most " + maxHeapMib + " MiB" + (maxHeapMib <= HEAP_BOUND_MIB ? ""
-                : " - the agent is meant to run bounded: java " + HEAP_FLAGS + " -jar hiveguard.jar ..."));
+        out.println("heap: at most " + maxHeapMib + " MiB" + (maxHeapMib <= InstallLayout.AGENT_HEAP_MIB ? ""
+                : " - the agent is meant to run bounded: java " + InstallLayout.AGENT_HEAP_FLAGS
+                        + " -jar hiveguard.jar ..."));
         out.println("workload: " + (duration != null ? "noise for " + duration.toMillis() + " ms"
                 : operations + " noise operations") + " from " + processes + " processes, plus 5 "
                 + "persistence/tampering writes");
@@ -169,7 +164,7 @@ public final class DemoCommand implements Callable<Integer> {
         out.println();
         out.print(report.render());
         out.println(String.format("heap: peak at most %d MiB used of %d MiB (bound %d MiB)", peakHeapUsedMib(), maxHeapMib,
-                HEAP_BOUND_MIB));
+                InstallLayout.AGENT_HEAP_MIB));
         out.flush();
         return report.exitCode();
     }

@@ -19,6 +19,14 @@ public record InstallLayout(String packageDir, String jarName, String javaExe, S
     public static final String DRIVER_IMAGE = "hiveguard.sys";
     public static final String MESSAGE_DLL = "hiveguard-messages.dll";
     public static final String POLICY = "policy.xml";
+    /**
+     * The heap the agent is meant to run in: its native buffers live outside the heap and its
+     * only load-driven queue is capped, while a heap free to grow pauses the registry callers
+     * waiting on the agent for collections of gigabytes. The service command carries it; the
+     * demo checks the JVM it was given against it.
+     */
+    public static final long AGENT_HEAP_MIB = 256;
+    public static final String AGENT_HEAP_FLAGS = "-Xms128m -Xmx" + AGENT_HEAP_MIB + "m";
 
     public String jar() {
         return join(packageDir, jarName);
@@ -48,11 +56,10 @@ public record InstallLayout(String packageDir, String jarName, String javaExe, S
     /**
      * The agent service's command line. {@code -Xrs}: the JVM installs no console
      * control handler, so only the SCM's controls stop the service (a service gets no
-     * Ctrl+C, and a logoff must not end it). A bounded heap: an agent free to grow pauses
-     * the registry callers waiting on it for collections of gigabytes (issue 10).
+     * Ctrl+C, and a logoff must not end it). The heap is bounded ({@link #AGENT_HEAP_FLAGS}).
      */
     public String agentCommandLine() {
-        return quote(javaExe) + " -Xrs -Xms128m -Xmx256m -jar " + quote(jar()) + " service --policy " + quote(policyFile());
+        return quote(javaExe) + " -Xrs " + AGENT_HEAP_FLAGS + " -jar " + quote(jar()) + " service --policy " + quote(policyFile());
     }
 
     /** The layout of this JVM and this jar, on the Windows machine it runs on. */

@@ -295,7 +295,7 @@ public class RunCommand implements Callable<Integer> {
         if (policyFile == null) {
             return null;
         }
-        if (java.nio.file.Files.isDirectory(policyFile)) {
+        if (Files.isDirectory(policyFile)) {
             // The reloader watches one file's bytes; a directory of Sigma rules would never change
             // for it. A Sigma settings file naming the directory is watched (its own bytes only).
             LOG.info("policy {} is a directory: not watched for changes (restart to apply edits)", policyFile);

@@ -4,7 +4,6 @@ import dev.hiveguard.policy.sigma.SigmaPolicyLoader;
 import dev.hiveguard.wire.ConfigMessage;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -68,9 +67,7 @@ public final class PolicyLoader {
 
     private static PolicyDocument parse(String name, byte[] bytes, Path baseDir) throws PolicyException {
         checkSize(name, bytes.length);
-        boolean xmlName = name.toLowerCase(java.util.Locale.ROOT).endsWith(".xml");
-        if (isSigmaName(name) || (!xmlName && SigmaPolicyLoader.looksLikeSigma(
-                new String(bytes, 0, Math.min(bytes.length, 4096), StandardCharsets.UTF_8)))) {
+        if (SigmaPolicyLoader.isSigma(name, bytes, bytes.length)) {
             try {
                 return SigmaPolicyLoader.parse(name, bytes, baseDir, name).document();
             } catch (IOException e) {
@@ -78,11 +75,6 @@ public final class PolicyLoader {
             }
         }
         return PolicyParser.parse(name, bytes);
-    }
-
-    private static boolean isSigmaName(String name) {
-        String n = name.toLowerCase(java.util.Locale.ROOT);
-        return n.endsWith(".yml") || n.endsWith(".yaml");
     }
 
     /** How errors name a policy file: its file name. */

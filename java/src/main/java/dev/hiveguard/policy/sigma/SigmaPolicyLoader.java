@@ -69,28 +69,48 @@ public final class SigmaPolicyLoader {
     private SigmaPolicyLoader() {
     }
 
-    /** Whether a policy path is Sigma: a directory, a .yml/.yaml name, or YAML-looking content. */
+    /** How much of a file without a telling name is read to tell Sigma from XML. */
+    private static final int SNIFF_BYTES = 4096;
+
+    /** Whether a policy path is Sigma: a directory, or a file {@link #isSigma(String, byte[], int)} says is. */
     public static boolean isSigma(Path path) throws IOException {
         if (Files.isDirectory(path)) {
             return true;
         }
-        String n = path.getFileName() == null ? "" : path.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (n.endsWith(".yml") || n.endsWith(".yaml")) {
-            return true;
+        String name = path.getFileName() == null ? "" : path.getFileName().toString();
+        Boolean byName = sigmaByName(name);
+        if (byName != null) {
+            return byName;
         }
-        if (n.endsWith(".xml")) {
-            return false;
-        }
-        byte[] head = new byte[4096];
+        byte[] head = new byte[SNIFF_BYTES];
         int len;
         try (var in = Files.newInputStream(path)) {
             len = in.readNBytes(head, 0, head.length);
         }
-        return looksLikeSigma(new String(head, 0, len, StandardCharsets.UTF_8));
+        return isSigma(name, head, len);
+    }
+
+    /**
+     * Whether a policy file is Sigma: by its name (.yml/.yaml yes, .xml no), else by the first
+     * {@value #SNIFF_BYTES} of its {@code length} bytes of {@code content}.
+     */
+    public static boolean isSigma(String fileName, byte[] content, int length) {
+        Boolean byName = sigmaByName(fileName);
+        return byName != null ? byName
+                : looksLikeSigma(new String(content, 0, Math.min(length, SNIFF_BYTES), StandardCharsets.UTF_8));
+    }
+
+    /** True for .yml/.yaml, false for .xml, null when the name does not tell. */
+    private static Boolean sigmaByName(String fileName) {
+        String n = fileName.toLowerCase(Locale.ROOT);
+        if (n.endsWith(".yml") || n.endsWith(".yaml")) {
+            return Boolean.TRUE;
+        }
+        return n.endsWith(".xml") ? Boolean.FALSE : null;
     }
 
     /** Content sniffing for names without a telling extension: XML starts with '<'. */
-    public static boolean looksLikeSigma(String head) {
+    private static boolean looksLikeSigma(String head) {
         for (String line : head.split("\n", -1)) {
             String t = line.strip();
             if (t.isEmpty() || t.startsWith("#") || t.equals("---") || t.startsWith("\uFEFF")) {

@@ -15,6 +15,7 @@
     X(test_config_verdict_mask_must_be_subset)                \
     X(test_config_tables_must_fit)                            \
     X(test_config_prefix_ranges)                              \
+    X(test_config_volume_map_ranges)                          \
     X(test_config_prefix_too_long)                            \
     X(test_config_overlapping_strings)                        \
     X(test_config_state_and_caller)                           \

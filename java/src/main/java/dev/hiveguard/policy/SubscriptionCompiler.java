@@ -147,7 +147,7 @@ final class SubscriptionCompiler {
             for (Subscription.Prefix x : PatternEntries.merge(excludeEntries(rules))) {
                 long more = chars + x.prefix().length();
                 if (all.size() >= MAX_PREFIXES || encodedBytes(all.size() + 1, more) > CONFIG_BUDGET_BYTES
-                        || (x.match() != Subscription.Match.PREFIX && !automaton.tryAdd(x))) {
+                        || (x.inAutomaton() && !automaton.tryAdd(x))) {
                     dropped++; // dropping an exclusion only delivers more
                     continue;
                 }

@@ -231,9 +231,12 @@ static int on_volume(const hg_volume *v, const uint16_t *units, uint32_t n)
 /*
  * The image in Sysmon form (hiveguard_wire.h, "Volume map"), as pieces of
  * the kernel path without a copy: a mapped device becomes its drive ("C:")
- * followed by the rest, \??\X:\ loses the \??\, anything else stays as it
- * is and is unmapped. At most HG_VOLUME_MAX_COUNT short compares, once per
- * operation that needs its image.
+ * followed by the rest, \??\X:\ loses the \??\, another NT path stays as it
+ * is and is unmapped. A name that does not begin with '\' is no NT path
+ * ("System", or a Win32 path the user-mode host was handed; a kernel never
+ * reports one): it is already what Sysmon prints, so it counts as mapped.
+ * At most HG_VOLUME_MAX_COUNT short compares, once per operation that needs
+ * its image.
  */
 static void image_form_of(const hg_subscription *sub, const hg_utf16 *image, hg_image_form *form)
 {
@@ -245,6 +248,10 @@ static void image_form_of(const hg_subscription *sub, const hg_utf16 *image, hg_
     form->tail = u;
     form->tail_units = n;
     form->mapped = 0;
+    if (u[0] != '\\') {
+        form->mapped = 1;
+        return;
+    }
     if (n >= 7u && u[0] == '\\' && u[1] == '?' && u[2] == '?' && u[3] == '\\' &&
         (u[4] | 0x20u) >= 'a' && (u[4] | 0x20u) <= 'z' && u[5] == ':' && u[6] == '\\') {
         form->tail = u + 4;

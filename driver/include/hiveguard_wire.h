@@ -317,9 +317,11 @@ typedef struct HG_HELLO_REPLY {
  * operation: a path that begins with a mapped device followed by '\'
  * becomes the drive, ':' and the rest (C:\Windows\regedit.exe); a path
  * beginning \??\X:\ loses the \??\. Such an image is "mapped". Anything
- * else (a device not in the map - a volume mounted after CONFIGURE, a
- * letterless volume - \Device\Mup\..., \SystemRoot\...) keeps its NT form
- * and is "unmapped". SUFFIX and CONTAINS image entries are evaluated on the
+ * other NT path (a device not in the map - a volume mounted after
+ * CONFIGURE, a letterless volume - \Device\Mup\..., \SystemRoot\...) keeps
+ * its NT form and is "unmapped". A name that does not begin with '\' is no
+ * NT path (a kernel never reports one; the user-mode host may be handed
+ * "System" or C:\...): it is taken as the Sysmon form it already is, mapped. SUFFIX and CONTAINS image entries are evaluated on the
  * derived form, mapped or not. Anchored image entries (PREFIX, EXACT) are
  * evaluated only on a mapped image: on an unmapped one EVERY anchored image
  * INCLUDE for the class counts as matching and NO anchored image EXCLUDE

@@ -350,12 +350,15 @@ int test_pattern_automaton_matches_naive_definition(void)
                 img[2] = rnd(2) ? 'B' : 'b';
                 img[3] = '\\';
             }
-            /* The definition of the Sysmon form: \aB\... is C:\..., the rest unmapped. */
+            /* The definition of the Sysmon form: \aB\... is C:\..., another \... unmapped,
+             * a name without a leading '\' already the Sysmon form. */
             mapped = in >= 4u && img[0] == '\\' && hg_upcase16(img[1]) == 'A' && hg_upcase16(img[2]) == 'B' &&
                      img[3] == '\\';
+            if (in > 0u && img[0] != '\\')
+                mapped = 1;
             formn = in;
             memcpy(form, img, in * 2u);
-            if (mapped) {
+            if (mapped && img[0] == '\\') {
                 form[0] = 'C';
                 form[1] = ':';
                 memcpy(form + 2, img + 3, (in - 3u) * 2u);
@@ -543,6 +546,13 @@ int test_pattern_image_anchored_on_mapped_and_unmapped(void)
     CHECK(asked && m.delivered);
     m = match_mapped(sub, SET, user, "\\SystemRoot\\System32\\smss.exe", &asked);
     CHECK(asked && m.delivered);
+    /* no NT path (the host's "System", a Win32 path): already Sysmon's form, decided as it is */
+    m = match_mapped(sub, SET, user, "System", &asked);
+    CHECK(asked && !m.delivered);
+    m = match_mapped(sub, SET, user, "C:\\Windows\\regedit.exe", &asked);
+    CHECK(asked && m.delivered && m.wants_verdict);
+    m = match_mapped(sub, CRK, RUNKEY "\\A", "c:\\tools\\quiet.exe", &asked);
+    CHECK(asked && !m.delivered);
     /* SUFFIX/CONTAINS keep their meaning on either form */
     m = match_mapped(sub, SET, user, "\\Device\\HarddiskVolume3\\Users\\x\\evil.exe", &asked);
     CHECK(asked && m.delivered && !m.wants_verdict);

@@ -144,13 +144,20 @@ public final class SubscriptionMatcher {
      *
      * @param text   {@code C:\Windows\regedit.exe} when mapped, else the path as given
      * @param mapped the path began with a device of the map followed by a backslash, or with
-     *               {@code \??\X:\}: anchored entries are decided on it
+     *               {@code \??\X:\}, or is no NT path at all: anchored entries are decided on it
      */
     public record ImageForm(String text, boolean mapped) {
     }
 
-    /** As {@code subscription.c}'s image_form_of: the first device of the map the path is on. */
+    /**
+     * As {@code subscription.c}'s image_form_of: the first device of the map the path is on; a
+     * name that does not begin with a backslash is no NT path ("System", a recorded Win32 path)
+     * and is taken as the Sysmon form it already is.
+     */
     public static ImageForm imageForm(List<Subscription.Volume> volumes, String image) {
+        if (image.charAt(0) != '\\') {
+            return new ImageForm(image, true);
+        }
         if (image.length() >= 7 && image.startsWith("\\??\\") && isAsciiLetter(image.charAt(4))
                 && image.charAt(5) == ':' && image.charAt(6) == '\\') {
             return new ImageForm(image.substring(4), true);

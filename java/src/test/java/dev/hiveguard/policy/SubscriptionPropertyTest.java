@@ -252,21 +252,6 @@ class SubscriptionPropertyTest {
         return events;
     }
 
-    static void kernelForms(Subscription s, RegistryEvent e, Decision d, String ctx) {
-        String kernel = KernelImage.of(e.image());
-        List<Object[]> forms = List.of(
-                new Object[] {"mapped", s.withVolumes(ImagePaths.SIMULATED_VOLUMES), kernel},
-                new Object[] {"unmapped", s.withVolumes(List.of()), kernel},
-                new Object[] {"unknown", s.withVolumes(ImagePaths.SIMULATED_VOLUMES), ""});
-        for (Object[] f : forms) {
-            SubscriptionMatcher.Match k = SubscriptionMatcher.match((Subscription) f[1], e.operation(), e.keyPath(),
-                    e.valueName(), (String) f[2], e.pid(), false);
-            if (d.action() != Action.ALLOW && (!k.delivered() || (d.action() == Action.BLOCK && !k.wantsVerdict()))) {
-                fail(f[0] + " kernel image " + f[2] + " loses " + d.action() + ": " + ctx);
-            }
-        }
-    }
-
     private static Decision verify(CompiledPolicy p, RegistryEvent e) {
         Decision d = p.decide(e);
         SubscriptionMatcher.Match m = SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(), e.valueName(), e.image(), e.pid(), false);
@@ -278,7 +263,7 @@ class SubscriptionPropertyTest {
         // The driver sees the image in kernel form, which its volume map turns back into Sysmon's
         // (mapped), or not (a volume mounted after CONFIGURE, a share: unmapped), or it could not
         // learn the image at all: its IMAGE entries must hold for each.
-        kernelForms(p.subscription(), e, d, ctx);
+        KernelImage.assertDeliveredInEveryForm(p.subscription(), e, d, ctx);
         if (d.action() == Action.BLOCK) {
             assertTrue(m.wantsVerdict(), () -> "blocked but the caller would not wait: " + ctx);
             PolicyRule rule = p.document().rules().stream().filter(r -> r.include() && r.name().equals(d.ruleName()))

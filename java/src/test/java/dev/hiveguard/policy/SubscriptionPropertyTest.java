@@ -5,9 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.hiveguard.model.FailMode;
-import dev.hiveguard.model.RegistryEvent;
 import dev.hiveguard.device.ImagePaths;
+import dev.hiveguard.model.FailMode;
+import dev.hiveguard.model.Operation;
+import dev.hiveguard.model.RegistryEvent;
 import dev.hiveguard.model.Subscription;
 import java.util.List;
 import java.util.Random;
@@ -205,6 +206,28 @@ class SubscriptionPropertyTest {
         assertTrue(s.patterns().stream().allMatch(Subscription.Prefix::verdict), "block rules wait");
         assertTrue(PolicyDescription.describe(s).contains("include *\\Image File Execution Options\\sethc.exe\\Debugger (key\\value)"),
                 PolicyDescription.describe(s));
+    }
+
+    /**
+     * An exclusion that tests nothing but EventType (sysmon-modular excludes every CreateKey)
+     * removes those classes in the kernel: an EXCLUDE of the key-path root for them.
+     */
+    @Test
+    void eventTypeOnlyExclusionsReachTheKernelForTheirClasses() throws Exception {
+        CompiledPolicy p = Policies.of("<RegistryEvent onmatch=\"include\" action=\"audit\">"
+                + "<TargetObject condition=\"begin with\">HKLM\\SOFTWARE\\</TargetObject></RegistryEvent>"
+                + "<RegistryEvent onmatch=\"exclude\"><EventType condition=\"is\">CreateKey</EventType></RegistryEvent>");
+        Subscription s = p.subscription();
+        List<String> ex = s.prefixes().stream().filter(x -> !x.include())
+                .map(x -> x.match() + " " + x.target() + " " + x.prefix() + " " + x.opMask()).toList();
+        assertEquals(List.of("PREFIX KEY_PATH \\ " + Operation.CREATE_KEY.bit()), ex);
+        String key = "HKLM\\SOFTWARE\\Vendor\\Setting";
+        RegistryEvent create = Policies.keyOp(Operation.CREATE_KEY, key, "C:\\x.exe");
+        assertEquals(Action.ALLOW, verify(p, create).action());
+        assertFalse(SubscriptionMatcher.match(s, create.operation(), create.keyPath(), "", "", 1, false).delivered());
+        RegistryEvent delete = Policies.keyOp(Operation.DELETE_KEY, key, "C:\\x.exe");
+        assertEquals(Action.AUDIT, verify(p, delete).action());
+        assertEquals(Action.AUDIT, verify(p, Policies.setString(key, "C:\\x.exe", "x")).action());
     }
 
     @Test

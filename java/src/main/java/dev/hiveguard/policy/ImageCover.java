@@ -18,21 +18,19 @@ import java.util.List;
  * driver's test is Sysmon's. What follows describes the SUFFIX / CONTAINS entries, which keep
  * the meaning they had (they hold on either form).
  *
- * <p>Sysmon prints the Win32 path ({@code C:\Windows\regedit.exe}); the driver sees the kernel
- * path ({@code \Device\HarddiskVolume3\Windows\regedit.exe}, a share as
- * {@code \Device\Mup\server\share\...}). The two agree only after the drive: which volume a
- * drive letter names is known on the machine, not in the policy. So the sound kernel text of a
- * value is the part after its drive ({@code C:}, a {@code \??\} or the second backslash of a
- * UNC name dropped): a whole path ({@code is}, {@code image} with a backslash) and an
- * {@code end with} become a SUFFIX of it, a {@code contains} a CONTAINS, a {@code begin with}
- * a CONTAINS of its part after the drive - never a prefix.
+ * <p>SUFFIX / CONTAINS entries must hold whether the image is mapped or not (an unmapped one
+ * keeps its kernel form, {@code \Device\HarddiskVolume9\...}, a share
+ * {@code \Device\Mup\server\share\...}): the two forms agree only after the drive, so their text
+ * is the part after the value's drive ({@code C:}, a {@code \??\} or the second backslash of a
+ * UNC name dropped): a whole path that is no drive-letter path and an {@code end with} become a
+ * SUFFIX of it, a {@code contains} a CONTAINS.
  *
  * <p>Includes deliver at least what the condition accepts. An exclusion must hide no more
  * than the rule does, and a suffix after the drive also matches the same relative path on
  * another volume or under another folder ({@code C:\Users\x\Windows\regedit.exe}), a path a
- * writer chooses: only file-name exclusions ({@link #exclude}) reach the kernel, whole-path
- * ones ({@code is}) stay in user mode. Non-ASCII text is never trusted (Java's case mapping and the driver's table may
- * differ).
+ * writer chooses: only file-name suffixes and anchored whole drive-letter paths
+ * ({@link #exclude}) reach the kernel. Non-ASCII text is never trusted (Java's case mapping and
+ * the driver's table may differ).
  */
 final class ImageCover {
 

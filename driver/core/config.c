@@ -122,8 +122,10 @@ static uint32_t compile_volumes(const unsigned char *buf, const HG_VOLUME_ENTRY 
         out[i].drive[0] = entries[i].drive;
         out[i].drive[1] = ':';
         out[i].reserved = 0;
-        for (k = 0; k < out[i].unit_count; k++)
-            out[i].units[k] = hg_upcase16(read_le16(buf + entries[i].string_offset + 2u * k));
+        for (k = 0; k < out[i].unit_count; k++) {
+            out[i].sent[k] = read_le16(buf + entries[i].string_offset + 2u * k);
+            out[i].units[k] = hg_upcase16(out[i].sent[k]);
+        }
         if (out[i].units[0] != '\\' || out[i].units[out[i].unit_count - 1u] == '\\')
             return HG_STATUS_INVALID_PARAMETER;
         for (j = 0; j < i; j++)

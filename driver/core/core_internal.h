@@ -238,9 +238,12 @@ typedef struct hg_image_form {
 void     hg_pattern_match_image(const hg_patterns *p, uint16_t operation, const hg_image_form *image,
                                 hg_pattern_hit *hit);
 
-/* One volume-map entry, compiled: the device name upcased. */
+/* One volume-map entry, compiled: the device name upcased, and as sent - the
+ * spelling the kernel reports (QueryDosDevice's), so the usual compare is one
+ * load per unit and hg_upcase16 runs only where the spellings differ. */
 typedef struct hg_volume {
     uint16_t units[HG_VOLUME_DEVICE_MAX_BYTES / 2u];
+    uint16_t sent[HG_VOLUME_DEVICE_MAX_BYTES / 2u];
     uint16_t unit_count;
     uint16_t drive[2];       /* 'C', ':' */
     uint16_t reserved;

@@ -220,10 +220,11 @@ static int on_volume(const hg_volume *v, const uint16_t *units, uint32_t n)
 {
     uint32_t i, last = v->unit_count - 1u;
 
-    if (n <= v->unit_count || units[v->unit_count] != '\\' || hg_upcase16(units[last]) != v->units[last])
+    if (n <= v->unit_count || units[v->unit_count] != '\\' ||
+        (units[last] != v->sent[last] && hg_upcase16(units[last]) != v->units[last]))
         return 0;
     for (i = 0; i < last; i++)
-        if (hg_upcase16(units[i]) != v->units[i])
+        if (units[i] != v->sent[i] && hg_upcase16(units[i]) != v->units[i])
             return 0;
     return 1;
 }

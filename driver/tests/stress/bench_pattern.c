@@ -227,9 +227,10 @@ int main(int argc, char **argv)
         units = utf8_to_utf16(k_words[rnd(WORDS)], value_units[i], 64);
         values[i].chars = value_units[i];
         values[i].bytes = (uint32_t)units * 2u;
-        /* On C: (volume 3 of the map), under folders none of the exclusions names. */
-        snprintf(p, sizeof p, "\\Device\\HarddiskVolume3\\Program Files\\%s\\%s\\app%u.exe", k_words[rnd(WORDS)],
-                 k_words[rnd(WORDS)], i);
+        /* On C: (volume 3 of the map), under folders none of the exclusions names; made
+         * without rnd() so the paths and patterns stay those of the runs without images. */
+        snprintf(p, sizeof p, "\\Device\\HarddiskVolume3\\Program Files\\%s\\%s\\app%u.exe", k_words[i % WORDS],
+                 k_words[(i * 7u) % WORDS], i);
         units = utf8_to_utf16(p, image_units[i], 256);
         images[i].chars = image_units[i];
         images[i].bytes = (uint32_t)units * 2u;

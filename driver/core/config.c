@@ -54,6 +54,8 @@ static uint32_t check_header(const HG_CONFIG_HEADER *h)
         return HG_STATUS_INVALID_PARAMETER;
     if (h->prefix_count > HG_PREFIX_MAX_COUNT || h->excluded_pid_count > HG_EXCLUDED_PID_MAX_COUNT)
         return HG_STATUS_INVALID_PARAMETER;
+    if (h->volume_count > HG_VOLUME_MAX_COUNT)
+        return HG_STATUS_INVALID_PARAMETER;
     if (h->reserved0 != 0u || h->reserved1 != 0u)
         return HG_STATUS_INVALID_PARAMETER;
     return HG_STATUS_SUCCESS;
@@ -76,14 +78,61 @@ static uint32_t check_prefix(const HG_PREFIX_ENTRY *e, uint32_t pool_start, uint
     if ((e->string_offset & 1u) || e->string_offset < pool_start ||
         (uint64_t)e->string_offset + e->string_bytes > total)
         return HG_STATUS_INVALID_PARAMETER;
-    if (e->match > HG_MATCH_CONTAINS || e->target > HG_TARGET_IMAGE)
+    if (e->match > HG_MATCH_EXACT || e->target > HG_TARGET_IMAGE)
         return HG_STATUS_INVALID_PARAMETER;
-    if (e->target == HG_TARGET_IMAGE && e->match == HG_MATCH_PREFIX)
-        return HG_STATUS_INVALID_PARAMETER; /* a volume device name is no portable prefix */
     if (e->target == HG_TARGET_FULL_NAME && (e->op_mask & ~HG_TARGET_FULL_NAME_OPS))
         return HG_STATUS_INVALID_PARAMETER; /* only value classes have a value name */
-    if (e->match != HG_MATCH_PREFIX && e->string_bytes > HG_PATTERN_MAX_BYTES)
+    if (hg_pattern_entry_in_automaton(e) && e->string_bytes > HG_PATTERN_MAX_BYTES)
         return HG_STATUS_INVALID_PARAMETER;
+    return HG_STATUS_SUCCESS;
+}
+
+/* A volume-map entry's bounds and drive letter, on the private snapshot of
+ * the entries; the name's characters are checked on the upcased copy. */
+static uint32_t check_volume(const HG_VOLUME_ENTRY *v, uint32_t pool_start,
+                             uint32_t total)
+{
+    if (v->drive < 'A' || v->drive > 'Z')
+        return HG_STATUS_INVALID_PARAMETER;
+    if ((v->string_bytes & 1u) || v->string_bytes < HG_VOLUME_DEVICE_MIN_BYTES ||
+        v->string_bytes > HG_VOLUME_DEVICE_MAX_BYTES)
+        return HG_STATUS_INVALID_PARAMETER;
+    if ((v->string_offset & 1u) || v->string_offset < pool_start ||
+        (uint64_t)v->string_offset + v->string_bytes > total)
+        return HG_STATUS_INVALID_PARAMETER;
+    return HG_STATUS_SUCCESS;
+}
+
+/* Upcases the devices into the compiled map (the characters are checked on
+ * this private copy: the host's buffer is caller memory) and rejects a name
+ * that is not \X... without a trailing '\', and a letter or a device listed
+ * twice: the map must name one drive per device and one device per drive,
+ * or the derived image would depend on entry order. */
+static uint32_t compile_volumes(const unsigned char *buf, const HG_VOLUME_ENTRY *entries, uint32_t count,
+                                hg_volume *out)
+{
+    uint32_t i, j, k, letters = 0;
+
+    for (i = 0; i < count; i++) {
+        uint32_t bit = 1u << (entries[i].drive - 'A');
+        if (letters & bit)
+            return HG_STATUS_INVALID_PARAMETER;
+        letters |= bit;
+        out[i].unit_count = (uint16_t)(entries[i].string_bytes / 2u);
+        out[i].drive[0] = entries[i].drive;
+        out[i].drive[1] = ':';
+        out[i].reserved = 0;
+        for (k = 0; k < out[i].unit_count; k++) {
+            out[i].sent[k] = read_le16(buf + entries[i].string_offset + 2u * k);
+            out[i].units[k] = hg_upcase16(out[i].sent[k]);
+        }
+        if (out[i].units[0] != '\\' || out[i].units[out[i].unit_count - 1u] == '\\')
+            return HG_STATUS_INVALID_PARAMETER;
+        for (j = 0; j < i; j++)
+            if (out[j].unit_count == out[i].unit_count &&
+                memcmp(out[j].units, out[i].units, (size_t)out[i].unit_count * sizeof(uint16_t)) == 0)
+                return HG_STATUS_INVALID_PARAMETER;
+    }
     return HG_STATUS_SUCCESS;
 }
 
@@ -91,18 +140,21 @@ static uint32_t check_prefix(const HG_PREFIX_ENTRY *e, uint32_t pool_start, uint
  * neighbours. Overlap is rejected because the canonical encoding never
  * produces it and allowing it would give two byte-different buffers the same
  * meaning, which the golden-vector comparison relies on not happening. */
-static uint32_t check_no_overlap(const HG_PREFIX_ENTRY *entries, uint32_t count)
+static uint32_t check_no_overlap(const HG_PREFIX_ENTRY *entries, uint32_t entry_count,
+                                 const HG_VOLUME_ENTRY *volumes, uint32_t volume_count)
 {
     uint64_t *keys;
-    uint32_t i, status = HG_STATUS_SUCCESS;
+    uint32_t i, count = entry_count + volume_count, status = HG_STATUS_SUCCESS;
 
     if (count < 2u)
         return HG_STATUS_SUCCESS;
     keys = (uint64_t *)hg_plat_alloc((size_t)count * sizeof(uint64_t));
     if (keys == NULL)
         return HG_STATUS_INSUFFICIENT_RESOURCES;
-    for (i = 0; i < count; i++)
+    for (i = 0; i < entry_count; i++)
         keys[i] = ((uint64_t)entries[i].string_offset << 16) | entries[i].string_bytes;
+    for (i = 0; i < volume_count; i++)
+        keys[entry_count + i] = ((uint64_t)volumes[i].string_offset << 16) | volumes[i].string_bytes;
     hg_sort_u64(keys, count);
     for (i = 0; i + 1u < count; i++) {
         uint64_t end = (keys[i] >> 16) + (keys[i] & 0xFFFFu);
@@ -259,18 +311,19 @@ static uint32_t translate_excluded_pids(const unsigned char *pids, uint32_t coun
 }
 
 static uint32_t compile(const unsigned char *buf, const HG_CONFIG_HEADER *h,
-                        const HG_PREFIX_ENTRY *entries, uint32_t pid_offset, hg_subscription **out)
+                        const HG_PREFIX_ENTRY *entries, uint32_t pid_offset,
+                        const HG_VOLUME_ENTRY *volumes, hg_subscription **out)
 {
     trie_builder b;
     uint32_t total_units = 0, max_nodes, i, *order = NULL;
     uint32_t status = HG_STATUS_INSUFFICIENT_RESOURCES;
-    size_t off_pids, off_rules, off_terms, off_nodes, size;
+    size_t off_pids, off_rules, off_terms, off_nodes, off_volumes, size;
     unsigned char *block;
     hg_subscription *sub;
     hg_rule *rules;
 
     for (i = 0; i < h->prefix_count; i++)
-        if (entries[i].match == HG_MATCH_PREFIX)
+        if (!hg_pattern_entry_in_automaton(&entries[i]))
             total_units += entries[i].string_bytes / 2u;
     /* At most HG_PREFIX_MAX_COUNT * HG_PREFIX_MAX_BYTES / 2 = 4 Mi units,
      * and in fact bounded by HG_CONFIG_MAX_BYTES / 2 since strings cannot
@@ -288,14 +341,15 @@ static uint32_t compile(const unsigned char *buf, const HG_CONFIG_HEADER *h,
     b.nodes[0].terminal = HG_NONE16;
     b.node_count = 1;
     for (i = 0; i < h->prefix_count; i++)
-        if (entries[i].match == HG_MATCH_PREFIX)
+        if (!hg_pattern_entry_in_automaton(&entries[i]))
             add_prefix(&b, buf, &entries[i], (uint16_t)i);
 
     off_pids = align8(sizeof(hg_subscription));
     off_rules = align8(off_pids + (size_t)h->excluded_pid_count * sizeof(uint64_t));
     off_terms = align8(off_rules + (size_t)h->prefix_count * sizeof(hg_rule));
     off_nodes = align8(off_terms + (size_t)b.terminal_count * sizeof(hg_terminal));
-    size = off_nodes + (size_t)b.node_count * sizeof(hg_trie_node);
+    off_volumes = align8(off_nodes + (size_t)b.node_count * sizeof(hg_trie_node));
+    size = off_volumes + (size_t)h->volume_count * sizeof(hg_volume);
 
     order = (uint32_t *)hg_plat_alloc((size_t)b.node_count * sizeof(uint32_t));
     block = (unsigned char *)hg_plat_alloc(size);
@@ -333,6 +387,13 @@ static uint32_t compile(const unsigned char *buf, const HG_CONFIG_HEADER *h,
     sub->rules = rules;
     sub->terminals = (const hg_terminal *)(const void *)(block + off_terms);
     sub->nodes = (const hg_trie_node *)(const void *)(block + off_nodes);
+    sub->volume_count = h->volume_count;
+    sub->volumes = (const hg_volume *)(const void *)(block + off_volumes);
+    status = compile_volumes(buf, volumes, h->volume_count, (hg_volume *)(void *)(block + off_volumes));
+    if (status != HG_STATUS_SUCCESS) {
+        hg_plat_free(block);
+        goto out;
+    }
     status = hg_pattern_build(buf, h, entries, h->prefix_count, &sub->patterns);
     if (status != HG_STATUS_SUCCESS) {
         hg_plat_free(block);
@@ -353,8 +414,9 @@ uint32_t hg_config_compile(const void *in, size_t in_len, hg_subscription **out)
 {
     const unsigned char *buf = (const unsigned char *)in;
     HG_CONFIG_HEADER h;
-    HG_PREFIX_ENTRY *entries;
-    uint32_t status, pid_offset, pool_start, i;
+    HG_PREFIX_ENTRY *entries = NULL;
+    HG_VOLUME_ENTRY *volumes = NULL;
+    uint32_t status = HG_STATUS_SUCCESS, pid_offset, volume_offset, pool_start, i;
 
     *out = NULL;
     if (in == NULL || in_len < sizeof h)
@@ -371,30 +433,44 @@ uint32_t hg_config_compile(const void *in, size_t in_len, hg_subscription **out)
         return status;
 
     pid_offset = (uint32_t)sizeof h + (uint32_t)h.prefix_count * (uint32_t)sizeof(HG_PREFIX_ENTRY);
-    pool_start = pid_offset + (uint32_t)h.excluded_pid_count * (uint32_t)sizeof(uint64_t);
+    volume_offset = pid_offset + (uint32_t)h.excluded_pid_count * (uint32_t)sizeof(uint64_t);
+    pool_start = volume_offset + (uint32_t)h.volume_count * (uint32_t)sizeof(HG_VOLUME_ENTRY);
     if (pool_start > h.total_bytes)
         return HG_STATUS_INVALID_PARAMETER;
-    if (h.prefix_count == 0u)
-        return compile(buf, &h, NULL, pid_offset, out);
 
     /* The entries are validated and used from one private snapshot: the
      * kernel's METHOD_BUFFERED SystemBuffer cannot change under us, but the
      * user-mode host hands us the caller's memory, which another thread could
      * rewrite between the check and the use. */
-    entries = (HG_PREFIX_ENTRY *)hg_plat_alloc((size_t)h.prefix_count * sizeof(HG_PREFIX_ENTRY));
-    if (entries == NULL)
-        return HG_STATUS_INSUFFICIENT_RESOURCES;
-    memcpy(entries, buf + sizeof h, (size_t)h.prefix_count * sizeof(HG_PREFIX_ENTRY));
-    for (i = 0; i < h.prefix_count; i++) {
-        status = check_prefix(&entries[i], pool_start, h.total_bytes);
-        if (status != HG_STATUS_SUCCESS)
-            break;
+    if (h.prefix_count != 0u) {
+        entries = (HG_PREFIX_ENTRY *)hg_plat_alloc((size_t)h.prefix_count * sizeof(HG_PREFIX_ENTRY));
+        if (entries == NULL) {
+            status = HG_STATUS_INSUFFICIENT_RESOURCES;
+            goto out;
+        }
+        memcpy(entries, buf + sizeof h, (size_t)h.prefix_count * sizeof(HG_PREFIX_ENTRY));
     }
+    if (h.volume_count != 0u) {
+        volumes = (HG_VOLUME_ENTRY *)hg_plat_alloc((size_t)h.volume_count * sizeof(HG_VOLUME_ENTRY));
+        if (volumes == NULL) {
+            status = HG_STATUS_INSUFFICIENT_RESOURCES;
+            goto out;
+        }
+        memcpy(volumes, buf + volume_offset, (size_t)h.volume_count * sizeof(HG_VOLUME_ENTRY));
+    }
+    for (i = 0; i < h.prefix_count && status == HG_STATUS_SUCCESS; i++)
+        status = check_prefix(&entries[i], pool_start, h.total_bytes);
+    for (i = 0; i < h.volume_count && status == HG_STATUS_SUCCESS; i++)
+        status = check_volume(&volumes[i], pool_start, h.total_bytes);
     if (status == HG_STATUS_SUCCESS)
-        status = check_no_overlap(entries, h.prefix_count);
+        status = check_no_overlap(entries, h.prefix_count, volumes, h.volume_count);
     if (status == HG_STATUS_SUCCESS)
-        status = compile(buf, &h, entries, pid_offset, out);
-    hg_plat_free(entries);
+        status = compile(buf, &h, entries, pid_offset, volumes, out);
+out:
+    if (entries != NULL)
+        hg_plat_free(entries);
+    if (volumes != NULL)
+        hg_plat_free(volumes);
     return status;
 }
 

@@ -133,8 +133,17 @@ enum hg_pattern_slot_index {
     HG_PSLOT_FULL_END = 3,   /* SUFFIX on it */
     HG_PSLOT_IMAGE_ANY = 4,  /* CONTAINS on the caller's image path */
     HG_PSLOT_IMAGE_END = 5,  /* SUFFIX on it */
-    HG_PSLOT_COUNT    = 6
+    /* Anchored slots (minor 2): the pattern is the whole text read so far,
+     * so they hold only the state's own patterns (never merged along the
+     * failure links) and count only where the record's depth equals the
+     * units read. */
+    HG_PSLOT_KEY_WHOLE   = 6, /* EXACT on the key path: at its end */
+    HG_PSLOT_FULL_WHOLE  = 7, /* EXACT on key path + '\' + value name: at its end */
+    HG_PSLOT_IMAGE_HEAD  = 8, /* PREFIX on the (mapped) image: anywhere */
+    HG_PSLOT_IMAGE_WHOLE = 9, /* EXACT on the (mapped) image: at its end */
+    HG_PSLOT_COUNT    = 10
 };
+#define HG_PSLOT_FIRST_ANCHORED HG_PSLOT_KEY_WHOLE
 
 /* The union of what the patterns ending at one position say, per slot, with
  * the global timeout and fail mode already substituted. */
@@ -149,6 +158,8 @@ typedef struct hg_pattern_slot {
 
 typedef struct hg_pattern_out {
     hg_pattern_slot slot[HG_PSLOT_COUNT];
+    uint32_t depth;          /* units of the state that owns the record: anchored slots count iff == units read */
+    uint32_t reserved;
 } hg_pattern_out;
 
 /* The compiled SUFFIX/CONTAINS entries: a complete transition table over a
@@ -173,6 +184,9 @@ typedef struct hg_patterns {
     /* Every image INCLUDE's demands together (exclusions left out): what an
      * operation whose image is unknown is given - "could match". */
     hg_pattern_slot image_unknown;
+    /* Every anchored (PREFIX/EXACT) image INCLUDE's demands: what an
+     * operation whose image is unmapped is given (minor 2). */
+    hg_pattern_slot image_unmapped;
     uint16_t ascii_class[128];         /* unit < 128 -> class, case folded (build time) */
     const uint16_t *wide_units;        /* sorted; class = wide_first_class + index */
     /* Every UTF-16 unit -> class * state_count, case folded: the start of its
@@ -200,16 +214,40 @@ typedef struct hg_pattern_hit {
 uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
                           const HG_PREFIX_ENTRY *entries, uint32_t entry_count, hg_patterns **out);
 void     hg_patterns_free(hg_patterns *p);
+/* Whether an entry goes into the automaton (else into the prefix trie). */
+int      hg_pattern_entry_in_automaton(const HG_PREFIX_ENTRY *e);
 /* One pass over the key path (and for value classes '\' + value name):
  * no allocation, no recursion, constant work per code unit. Image entries
  * take no part in it. */
 void     hg_pattern_match(const hg_patterns *p, uint16_t operation, const hg_utf16 *key_path,
                           const hg_utf16 *value_name, hg_pattern_hit *hit);
-/* One pass over the caller's image path with the image entries only;
- * `image` NULL or empty means unknown: p->image_unknown's includes, no
- * exclusion. */
-void     hg_pattern_match_image(const hg_patterns *p, uint16_t operation, const hg_utf16 *image,
+/* The caller's image in Sysmon form, as two pieces read one after the
+ * other (drive "C:" + the rest after the device, or the whole NT path):
+ * derived by subscription.c from the volume map without copying. */
+typedef struct hg_image_form {
+    const uint16_t *head;
+    uint32_t head_units;
+    const uint16_t *tail;
+    uint32_t tail_units;
+    uint32_t mapped;         /* the anchored entries may be evaluated */
+} hg_image_form;
+/* One pass over the caller's image with the image entries only; `image`
+ * NULL means unknown: p->image_unknown's includes, no exclusion. An
+ * unmapped image gets p->image_unmapped's includes for the anchored entries
+ * and is scanned for SUFFIX/CONTAINS only. */
+void     hg_pattern_match_image(const hg_patterns *p, uint16_t operation, const hg_image_form *image,
                                 hg_pattern_hit *hit);
+
+/* One volume-map entry, compiled: the device name upcased, and as sent - the
+ * spelling the kernel reports (QueryDosDevice's), so the usual compare is one
+ * load per unit and hg_upcase16 runs only where the spellings differ. */
+typedef struct hg_volume {
+    uint16_t units[HG_VOLUME_DEVICE_MAX_BYTES / 2u];
+    uint16_t sent[HG_VOLUME_DEVICE_MAX_BYTES / 2u];
+    uint16_t unit_count;
+    uint16_t drive[2];       /* 'C', ':' */
+    uint16_t reserved;
+} hg_volume;
 
 /* An accepted CONFIGURE, immutable once published. Reference counted under
  * the core lock: the core holds one reference while it is current, every
@@ -232,6 +270,8 @@ typedef struct hg_subscription {
     const hg_rule      *rules;
     const hg_terminal  *terminals;
     hg_patterns        *patterns;       /* NULL when no SUFFIX/CONTAINS entry; owned */
+    uint32_t            volume_count;
+    const hg_volume    *volumes;        /* the volume map (minor 2) */
 } hg_subscription;
 
 /* Outcome of matching one key path. */

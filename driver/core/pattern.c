@@ -54,10 +54,28 @@ static uint32_t slot_of(const HG_PREFIX_ENTRY *e)
 {
     uint32_t suffix = e->match == HG_MATCH_SUFFIX;
 
+    if (e->match == HG_MATCH_EXACT)
+        return e->target == HG_TARGET_IMAGE       ? HG_PSLOT_IMAGE_WHOLE
+               : e->target == HG_TARGET_FULL_NAME ? HG_PSLOT_FULL_WHOLE
+                                                  : HG_PSLOT_KEY_WHOLE;
+    if (e->target == HG_TARGET_IMAGE && e->match == HG_MATCH_PREFIX)
+        return HG_PSLOT_IMAGE_HEAD;
     if (e->target == HG_TARGET_IMAGE)
         return suffix ? HG_PSLOT_IMAGE_END : HG_PSLOT_IMAGE_ANY;
     return e->target == HG_TARGET_FULL_NAME ? (suffix ? HG_PSLOT_FULL_END : HG_PSLOT_FULL_ANY)
                                             : (suffix ? HG_PSLOT_KEY_END : HG_PSLOT_KEY_ANY);
+}
+
+/* Entries the automaton carries: every non-PREFIX entry, and image
+ * PREFIX entries (anchored in it; key-path prefixes live in the trie). */
+int hg_pattern_entry_in_automaton(const HG_PREFIX_ENTRY *e)
+{
+    return e->match != HG_MATCH_PREFIX || e->target == HG_TARGET_IMAGE;
+}
+
+static int slot_anchored(uint32_t slot)
+{
+    return slot >= HG_PSLOT_FIRST_ANCHORED;
 }
 
 /* The class of an upcased unit, or 0 when no pattern uses it. */
@@ -278,7 +296,7 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
     *out = NULL;
     memset(&b, 0, sizeof b);
     for (i = 0; i < entry_count; i++) {
-        if (entries[i].match != HG_MATCH_PREFIX) {
+        if (hg_pattern_entry_in_automaton(&entries[i])) {
             count++;
             total += entries[i].string_bytes / 2u;
         }
@@ -298,7 +316,7 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
         const HG_PREFIX_ENTRY *e = &entries[i];
         uint32_t k, n = e->string_bytes / 2u;
 
-        if (e->match == HG_MATCH_PREFIX)
+        if (!hg_pattern_entry_in_automaton(e))
             continue;
         b.src[j].first_unit = total;
         b.src[j].units = n;
@@ -394,6 +412,7 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
         if (b.own[state] == 0u)
             b.own[state] = (uint16_t)++outs;
         r = &records[b.own[state]];
+        r->depth = b.src[j].units;
         add_entry(&r->slot[b.src[j].slot], &entries[b.src[j].entry], h);
         if (entries[b.src[j].entry].target != HG_TARGET_IMAGE) {
             p->op_mask |= entries[b.src[j].entry].op_mask;
@@ -402,6 +421,8 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
         } else {
             p->image_include_mask |= entries[b.src[j].entry].op_mask;
             add_entry(&p->image_unknown, &entries[b.src[j].entry], h);
+            if (slot_anchored(b.src[j].slot))
+                add_entry(&p->image_unmapped, &entries[b.src[j].entry], h);
         }
     }
 
@@ -426,7 +447,9 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
             state_out[u] = b.own[u];
             if (state_out[f] != 0u) {
                 uint32_t s;
-                for (s = 0; s < HG_PSLOT_COUNT; s++)
+                /* A failure state's string is a proper suffix: what is
+                 * anchored at the start of the text does not carry over. */
+                for (s = 0; s < HG_PSLOT_FIRST_ANCHORED; s++)
                     merge_slot(&records[b.own[u]].slot[s], &records[state_out[f]].slot[s]);
             }
         } else {
@@ -548,7 +571,7 @@ static const hg_pattern_out *out_of(const hg_patterns *p, uint32_t state)
 void hg_pattern_match(const hg_patterns *p, uint16_t operation, const hg_utf16 *key_path,
                       const hg_utf16 *value_name, hg_pattern_hit *hit)
 {
-    uint32_t bit = HG_OP_BIT(operation), state = 0, at = 0, n, first_out = p->first_out_state;
+    uint32_t bit = HG_OP_BIT(operation), state = 0, at = 0, n, first_out = p->first_out_state, key_units;
     int full = (bit & HG_TARGET_FULL_NAME_OPS) != 0;
 
     memset(hit, 0, sizeof *hit);
@@ -560,10 +583,13 @@ void hg_pattern_match(const hg_patterns *p, uint16_t operation, const hg_utf16 *
                                    (full && take(&out_of(p, state)->slot[HG_PSLOT_FULL_ANY], bit, operation, hit))))
             goto excluded;
     } while (at < n);
-    if (state >= first_out && take(&out_of(p, state)->slot[HG_PSLOT_KEY_END], bit, operation, hit))
+    if (state >= first_out && (take(&out_of(p, state)->slot[HG_PSLOT_KEY_END], bit, operation, hit) ||
+                               (out_of(p, state)->depth == n &&
+                                take(&out_of(p, state)->slot[HG_PSLOT_KEY_WHOLE], bit, operation, hit))))
         goto excluded;
     if (!full)
         return;
+    key_units = n;
     /* The full name goes on from the same state: key path, '\', value name. */
     state = p->delta[p->column_of_unit['\\'] + state];
     if (state >= first_out && take(&out_of(p, state)->slot[HG_PSLOT_FULL_ANY], bit, operation, hit))
@@ -575,7 +601,9 @@ void hg_pattern_match(const hg_patterns *p, uint16_t operation, const hg_utf16 *
         if (state >= first_out && take(&out_of(p, state)->slot[HG_PSLOT_FULL_ANY], bit, operation, hit))
             goto excluded;
     }
-    if (state >= first_out && take(&out_of(p, state)->slot[HG_PSLOT_FULL_END], bit, operation, hit))
+    if (state >= first_out && (take(&out_of(p, state)->slot[HG_PSLOT_FULL_END], bit, operation, hit) ||
+                               (out_of(p, state)->depth == key_units + 1u + n &&
+                                take(&out_of(p, state)->slot[HG_PSLOT_FULL_WHOLE], bit, operation, hit))))
         goto excluded;
     return;
 excluded:
@@ -584,31 +612,63 @@ excluded:
 }
 
 /*
- * The image entries over the caller's image path: the same automaton from
- * the root (a path pattern that ends here reports only into the path slots,
- * which this pass does not read), CONTAINS at every position, SUFFIX at the
- * end. An unknown image is "could match" for every image INCLUDE of the
- * class and matches no EXCLUDE: the driver never hides an operation because
- * it could not name its caller.
+ * Reads one piece of the image on from `state`, `*read` units read before
+ * it: CONTAINS at every position, PREFIX (mapped only) where the state is
+ * the whole text read so far. Returns 1 when an EXCLUDE matched.
  */
-void hg_pattern_match_image(const hg_patterns *p, uint16_t operation, const hg_utf16 *image,
+static int scan_image_piece(const hg_patterns *p, uint32_t *state, const uint16_t *units, uint32_t n,
+                            uint32_t *read, uint32_t mapped, uint32_t bit, uint16_t operation, hg_pattern_hit *hit)
+{
+    uint32_t at = 0, first_out = p->first_out_state;
+
+    while (at < n) {
+        const hg_pattern_out *o;
+        *state = scan(p, *state, units, &at, n);
+        if (*state < first_out)
+            continue;
+        o = out_of(p, *state);
+        if (take(&o->slot[HG_PSLOT_IMAGE_ANY], bit, operation, hit))
+            return 1;
+        if (mapped && o->depth == *read + at && take(&o->slot[HG_PSLOT_IMAGE_HEAD], bit, operation, hit))
+            return 1;
+    }
+    *read += n;
+    return 0;
+}
+
+/*
+ * The image entries over the caller's image in Sysmon form: the same
+ * automaton from the root (a path pattern that ends here reports only into
+ * the path slots, which this pass does not read), CONTAINS at every
+ * position, SUFFIX at the end, and on a mapped image PREFIX / EXACT where
+ * the whole text read so far is the pattern. An unknown image is "could
+ * match" for every image INCLUDE of the class and matches no EXCLUDE; an
+ * unmapped one is so for the anchored entries. The driver never hides an
+ * operation because it could not name its caller.
+ */
+void hg_pattern_match_image(const hg_patterns *p, uint16_t operation, const hg_image_form *image,
                             hg_pattern_hit *hit)
 {
-    uint32_t bit = HG_OP_BIT(operation), state = 0, at = 0, n, first_out = p->first_out_state;
+    uint32_t bit = HG_OP_BIT(operation), state = 0, read = 0, mapped;
+    const hg_pattern_out *o;
 
     memset(hit, 0, sizeof *hit);
-    n = image != NULL && image->chars != NULL ? image->bytes / 2u : 0u;
-    if (n == 0u) {
+    if (image == NULL || image->head_units + image->tail_units == 0u) {
         (void)take(&p->image_unknown, bit, operation, hit);
         return;
     }
-    while (at < n) {
-        state = scan(p, state, image->chars, &at, n);
-        if (state >= first_out && take(&out_of(p, state)->slot[HG_PSLOT_IMAGE_ANY], bit, operation, hit))
+    mapped = image->mapped;
+    if (!mapped)
+        (void)take(&p->image_unmapped, bit, operation, hit);
+    if (scan_image_piece(p, &state, image->head, image->head_units, &read, mapped, bit, operation, hit) ||
+        scan_image_piece(p, &state, image->tail, image->tail_units, &read, mapped, bit, operation, hit))
+        goto excluded;
+    if (state >= p->first_out_state) {
+        o = out_of(p, state);
+        if (take(&o->slot[HG_PSLOT_IMAGE_END], bit, operation, hit) ||
+            (mapped && o->depth == read && take(&o->slot[HG_PSLOT_IMAGE_WHOLE], bit, operation, hit)))
             goto excluded;
     }
-    if (state >= first_out && take(&out_of(p, state)->slot[HG_PSLOT_IMAGE_END], bit, operation, hit))
-        goto excluded;
     return;
 excluded:
     memset(hit, 0, sizeof *hit);

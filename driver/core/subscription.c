@@ -213,14 +213,78 @@ void hg_sub_match_path(const hg_subscription *sub, uint16_t operation,
     finish(sub, operation, included, &cand, match);
 }
 
+/* Whether `units` (n of them) begin with the upcased device `v` followed by
+ * '\'. The last unit of the device is compared first: the map's names
+ * differ mostly in the volume number at their end. */
+static int on_volume(const hg_volume *v, const uint16_t *units, uint32_t n)
+{
+    uint32_t i, last = v->unit_count - 1u;
+
+    if (n <= v->unit_count || units[v->unit_count] != '\\' ||
+        (units[last] != v->sent[last] && hg_upcase16(units[last]) != v->units[last]))
+        return 0;
+    for (i = 0; i < last; i++)
+        if (units[i] != v->sent[i] && hg_upcase16(units[i]) != v->units[i])
+            return 0;
+    return 1;
+}
+
+/*
+ * The image in Sysmon form (hiveguard_wire.h, "Volume map"), as pieces of
+ * the kernel path without a copy: a mapped device becomes its drive ("C:")
+ * followed by the rest, \??\X:\ loses the \??\, another NT path stays as it
+ * is and is unmapped. A name that does not begin with '\' is no NT path
+ * ("System", or a Win32 path the user-mode host was handed; a kernel never
+ * reports one): it is already what Sysmon prints, so it counts as mapped.
+ * At most HG_VOLUME_MAX_COUNT short compares, once per operation that needs
+ * its image.
+ */
+static void image_form_of(const hg_subscription *sub, const hg_utf16 *image, hg_image_form *form)
+{
+    const uint16_t *u = image->chars;
+    uint32_t n = image->bytes / 2u, i;
+
+    form->head = NULL;
+    form->head_units = 0;
+    form->tail = u;
+    form->tail_units = n;
+    form->mapped = 0;
+    if (u[0] != '\\') {
+        form->mapped = 1;
+        return;
+    }
+    if (n >= 7u && u[0] == '\\' && u[1] == '?' && u[2] == '?' && u[3] == '\\' &&
+        (u[4] | 0x20u) >= 'a' && (u[4] | 0x20u) <= 'z' && u[5] == ':' && u[6] == '\\') {
+        form->tail = u + 4;
+        form->tail_units = n - 4u;
+        form->mapped = 1;
+        return;
+    }
+    for (i = 0; i < sub->volume_count; i++) {
+        const hg_volume *v = &sub->volumes[i];
+        if (on_volume(v, u, n)) {
+            form->head = v->drive;
+            form->head_units = 2;
+            form->tail = u + v->unit_count;
+            form->tail_units = n - v->unit_count;
+            form->mapped = 1;
+            return;
+        }
+    }
+}
+
 void hg_sub_match_image(const hg_subscription *sub, uint16_t operation,
                         const hg_utf16 *image, hg_match *match)
 {
     hg_pattern_hit hit, cand = match->path_hit;
     uint32_t included = match->path_included;
+    hg_image_form form;
+    int known = image != NULL && image->chars != NULL && image->bytes >= 2u;
 
     memset(match, 0, sizeof *match);
-    hg_pattern_match_image(sub->patterns, operation, image, &hit);
+    if (known)
+        image_form_of(sub, image, &form);
+    hg_pattern_match_image(sub->patterns, operation, known ? &form : NULL, &hit);
     if (hit.excluded)
         return;
     included |= hit.included;

@@ -25,9 +25,11 @@
 
 #define HG_WIRE_MAGIC          0x44524748u /* "HGRD" in memory order */
 #define HG_WIRE_VERSION_MAJOR  1u
-#define HG_WIRE_VERSION_MINOR  1u /* 1: pattern entries (match/target in HG_PREFIX_ENTRY, target
+#define HG_WIRE_VERSION_MINOR  2u /* 1: pattern entries (match/target in HG_PREFIX_ENTRY, target
                                       IMAGE included: unreleased, so no new minor); the HELLO
-                                      reply reports driver version, altitude, default verdict */
+                                      reply reports driver version, altitude, default verdict;
+                                      2: HG_MATCH_EXACT, anchored IMAGE entries, the volume map
+                                      (HG_CONFIG_HEADER.volume_count, HG_VOLUME_ENTRY) */
 
 #define HG_DEVICE_NAME_W       L"\\Device\\HiveGuard"
 #define HG_SYMLINK_NAME_W      L"\\DosDevices\\HiveGuard"
@@ -116,7 +118,8 @@
 
 #define HG_PREFIX_MAX_COUNT          4096u
 #define HG_PREFIX_MAX_BYTES          2048u    /* one prefix, UTF-16 bytes (1024 chars) */
-/* Pattern entries (match SUFFIX or CONTAINS) are compiled into one automaton
+/* Pattern entries (match SUFFIX, CONTAINS or EXACT, and IMAGE entries of any
+ * match) are compiled into one automaton
  * whose size the driver bounds: at most HG_PATTERN_MAX_COUNT of the
  * HG_PREFIX_MAX_COUNT entries, HG_PATTERN_MAX_UNITS code units in all of
  * them, and a transition table (automaton states x distinct upcased units
@@ -129,6 +132,11 @@
 #define HG_PATTERN_MAX_UNITS         65535u   /* all patterns together: states fit 16 bits */
 #define HG_PATTERN_MAX_CELLS         (4u * 1024u * 1024u)
 #define HG_EXCLUDED_PID_MAX_COUNT    256u
+/* The volume map (minor 2): at most one entry per drive letter; a device
+ * name is \Device\Something, at most HG_VOLUME_DEVICE_MAX_BYTES. */
+#define HG_VOLUME_MAX_COUNT          26u
+#define HG_VOLUME_DEVICE_MIN_BYTES   4u       /* "\X" */
+#define HG_VOLUME_DEVICE_MAX_BYTES   256u     /* 128 chars; \Device\HarddiskVolumeShadowCopy12 is 34 */
 #define HG_CONFIG_MAX_BYTES          (1024u * 1024u)
 
 #define HG_REPLY_MAX_ENTRIES         4096u
@@ -251,7 +259,9 @@ typedef struct HG_HELLO_REPLY {
  *   HG_CONFIG_HEADER
  *   HG_PREFIX_ENTRY  [prefix_count]
  *   uint64_t         excluded_pids[excluded_pid_count]
- *   UTF-16LE string pool (prefix strings, referenced by string_offset)
+ *   HG_VOLUME_ENTRY  [volume_count]                      (minor 2)
+ *   UTF-16LE string pool (prefix strings, then volume device names,
+ *                         referenced by string_offset)
  *
  * The driver accepts any layout that satisfies the checks. The canonical
  * encoding - what the agent and the golden vectors produce, so both sides can
@@ -285,10 +295,8 @@ typedef struct HG_HELLO_REPLY {
  * the global one when 0 / INHERIT). With prefixes only this is exactly the
  * rule above. Pattern strings are matched upcased, like prefixes.
  *
- * Image entries (HG_TARGET_IMAGE, SUFFIX or CONTAINS only: a prefix of the
- * kernel image path - \Device\HarddiskVolumeN - says nothing portable) match
- * the caller process's image path in kernel form
- * (\Device\HarddiskVolume3\Windows\regedit.exe), upcased. They join the
+ * Image entries (HG_TARGET_IMAGE) match the caller process's image path in
+ * the form Sysmon prints it (minor 2, see "Volume map" below), upcased. They join the
  * path entries exactly like another target: an operation is included when a
  * path entry OR an image entry includes it, excluded when either excludes it
  * (exclude wins), and a matching image INCLUDE is a verdict candidate like a
@@ -296,6 +304,31 @@ typedef struct HG_HELLO_REPLY {
  * decide alone; when the image cannot be learnt (lookup failed, empty), every
  * image INCLUDE for the class counts as matching and no image EXCLUDE does,
  * so an unknown caller is delivered, never hidden.
+ *
+ * Exact entries (minor 2): HG_MATCH_EXACT - the whole target equals the
+ * string (case-insensitively) - for any target. On the key path or full
+ * name an EXACT entry counts like a SUFFIX pattern that is also the whole
+ * target; it never takes part in the longest-prefix rule.
+ *
+ * Volume map (minor 2): volume_count HG_VOLUME_ENTRYs follow the excluded
+ * pids, each naming an NT device (\Device\HarddiskVolume3, string in the
+ * pool) and the drive letter it is mounted as ('C'). When image entries
+ * must decide, the driver derives the image's Sysmon form once per
+ * operation: a path that begins with a mapped device followed by '\'
+ * becomes the drive, ':' and the rest (C:\Windows\regedit.exe); a path
+ * beginning \??\X:\ loses the \??\. Such an image is "mapped". Anything
+ * other NT path (a device not in the map - a volume mounted after
+ * CONFIGURE, a letterless volume - \Device\Mup\..., \SystemRoot\...) keeps
+ * its NT form and is "unmapped". A name that does not begin with '\' is no
+ * NT path (a kernel never reports one; the user-mode host may be handed
+ * "System" or C:\...): it is taken as the Sysmon form it already is, mapped. SUFFIX and CONTAINS image entries are evaluated on the
+ * derived form, mapped or not. Anchored image entries (PREFIX, EXACT) are
+ * evaluated only on a mapped image: on an unmapped one EVERY anchored image
+ * INCLUDE for the class counts as matching and NO anchored image EXCLUDE
+ * matches, so an image the map cannot name is delivered, never hidden (and
+ * "begins with \" - Sysmon's NT-form image - in effect selects exactly the
+ * unmapped images). A device is listed at most once, a drive letter at
+ * most once; device names are compared case-insensitively.
  */
 #define HG_CFG_F_INCLUDE_KERNEL_CALLERS 0x0001u
 #define HG_CFG_F_ALL                    0x0001u
@@ -314,8 +347,19 @@ typedef struct HG_CONFIG_HEADER {
     uint16_t prefix_count;       /* [0, HG_PREFIX_MAX_COUNT] */
     uint16_t excluded_pid_count; /* [0, HG_EXCLUDED_PID_MAX_COUNT] */
     uint32_t reserved0;          /* must be 0 */
-    uint32_t reserved1;          /* must be 0 */
+    uint16_t volume_count;       /* [0, HG_VOLUME_MAX_COUNT] (minor 2; was reserved, 0) */
+    uint16_t reserved1;          /* must be 0 */
 } HG_CONFIG_HEADER;
+
+/* One volume-map entry (minor 2): the device name is string_bytes of
+ * UTF-16LE at string_offset in the pool, even, [HG_VOLUME_DEVICE_MIN_BYTES,
+ * HG_VOLUME_DEVICE_MAX_BYTES], beginning with '\' and not ending with it;
+ * drive is the letter as an upper-case ASCII unit, 'A'..'Z'. */
+typedef struct HG_VOLUME_ENTRY {
+    uint32_t string_offset;  /* even, inside the string pool */
+    uint16_t string_bytes;
+    uint16_t drive;          /* 'A'..'Z' */
+} HG_VOLUME_ENTRY;
 
 enum hg_prefix_kind {
     HG_PREFIX_INCLUDE = 1,
@@ -327,12 +371,13 @@ enum hg_prefix_kind {
 enum hg_match_kind {
     HG_MATCH_PREFIX   = 0, /* the target begins with the string (minor 0 entries) */
     HG_MATCH_SUFFIX   = 1, /* ... ends with it */
-    HG_MATCH_CONTAINS = 2  /* ... contains it */
+    HG_MATCH_CONTAINS = 2, /* ... contains it */
+    HG_MATCH_EXACT    = 3  /* ... equals it (minor 2) */
 };
 enum hg_match_target {
     HG_TARGET_KEY_PATH  = 0, /* the full kernel key path */
     HG_TARGET_FULL_NAME = 1, /* key path + '\' + value name; SET_VALUE/DELETE_VALUE only */
-    HG_TARGET_IMAGE     = 2  /* the caller process's image path; SUFFIX/CONTAINS only, any class */
+    HG_TARGET_IMAGE     = 2  /* the caller process's image path (Sysmon form, see the volume map); any class */
 };
 #define HG_TARGET_FULL_NAME_OPS (HG_OP_BIT(HG_OP_SET_VALUE) | HG_OP_BIT(HG_OP_DELETE_VALUE))
 
@@ -542,7 +587,11 @@ HG_STATIC_ASSERT(HG_OFFSET(HG_CONFIG_HEADER, data_cap) == 32, "config.data_cap")
 HG_STATIC_ASSERT(HG_OFFSET(HG_CONFIG_HEADER, prefix_count) == 36, "config.prefix_count");
 HG_STATIC_ASSERT(HG_OFFSET(HG_CONFIG_HEADER, excluded_pid_count) == 38, "config.excluded_pid_count");
 HG_STATIC_ASSERT(HG_OFFSET(HG_CONFIG_HEADER, reserved0) == 40, "config.reserved0");
-HG_STATIC_ASSERT(HG_OFFSET(HG_CONFIG_HEADER, reserved1) == 44, "config.reserved1");
+HG_STATIC_ASSERT(HG_OFFSET(HG_CONFIG_HEADER, volume_count) == 44, "config.volume_count");
+HG_STATIC_ASSERT(HG_OFFSET(HG_CONFIG_HEADER, reserved1) == 46, "config.reserved1");
+HG_STATIC_ASSERT(sizeof(HG_VOLUME_ENTRY) == 8, "HG_VOLUME_ENTRY size");
+HG_STATIC_ASSERT(HG_OFFSET(HG_VOLUME_ENTRY, string_bytes) == 4, "volume.string_bytes");
+HG_STATIC_ASSERT(HG_OFFSET(HG_VOLUME_ENTRY, drive) == 6, "volume.drive");
 
 HG_STATIC_ASSERT(sizeof(HG_PREFIX_ENTRY) == 24, "HG_PREFIX_ENTRY size");
 HG_STATIC_ASSERT(HG_OFFSET(HG_PREFIX_ENTRY, flags) == 2, "prefix.flags");

@@ -3,7 +3,8 @@
  * operations whose paths (and, for value classes, value names) are taken
  * from the buffer's own entry strings (so they walk deep into the compiled
  * trie and through the pattern automaton's outputs, the same strings serving
- * as the caller's image for image entries) are raised through it,
+ * as the caller's image for image entries, also behind each of the volume
+ * map's devices so the Sysmon form is derived) are raised through it,
  * and the accounting must balance. */
 #include "fuzz_common.h"
 
@@ -34,9 +35,31 @@ static int apply_short_budgets(hg_core *core, const uint8_t *data, size_t size)
     return hg_core_configure(core, TEST_CLIENT_KEY, copy, size) == HG_STATUS_SUCCESS;
 }
 
+/* The caller's image for class `op` of entry `i`: the entry's string, or
+ * (minor 2) the i-th volume's device name, '\' and the entry's string, so
+ * the raise path maps it to "X:\...". Returns the units written. */
+static uint32_t image_behind_volume(const uint8_t *data, const HG_CONFIG_HEADER *h, uint32_t i,
+                                    const uint16_t *entry, uint32_t entry_units, uint16_t *out, uint32_t cap)
+{
+    HG_VOLUME_ENTRY v;
+    uint32_t k, n = 0, table;
+
+    table = (uint32_t)sizeof *h + h->prefix_count * (uint32_t)sizeof(HG_PREFIX_ENTRY) +
+            h->excluded_pid_count * 8u;
+    memcpy(&v, data + table + (i % h->volume_count) * sizeof v, sizeof v);
+    for (k = 0; k + 1u < v.string_bytes && n < cap; k += 2u)
+        out[n++] = (uint16_t)(data[v.string_offset + k] | (data[v.string_offset + k + 1u] << 8));
+    if (n < cap)
+        out[n++] = '\\';
+    for (k = 0; k < entry_units && n < cap; k++)
+        out[n++] = entry[k];
+    return n;
+}
+
 static void raise_through(hg_core *core, const uint8_t *data, size_t size)
 {
     static test_source src;
+    static uint16_t image[TEST_PATH_MAX_UNITS];
     hg_op_source source;
     hg_raise_result r;
     HG_CONFIG_HEADER h;
@@ -71,6 +94,11 @@ static void raise_through(hg_core *core, const uint8_t *data, size_t size)
              * its caller's image, the rest an unknown image (no hook). */
             if (op & 1u)
                 o.image = o.value_name;
+            else if ((op & 2u) && h.volume_count != 0u) {
+                o.image.chars = image;
+                o.image.bytes = 2u * image_behind_volume(data, &h, i, src.path, units < k ? units : k, image,
+                                                         TEST_PATH_MAX_UNITS);
+            }
             hg_core_raise(core, &o, &source, &r);
             FUZZ_REQUIRE(r.verdict == HG_VERDICT_ALLOW || r.verdict == HG_VERDICT_BLOCK);
             /* nobody answers: a caller that waited ran out its (1 ms) budget */

@@ -159,6 +159,7 @@ static void dump_config(const unsigned char *buf, size_t len)
     kv_u(&t, "", "prefix_count", h.prefix_count);
     kv_u(&t, "", "excluded_pid_count", h.excluded_pid_count);
     kv_u(&t, "", "reserved0", h.reserved0);
+    kv_u(&t, "", "volume_count", h.volume_count);
     kv_u(&t, "", "reserved1", h.reserved1);
     for (i = 0; i < h.prefix_count; i++) {
         HG_PREFIX_ENTRY e;
@@ -179,6 +180,16 @@ static void dump_config(const unsigned char *buf, size_t len)
         uint64_t pid;
         memcpy(&pid, buf + sizeof h + h.prefix_count * sizeof(HG_PREFIX_ENTRY) + i * 8u, 8);
         fprintf(t.f, "excluded_pid[%u]=%" PRIu64 "\n", i, pid);
+    }
+    for (i = 0; i < h.volume_count; i++) {
+        HG_VOLUME_ENTRY v;
+        memcpy(&v, buf + sizeof h + h.prefix_count * sizeof(HG_PREFIX_ENTRY) + h.excluded_pid_count * 8u +
+                       i * sizeof v, sizeof v);
+        snprintf(prefix, sizeof prefix, "volume[%u].", i);
+        kv_u(&t, prefix, "string_offset", v.string_offset);
+        kv_u(&t, prefix, "string_bytes", v.string_bytes);
+        kv_u(&t, prefix, "drive", v.drive);
+        kv_str(&t, prefix, "device", buf + v.string_offset, v.string_bytes);
     }
     close_txt(&t, VECTOR_CONFIG);
     write_bin(VECTOR_CONFIG, buf, len);

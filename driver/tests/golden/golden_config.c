@@ -27,6 +27,16 @@ size_t golden_config(unsigned char *buf, size_t cap)
         /* An image exclusion (no vector's caller has that image). */
         { { HG_PREFIX_EXCLUDE, 0, HG_OP_BIT(HG_OP_SET_VALUE), 0, HG_FAIL_INHERIT, "\\Tools\\quiet.exe" },
           HG_MATCH_SUFFIX, HG_TARGET_IMAGE },
+        /* Minor 2: anchored image exclusions on the mapped form (no vector's caller has these). */
+        { { HG_PREFIX_EXCLUDE, 0, HG_OP_BIT(HG_OP_SET_VALUE), 0, HG_FAIL_INHERIT, "C:\\Program Files\\Quiet\\" },
+          HG_MATCH_PREFIX, HG_TARGET_IMAGE },
+        { { HG_PREFIX_EXCLUDE, 0, HG_OP_BIT(HG_OP_SET_VALUE), 0, HG_FAIL_INHERIT, "C:\\Tools\\silent.exe" },
+          HG_MATCH_EXACT, HG_TARGET_IMAGE },
+    };
+    /* Minor 2: the volume map. */
+    static const cfg_volume volumes[] = {
+        { "\\Device\\HarddiskVolume3", 'C' },
+        { "\\Device\\HarddiskVolume5", 'E' },
     };
     static const uint64_t pids[] = { 888, 4 };
     HG_CONFIG_HEADER h;
@@ -40,5 +50,6 @@ size_t golden_config(unsigned char *buf, size_t cap)
     h.default_verdict = HG_VERDICT_ALLOW;
     h.max_backlog = HG_BACKLOG_DEFAULT;
     h.data_cap = GOLDEN_DATA_CAP;
-    return cfg_encode_patterns(buf, cap, &h, prefixes, sizeof prefixes / sizeof prefixes[0], pids, 2);
+    return cfg_encode_volumes(buf, cap, &h, prefixes, sizeof prefixes / sizeof prefixes[0], pids, 2, volumes,
+                              sizeof volumes / sizeof volumes[0]);
 }

@@ -7,6 +7,12 @@
  *   bench_pattern core N      N patterns (plus 64 prefixes) through the real
  *                             hg_core_raise: class/caller checks, key path,
  *                             prefix trie, one automaton pass, counted filtered
+ *   bench_pattern image N     as core, plus what a Sysmon configuration's Image
+ *                             rules send since wire minor 2 - an include
+ *                             "begin with \" (anchored PREFIX), 32 whole-path
+ *                             EXACT exclusions - and a 26-volume map: every
+ *                             operation needs its caller's image (given, not
+ *                             looked up), which maps to C:\... and is filtered out
  *   bench_pattern naive N     the baseline: the same N patterns tested one by
  *                             one against the same paths (upcase + compare)
  *   bench_pattern build N     what CONFIGURE costs for that configuration:
@@ -74,6 +80,9 @@ static uint16_t path_units[PATH_VARIANTS][512], value_units[PATH_VARIANTS][64];
 static uint16_t pattern_units[MAX_PATTERNS][128];
 static uint32_t pattern_len[MAX_PATTERNS];
 static test_source sources[PATH_VARIANTS];
+static hg_utf16 images[PATH_VARIANTS];
+static uint16_t image_units[PATH_VARIANTS][256];
+static int with_images;
 
 /* The measured loop: OPS filtered-out SetValue operations through the core. */
 __attribute__((noinline)) uint32_t bench_loop(hg_core *core, const hg_op_source *src)
@@ -86,6 +95,8 @@ __attribute__((noinline)) uint32_t bench_loop(hg_core *core, const hg_op_source 
 
         top_init(&op, HG_OP_SET_VALUE, 4242u);
         op.value_name = values[i % PATH_VARIANTS];
+        if (with_images)
+            op.image = images[i % PATH_VARIANTS];
         hg_core_raise(core, &op, &src[i % PATH_VARIANTS], &r);
         delivered += r.delivered;
     }
@@ -182,16 +193,19 @@ __attribute__((noinline)) uint32_t bench_naive_loop(uint32_t patterns)
 int main(int argc, char **argv)
 {
     static unsigned char cfg[HG_CONFIG_MAX_BYTES];
-    static cfg_pattern entries[MAX_PATTERNS + 64];
-    static char texts[MAX_PATTERNS + 64][160];
+    static cfg_pattern entries[MAX_PATTERNS + 64 + 33];
+    static char texts[MAX_PATTERNS + 64 + 33][160];
+    static char devices[HG_VOLUME_MAX_COUNT][40];
+    cfg_volume volumes[HG_VOLUME_MAX_COUNT];
     static hg_op_source bound[PATH_VARIANTS];
     uint32_t n, i, result;
     HG_CONFIG_HEADER h;
     hg_core *core;
     size_t len;
 
-    if (argc != 3 || (strcmp(argv[1], "core") != 0 && strcmp(argv[1], "naive") != 0 && strcmp(argv[1], "build") != 0)) {
-        fprintf(stderr, "usage: %s core|naive|build PATTERNS\n", argv[0]);
+    if (argc != 3 || (strcmp(argv[1], "core") != 0 && strcmp(argv[1], "naive") != 0 && strcmp(argv[1], "build") != 0 &&
+                      strcmp(argv[1], "image") != 0)) {
+        fprintf(stderr, "usage: %s core|image|naive|build PATTERNS\n", argv[0]);
         return 2;
     }
     n = (uint32_t)strtoul(argv[2], NULL, 10);
@@ -213,6 +227,18 @@ int main(int argc, char **argv)
         units = utf8_to_utf16(k_words[rnd(WORDS)], value_units[i], 64);
         values[i].chars = value_units[i];
         values[i].bytes = (uint32_t)units * 2u;
+        /* On C: (volume 3 of the map), under folders none of the exclusions names; made
+         * without rnd() so the paths and patterns stay those of the runs without images. */
+        snprintf(p, sizeof p, "\\Device\\HarddiskVolume3\\Program Files\\%s\\%s\\app%u.exe", k_words[i % WORDS],
+                 k_words[(i * 7u) % WORDS], i);
+        units = utf8_to_utf16(p, image_units[i], 256);
+        images[i].chars = image_units[i];
+        images[i].bytes = (uint32_t)units * 2u;
+    }
+    for (i = 0; i < HG_VOLUME_MAX_COUNT; i++) {
+        snprintf(devices[i], sizeof devices[i], "\\Device\\HarddiskVolume%u", i + 1u);
+        volumes[i].device = devices[i];
+        volumes[i].drive = (uint16_t)('A' + i);
     }
     /* 64 key-path prefixes as a configuration would also carry. */
     for (i = 0; i < 64u; i++) {
@@ -250,7 +276,29 @@ int main(int argc, char **argv)
     cfg_defaults(&h);
     h.op_mask = HG_OP_MASK_ALL;
     h.verdict_op_mask = HG_OP_BIT(HG_OP_SET_VALUE);
-    len = cfg_encode_patterns(cfg, sizeof cfg, &h, entries, 64u + n, NULL, 0);
+    with_images = strcmp(argv[1], "image") == 0;
+    if (with_images) {
+        uint32_t at = 64u + n;
+        memset(&entries[at], 0, sizeof entries[at]);
+        snprintf(texts[at], sizeof texts[at], "\\");
+        entries[at].entry.kind = HG_PREFIX_INCLUDE;
+        entries[at].entry.op_mask = HG_OP_MASK_ALL;
+        entries[at].entry.utf8 = texts[at];
+        entries[at].match = HG_MATCH_PREFIX;
+        entries[at].target = HG_TARGET_IMAGE;
+        for (i = 1; i <= 32u; i++) {
+            memset(&entries[at + i], 0, sizeof entries[at + i]);
+            snprintf(texts[at + i], sizeof texts[at + i], "C:\\Program Files\\Vendor%u\\Agent\\svc%u.exe", i, i);
+            entries[at + i].entry.kind = HG_PREFIX_EXCLUDE;
+            entries[at + i].entry.op_mask = HG_OP_MASK_ALL;
+            entries[at + i].entry.utf8 = texts[at + i];
+            entries[at + i].match = HG_MATCH_EXACT;
+            entries[at + i].target = HG_TARGET_IMAGE;
+        }
+        len = cfg_encode_volumes(cfg, sizeof cfg, &h, entries, 64u + n + 33u, NULL, 0, volumes, HG_VOLUME_MAX_COUNT);
+    } else {
+        len = cfg_encode_patterns(cfg, sizeof cfg, &h, entries, 64u + n, NULL, 0);
+    }
     if (strcmp(argv[1], "build") == 0)
         return len ? bench_build(cfg, len, n) : 1;
     core = len ? fixture_configured(cfg, len) : NULL;

@@ -50,6 +50,14 @@ for n in 0 100 1000 2000; do
     fi
 done
 echo
+echo "with IMAGE entries and a 26-volume map (every operation needs its image, maps to C:, is filtered out):"
+printf '%-9s %12s %12s\n' patterns "raise Ir/op" "image Ir/op"
+for n in 0 1000; do
+    raise=$(per_op "$(ir_of "$bin" image "$n" bench_loop)")
+    image=$(per_op "$(ir_of "$bin" image "$n" hg_sub_match_image)")
+    printf '%-9s %12s %12s\n' "$n" "$raise" "$image"
+done
+echo
 echo "CONFIGURE compile (median of 9 runs; peak RSS growth during the first):"
 for n in 100 1000 2000; do
     "$bin" build "$n"

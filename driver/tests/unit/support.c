@@ -320,10 +320,12 @@ void cfg_defaults(HG_CONFIG_HEADER *h)
 
 static size_t encode_entries(unsigned char *buf, size_t cap, const HG_CONFIG_HEADER *base,
                              const cfg_prefix *prefixes, const cfg_pattern *patterns, size_t count,
-                             const uint64_t *pids, size_t pid_count)
+                             const uint64_t *pids, size_t pid_count,
+                             const cfg_volume *volumes, size_t volume_count)
 {
     HG_CONFIG_HEADER h = *base;
-    size_t pool = sizeof h + count * sizeof(HG_PREFIX_ENTRY) + pid_count * sizeof(uint64_t);
+    size_t volume_table = sizeof h + count * sizeof(HG_PREFIX_ENTRY) + pid_count * sizeof(uint64_t);
+    size_t pool = volume_table + volume_count * sizeof(HG_VOLUME_ENTRY);
     size_t off = pool, i;
 
     if (pool > cap)
@@ -355,9 +357,25 @@ static size_t encode_entries(unsigned char *buf, size_t cap, const HG_CONFIG_HEA
     }
     if (pid_count != 0)
         memcpy(buf + sizeof h + count * sizeof(HG_PREFIX_ENTRY), pids, pid_count * sizeof(uint64_t));
+    for (i = 0; i < volume_count; i++) {
+        HG_VOLUME_ENTRY v;
+        uint16_t units[HG_VOLUME_DEVICE_MAX_BYTES];
+        int n = utf8_to_utf16(volumes[i].device, units, HG_VOLUME_DEVICE_MAX_BYTES);
+
+        if (n < 0 || off + (size_t)n * 2u > cap)
+            return 0;
+        memset(&v, 0, sizeof v);
+        v.string_offset = (uint32_t)off;
+        v.string_bytes = (uint16_t)(n * 2);
+        v.drive = volumes[i].drive;
+        memcpy(buf + volume_table + i * sizeof v, &v, sizeof v);
+        memcpy(buf + off, units, (size_t)n * 2u);
+        off += (size_t)n * 2u;
+    }
     h.total_bytes = (uint32_t)off;
     h.prefix_count = (uint16_t)count;
     h.excluded_pid_count = (uint16_t)pid_count;
+    h.volume_count = (uint16_t)volume_count;
     memcpy(buf, &h, sizeof h);
     return off;
 }
@@ -366,14 +384,22 @@ size_t cfg_encode(unsigned char *buf, size_t cap, const HG_CONFIG_HEADER *base,
                   const cfg_prefix *prefixes, size_t prefix_count,
                   const uint64_t *pids, size_t pid_count)
 {
-    return encode_entries(buf, cap, base, prefixes, NULL, prefix_count, pids, pid_count);
+    return encode_entries(buf, cap, base, prefixes, NULL, prefix_count, pids, pid_count, NULL, 0);
 }
 
 size_t cfg_encode_patterns(unsigned char *buf, size_t cap, const HG_CONFIG_HEADER *base,
                            const cfg_pattern *entries, size_t count,
                            const uint64_t *pids, size_t pid_count)
 {
-    return encode_entries(buf, cap, base, NULL, entries, count, pids, pid_count);
+    return encode_entries(buf, cap, base, NULL, entries, count, pids, pid_count, NULL, 0);
+}
+
+size_t cfg_encode_volumes(unsigned char *buf, size_t cap, const HG_CONFIG_HEADER *base,
+                          const cfg_pattern *entries, size_t count,
+                          const uint64_t *pids, size_t pid_count,
+                          const cfg_volume *volumes, size_t volume_count)
+{
+    return encode_entries(buf, cap, base, NULL, entries, count, pids, pid_count, volumes, volume_count);
 }
 
 /* ---- fixture ---------------------------------------------------------------------- */

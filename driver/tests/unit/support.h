@@ -103,6 +103,12 @@ typedef struct cfg_pattern {
     uint16_t    target;     /* HG_TARGET_* */
 } cfg_pattern;
 
+/* A volume-map entry (wire minor 2): NT device name -> drive letter. */
+typedef struct cfg_volume {
+    const char *device;     /* UTF-8, e.g. "\\Device\\HarddiskVolume3" */
+    uint16_t    drive;      /* 'C' */
+} cfg_volume;
+
 /* A header with every field at its documented default, op_mask = all. */
 void cfg_defaults(HG_CONFIG_HEADER *h);
 /* Canonical encoding (see hiveguard_wire.h): header, entries, pids, strings
@@ -115,6 +121,12 @@ size_t cfg_encode(unsigned char *buf, size_t cap, const HG_CONFIG_HEADER *h,
 size_t cfg_encode_patterns(unsigned char *buf, size_t cap, const HG_CONFIG_HEADER *h,
                            const cfg_pattern *entries, size_t count,
                            const uint64_t *pids, size_t pid_count);
+
+/* The same with a volume map after the pids, device names after the entries' strings. */
+size_t cfg_encode_volumes(unsigned char *buf, size_t cap, const HG_CONFIG_HEADER *h,
+                          const cfg_pattern *entries, size_t count,
+                          const uint64_t *pids, size_t pid_count,
+                          const cfg_volume *volumes, size_t volume_count);
 
 /* ---- fixture ------------------------------------------------------------------------------- */
 

@@ -124,7 +124,8 @@ int test_config_header_ranges(void)
         { offsetof(HG_CONFIG_HEADER, prefix_count), 2, HG_PREFIX_MAX_COUNT + 1u },
         { offsetof(HG_CONFIG_HEADER, excluded_pid_count), 2, HG_EXCLUDED_PID_MAX_COUNT + 1u },
         { offsetof(HG_CONFIG_HEADER, reserved0), 4, 1u },
-        { offsetof(HG_CONFIG_HEADER, reserved1), 4, 0x80000000u },
+        { offsetof(HG_CONFIG_HEADER, volume_count), 2, HG_VOLUME_MAX_COUNT + 1u },
+        { offsetof(HG_CONFIG_HEADER, reserved1), 2, 0x8000u },
     };
     size_t i;
 
@@ -190,7 +191,7 @@ int test_config_prefix_ranges(void)
         case 10: e->string_offset += 1; break;                 /* odd offset */
         case 11: e->string_offset = (uint32_t)pool - 2; break; /* inside the pid table */
         case 12: e->string_offset = (uint32_t)len; break;      /* past the end */
-        case 13: e->match = HG_MATCH_CONTAINS + 1; break;
+        case 13: e->match = HG_MATCH_EXACT + 1; break;
         case 14: e->target = HG_TARGET_IMAGE + 1; break;
         case 15: e->target = HG_TARGET_FULL_NAME; break;       /* every class, but full name: value classes only */
         case 16: e->match = HG_MATCH_SUFFIX;                   /* full name: value classes only */
@@ -198,7 +199,8 @@ int test_config_prefix_ranges(void)
         case 17: x->match = HG_MATCH_CONTAINS;
                  x->target = HG_TARGET_FULL_NAME;
                  x->op_mask = HG_TARGET_FULL_NAME_OPS | HG_OP_BIT(HG_OP_CREATE_KEY); break;
-        case 18: e->target = HG_TARGET_IMAGE; break;           /* an image is matched by SUFFIX/CONTAINS only */
+        case 18: e->target = HG_TARGET_FULL_NAME;              /* EXACT too: value classes only */
+                 e->match = HG_MATCH_EXACT; break;
         }
         if (expect_reject(buf, len, HG_STATUS_INVALID_PARAMETER)) {
             fprintf(stderr, "  case %d\n", i);
@@ -327,5 +329,87 @@ int test_config_maximum_tables(void)
     processes_exit(pids, HG_EXCLUDED_PID_MAX_COUNT);
     hg_core_destroy(core);
     free(buf);
+    return 0;
+}
+
+/* ---- the volume map (wire minor 2) ------------------------------------------------ */
+
+static const cfg_pattern k_image_entry[] = {
+    { { HG_PREFIX_INCLUDE, 0, HG_OP_MASK_ALL, 0, 0, "C:\\Windows\\" }, HG_MATCH_PREFIX, HG_TARGET_IMAGE },
+};
+
+static size_t volume_config(unsigned char *buf, const cfg_volume *v, size_t n)
+{
+    HG_CONFIG_HEADER h;
+    cfg_defaults(&h);
+    return cfg_encode_volumes(buf, CFG_CAP, &h, k_image_entry, 1, k_pids, 2, v, n);
+}
+
+static HG_VOLUME_ENTRY *volume(unsigned char *buf, int i)
+{
+    return (HG_VOLUME_ENTRY *)(void *)(buf + sizeof(HG_CONFIG_HEADER) + sizeof(HG_PREFIX_ENTRY) +
+                                       2 * sizeof(uint64_t) + (size_t)i * sizeof(HG_VOLUME_ENTRY));
+}
+
+/* A full map (26 letters) is accepted; each entry field one step outside
+ * its range, a letter or a device twice, or a name sharing bytes with an
+ * entry string is rejected and leaves the previous configuration. */
+int test_config_volume_map_ranges(void)
+{
+    static char names[HG_VOLUME_MAX_COUNT][40];
+    cfg_volume full[HG_VOLUME_MAX_COUNT];
+    char longest[HG_VOLUME_DEVICE_MAX_BYTES / 2 + 2];
+    int i;
+
+    for (i = 0; i < (int)HG_VOLUME_MAX_COUNT; i++) {
+        snprintf(names[i], sizeof names[i], "\\Device\\HarddiskVolume%d", i + 1);
+        full[i].device = names[i];
+        full[i].drive = (uint16_t)('A' + i);
+    }
+    {
+        unsigned char buf[CFG_CAP];
+        size_t len = volume_config(buf, full, HG_VOLUME_MAX_COUNT);
+        hg_core *core = fixture_configured(buf, len);
+        CHECK(len != 0 && core != NULL);
+        hg_core_destroy(core);
+    }
+    memset(longest, 'x', sizeof longest);
+    longest[0] = '\\';
+    longest[HG_VOLUME_DEVICE_MAX_BYTES / 2 + 1] = '\0'; /* one unit too long */
+    for (i = 0; i < 14; i++) {
+        unsigned char buf[CFG_CAP];
+        cfg_volume v[2] = { { "\\Device\\HarddiskVolume3", 'C' }, { "\\Device\\HarddiskVolume4", 'D' } };
+        size_t len;
+        size_t pool = sizeof(HG_CONFIG_HEADER) + sizeof(HG_PREFIX_ENTRY) + 2 * sizeof(uint64_t) +
+                      2 * sizeof(HG_VOLUME_ENTRY);
+
+        switch (i) {
+        case 0: v[1].drive = 'C'; break;                              /* a letter twice */
+        case 1: v[1].device = "\\DEVICE\\harddiskvolume3"; break;     /* a device twice, any case */
+        case 2: v[1].drive = 'd'; break;                              /* upper-case letters only */
+        case 3: v[1].drive = 'A' - 1; break;
+        case 4: v[1].drive = 'Z' + 1; break;
+        case 5: v[1].device = "Device\\HarddiskVolume4"; break;       /* not \X */
+        case 6: v[1].device = "\\Device\\HarddiskVolume4\\"; break;   /* trailing separator */
+        case 7: v[1].device = "\\"; break;                            /* too short */
+        case 8: v[1].device = longest; break;
+        default: break;
+        }
+        len = volume_config(buf, v, 2);
+        CHECK(len != 0);
+        switch (i) {
+        case 9: volume(buf, 1)->string_bytes = 3; break;               /* odd */
+        case 10: volume(buf, 1)->string_offset += 1; break;           /* odd offset */
+        case 11: volume(buf, 1)->string_offset = (uint32_t)pool - 8; break; /* inside the volume table */
+        case 12: volume(buf, 1)->string_offset = (uint32_t)len; break; /* past the end */
+        case 13: volume(buf, 1)->string_offset = entry(buf, 0)->string_offset; /* shares the entry's bytes */
+                 volume(buf, 1)->string_bytes = 4; break;
+        default: break;
+        }
+        if (expect_reject(buf, len, HG_STATUS_INVALID_PARAMETER)) {
+            fprintf(stderr, "  case %d\n", i);
+            return 1;
+        }
+    }
     return 0;
 }

@@ -15,6 +15,7 @@
     X(test_config_verdict_mask_must_be_subset)                \
     X(test_config_tables_must_fit)                            \
     X(test_config_prefix_ranges)                              \
+    X(test_config_volume_map_ranges)                          \
     X(test_config_prefix_too_long)                            \
     X(test_config_overlapping_strings)                        \
     X(test_config_state_and_caller)                           \
@@ -35,6 +36,8 @@
     X(test_match_wide_fanout)                                 \
     X(test_pattern_suffix_and_contains_on_key_path)           \
     X(test_pattern_image_include_and_exclude)                 \
+    X(test_pattern_image_anchored_on_mapped_and_unmapped)     \
+    X(test_pattern_exact_on_key_path_and_full_name)           \
     X(test_pattern_full_name_spans_key_and_value)             \
     X(test_pattern_exclude_wins_over_prefix_and_pattern)      \
     X(test_pattern_verdict_joins_longest_prefix)              \

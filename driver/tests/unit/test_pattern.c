@@ -1,4 +1,5 @@
-/* test_pattern.c - SUFFIX and CONTAINS entries (hiveguard_wire.h, minor 1):
+/* test_pattern.c - SUFFIX and CONTAINS entries (hiveguard_wire.h, minor 1),
+ * EXACT and anchored IMAGE entries over the volume map (minor 2):
  * their semantics on the key path and the full name, how they join prefixes
  * for delivery and verdict, the automaton against a naive matcher on random
  * patterns, and the bounds CONFIGURE enforces on them. */
@@ -17,6 +18,22 @@ static hg_subscription *compile_with(const cfg_pattern *p, size_t n, uint32_t ve
     cfg_defaults(&h);
     h.verdict_op_mask = verdict_mask;
     len = cfg_encode_patterns(buf, sizeof buf, &h, p, n, NULL, 0);
+    *status = len ? hg_config_compile(buf, len, &sub) : HG_STATUS_BUFFER_TOO_SMALL;
+    return sub;
+}
+
+/* The same with a volume map (wire minor 2). */
+static hg_subscription *compile_mapped(const cfg_pattern *p, size_t n, uint32_t verdict_mask,
+                                       const cfg_volume *v, size_t vn, uint32_t *status)
+{
+    static unsigned char buf[CFG_CAP];
+    HG_CONFIG_HEADER h;
+    hg_subscription *sub = NULL;
+    size_t len;
+
+    cfg_defaults(&h);
+    h.verdict_op_mask = verdict_mask;
+    len = cfg_encode_volumes(buf, sizeof buf, &h, p, n, NULL, 0, v, vn);
     *status = len ? hg_config_compile(buf, len, &sub) : HG_STATUS_BUFFER_TOO_SMALL;
     return sub;
 }
@@ -196,14 +213,15 @@ static uint32_t rnd(uint32_t n)
 
 /* A small alphabet makes overlapping patterns (the failure links' job)
  * common; mixed case and one non-ASCII pair check the folding. */
-static const uint16_t k_alpha[] = { 'a', 'B', 'b', 'C', '\\', 0x00E9, 0x00C9, 'A' };
+static const uint16_t k_alpha[] = { 'a', 'B', 'b', 'C', '\\', 0x00E9, 0x00C9, 'A', ':' };
 
-static int naive_occurs(const uint16_t *t, uint32_t tn, const uint16_t *s, uint32_t sn, int at_end)
+static int naive_occurs(const uint16_t *t, uint32_t tn, const uint16_t *s, uint32_t sn, int at_end,
+                        int at_start)
 {
     uint32_t i, k;
 
     for (i = 0; i + sn <= tn; i++) {
-        if (at_end && i + sn != tn)
+        if ((at_end && i + sn != tn) || (at_start && i != 0u))
             continue;
         for (k = 0; k < sn && hg_upcase16(t[i + k]) == hg_upcase16(s[k]); k++)
             ;
@@ -235,6 +253,25 @@ static uint32_t distinct_prefixes(uint16_t units[][16], const uint32_t *lens, ui
     return count;
 }
 
+/* The definition of each match kind. */
+static int naive_match(const uint16_t *t, uint32_t tn, const uint16_t *s, uint32_t sn, uint16_t match)
+{
+    switch (match) {
+    case HG_MATCH_PREFIX: return naive_occurs(t, tn, s, sn, 0, 1);
+    case HG_MATCH_SUFFIX: return naive_occurs(t, tn, s, sn, 1, 0);
+    case HG_MATCH_EXACT: return tn == sn && naive_occurs(t, tn, s, sn, 1, 1);
+    default: return naive_occurs(t, tn, s, sn, 0, 0);
+    }
+}
+
+static int anchored(uint16_t match)
+{
+    return match == HG_MATCH_PREFIX || match == HG_MATCH_EXACT;
+}
+
+/* The random test's one volume: \aB is drive C. */
+static const cfg_volume k_random_map[] = { { "\\aB", 'C' } };
+
 int test_pattern_automaton_matches_naive_definition(void)
 {
     enum { PATTERNS = 24, ROUNDS = 60, PATHS = 200 };
@@ -265,19 +302,35 @@ int test_pattern_automaton_matches_naive_definition(void)
             memset(&p[i], 0, sizeof p[i]);
             p[i].entry.kind = rnd(5) == 0 ? HG_PREFIX_EXCLUDE : HG_PREFIX_INCLUDE;
             p[i].entry.op_mask = rnd(2) ? VOPS : HG_OP_BIT(SET);
-            p[i].match = rnd(2) ? HG_MATCH_SUFFIX : HG_MATCH_CONTAINS;
             p[i].target = rnd(3) == 0 ? HG_TARGET_IMAGE : rnd(2) ? HG_TARGET_FULL_NAME : HG_TARGET_KEY_PATH;
+            /* PREFIX is anchored in the automaton for images only (the trie has the others) */
+            p[i].match = (uint16_t)(p[i].target == HG_TARGET_IMAGE ? rnd(4) : 1u + rnd(3));
             p[i].entry.utf8 = utf8[i];
+            if (p[i].target == HG_TARGET_IMAGE && anchored(p[i].match) && lens[i] >= 2u && rnd(2)) {
+                /* anchored where a mapped image begins, so some do match */
+                units[i][0] = 'C';
+                units[i][1] = ':';
+                o = utf8[i];
+                for (j = 0; j < (int)lens[i]; j++) {
+                    if (units[i][j] < 0x80) {
+                        *o++ = (char)units[i][j];
+                    } else {
+                        *o++ = (char)(0xC0 | (units[i][j] >> 6));
+                        *o++ = (char)(0x80 | (units[i][j] & 0x3F));
+                    }
+                }
+                *o = '\0';
+            }
         }
-        sub = compile_with(p, PATTERNS, 0, &st);
+        sub = compile_mapped(p, PATTERNS, 0, k_random_map, 1, &st);
         CHECK_EQ(st, HG_STATUS_SUCCESS);
         /* The table is sized by the trie's states counted before it is built:
          * one per distinct upcased prefix, the empty one included. */
         CHECK_EQ(sub->patterns->state_count, distinct_prefixes(units, lens, PATTERNS) + 1u);
         for (j = 0; j < PATHS; j++) {
-            uint16_t key[24], full[40], val[12], img[24];
-            uint32_t kn = rnd(20), vn = rnd(8), in = rnd(8) == 0 ? 0u : 1u + rnd(20), fn, k;
-            int inc = 0, exc = 0;
+            uint16_t key[24], full[40], val[12], img[24], form[24];
+            uint32_t kn = rnd(20), vn = rnd(8), in = rnd(8) == 0 ? 0u : 1u + rnd(20), fn, k, formn;
+            int inc = 0, exc = 0, mapped;
             hg_utf16 kp, vp, ip;
             hg_match m;
 
@@ -291,15 +344,36 @@ int test_pattern_automaton_matches_naive_definition(void)
             fn = kn + 1u + vn;
             for (k = 0; k < in; k++)
                 img[k] = k_alpha[rnd(sizeof k_alpha / sizeof k_alpha[0])];
+            if (in >= 4u && rnd(2)) { /* on the mapped volume \aB, in any case */
+                img[0] = '\\';
+                img[1] = rnd(2) ? 'a' : 'A';
+                img[2] = rnd(2) ? 'B' : 'b';
+                img[3] = '\\';
+            }
+            /* The definition of the Sysmon form: \aB\... is C:\..., another \... unmapped,
+             * a name without a leading '\' already the Sysmon form. */
+            mapped = in >= 4u && img[0] == '\\' && hg_upcase16(img[1]) == 'A' && hg_upcase16(img[2]) == 'B' &&
+                     img[3] == '\\';
+            if (in > 0u && img[0] != '\\')
+                mapped = 1;
+            formn = in;
+            memcpy(form, img, in * 2u);
+            if (mapped && img[0] == '\\') {
+                form[0] = 'C';
+                form[1] = ':';
+                memcpy(form + 2, img + 3, (in - 3u) * 2u);
+                formn = in - 1u;
+            }
             for (i = 0; i < PATTERNS; i++) {
-                int suffix = p[i].match == HG_MATCH_SUFFIX, hit;
+                int hit;
                 if (p[i].target == HG_TARGET_IMAGE) /* an unknown image (in == 0) could match any include */
                     hit = in == 0u ? p[i].entry.kind == HG_PREFIX_INCLUDE
-                                   : naive_occurs(img, in, units[i], lens[i], suffix);
+                          : anchored(p[i].match) && !mapped ? p[i].entry.kind == HG_PREFIX_INCLUDE
+                                                            : naive_match(form, formn, units[i], lens[i], p[i].match);
                 else if (p[i].target == HG_TARGET_FULL_NAME)
-                    hit = naive_occurs(full, fn, units[i], lens[i], suffix);
+                    hit = naive_match(full, fn, units[i], lens[i], p[i].match);
                 else
-                    hit = naive_occurs(key, kn, units[i], lens[i], suffix);
+                    hit = naive_match(key, kn, units[i], lens[i], p[i].match);
                 if (!hit)
                     continue;
                 if (p[i].entry.kind == HG_PREFIX_EXCLUDE)
@@ -405,6 +479,138 @@ int test_pattern_image_include_and_exclude(void)
     CHECK(asked && m.delivered);
     m = match_with_image(sub, CRK, RUNKEY "\\A", "", NULL, &asked);
     CHECK(asked && m.delivered);
+    hg_subscription_free(sub);
+    return 0;
+}
+
+/* ---- anchored image entries and the volume map (wire minor 2) ---------------------- */
+
+static hg_match match_mapped(const hg_subscription *sub, uint16_t operation, const char *path,
+                             const char *image, int *asked)
+{
+    return match_with_image(sub, operation, path, "v", image, asked);
+}
+
+/* Sysmon's `Image is` / `begin with` on the form it prints (C:\...), with
+ * the soundness rule for images the map cannot name: every anchored INCLUDE
+ * counts as matching, no anchored EXCLUDE does. */
+int test_pattern_image_anchored_on_mapped_and_unmapped(void)
+{
+    static const cfg_pattern p[] = {
+        { { HG_PREFIX_INCLUDE, HG_PREFIX_F_VERDICT, VOPS, 3000, HG_FAIL_CLOSED, "c:\\windows\\REGEDIT.exe" }, HG_MATCH_EXACT, HG_TARGET_IMAGE },
+        /* Sysmon prints an image on a volume without a letter as \Device\...: begin with \ */
+        { { HG_PREFIX_INCLUDE, 0, VOPS, 0, 0, "\\" }, HG_MATCH_PREFIX, HG_TARGET_IMAGE },
+        { { HG_PREFIX_INCLUDE, 0, VOPS, 0, 0, "\\evil.exe" }, HG_MATCH_SUFFIX, HG_TARGET_IMAGE },
+        { { HG_PREFIX_INCLUDE, 0, VOPS, 0, 0, "D:\\Stage\\" }, HG_MATCH_CONTAINS, HG_TARGET_IMAGE },
+        { { HG_PREFIX_INCLUDE, 0, HG_OP_MASK_ALL, 0, 0, RUNKEY }, HG_MATCH_PREFIX, HG_TARGET_KEY_PATH },
+        { { HG_PREFIX_EXCLUDE, 0, HG_OP_MASK_ALL, 0, 0, "C:\\Program Files\\Vendor\\" }, HG_MATCH_PREFIX, HG_TARGET_IMAGE },
+        { { HG_PREFIX_EXCLUDE, 0, HG_OP_MASK_ALL, 0, 0, "C:\\Tools\\quiet.exe" }, HG_MATCH_EXACT, HG_TARGET_IMAGE },
+    };
+    static const cfg_volume map[] = {
+        { "\\Device\\HarddiskVolume3", 'C' },
+        { "\\Device\\HarddiskVolume10", 'D' },
+    };
+    const char *user = "\\REGISTRY\\USER\\S-1-5-21\\Software\\Any";
+    uint32_t st;
+    int asked;
+    hg_match m;
+    hg_subscription *sub = compile_mapped(p, 7, VOPS, map, 2, &st);
+
+    CHECK_EQ(st, HG_STATUS_SUCCESS);
+    CHECK(sub != NULL && sub->patterns != NULL);
+    /* mapped: C:\Windows\regedit.exe, exactly, any case */
+    m = match_mapped(sub, SET, user, REGEDIT, &asked);
+    CHECK(asked && m.delivered && m.wants_verdict);
+    CHECK_EQ(m.timeout_ms, 3000u);
+    m = match_mapped(sub, SET, user, "\\DEVICE\\harddiskvolume3\\WINDOWS\\regedit.EXE", &asked);
+    CHECK(asked && m.delivered && m.wants_verdict);
+    m = match_mapped(sub, SET, user, "\\??\\C:\\Windows\\regedit.exe", &asked);
+    CHECK(asked && m.delivered && m.wants_verdict);
+    /* exact is the whole image; a mapped image does not begin with \ */
+    m = match_mapped(sub, SET, user, REGEDIT ".bak", &asked);
+    CHECK(asked && !m.delivered);
+    m = match_mapped(sub, SET, user, NOTEPAD, &asked);
+    CHECK(asked && !m.delivered);
+    m = match_mapped(sub, SET, user, "\\Device\\HarddiskVolume3\\X\\Windows\\regedit.exe", &asked);
+    CHECK(asked && !m.delivered);
+    /* Volume1 is not Volume10: the device is followed by a separator */
+    m = match_mapped(sub, SET, user, "\\Device\\HarddiskVolume10\\Stage\\a.exe", &asked);
+    CHECK(asked && m.delivered && !m.wants_verdict); /* D:\Stage\ */
+    m = match_mapped(sub, SET, user, "\\Device\\HarddiskVolume1\\Stage\\a.exe", &asked);
+    CHECK(asked && m.delivered && m.wants_verdict);  /* unmapped: every anchored include, with its verdict */
+    CHECK_EQ(m.fail_mode, HG_FAIL_CLOSED);
+    /* unmapped: a volume mounted after CONFIGURE, a share, \SystemRoot - delivered */
+    m = match_mapped(sub, SET, user, "\\Device\\HarddiskVolume7\\Windows\\notepad.exe", &asked);
+    CHECK(asked && m.delivered && m.wants_verdict);
+    m = match_mapped(sub, SET, user, "\\Device\\Mup\\server\\share\\tool.exe", &asked);
+    CHECK(asked && m.delivered);
+    m = match_mapped(sub, SET, user, "\\SystemRoot\\System32\\smss.exe", &asked);
+    CHECK(asked && m.delivered);
+    /* no NT path (the host's "System", a Win32 path): already Sysmon's form, decided as it is */
+    m = match_mapped(sub, SET, user, "System", &asked);
+    CHECK(asked && !m.delivered);
+    m = match_mapped(sub, SET, user, "C:\\Windows\\regedit.exe", &asked);
+    CHECK(asked && m.delivered && m.wants_verdict);
+    m = match_mapped(sub, CRK, RUNKEY "\\A", "c:\\tools\\quiet.exe", &asked);
+    CHECK(asked && !m.delivered);
+    /* SUFFIX/CONTAINS keep their meaning on either form */
+    m = match_mapped(sub, SET, user, "\\Device\\HarddiskVolume3\\Users\\x\\evil.exe", &asked);
+    CHECK(asked && m.delivered && !m.wants_verdict);
+    /* anchored EXCLUDE: on a mapped image it hides, on an unmapped one it cannot */
+    m = match_mapped(sub, SET, user, "\\Device\\HarddiskVolume3\\Program Files\\Vendor\\evil.exe", &asked);
+    CHECK(asked && !m.delivered);
+    m = match_mapped(sub, SET, user, "\\Device\\HarddiskVolume7\\Program Files\\Vendor\\evil.exe", &asked);
+    CHECK(asked && m.delivered);
+    m = match_mapped(sub, CRK, RUNKEY "\\A", "\\Device\\HarddiskVolume3\\Tools\\quiet.exe", &asked);
+    CHECK(asked && !m.delivered);
+    m = match_mapped(sub, CRK, RUNKEY "\\A", "\\Device\\HarddiskVolume3\\Tools\\quiet.exe2", &asked);
+    CHECK(asked && m.delivered);
+    m = match_mapped(sub, CRK, RUNKEY "\\A", "\\??\\c:\\tools\\QUIET.exe", &asked);
+    CHECK(asked && !m.delivered);
+    m = match_mapped(sub, CRK, RUNKEY "\\A", "\\Device\\HarddiskVolume1\\Tools\\quiet.exe", &asked);
+    CHECK(asked && m.delivered);
+    /* unknown: every include, no exclude */
+    m = match_mapped(sub, SET, user, NULL, &asked);
+    CHECK(asked && m.delivered && m.wants_verdict);
+    m = match_mapped(sub, CRK, RUNKEY "\\A", NULL, &asked);
+    CHECK(asked && m.delivered);
+    hg_subscription_free(sub);
+
+    /* without a map every device path is unmapped: nothing anchored can hide it */
+    sub = compile_mapped(p, 7, VOPS, NULL, 0, &st);
+    CHECK_EQ(st, HG_STATUS_SUCCESS);
+    m = match_mapped(sub, CRK, RUNKEY "\\A", "\\Device\\HarddiskVolume3\\Tools\\quiet.exe", &asked);
+    CHECK(asked && m.delivered);
+    m = match_mapped(sub, SET, user, NOTEPAD, &asked);
+    CHECK(asked && m.delivered);
+    hg_subscription_free(sub);
+    return 0;
+}
+
+/* EXACT on the key path and the full name: the whole target, nothing more. */
+int test_pattern_exact_on_key_path_and_full_name(void)
+{
+    static const cfg_pattern p[] = {
+        { { HG_PREFIX_INCLUDE, 0, HG_OP_MASK_ALL, 0, 0, "\\REGISTRY\\MACHINE\\SOFTWARE\\Exact" }, HG_MATCH_EXACT, HG_TARGET_KEY_PATH },
+        { { HG_PREFIX_INCLUDE, 0, VOPS, 0, 0, "\\REGISTRY\\MACHINE\\SOFTWARE\\K\\Val" }, HG_MATCH_EXACT, HG_TARGET_FULL_NAME },
+        { { HG_PREFIX_INCLUDE, 0, HG_OP_MASK_ALL, 0, 0, "\\REGISTRY\\USER\\" }, HG_MATCH_PREFIX, HG_TARGET_KEY_PATH },
+        { { HG_PREFIX_EXCLUDE, 0, HG_OP_MASK_ALL, 0, 0, "\\REGISTRY\\USER\\Quiet" }, HG_MATCH_EXACT, HG_TARGET_KEY_PATH },
+    };
+    uint32_t st;
+    hg_subscription *sub = compile_with(p, 4, 0, &st);
+
+    CHECK_EQ(st, HG_STATUS_SUCCESS);
+    CHECK(match_of(sub, CRK, "\\registry\\machine\\software\\EXACT", "").delivered);
+    CHECK(!match_of(sub, CRK, "\\REGISTRY\\MACHINE\\SOFTWARE\\Exact\\Sub", "").delivered);
+    CHECK(!match_of(sub, CRK, "\\REGISTRY\\MACHINE\\SOFTWARE\\Exac", "").delivered);
+    CHECK(!match_of(sub, CRK, "\\X\\REGISTRY\\MACHINE\\SOFTWARE\\Exact", "").delivered);
+    CHECK(match_of(sub, SET, "\\REGISTRY\\MACHINE\\SOFTWARE\\K", "val").delivered);
+    CHECK(!match_of(sub, SET, "\\REGISTRY\\MACHINE\\SOFTWARE\\K", "Val2").delivered);
+    CHECK(!match_of(sub, SET, "\\REGISTRY\\MACHINE\\SOFTWARE\\K", "Va").delivered);
+    CHECK(!match_of(sub, SET, "\\REGISTRY\\MACHINE\\SOFTWARE\\K\\Val", "").delivered);
+    CHECK(match_of(sub, CRK, "\\REGISTRY\\USER\\Quiet\\Sub", "").delivered);
+    CHECK(!match_of(sub, CRK, "\\REGISTRY\\USER\\QUIET", "").delivered);
+    CHECK(match_of(sub, CRK, "\\REGISTRY\\USER\\Quie", "").delivered);
     hg_subscription_free(sub);
     return 0;
 }

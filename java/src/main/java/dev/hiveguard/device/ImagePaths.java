@@ -2,6 +2,7 @@ package dev.hiveguard.device;
 
 import com.sun.jna.Platform;
 import dev.hiveguard.model.RegistryEvent;
+import dev.hiveguard.model.Subscription;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -24,8 +25,15 @@ import org.slf4j.LoggerFactory;
  * or a newly mounted VHD), at most once per {@link #REFRESH_INTERVAL_NANOS}, so a path on
  * a volume without a letter costs one lookup, not one per event.
  *
- * <p>Off Windows (the Linux host, replay) images already arrive in Win32 form and the
- * table is empty, so paths pass through unchanged.
+ * <p>The same table, as {@link #volumes()}, is the volume map CONFIGURE carries (wire minor 2):
+ * the driver derives Sysmon's form of an image itself for IMAGE entries. The agent re-sends
+ * CONFIGURE when the table changes ({@link #refresh()}, polled by the decision pump).
+ *
+ * <p>Off Windows (the Linux host, replay) there is no QueryDosDevice: the table is the
+ * simulator's convention {@link #SIMULATED_VOLUMES} (drive letter n is
+ * {@code \Device\HarddiskVolume<n+1>}, so {@code C:} is volume 3, as on a typical install).
+ * Replay hands the core images in that kernel form ({@link #simulatedKernelPath}) so the core's
+ * own translation runs; images already in Win32 form pass through unchanged.
  */
 public final class ImagePaths {
 
@@ -53,12 +61,87 @@ public final class ImagePaths {
         this.lastRefreshNanos = System.nanoTime();
     }
 
-    /** The translator for this machine: QueryDosDevice on Windows, pass-through elsewhere. */
+    /** The translator for this machine: QueryDosDevice on Windows, the simulator's convention elsewhere. */
     public static ImagePaths forThisMachine() {
         if (Platform.isWindows()) {
             return new ImagePaths(DosDevices::query, System.getenv("SystemRoot"));
         }
-        return new ImagePaths(Map::of, null);
+        return new ImagePaths(ImagePaths::simulatedTable, null);
+    }
+
+    /** The simulator's volume map: {@code \Device\HarddiskVolume<n+1>} is the n-th letter (A = 0). */
+    public static final List<Subscription.Volume> SIMULATED_VOLUMES = simulatedVolumes();
+
+    private static List<Subscription.Volume> simulatedVolumes() {
+        List<Subscription.Volume> out = new ArrayList<>(Subscription.VOLUME_MAX_COUNT);
+        for (int i = 0; i < Subscription.VOLUME_MAX_COUNT; i++) {
+            out.add(new Subscription.Volume("\\Device\\HarddiskVolume" + (i + 1), (char) ('A' + i)));
+        }
+        return List.copyOf(out);
+    }
+
+    private static Map<String, String> simulatedTable() {
+        Map<String, String> table = new HashMap<>();
+        for (Subscription.Volume v : SIMULATED_VOLUMES) {
+            table.put(v.device(), v.drive() + ":");
+        }
+        return table;
+    }
+
+    /**
+     * A recorded Win32 image ({@code C:\Windows\regedit.exe}) in the kernel
+     * form the simulator's convention gives it ({@code \Device\HarddiskVolume3\Windows\regedit.exe});
+     * anything else (a share, a bare name, empty) as it is.
+     */
+    public static String simulatedKernelPath(String win32) {
+        if (win32 == null) {
+            return null;
+        }
+        String s = win32;
+        // Upper-case letters only: the pump turns the kernel form back into "C:\...", and a recorded
+        // "c:\..." must come back as it was recorded.
+        if (s.length() >= 3 && s.charAt(1) == ':' && s.charAt(2) == '\\' && s.charAt(0) >= 'A' && s.charAt(0) <= 'Z') {
+            return "\\Device\\HarddiskVolume" + (Character.toUpperCase(s.charAt(0)) - 'A' + 1) + s.substring(2);
+        }
+        return win32;
+    }
+
+    /**
+     * The current table as CONFIGURE's volume map: one entry per letter, in letter order; a
+     * device with two letters keeps the first, and targets that are not device names
+     * (SUBST's {@code \??\C:\dir}) or too long for the wire are left out - an image on them is
+     * simply "unmapped" for the driver, which delivers rather than hides it.
+     */
+    public List<Subscription.Volume> volumes() {
+        java.util.TreeMap<Character, String> byLetter = new java.util.TreeMap<>();
+        volumeToDrive.forEach((device, drive) -> {
+            if (drive.length() == 2 && drive.charAt(1) == ':') {
+                byLetter.put(Character.toUpperCase(drive.charAt(0)), device);
+            }
+        });
+        List<Subscription.Volume> out = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        byLetter.forEach((letter, device) -> {
+            if (letter >= 'A' && letter <= 'Z' && device.startsWith(DEVICE_PREFIX) && !device.endsWith("\\")
+                    && device.length() <= Subscription.VOLUME_DEVICE_MAX_CHARS && seen.add(device)) {
+                out.add(new Subscription.Volume(device, letter));
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Re-reads the table now (cheap: 26 QueryDosDevice calls on Windows); true when it changed,
+     * i.e. the driver's volume map is stale and CONFIGURE should be sent again.
+     */
+    public boolean refresh() {
+        Map<String, String> now = lowerKeys(dosDevices.get());
+        lastRefreshNanos = System.nanoTime();
+        if (now.equals(volumeToDrive)) {
+            return false;
+        }
+        volumeToDrive = now;
+        return true;
     }
 
     /** The Win32 form of {@code ntPath}, or {@code ntPath} itself when it has none. */

@@ -32,6 +32,12 @@ public record SimulatedOperation(
         data = data == null ? new byte[0] : data;
     }
 
+    /** This call with another caller image (replay hands the core the kernel form, see ImagePaths). */
+    public SimulatedOperation withImage(String newImage) {
+        return new SimulatedOperation(operation, processKey, pid, tid, sessionId, kernelCaller, keyPath, valueName,
+                newName, newImage, userSid, valueType, data);
+    }
+
     /** A SetValue from a user-mode caller in session 1 (tid = pid + 1), the common case in tests and the demo. */
     public static SimulatedOperation setValue(long processKey, long pid, String keyPath, String valueName,
                                               int valueType, byte[] data, String image) {

@@ -19,6 +19,8 @@ import java.util.Objects;
  * @param dataCap          bytes of value data copied per event
  * @param prefixes         include/exclude key-path prefixes in kernel form
  * @param excludedPids     processes never delivered
+ * @param volumes          the volume map (wire minor 2): NT device to drive letter, so the driver
+ *                         can give IMAGE entries the image in the form Sysmon prints
  */
 public record Subscription(
         int opMask,
@@ -30,7 +32,8 @@ public record Subscription(
         int maxBacklog,
         int dataCap,
         List<Prefix> prefixes,
-        List<Long> excludedPids) {
+        List<Long> excludedPids,
+        List<Volume> volumes) {
 
     /** Defaults as in hiveguard_wire.h. */
     public static final int DEFAULT_TIMEOUT_MS = 250;
@@ -42,6 +45,15 @@ public record Subscription(
         Objects.requireNonNull(defaultVerdict, "defaultVerdict");
         prefixes = List.copyOf(prefixes);
         excludedPids = List.copyOf(excludedPids);
+        volumes = List.copyOf(volumes);
+    }
+
+    /** Without a volume map: every image the driver reports stays in NT form ("unmapped"). */
+    public Subscription(int opMask, int verdictOpMask, boolean includeKernelCallers, int timeoutMs, FailMode failMode,
+                        Verdict defaultVerdict, int maxBacklog, int dataCap, List<Prefix> prefixes,
+                        List<Long> excludedPids) {
+        this(opMask, verdictOpMask, includeKernelCallers, timeoutMs, failMode, defaultVerdict, maxBacklog, dataCap,
+                prefixes, excludedPids, List.of());
     }
 
     /** Everything delivered, nothing waits: what an audit-only agent asks for. */
@@ -53,19 +65,49 @@ public record Subscription(
     /** This subscription with another global verdict timeout. */
     public Subscription withTimeoutMs(int newTimeoutMs) {
         return new Subscription(opMask, verdictOpMask, includeKernelCallers, newTimeoutMs, failMode, defaultVerdict,
-                maxBacklog, dataCap, prefixes, excludedPids);
+                maxBacklog, dataCap, prefixes, excludedPids, volumes);
     }
 
     /** This subscription with another global fail mode. */
     public Subscription withFailMode(FailMode newFailMode) {
         return new Subscription(opMask, verdictOpMask, includeKernelCallers, timeoutMs, newFailMode, defaultVerdict,
-                maxBacklog, dataCap, prefixes, excludedPids);
+                maxBacklog, dataCap, prefixes, excludedPids, volumes);
     }
 
     /** This subscription with other prefixes. */
     public Subscription withPrefixes(List<Prefix> newPrefixes) {
         return new Subscription(opMask, verdictOpMask, includeKernelCallers, timeoutMs, failMode, defaultVerdict,
-                maxBacklog, dataCap, newPrefixes, excludedPids);
+                maxBacklog, dataCap, newPrefixes, excludedPids, volumes);
+    }
+
+    /** This subscription with another volume map. */
+    public Subscription withVolumes(List<Volume> newVolumes) {
+        return new Subscription(opMask, verdictOpMask, includeKernelCallers, timeoutMs, failMode, defaultVerdict,
+                maxBacklog, dataCap, prefixes, excludedPids, newVolumes);
+    }
+
+    /** The volume map's bounds (hiveguard_wire.h). */
+    public static final int VOLUME_MAX_COUNT = 26;
+    public static final int VOLUME_DEVICE_MAX_CHARS = 256 / 2;
+
+    /**
+     * One {@code HG_VOLUME_ENTRY}: the NT device a volume is named by and its drive letter.
+     *
+     * @param device {@code \Device\HarddiskVolume3}: begins with a backslash, does not end with one
+     * @param drive  'A'..'Z'
+     */
+    public record Volume(String device, char drive) {
+        public Volume {
+            Objects.requireNonNull(device, "device");
+            if (device.length() < 2 || device.length() > VOLUME_DEVICE_MAX_CHARS || device.charAt(0) != '\\'
+                    || device.charAt(device.length() - 1) == '\\') {
+                throw new IllegalArgumentException("a volume device is \\X... of 2.." + VOLUME_DEVICE_MAX_CHARS
+                        + " characters without a trailing backslash: " + device);
+            }
+            if (drive < 'A' || drive > 'Z') {
+                throw new IllegalArgumentException("a drive letter is A..Z: " + drive);
+            }
+        }
     }
 
     /** SUFFIX/CONTAINS entries: the driver's bounds on its pattern automaton (hiveguard_wire.h). */
@@ -74,9 +116,9 @@ public record Subscription(
     public static final int PATTERN_MAX_UNITS = 65_535;
     public static final int PATTERN_MAX_CELLS = 4 * 1024 * 1024;
 
-    /** The non-PREFIX entries, in entry order. */
+    /** The entries the driver's automaton carries (non-PREFIX, and IMAGE entries of any match), in entry order. */
     public List<Prefix> patterns() {
-        return prefixes.stream().filter(p -> p.match() != Match.PREFIX).toList();
+        return prefixes.stream().filter(Prefix::inAutomaton).toList();
     }
 
     /**
@@ -98,7 +140,9 @@ public record Subscription(
 
     /** How an entry's string is compared ({@code HG_MATCH_*}). */
     public enum Match {
-        PREFIX(0), SUFFIX(1), CONTAINS(2);
+        PREFIX(0), SUFFIX(1), CONTAINS(2),
+        /** The whole target equals the string (wire minor 2). */
+        EXACT(3);
 
         private final int code;
 
@@ -127,9 +171,12 @@ public record Subscription(
         /** Key path, backslash, value name: Sysmon's TargetObject in kernel form (value classes only). */
         FULL_NAME(1),
         /**
-         * The caller process's image path in kernel form ({@code \Device\HarddiskVolume3\Windows\regedit.exe}):
-         * SUFFIX/CONTAINS only, any class. Looked up by the driver only when the path entries leave the
-         * decision open; an unknown image counts as matching every image INCLUDE and no EXCLUDE.
+         * The caller process's image path in the form Sysmon prints it: the driver maps
+         * {@code \Device\HarddiskVolume3\Windows\regedit.exe} to {@code C:\Windows\regedit.exe} with the
+         * subscription's volume map; an image on a volume the map does not name stays in NT form
+         * ("unmapped"). Any class. Looked up by the driver only when the path entries leave the decision
+         * open; an unknown image counts as matching every image INCLUDE and no EXCLUDE, an unmapped one
+         * as matching every anchored (PREFIX/EXACT) image INCLUDE and no anchored EXCLUDE.
          */
         IMAGE(2);
 
@@ -166,8 +213,8 @@ public record Subscription(
      * @param verdict    INCLUDE only: matching operations wait for a verdict
      * @param timeoutMs  0 = the global timeout
      * @param failMode   INHERIT = the global fail mode
-     * @param match      PREFIX, SUFFIX or CONTAINS
-     * @param target     KEY_PATH, FULL_NAME or IMAGE (SUFFIX/CONTAINS only)
+     * @param match      PREFIX, SUFFIX, CONTAINS or EXACT
+     * @param target     KEY_PATH, FULL_NAME or IMAGE
      */
     public record Prefix(boolean include, String prefix, int opMask, boolean verdict, int timeoutMs,
                          FailMode failMode, Match match, Target target) {
@@ -176,9 +223,16 @@ public record Subscription(
             Objects.requireNonNull(failMode, "failMode");
             Objects.requireNonNull(match, "match");
             Objects.requireNonNull(target, "target");
-            if (target == Target.IMAGE && match == Match.PREFIX) {
-                throw new IllegalArgumentException("an image entry is SUFFIX or CONTAINS, never a prefix: " + prefix);
-            }
+        }
+
+        /** Whether the driver compiles it into its automaton (else into the prefix trie). */
+        public boolean inAutomaton() {
+            return match != Match.PREFIX || target == Target.IMAGE;
+        }
+
+        /** PREFIX or EXACT on the image: decided only on an image the volume map names. */
+        public boolean anchoredImage() {
+            return target == Target.IMAGE && (match == Match.PREFIX || match == Match.EXACT);
         }
 
         /** A key-path prefix (the only kind of wire minor 0). */
@@ -193,7 +247,12 @@ public record Subscription(
 
         /** How {@code policy show} and logs name it: the string, and its kind when not a key-path prefix. */
         public String describe() {
-            String text = match == Match.PREFIX ? prefix : match == Match.SUFFIX ? "*" + prefix : "*" + prefix + "*";
+            String text = switch (match) {
+                case PREFIX -> target == Target.IMAGE ? prefix + "*" : prefix;
+                case SUFFIX -> "*" + prefix;
+                case CONTAINS -> "*" + prefix + "*";
+                case EXACT -> "=" + prefix;
+            };
             return switch (target) {
                 case FULL_NAME -> text + " (key\\value)";
                 case IMAGE -> text + " (image)";

@@ -5,24 +5,32 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Turns a rule's conditions on the caller's {@code Image} into the driver's IMAGE entries
- * (SUFFIX / CONTAINS on the image path the kernel knows).
+ * Turns a rule's conditions on the caller's {@code Image} into the driver's IMAGE entries.
  *
- * <p>Sysmon prints the Win32 path ({@code C:\Windows\regedit.exe}); the driver sees the kernel
- * path ({@code \Device\HarddiskVolume3\Windows\regedit.exe}, a share as
- * {@code \Device\Mup\server\share\...}). The two agree only after the drive: which volume a
- * drive letter names is known on the machine, not in the policy. So the sound kernel text of a
- * value is the part after its drive ({@code C:}, a {@code \??\} or the second backslash of a
- * UNC name dropped): a whole path ({@code is}, {@code image} with a backslash) and an
- * {@code end with} become a SUFFIX of it, a {@code contains} a CONTAINS, a {@code begin with}
- * a CONTAINS of its part after the drive - never a prefix.
+ * <p>Since wire minor 2 the driver matches IMAGE entries against the image in the form Sysmon
+ * prints it, derived with the volume map the agent sends ({@code \Device\HarddiskVolume3} →
+ * {@code C:}): a whole drive-letter path ({@code is}, {@code image} with a backslash) becomes an
+ * EXACT entry and a {@code begin with} a PREFIX entry of the value as written. On an image the
+ * map cannot name (a volume without a letter, one mounted after CONFIGURE, a share) the driver
+ * counts every such anchored INCLUDE as matching and no anchored EXCLUDE - so {@code begin with \},
+ * Sysmon's NT-form image, in effect selects exactly those. Anchored exclusions of a whole
+ * drive-letter path ({@code is}, {@code begin with}) reach the kernel too: on a mapped image the
+ * driver's test is Sysmon's. What follows describes the SUFFIX / CONTAINS entries, which keep
+ * the meaning they had (they hold on either form).
+ *
+ * <p>SUFFIX / CONTAINS entries must hold whether the image is mapped or not (an unmapped one
+ * keeps its kernel form, {@code \Device\HarddiskVolume9\...}, a share
+ * {@code \Device\Mup\server\share\...}): the two forms agree only after the drive, so their text
+ * is the part after the value's drive ({@code C:}, a {@code \??\} or the second backslash of a
+ * UNC name dropped): a whole path that is no drive-letter path and an {@code end with} become a
+ * SUFFIX of it, a {@code contains} a CONTAINS.
  *
  * <p>Includes deliver at least what the condition accepts. An exclusion must hide no more
  * than the rule does, and a suffix after the drive also matches the same relative path on
  * another volume or under another folder ({@code C:\Users\x\Windows\regedit.exe}), a path a
- * writer chooses: only file-name exclusions ({@link #exclude}) reach the kernel, whole-path
- * ones ({@code is}) stay in user mode. Non-ASCII text is never trusted (Java's case mapping and the driver's table may
- * differ).
+ * writer chooses: only file-name suffixes and anchored whole drive-letter paths
+ * ({@link #exclude}) reach the kernel. Non-ASCII text is never trusted (Java's case mapping and
+ * the driver's table may differ).
  */
 final class ImageCover {
 
@@ -74,6 +82,10 @@ final class ImageCover {
         if (value == null || !ascii(value)) {
             return null;
         }
+        PatternCover.Entry anchored = anchoredInclude(cond, value, ops);
+        if (anchored != null) {
+            return anchored;
+        }
         String text;
         Subscription.Match match;
         switch (cond) {
@@ -115,17 +127,63 @@ final class ImageCover {
     }
 
     /**
+     * An anchored INCLUDE (wire minor 2) for the conditions Sysmon decides at the start of the
+     * image, or null to fall back to a SUFFIX / CONTAINS cover: {@code is} / {@code image} of a
+     * whole drive-letter path is EXACT, any {@code begin with} a PREFIX of the value as written
+     * (one longer than a pattern may be is cut: a shorter prefix only delivers more).
+     */
+    private static PatternCover.Entry anchoredInclude(Condition cond, String value, int ops) {
+        switch (cond) {
+            case IS:
+            case IS_ANY:
+            case IMAGE:
+                return drivePath(value) && value.length() <= Subscription.PATTERN_MAX_CHARS
+                        ? new PatternCover.Entry(value, Subscription.Match.EXACT, Subscription.Target.IMAGE, ops)
+                        : null;
+            case BEGIN_WITH:
+                if (value.isEmpty()) {
+                    return null;
+                }
+                String text = value.length() <= Subscription.PATTERN_MAX_CHARS ? value
+                        : value.substring(0, Subscription.PATTERN_MAX_CHARS);
+                return new PatternCover.Entry(text, Subscription.Match.PREFIX, Subscription.Target.IMAGE, ops);
+            default:
+                return null;
+        }
+    }
+
+    /** {@code X:\...}: the form Sysmon prints for an image on a volume with a drive letter. */
+    static boolean drivePath(String v) {
+        return v.length() >= 3 && ((v.charAt(0) >= 'A' && v.charAt(0) <= 'Z') || (v.charAt(0) >= 'a'
+                && v.charAt(0) <= 'z')) && v.charAt(1) == ':' && v.charAt(2) == '\\';
+    }
+
+    /**
      * EXCLUDE entries for one condition of an exclusion rule whose only test is its Image group
      * (conditions ORed: each alone excludes): only values whose kernel match implies Sysmon's.
      * That holds for a text within the image's last segment - the file name, the same in both
      * forms: {@code image} with a bare name (SUFFIX {@code \name}) and {@code end with} a text
      * with no colon and no backslash but a leading one ({@code \name.exe}, {@code name.exe}).
      * Anything longer may match across folders or into the device part of the kernel path, so
-     * it stays in user mode.
+     * it stays in user mode - unless it is a whole drive-letter path under {@code is} /
+     * {@code image} (EXACT) or {@code begin with} (PREFIX): the driver decides those anchored
+     * entries only on an image its volume map names, where its test is Sysmon's, and never
+     * excludes an unmapped one.
      */
     static List<PatternCover.Entry> exclude(Condition cond, List<String> values, int ops) {
         List<PatternCover.Entry> out = new ArrayList<>();
         for (String v : values) {
+            if (v != null && ascii(v) && drivePath(v) && v.length() <= Subscription.PATTERN_MAX_CHARS) {
+                Subscription.Match anchored = switch (cond) {
+                    case IS, IS_ANY, IMAGE -> Subscription.Match.EXACT;
+                    case BEGIN_WITH -> Subscription.Match.PREFIX;
+                    default -> null;
+                };
+                if (anchored != null) {
+                    out.add(new PatternCover.Entry(v, anchored, Subscription.Target.IMAGE, ops));
+                    continue;
+                }
+            }
             if (v == null || v.isEmpty() || !ascii(v) || v.indexOf(':') >= 0
                     || v.length() + 1 > Subscription.PATTERN_MAX_CHARS) {
                 continue;

@@ -147,7 +147,7 @@ final class SubscriptionCompiler {
             for (Subscription.Prefix x : PatternEntries.merge(excludeEntries(rules))) {
                 long more = chars + x.prefix().length();
                 if (all.size() >= MAX_PREFIXES || encodedBytes(all.size() + 1, more) > CONFIG_BUDGET_BYTES
-                        || (x.match() != Subscription.Match.PREFIX && !automaton.tryAdd(x))) {
+                        || (x.inAutomaton() && !automaton.tryAdd(x))) {
                     dropped++; // dropping an exclusion only delivers more
                     continue;
                 }
@@ -632,13 +632,22 @@ final class SubscriptionCompiler {
     }
 
     /**
-     * EXCLUDE entries for rules that are nothing but a TargetObject test: prefixes, and the
+     * EXCLUDE entries for rules that are nothing but an EventType test (the key-path root for
+     * their classes), nothing but an Image test ({@link ImageCover#exclude}), or nothing but a
+     * TargetObject test: prefixes, and the
      * contains / end-with values that {@link PatternCover#exclude} proves safe. Each entry
      * alone implies the rule matches, so leaving any out only delivers more.
      */
     static List<Subscription.Prefix> excludeEntries(List<CompiledRule> rules) {
         List<Subscription.Prefix> out = new ArrayList<>();
         for (CompiledRule r : rules) {
+            if (!r.include && r.opMask != 0 && r.groups.length == 0 && r.expression == null) {
+                // Nothing but EventType (sysmon-modular's <EventType condition="is">CreateKey</EventType>):
+                // every operation of those classes is excluded, and every kernel key path begins with '\'.
+                out.add(new Subscription.Prefix(false, RegistryPaths.KERNEL_EVERYTHING, r.opMask, false, 0,
+                        FailMode.INHERIT));
+                continue;
+            }
             if (!r.include && r.opMask != 0 && r.groups.length == 1 && r.expression == null
                     && r.groups[0].length > 0 && r.groups[0][0].field == Field.IMAGE) {
                 // Exclusion by image alone: file names only (ImageCover.exclude).

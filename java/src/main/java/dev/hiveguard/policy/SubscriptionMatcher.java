@@ -15,8 +15,10 @@ import java.util.List;
  * (without the flag) kernel mode, no EXCLUDE entry for the class matches, and some
  * INCLUDE entry for the class does (or there is no INCLUDE at all). An entry matches as
  * its kind says: a prefix, suffix or substring of the key path, or for SET_VALUE and
- * DELETE_VALUE of the full name (key path, backslash, value name), or a suffix or substring
- * of the caller's image path (an unknown image matches every IMAGE INCLUDE and no EXCLUDE). Comparison
+ * DELETE_VALUE of the full name (key path, backslash, value name), or (any kind, wire minor 2:
+ * EXACT too) of the caller's image in the form the driver derives with the volume map (an
+ * unknown image matches every IMAGE INCLUDE and no EXCLUDE; an unmapped one every anchored -
+ * PREFIX/EXACT - IMAGE INCLUDE and no anchored EXCLUDE, see {@link #imageForm}). Comparison
  * upcases UTF-16 units with the driver's own table ({@link #upcase}). One difference: the
  * driver translates excluded pids into the processes holding them at CONFIGURE (a pid reused
  * later is not excluded); a recording has only pids, so this twin compares pids.
@@ -52,16 +54,18 @@ public final class SubscriptionMatcher {
     }
 
     /**
-     * The same with the caller's image path for IMAGE entries (kernel form
-     * {@code \Device\HarddiskVolume3\Windows\regedit.exe}, or the Win32 form a recording has: the
-     * compiler emits only suffixes and substrings of the part after the drive, which both forms end
-     * with). {@code null} or empty is an image the driver could not learn: every IMAGE INCLUDE for
-     * the class counts as matching and no IMAGE EXCLUDE does, as the driver delivers it.
+     * The same with the caller's image path for IMAGE entries, as the driver is handed it (kernel
+     * form {@code \Device\HarddiskVolume3\Windows\regedit.exe}; the form is derived with the
+     * subscription's volume map exactly as the driver does, so a Win32 {@code C:\...} string is
+     * "unmapped" here as it would be there). {@code null} or empty is an image the driver could not
+     * learn: every IMAGE INCLUDE for the class counts as matching and no IMAGE EXCLUDE does, as the
+     * driver delivers it.
      */
     public static Match match(Subscription s, Operation op, String keyPath, String valueName, String image, long pid,
                               boolean kernelCaller) {
         int bit = op.bit();
         boolean imageUnknown = image == null || image.isEmpty();
+        ImageForm form = imageUnknown ? null : imageForm(s.volumes(), image);
         if ((s.opMask() & bit) == 0 || s.excludedPids().contains(pid) || (kernelCaller && !s.includeKernelCallers())) {
             return Match.DROPPED;
         }
@@ -78,7 +82,11 @@ public final class SubscriptionMatcher {
             }
             boolean hit;
             if (p.target() == Subscription.Target.IMAGE) {
-                hit = imageUnknown ? p.include() : matches(image, p);
+                if (imageUnknown || (p.anchoredImage() && !form.mapped())) {
+                    hit = p.include();
+                } else {
+                    hit = matches(form.text(), p);
+                }
             } else if (p.target() == Subscription.Target.FULL_NAME) {
                 if ((bit & Subscription.FULL_NAME_OPS) == 0) {
                     continue;
@@ -96,7 +104,7 @@ public final class SubscriptionMatcher {
             if (!p.include()) {
                 return Match.DROPPED;
             }
-            if (p.match() != Subscription.Match.PREFIX) {
+            if (p.inAutomaton()) {
                 patternHits.add(p);
             } else if (best == null || p.prefix().length() > best.prefix().length()) {
                 best = p;
@@ -131,11 +139,49 @@ public final class SubscriptionMatcher {
         return new Match(true, true, timeout, closed ? FailMode.CLOSED : FailMode.OPEN);
     }
 
+    /**
+     * The image in the form the driver matches IMAGE entries against, and whether it is "mapped".
+     *
+     * @param text   {@code C:\Windows\regedit.exe} when mapped, else the path as given
+     * @param mapped the path began with a device of the map followed by a backslash, or with
+     *               {@code \??\X:\}, or is no NT path at all: anchored entries are decided on it
+     */
+    public record ImageForm(String text, boolean mapped) {
+    }
+
+    /**
+     * As {@code subscription.c}'s image_form_of: the first device of the map the path is on; a
+     * name that does not begin with a backslash is no NT path ("System", a recorded Win32 path)
+     * and is taken as the Sysmon form it already is.
+     */
+    public static ImageForm imageForm(List<Subscription.Volume> volumes, String image) {
+        if (image.charAt(0) != '\\') {
+            return new ImageForm(image, true);
+        }
+        if (image.length() >= 7 && image.startsWith("\\??\\") && isAsciiLetter(image.charAt(4))
+                && image.charAt(5) == ':' && image.charAt(6) == '\\') {
+            return new ImageForm(image.substring(4), true);
+        }
+        for (Subscription.Volume v : volumes) {
+            int n = v.device().length();
+            if (image.length() > n && image.charAt(n) == '\\' && startsWithUpcased(image, v.device())) {
+                return new ImageForm(v.drive() + ":" + image.substring(n), true);
+            }
+        }
+        return new ImageForm(image, false);
+    }
+
+    private static boolean isAsciiLetter(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    }
+
     /** One entry against its target, case-insensitively with the driver's table. */
     static boolean matches(String target, Subscription.Prefix p) {
         switch (p.match()) {
             case PREFIX:
                 return startsWithUpcased(target, p.prefix());
+            case EXACT:
+                return p.prefix().length() == target.length() && startsWithUpcased(target, p.prefix());
             case SUFFIX:
                 return p.prefix().length() <= target.length()
                         && regionUpcased(target, target.length() - p.prefix().length(), p.prefix());

@@ -9,6 +9,7 @@ import dev.hiveguard.device.IoResult;
 import dev.hiveguard.device.Win32Error;
 import dev.hiveguard.model.Operation;
 import dev.hiveguard.model.RegistryEvent;
+import dev.hiveguard.model.Subscription;
 import dev.hiveguard.model.Verdict;
 import dev.hiveguard.policy.Action;
 import dev.hiveguard.policy.Decision;
@@ -175,6 +176,14 @@ public final class DecisionPump implements AutoCloseable {
     private volatile State state = State.NEW;
     private volatile HelloReply hello;
     private ScheduledExecutorService metricsLog;
+    /** Re-reads the volume table every {@link #VOLUME_POLL}; a change re-sends CONFIGURE. */
+    private ScheduledExecutorService volumePoll;
+    /**
+     * How often the drive-letter table is re-read (26 QueryDosDevice calls): a volume mounted
+     * meanwhile is "unmapped" for the driver - delivered, never hidden - so a short delay costs
+     * only precision; a letter moved to another volume is corrected within this interval.
+     */
+    static final Duration VOLUME_POLL = Duration.ofSeconds(15);
 
     // ---- metrics ---------------------------------------------------------------
     private final LatencyHistogram latency = new LatencyHistogram();
@@ -248,7 +257,7 @@ public final class DecisionPump implements AutoCloseable {
         }
         options.checkAgainst(h);
         Policy p = policy.get();
-        device.configure(p.subscription());
+        device.configure(withVolumeMap(p));
         warmUp(p);
         device.onDequeueGroupEnd(this::answerDecided);
         inlineReply = newReplyRequest();
@@ -279,6 +288,13 @@ public final class DecisionPump implements AutoCloseable {
             throw new DeviceException("parking GET_EVENTS", Win32Error.ERROR_NOT_READY.code(),
                     "- no request could be parked; see the log for the device's answer.");
         }
+        volumePoll = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "hiveguard-volumes");
+            t.setDaemon(true);
+            return t;
+        });
+        volumePoll.scheduleWithFixedDelay(this::resendIfVolumesChanged, VOLUME_POLL.toMillis(), VOLUME_POLL.toMillis(),
+                TimeUnit.MILLISECONDS);
         Duration every = options.metricsLogInterval();
         if (!every.isZero()) {
             metricsLog = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -293,6 +309,32 @@ public final class DecisionPump implements AutoCloseable {
                         + "{} parked x {} bytes, {} decision threads", h.versionMajor(), h.versionMinor(),
                 Long.toHexString(h.instanceId()), Integer.toHexString(h.capabilities()), p.name(), p.hash(),
                 options.parkedRequests(), options.bufferBytes(), options.decisionThreads());
+    }
+
+    /**
+     * The policy's subscription with this machine's volume map (wire minor 2), so the driver
+     * matches IMAGE entries against the image as Sysmon prints it.
+     */
+    private Subscription withVolumeMap(Policy p) {
+        return p.subscription().withVolumes(imagePaths.volumes());
+    }
+
+    /** The volume poll: a changed drive-letter table makes the driver's map stale, so CONFIGURE again. */
+    private void resendIfVolumesChanged() {
+        try {
+            if (!imagePaths.refresh()) {
+                return;
+            }
+            synchronized (policyLock) {
+                if (state == State.RUNNING) {
+                    device.configure(withVolumeMap(policy.get()));
+                    LOG.info("volume table changed: CONFIGURE re-sent with {} volume(s)", imagePaths.volumes().size());
+                }
+            }
+        } catch (RuntimeException e) {
+            // The previous configuration stays in force; an unmapped image is delivered, never hidden.
+            LOG.warn("re-sending CONFIGURE after a volume change failed: {}", e.toString());
+        }
     }
 
     /** Key paths of the warm-up events: machine and user hives, autostart and service keys. */
@@ -393,7 +435,7 @@ public final class DecisionPump implements AutoCloseable {
                 throw new IllegalStateException("decision pump is " + s.name().toLowerCase());
             }
             if (s == State.RUNNING) {
-                device.configure(next.subscription());
+                device.configure(withVolumeMap(next));
             }
             Policy previous = policy.getAndSet(next);
             LOG.info("policy {} ({}) replaced by {} ({})", previous.name(), previous.hash(), next.name(),
@@ -951,6 +993,9 @@ public final class DecisionPump implements AutoCloseable {
         }
         if (metricsLog != null) {
             metricsLog.shutdownNow();
+        }
+        if (volumePoll != null) {
+            volumePoll.shutdownNow();
         }
         try {
             audit.flush();

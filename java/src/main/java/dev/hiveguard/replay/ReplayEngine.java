@@ -2,6 +2,7 @@ package dev.hiveguard.replay;
 
 import dev.hiveguard.audit.AuditSink;
 import dev.hiveguard.device.HiveGuardDevice;
+import dev.hiveguard.device.ImagePaths;
 import dev.hiveguard.device.RegistrySimulator;
 import dev.hiveguard.device.SimulatedOperation;
 import dev.hiveguard.model.Operation;
@@ -279,7 +280,11 @@ public final class ReplayEngine {
                             }
                             SimulatedOperation call = toSimulated(op, windowKeys.get(i));
                             ledger.expect(i, call);
-                            statuses[i] = RegistrySimulator.raise(call);
+                            // The core gets the image as a kernel would report it, so its volume map
+                            // (the pump sends ImagePaths' simulated one) derives Sysmon's form itself;
+                            // the pump turns the delivered event's image back into the recorded one.
+                            statuses[i] = RegistrySimulator.raise(
+                                    call.withImage(ImagePaths.simulatedKernelPath(call.image())));
                             raised.incrementAndGet();
                         }
                     } catch (Throwable e) {

@@ -12,7 +12,8 @@ import java.util.List;
 /**
  * CONFIGURE: {@code HG_CONFIG_HEADER}, {@code HG_PREFIX_ENTRY[prefix_count]} (prefixes,
  * and since minor 1 suffix/contains patterns on the key path or the full name),
- * {@code uint64 excluded_pids[]}, then the UTF-16LE string pool.
+ * {@code uint64 excluded_pids[]}, since minor 2 {@code HG_VOLUME_ENTRY[volume_count]} (the
+ * volume map), then the UTF-16LE string pool (entry strings, then device names).
  *
  * <p>{@link #encode} writes the canonical encoding (strings in entry order, packed,
  * total_bytes ending at the last string byte) so the agent's bytes can be compared
@@ -36,8 +37,14 @@ public final class ConfigMessage {
             strings.add(chars);
             poolBytes += chars.length;
         }
+        List<byte[]> devices = new ArrayList<>(s.volumes().size());
+        for (Subscription.Volume v : s.volumes()) {
+            byte[] chars = v.device().getBytes(StandardCharsets.UTF_16LE);
+            devices.add(chars);
+            poolBytes += chars.length;
+        }
         int poolStart = Wire.CONFIG_HEADER_BYTES + s.prefixes().size() * Wire.PREFIX_ENTRY_BYTES
-                + s.excludedPids().size() * Wire.EXCLUDED_PID_BYTES;
+                + s.excludedPids().size() * Wire.EXCLUDED_PID_BYTES + s.volumes().size() * Wire.VOLUME_ENTRY_BYTES;
         int total = poolStart + poolBytes;
         if (total > Wire.CONFIG_MAX_BYTES) {
             throw new IllegalArgumentException("subscription encodes to " + total
@@ -57,7 +64,8 @@ public final class ConfigMessage {
                 .putShort((short) s.prefixes().size())
                 .putShort((short) s.excludedPids().size())
                 .putInt(0)
-                .putInt(0);
+                .putShort((short) s.volumes().size())
+                .putShort((short) 0);
         int stringOffset = poolStart;
         for (int i = 0; i < s.prefixes().size(); i++) {
             Subscription.Prefix p = s.prefixes().get(i);
@@ -76,7 +84,14 @@ public final class ConfigMessage {
         for (long pid : s.excludedPids()) {
             b.putLong(pid);
         }
+        for (int i = 0; i < s.volumes().size(); i++) {
+            b.putInt(stringOffset).putShort((short) devices.get(i).length).putShort((short) s.volumes().get(i).drive());
+            stringOffset += devices.get(i).length;
+        }
         for (byte[] chars : strings) {
+            b.put(chars);
+        }
+        for (byte[] chars : devices) {
             b.put(chars);
         }
         return b.array();
@@ -98,11 +113,12 @@ public final class ConfigMessage {
         requireRange("data_cap", s.dataCap(), 0, Wire.DATA_CAP_MAX);
         requireRange("prefix_count", s.prefixes().size(), 0, Wire.PREFIX_MAX_COUNT);
         requireRange("excluded_pid_count", s.excludedPids().size(), 0, Wire.EXCLUDED_PID_MAX_COUNT);
+        validateVolumes(s.volumes());
         for (int i = 0; i < s.prefixes().size(); i++) {
             Subscription.Prefix p = s.prefixes().get(i);
             String at = "prefixes[" + i + "] (" + p.prefix() + ")";
             int bytes = p.prefix().length() * 2;
-            int maxBytes = p.match() == Subscription.Match.PREFIX ? Wire.PREFIX_MAX_BYTES : Wire.PATTERN_MAX_BYTES;
+            int maxBytes = p.inAutomaton() ? Wire.PATTERN_MAX_BYTES : Wire.PREFIX_MAX_BYTES;
             if (bytes < 2 || bytes > maxBytes) {
                 throw new IllegalArgumentException(at + ": string of " + bytes
                         + " UTF-16 bytes outside [2, " + maxBytes + "]");
@@ -121,6 +137,22 @@ public final class ConfigMessage {
             }
         }
         validatePatterns(s);
+    }
+
+    /** The driver's checks on the volume map: one entry per letter, one per device (case-insensitive). */
+    private static void validateVolumes(List<Subscription.Volume> volumes) {
+        requireRange("volume_count", volumes.size(), 0, Wire.VOLUME_MAX_COUNT);
+        java.util.Set<Character> letters = new java.util.HashSet<>();
+        java.util.Set<String> devices = new java.util.HashSet<>();
+        for (int i = 0; i < volumes.size(); i++) {
+            Subscription.Volume v = volumes.get(i);
+            if (!letters.add(v.drive())) {
+                throw new IllegalArgumentException("volumes[" + i + "]: drive " + v.drive() + ": listed twice");
+            }
+            if (!devices.add(dev.hiveguard.model.RegistryUpcase.upcase(v.device()))) {
+                throw new IllegalArgumentException("volumes[" + i + "]: device " + v.device() + " listed twice");
+            }
+        }
     }
 
     /** The bounds the driver puts on all SUFFIX/CONTAINS entries together (pattern.c). */
@@ -182,9 +214,13 @@ public final class ConfigMessage {
         int prefixCount = r.u16Bounded(36, "prefix_count", 0, Wire.PREFIX_MAX_COUNT);
         int pidCount = r.u16Bounded(38, "excluded_pid_count", 0, Wire.EXCLUDED_PID_MAX_COUNT);
         r.expectZero32(40, "reserved0");
-        r.expectZero32(44, "reserved1");
-        int tablesEnd = Wire.CONFIG_HEADER_BYTES + prefixCount * Wire.PREFIX_ENTRY_BYTES
+        int volumeCount = r.u16Bounded(44, "volume_count", 0, Wire.VOLUME_MAX_COUNT);
+        if (r.u16(46, "reserved1") != 0) {
+            throw r.fail("reserved1", 46, "must be 0");
+        }
+        int volumesAt = Wire.CONFIG_HEADER_BYTES + prefixCount * Wire.PREFIX_ENTRY_BYTES
                 + pidCount * Wire.EXCLUDED_PID_BYTES;
+        int tablesEnd = volumesAt + volumeCount * Wire.VOLUME_ENTRY_BYTES;
         if (tablesEnd > total) {
             throw r.fail("prefix_count", 36, prefixCount + " prefixes and " + pidCount
                     + " pids need " + tablesEnd + " bytes, total_bytes is " + total);
@@ -208,16 +244,14 @@ public final class ConfigMessage {
             int sbytes = r.u16Bounded(at + 14, f + "string_bytes", 2, Wire.PREFIX_MAX_BYTES);
             int soffset = r.u32Bounded(at + 16, f + "string_offset", tablesEnd, total - sbytes);
             Subscription.Match match = Subscription.Match.fromCode(
-                    r.u16Bounded(at + 20, f + "match", Wire.MATCH_PREFIX, Wire.MATCH_CONTAINS));
+                    r.u16Bounded(at + 20, f + "match", Wire.MATCH_PREFIX, Wire.MATCH_EXACT));
             Subscription.Target target = Subscription.Target.fromCode(
                     r.u16Bounded(at + 22, f + "target", Wire.TARGET_KEY_PATH, Wire.TARGET_IMAGE));
-            if (target == Subscription.Target.IMAGE && match == Subscription.Match.PREFIX) {
-                throw r.fail(f + "match", at + 20, "an image entry is SUFFIX or CONTAINS, never PREFIX");
-            }
             if (target == Subscription.Target.FULL_NAME && (pmask & ~Subscription.FULL_NAME_OPS) != 0) {
                 throw r.fail(f + "op_mask", at + 4, "the full name exists for value classes only");
             }
-            if (match != Subscription.Match.PREFIX && sbytes > Wire.PATTERN_MAX_BYTES) {
+            if ((match != Subscription.Match.PREFIX || target == Subscription.Target.IMAGE)
+                    && sbytes > Wire.PATTERN_MAX_BYTES) {
                 throw r.fail(f + "string_bytes", at + 14, sbytes + " exceeds HG_PATTERN_MAX_BYTES");
             }
             if ((soffset & 1) != 0) {
@@ -231,9 +265,32 @@ public final class ConfigMessage {
         for (int i = 0; i < pidCount; i++) {
             pids.add(r.u64(pidsAt + i * Wire.EXCLUDED_PID_BYTES, "excluded_pids[" + i + "]"));
         }
-        return new Subscription(opMask, verdictMask, (flags & Wire.CFG_F_INCLUDE_KERNEL_CALLERS) != 0,
+        List<Subscription.Volume> volumes = new ArrayList<>(volumeCount);
+        for (int i = 0; i < volumeCount; i++) {
+            int at = volumesAt + i * Wire.VOLUME_ENTRY_BYTES;
+            String f = "volumes[" + i + "].";
+            int sbytes = r.u16Bounded(at + 4, f + "string_bytes", Wire.VOLUME_DEVICE_MIN_BYTES,
+                    Wire.VOLUME_DEVICE_MAX_BYTES);
+            int soffset = r.u32Bounded(at, f + "string_offset", tablesEnd, total - sbytes);
+            int drive = r.u16Bounded(at + 6, f + "drive", 'A', 'Z');
+            if ((soffset & 1) != 0 || (sbytes & 1) != 0) {
+                throw r.fail(f + "string_offset", at, "odd offset or length");
+            }
+            try {
+                volumes.add(new Subscription.Volume(r.utf16(soffset, sbytes, f + "device"), (char) drive));
+            } catch (IllegalArgumentException e) {
+                throw r.fail(f + "device", soffset, e.getMessage());
+            }
+        }
+        Subscription decoded = new Subscription(opMask, verdictMask, (flags & Wire.CFG_F_INCLUDE_KERNEL_CALLERS) != 0,
                 timeout, FailMode.fromCode(failMode), Verdict.fromCode(defaultVerdict), backlog, dataCap,
-                prefixes, pids);
+                prefixes, pids, volumes);
+        try {
+            validateVolumes(volumes);
+        } catch (IllegalArgumentException e) {
+            throw r.fail("volumes", volumesAt, e.getMessage());
+        }
+        return decoded;
     }
 
     private static int mask(WireReader r, int at, String field, boolean zeroAllowed) {

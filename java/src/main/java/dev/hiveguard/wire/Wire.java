@@ -15,7 +15,7 @@ public final class Wire {
     /** "HGRD" in memory order. */
     public static final int MAGIC = 0x44524748;
     public static final int VERSION_MAJOR = 1;
-    public static final int VERSION_MINOR = 1;
+    public static final int VERSION_MINOR = 2;
     /** What CreateFileW opens, on Windows and in the Linux host alike. */
     public static final String USER_PATH = "\\\\.\\HiveGuard";
 
@@ -81,6 +81,9 @@ public final class Wire {
     public static final int PATTERN_MAX_UNITS = 65_535;
     public static final int PATTERN_MAX_CELLS = 4 * 1024 * 1024;
     public static final int EXCLUDED_PID_MAX_COUNT = 256;
+    public static final int VOLUME_MAX_COUNT = 26;
+    public static final int VOLUME_DEVICE_MIN_BYTES = 4;
+    public static final int VOLUME_DEVICE_MAX_BYTES = 256;
     public static final int CONFIG_MAX_BYTES = 1024 * 1024;
 
     public static final int REPLY_MAX_ENTRIES = 4096;
@@ -107,6 +110,7 @@ public final class Wire {
     public static final int CONFIG_HEADER_BYTES = 48;
     public static final int PREFIX_ENTRY_BYTES = 24;
     public static final int EXCLUDED_PID_BYTES = 8;
+    public static final int VOLUME_ENTRY_BYTES = 8;
     public static final int REPLY_HEADER_BYTES = 8;
     public static final int REPLY_ENTRY_BYTES = 16;
     public static final int REPLY_RESULT_BYTES = 16;
@@ -129,6 +133,7 @@ public final class Wire {
     public static final int MATCH_PREFIX = 0;
     public static final int MATCH_SUFFIX = 1;
     public static final int MATCH_CONTAINS = 2;
+    public static final int MATCH_EXACT = 3;
     public static final int TARGET_KEY_PATH = 0;
     public static final int TARGET_FULL_NAME = 1;
     public static final int TARGET_IMAGE = 2;

@@ -112,7 +112,8 @@ class ServiceCommandTest {
         assertEquals(NtStatus.SUCCESS.code(), write("audited"), "the audit rule lets the write through");
 
         // status names the driver from its HELLO: version, altitude, default verdict, callback.
-        String expected = "driver: version " + DRIVER_VERSION + " (wire 1.1), altitude none, default verdict "
+        String expected = "driver: version " + DRIVER_VERSION + " (wire " + dev.hiveguard.wire.Wire.VERSION_MAJOR + "."
+                + dev.hiveguard.wire.Wire.VERSION_MINOR + "), altitude none, default verdict "
                 + "allow, registry callback simulated (user-mode host)";
         long until = System.currentTimeMillis() + WAIT_MS;
         CliRun status = CliRun.execute("status", "--state-dir", state.toString());

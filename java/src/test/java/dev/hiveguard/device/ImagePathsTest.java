@@ -1,10 +1,14 @@
 package dev.hiveguard.device;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.hiveguard.model.Operation;
 import dev.hiveguard.model.RegistryEvent;
+import dev.hiveguard.model.Subscription;
+import dev.hiveguard.policy.SubscriptionMatcher;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -82,5 +86,52 @@ class ImagePathsTest {
     private static RegistryEvent event(String image) {
         return new RegistryEvent(7, 1, Instant.EPOCH, Operation.SET_VALUE, RegistryEvent.F_VERDICT_REQUESTED, 4, 8, 1,
                 250, "\\REGISTRY\\MACHINE\\SOFTWARE\\X", "v", "", image, "S-1-5-18", 4, new byte[] {1, 0, 0, 0}, 4);
+    }
+
+    /** The table as CONFIGURE's volume map (wire minor 2): one entry per letter, devices only. */
+    @Test
+    void theTableIsSentAsTheVolumeMap() {
+        ImagePaths withSubst = new ImagePaths(() -> Map.of("\\Device\\HarddiskVolume3", "C:",
+                "\\Device\\HarddiskVolume10", "D:", "\\??\\C:\\work", "S:"), null);
+        assertEquals(List.of(new Subscription.Volume("\\device\\harddiskvolume3", 'C'),
+                new Subscription.Volume("\\device\\harddiskvolume10", 'D')), withSubst.volumes(),
+                "SUBST's \\??\\ target is no device: left out, images on it stay unmapped");
+        // What the driver then derives, through the twin: the map's drive, or the NT form unmapped.
+        List<Subscription.Volume> map = withSubst.volumes();
+        assertEquals(new SubscriptionMatcher.ImageForm("D:\\Tools\\x.exe", true),
+                SubscriptionMatcher.imageForm(map, "\\Device\\HarddiskVolume10\\Tools\\x.exe"));
+        assertEquals(new SubscriptionMatcher.ImageForm("\\Device\\HarddiskVolume1\\Tools\\x.exe", false),
+                SubscriptionMatcher.imageForm(map, "\\Device\\HarddiskVolume1\\Tools\\x.exe"));
+    }
+
+    /** refresh() reports a changed table, so the pump re-sends CONFIGURE; an unchanged one is no news. */
+    @Test
+    void refreshTellsWhetherTheTableChanged() {
+        AtomicInteger reads = new AtomicInteger();
+        ImagePaths moving = new ImagePaths(() -> reads.incrementAndGet() < 3
+                ? Map.of("\\Device\\HarddiskVolume3", "C:")
+                : Map.of("\\Device\\HarddiskVolume3", "C:", "\\Device\\HarddiskVolume7", "E:"), null);
+        assertFalse(moving.refresh());
+        assertEquals(1, moving.volumes().size());
+        assertTrue(moving.refresh(), "a volume was mounted");
+        assertEquals(2, moving.volumes().size());
+        assertFalse(moving.refresh());
+    }
+
+    /** Off Windows: the simulator's convention, which replay uses to hand the core kernel-form images. */
+    @Test
+    void theSimulatedConventionRoundTrips() {
+        assertEquals(26, ImagePaths.SIMULATED_VOLUMES.size());
+        assertEquals("\\Device\\HarddiskVolume3\\Windows\\regedit.exe",
+                ImagePaths.simulatedKernelPath("C:\\Windows\\regedit.exe"));
+        ImagePaths host = new ImagePaths(() -> {
+            Map<String, String> t = new java.util.HashMap<>();
+            ImagePaths.SIMULATED_VOLUMES.forEach(v -> t.put(v.device(), v.drive() + ":"));
+            return t;
+        }, null);
+        for (String image : List.of("C:\\Windows\\regedit.exe", "Z:\\x.exe", "c:\\lower.exe", "System", "",
+                "\\\\server\\share\\x.exe")) {
+            assertEquals(image, host.toWin32(ImagePaths.simulatedKernelPath(image)), image);
+        }
     }
 }

@@ -1,5 +1,10 @@
 package dev.hiveguard.policy;
 
+import dev.hiveguard.device.ImagePaths;
+import dev.hiveguard.model.RegistryEvent;
+import dev.hiveguard.model.Subscription;
+import java.util.List;
+
 /**
  * The image path a Sysmon recording prints (Win32: {@code C:\Windows\regedit.exe}) as the
  * driver sees it ({@code \Device\HarddiskVolume3\Windows\regedit.exe}; a share under
@@ -23,5 +28,26 @@ public final class KernelImage {
             return "\\Device\\Mup" + s.substring(1);
         }
         return win32;
+    }
+
+    /**
+     * Fails unless the twin delivers {@code e} - and makes the caller wait when {@code d} blocks -
+     * with its image in kernel form under {@code s}'s volume map as the agent sends it (mapped),
+     * without a map (unmapped: a volume mounted after CONFIGURE, a letterless one, a share), and
+     * with no image at all (the driver could not learn it), whenever the policy acts on it.
+     */
+    public static void assertDeliveredInEveryForm(Subscription s, RegistryEvent e, Decision d, String ctx) {
+        String kernel = KernelImage.of(e.image());
+        List<Object[]> forms = List.of(
+                new Object[] {"mapped", s.withVolumes(ImagePaths.SIMULATED_VOLUMES), kernel},
+                new Object[] {"unmapped", s.withVolumes(List.of()), kernel},
+                new Object[] {"unknown", s.withVolumes(ImagePaths.SIMULATED_VOLUMES), ""});
+        for (Object[] f : forms) {
+            SubscriptionMatcher.Match k = SubscriptionMatcher.match((Subscription) f[1], e.operation(), e.keyPath(),
+                    e.valueName(), (String) f[2], e.pid(), false);
+            if (d.action() != Action.ALLOW && (!k.delivered() || (d.action() == Action.BLOCK && !k.wantsVerdict()))) {
+                org.junit.jupiter.api.Assertions.fail(f[0] + " kernel image " + f[2] + " loses " + d.action() + ": " + ctx);
+            }
+        }
     }
 }

@@ -49,7 +49,9 @@ public final class RandomPolicies {
         "C:\\Windows\\servicing\\TrustedInstaller.exe", "C:\\Users\\bob\\AppData\\Local\\Temp\\evil.exe",
         "\\??\\C:\\Windows\\System32\\reg.exe", "System", "",
         // the same relative paths elsewhere, and a share: what an IMAGE suffix after the drive also selects
-        "D:\\Tools\\Windows\\System32\\svchost.exe", "\\\\fileserver\\share\\Temp\\evil.exe"};
+        "D:\\Tools\\Windows\\System32\\svchost.exe", "\\\\fileserver\\share\\Temp\\evil.exe",
+        // a volume without a drive letter: Sysmon prints the NT form, the driver's map has no entry for it
+        "\\Device\\HarddiskVolume9\\Tools\\evil.exe"};
     static final String[] SIDS = {"S-1-5-21-3125456671-949036322-3048627137-1104", "S-1-5-21-1-2-3-500", ".DEFAULT",
         "S-1-5-18"};
     static final String[] DETAILS = {"DWORD (0x00000004)", "DWORD (0x00000000)", "C:\\Users\\bob\\evil.exe",
@@ -135,7 +137,8 @@ public final class RandomPolicies {
             case "contains any":
                 return (cut >= 0 ? img.substring(cut + 1) : img) + ";" + ruleImage(rnd);
             case "begin with":
-                return cut > 0 ? img.substring(0, cut + 1) : img;
+                // "\\" is how configurations select images Sysmon prints in NT form
+                return rnd.nextInt(6) == 0 ? "\\" : cut > 0 ? img.substring(0, cut + 1) : img;
             case "image":
                 return rnd.nextBoolean() && cut >= 0 ? img.substring(cut + 1) : img; // a bare file name, or the path
             default:

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.hiveguard.device.ImagePaths;
 import dev.hiveguard.model.FailMode;
+import dev.hiveguard.model.Operation;
 import dev.hiveguard.model.RegistryEvent;
 import dev.hiveguard.model.Subscription;
 import java.util.List;
@@ -81,7 +83,8 @@ class SubscriptionPropertyTest {
         Subscription s = p.subscription();
         List<String> ex = s.patterns().stream().filter(x -> !x.include())
                 .map(x -> x.match() + " " + x.target() + " " + x.prefix()).toList();
-        assertEquals(List.of("SUFFIX IMAGE \\MsMpEng.exe", "SUFFIX IMAGE \\quiet.exe"), ex);
+        assertEquals(List.of("SUFFIX IMAGE \\MsMpEng.exe", "SUFFIX IMAGE \\quiet.exe",
+                "EXACT IMAGE C:\\Windows\\System32\\svchost.exe"), ex);
         String key = "HKLM\\SOFTWARE\\Vendor\\Setting";
         for (String image : List.of("C:\\ProgramData\\Microsoft\\Windows Defender\\MsMpEng.exe", "D:\\quiet.exe",
                 "C:\\Tools\\loud.exe", "C:\\Windows\\System32\\svchost.exe", "C:\\Windows\\Temp\\a.exe",
@@ -94,6 +97,15 @@ class SubscriptionPropertyTest {
                 KernelImage.of(defender.image()), 1, false).delivered(), "excluded in the kernel");
         RegistryEvent notQuiet = Policies.setString(key, "C:\\x\\notquiet.exe", "x");
         assertEquals(Action.AUDIT, verify(p, notQuiet).action());
+        // A whole drive-letter path is excluded in the kernel on the volume the map names, never elsewhere.
+        Subscription mapped = s.withVolumes(ImagePaths.SIMULATED_VOLUMES);
+        assertFalse(SubscriptionMatcher.match(mapped, defender.operation(), defender.keyPath(), defender.valueName(),
+                "\\Device\\HarddiskVolume3\\Windows\\System32\\svchost.exe", 1, false).delivered());
+        assertTrue(SubscriptionMatcher.match(mapped, defender.operation(), defender.keyPath(), defender.valueName(),
+                "\\Device\\HarddiskVolume3\\Windows\\System32\\svchost.exe2", 1, false).delivered());
+        assertTrue(SubscriptionMatcher.match(mapped, defender.operation(), defender.keyPath(), defender.valueName(),
+                "\\Device\\HarddiskVolume30\\Windows\\System32\\svchost.exe", 1, false).delivered(),
+                "a volume the map does not name: unmapped, never excluded");
     }
 
     @Test
@@ -110,10 +122,11 @@ class SubscriptionPropertyTest {
         assertTrue(s.prefixes().stream().noneMatch(x -> x.prefix().equals("\\")), PolicyDescription.describe(s));
         List<String> shown = s.patterns().stream()
                 .map(x -> (x.include() ? "+" : "-") + x.match() + " " + x.target() + " " + x.prefix()).toList();
-        assertEquals(List.of("+SUFFIX IMAGE \\Windows\\regedit.exe", "+SUFFIX IMAGE \\reg.exe",
+        assertEquals(List.of("+EXACT IMAGE C:\\Windows\\regedit.exe", "+SUFFIX IMAGE \\reg.exe",
                 "+CONTAINS IMAGE \\Users\\Public\\"), shown);
-        assertTrue(PolicyDescription.describe(s).contains("include *\\Windows\\regedit.exe (image)"),
+        assertTrue(PolicyDescription.describe(s).contains("include =C:\\Windows\\regedit.exe (image)"),
                 PolicyDescription.describe(s));
+        s = s.withVolumes(ImagePaths.SIMULATED_VOLUMES); // as the agent sends it
         String key = "HKLM\\SOFTWARE\\Vendor\\Setting";
         RegistryEvent regedit = Policies.setString(key, "C:\\Windows\\regedit.exe", "x");
         SubscriptionMatcher.Match m = SubscriptionMatcher.match(s, regedit.operation(), regedit.keyPath(),
@@ -123,7 +136,10 @@ class SubscriptionPropertyTest {
         RegistryEvent notepad = Policies.setString(key, "C:\\Windows\\notepad.exe", "x");
         assertEquals(Action.ALLOW, verify(p, notepad).action());
         assertFalse(SubscriptionMatcher.match(s, notepad.operation(), notepad.keyPath(), notepad.valueName(),
-                notepad.image(), 1, false).delivered(), "another image stays in the kernel");
+                KernelImage.of(notepad.image()), 1, false).delivered(), "another image stays in the kernel");
+        // The same relative path in another folder no longer crosses: EXACT, not a suffix after the drive.
+        assertFalse(SubscriptionMatcher.match(s, notepad.operation(), notepad.keyPath(), notepad.valueName(),
+                "\\Device\\HarddiskVolume3\\Users\\x\\Windows\\regedit.exe", 1, false).delivered());
         assertEquals(Action.AUDIT, verify(p, Policies.setString(key, "C:\\Users\\Public\\x.exe", "x")).action());
         // Another volume: the rule does not act, the kernel delivers it anyway (wider, never narrower).
         RegistryEvent other = Policies.setString(key, "D:\\Users\\Public\\x.exe", "x");
@@ -192,6 +208,28 @@ class SubscriptionPropertyTest {
                 PolicyDescription.describe(s));
     }
 
+    /**
+     * An exclusion that tests nothing but EventType (sysmon-modular excludes every CreateKey)
+     * removes those classes in the kernel: an EXCLUDE of the key-path root for them.
+     */
+    @Test
+    void eventTypeOnlyExclusionsReachTheKernelForTheirClasses() throws Exception {
+        CompiledPolicy p = Policies.of("<RegistryEvent onmatch=\"include\" action=\"audit\">"
+                + "<TargetObject condition=\"begin with\">HKLM\\SOFTWARE\\</TargetObject></RegistryEvent>"
+                + "<RegistryEvent onmatch=\"exclude\"><EventType condition=\"is\">CreateKey</EventType></RegistryEvent>");
+        Subscription s = p.subscription();
+        List<String> ex = s.prefixes().stream().filter(x -> !x.include())
+                .map(x -> x.match() + " " + x.target() + " " + x.prefix() + " " + x.opMask()).toList();
+        assertEquals(List.of("PREFIX KEY_PATH \\ " + Operation.CREATE_KEY.bit()), ex);
+        String key = "HKLM\\SOFTWARE\\Vendor\\Setting";
+        RegistryEvent create = Policies.keyOp(Operation.CREATE_KEY, key, "C:\\x.exe");
+        assertEquals(Action.ALLOW, verify(p, create).action());
+        assertFalse(SubscriptionMatcher.match(s, create.operation(), create.keyPath(), "", "", 1, false).delivered());
+        RegistryEvent delete = Policies.keyOp(Operation.DELETE_KEY, key, "C:\\x.exe");
+        assertEquals(Action.AUDIT, verify(p, delete).action());
+        assertEquals(Action.AUDIT, verify(p, Policies.setString(key, "C:\\x.exe", "x")).action());
+    }
+
     @Test
     void patternExclusionsOnlyWhereTheKernelTextImpliesTheRule() throws Exception {
         CompiledPolicy p = Policies.of("<RegistryEvent onmatch=\"include\"><TargetObject condition=\"begin with\">HKLM\\SOFTWARE\\</TargetObject>"
@@ -245,12 +283,10 @@ class SubscriptionPropertyTest {
         if (!m.delivered() && d.action() != Action.ALLOW) {
             fail("kept in the kernel but the policy says " + d.action() + ": " + ctx);
         }
-        // The driver sees the image in kernel form: its IMAGE entries must hold for that too.
-        SubscriptionMatcher.Match k = SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(),
-                e.valueName(), KernelImage.of(e.image()), e.pid(), false);
-        if (d.action() != Action.ALLOW && (!k.delivered() || (d.action() == Action.BLOCK && !k.wantsVerdict()))) {
-            fail("kernel image form " + KernelImage.of(e.image()) + " loses " + d.action() + ": " + ctx);
-        }
+        // The driver sees the image in kernel form, which its volume map turns back into Sysmon's
+        // (mapped), or not (a volume mounted after CONFIGURE, a share: unmapped), or it could not
+        // learn the image at all: its IMAGE entries must hold for each.
+        KernelImage.assertDeliveredInEveryForm(p.subscription(), e, d, ctx);
         if (d.action() == Action.BLOCK) {
             assertTrue(m.wantsVerdict(), () -> "blocked but the caller would not wait: " + ctx);
             PolicyRule rule = p.document().rules().stream().filter(r -> r.include() && r.name().equals(d.ruleName()))

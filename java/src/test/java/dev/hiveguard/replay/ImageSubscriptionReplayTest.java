@@ -22,9 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A rule on {@code Image} alone (SwiftOnSecurity's "every write by regedit") through the real
- * driver core: replay hands the recorded Image to the core with each operation, the core's
- * IMAGE entry lets regedit's write cross and keeps the same write by another process in the
- * kernel, and an operation whose image is unknown is delivered.
+ * driver core: replay hands the recorded Image to the core in kernel form with each operation
+ * (the simulator's volume convention, which the pump's CONFIGURE carries as the volume map), the
+ * core derives Sysmon's form, its EXACT IMAGE entry lets regedit's write cross and keeps the same
+ * write by another process - or by a regedit.exe in another folder - in the kernel, and an
+ * operation whose image is unknown is delivered.
  */
 class ImageSubscriptionReplayTest {
 
@@ -61,7 +63,7 @@ class ImageSubscriptionReplayTest {
                 + "<EventFiltering><RuleGroup groupRelation=\"or\"><RegistryEvent onmatch=\"include\" action=\"audit\">"
                 + "<Image condition=\"is\">C:\\Windows\\regedit.exe</Image></RegistryEvent></RuleGroup>"
                 + "</EventFiltering></Sysmon>").getBytes(StandardCharsets.UTF_8)));
-        assertEquals(List.of("SUFFIX IMAGE \\Windows\\regedit.exe"), p.subscription().prefixes().stream()
+        assertEquals(List.of("EXACT IMAGE C:\\Windows\\regedit.exe"), p.subscription().prefixes().stream()
                 .map(x -> x.match() + " " + x.target() + " " + x.prefix()).toList());
         assertTrue(p.subscription().prefixes().stream().allMatch(Subscription.Prefix::include));
 
@@ -71,11 +73,13 @@ class ImageSubscriptionReplayTest {
                     new RecordingFiles(List.of(file), null, PathTranslator.defaults()), List.of("images"), "-");
         }
         assertTrue(r.consistency().sound(), r.consistency().toString());
-        // regedit audited; the same relative path elsewhere and the unknown image cross but the policy
-        // allows them (wider, never narrower); notepad stays in the kernel.
-        assertEquals(new ReplayReport.Verdicts(0, 1, 2, 1), r.verdicts());
+        // The core is handed \Device\HarddiskVolume3\Windows\regedit.exe and derives C:\... with the
+        // volume map the pump sent: regedit audited; the unknown image crosses but the policy allows
+        // it (wider, never narrower); notepad and the same relative path in another folder stay in
+        // the kernel (an EXACT entry, no longer a suffix after the drive).
+        assertEquals(new ReplayReport.Verdicts(0, 1, 1, 2), r.verdicts());
         assertEquals(4, r.driver().raised());
-        assertEquals(1, r.driver().filteredOut());
-        assertEquals(3, r.driver().delivered());
+        assertEquals(2, r.driver().filteredOut());
+        assertEquals(2, r.driver().delivered());
     }
 }

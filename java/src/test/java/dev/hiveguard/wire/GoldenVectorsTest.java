@@ -165,9 +165,10 @@ class GoldenVectorsTest {
         v.expect("prefix_count", s.prefixes().size());
         v.expect("excluded_pid_count", s.excludedPids().size());
         v.expect("reserved0", 0);
+        v.expect("volume_count", s.volumes().size());
         v.expect("reserved1", 0);
         int offset = Wire.CONFIG_HEADER_BYTES + s.prefixes().size() * Wire.PREFIX_ENTRY_BYTES
-                + s.excludedPids().size() * Wire.EXCLUDED_PID_BYTES;
+                + s.excludedPids().size() * Wire.EXCLUDED_PID_BYTES + s.volumes().size() * Wire.VOLUME_ENTRY_BYTES;
         for (int i = 0; i < s.prefixes().size(); i++) {
             Subscription.Prefix p = s.prefixes().get(i);
             String f = "prefix[" + i + "].";
@@ -186,7 +187,20 @@ class GoldenVectorsTest {
         for (int i = 0; i < s.excludedPids().size(); i++) {
             v.expect("excluded_pid[" + i + "]", s.excludedPids().get(i));
         }
-        assertEquals(14 + 10 * s.prefixes().size() + s.excludedPids().size(), v.txt().size());
+        for (int i = 0; i < s.volumes().size(); i++) {
+            Subscription.Volume vol = s.volumes().get(i);
+            String f = "volume[" + i + "].";
+            v.expect(f + "string_offset", offset);
+            v.expect(f + "string_bytes", utf16Bytes(vol.device()));
+            v.expect(f + "drive", vol.drive());
+            v.expectText(f + "device", vol.device());
+            offset += utf16Bytes(vol.device());
+        }
+        assertEquals(15 + 10 * s.prefixes().size() + s.excludedPids().size() + 4 * s.volumes().size(),
+                v.txt().size());
+        assertTrue(s.prefixes().stream().anyMatch(p -> p.match() == Subscription.Match.EXACT), "an EXACT entry");
+        assertTrue(s.prefixes().stream().anyMatch(Subscription.Prefix::anchoredImage), "an anchored image entry");
+        assertTrue(s.volumes().size() >= 2, "a volume map");
         assertTrue(s.prefixes().stream().anyMatch(p -> p.match() == Subscription.Match.CONTAINS), "a CONTAINS entry");
         assertTrue(s.prefixes().stream().anyMatch(p -> p.target() == Subscription.Target.FULL_NAME), "a full-name entry");
         assertTrue(s.prefixes().stream().anyMatch(p -> p.target() == Subscription.Target.IMAGE), "an image entry");
@@ -324,10 +338,15 @@ class GoldenVectorsTest {
         for (int i = 0; i < v.i32("excluded_pid_count"); i++) {
             pids.add(v.num("excluded_pid[" + i + "]"));
         }
+        List<Subscription.Volume> volumes = new ArrayList<>();
+        for (int i = 0; i < v.i32("volume_count"); i++) {
+            volumes.add(new Subscription.Volume(v.get("volume[" + i + "].device"),
+                    (char) v.i32("volume[" + i + "].drive")));
+        }
         return new Subscription(v.i32("op_mask"), v.i32("verdict_op_mask"),
                 (v.i32("flags") & Wire.CFG_F_INCLUDE_KERNEL_CALLERS) != 0, v.i32("timeout_ms"),
                 FailMode.fromCode(v.i32("fail_mode")), Verdict.fromCode(v.i32("default_verdict")),
-                v.i32("max_backlog"), v.i32("data_cap"), prefixes, pids);
+                v.i32("max_backlog"), v.i32("data_cap"), prefixes, pids, volumes);
     }
 
     @Test

@@ -32,7 +32,7 @@ class WireHeaderConstantsTest {
     private static final Pattern ENUMERATOR = Pattern.compile("^\\s+(HG_\\w+)\\s*=\\s*(\\w+)\\s*,?",
             Pattern.MULTILINE);
     private static final java.util.Set<String> STRUCT_SIZES = java.util.Set.of("HELLO_REQUEST_BYTES",
-            "HELLO_REPLY_BYTES", "CONFIG_HEADER_BYTES", "PREFIX_ENTRY_BYTES", "EXCLUDED_PID_BYTES",
+            "HELLO_REPLY_BYTES", "CONFIG_HEADER_BYTES", "PREFIX_ENTRY_BYTES", "EXCLUDED_PID_BYTES", "VOLUME_ENTRY_BYTES",
             "REPLY_HEADER_BYTES", "REPLY_ENTRY_BYTES", "REPLY_RESULT_BYTES", "STATS_BYTES", "INJECT_HEADER_BYTES",
             "INJECT_RESULT_BYTES", "BATCH_HEADER_BYTES");
     private static final Map<String, Long> values = new LinkedHashMap<>();
@@ -256,12 +256,12 @@ class WireHeaderConstantsTest {
     void structureSizesMatchTheStaticAsserts() throws IOException {
         String text = Files.readString(header());
         Matcher m = Pattern.compile("HG_STATIC_ASSERT\\(sizeof\\((HG_\\w+)\\) == ([^,]+),").matcher(text);
-        Map<String, Integer> java = Map.of(
-                "HG_HELLO_REQUEST", Wire.HELLO_REQUEST_BYTES, "HG_HELLO_REPLY", Wire.HELLO_REPLY_BYTES,
-                "HG_CONFIG_HEADER", Wire.CONFIG_HEADER_BYTES, "HG_PREFIX_ENTRY", Wire.PREFIX_ENTRY_BYTES,
-                "HG_BATCH_HEADER", Wire.BATCH_HEADER_BYTES, "HG_EVENT_HEADER", Wire.EVENT_HEADER_BYTES,
-                "HG_REPLY_HEADER", Wire.REPLY_HEADER_BYTES, "HG_REPLY_ENTRY", Wire.REPLY_ENTRY_BYTES,
-                "HG_REPLY_RESULT", Wire.REPLY_RESULT_BYTES, "HG_STATS", Wire.STATS_BYTES);
+        Map<String, Integer> java = Map.ofEntries(Map.entry("HG_VOLUME_ENTRY", Wire.VOLUME_ENTRY_BYTES),
+                Map.entry("HG_HELLO_REQUEST", Wire.HELLO_REQUEST_BYTES), Map.entry("HG_HELLO_REPLY", Wire.HELLO_REPLY_BYTES),
+                Map.entry("HG_CONFIG_HEADER", Wire.CONFIG_HEADER_BYTES), Map.entry("HG_PREFIX_ENTRY", Wire.PREFIX_ENTRY_BYTES),
+                Map.entry("HG_BATCH_HEADER", Wire.BATCH_HEADER_BYTES), Map.entry("HG_EVENT_HEADER", Wire.EVENT_HEADER_BYTES),
+                Map.entry("HG_REPLY_HEADER", Wire.REPLY_HEADER_BYTES), Map.entry("HG_REPLY_ENTRY", Wire.REPLY_ENTRY_BYTES),
+                Map.entry("HG_REPLY_RESULT", Wire.REPLY_RESULT_BYTES), Map.entry("HG_STATS", Wire.STATS_BYTES));
         int seen = 0;
         while (m.find()) {
             Long size = new Expr(m.group(2), values).evaluate();

@@ -276,14 +276,19 @@ class SigmaPatternCoverTest {
 
     /**
      * An OR of a path test and an Image test: the driver ORs a path pattern with an IMAGE one
-     * (the part after the drive), so each branch keeps its own cover.
+     * (wire minor 2: an equality on a drive-letter path is EXACT on the image's Sysmon form, a
+     * startswith PREFIX), so each branch keeps its own cover.
      */
     @Test
     void anImageBranchIsCoveredOnTheCallersImage() throws Exception {
         CompiledPolicy p = blocking("registry_set", "    a:\n        TargetObject|contains: '\\CurrentVersion\\Run\\'\n"
                 + "    b:\n        Image: 'C:\\Windows\\regedit.exe'\n    condition: 1 of them\n");
-        assertEquals(List.of("CONTAINS FULL_NAME \\CurrentVersion\\Run\\", "SUFFIX IMAGE \\Windows\\regedit.exe"),
+        assertEquals(List.of("CONTAINS FULL_NAME \\CurrentVersion\\Run\\", "EXACT IMAGE C:\\Windows\\regedit.exe"),
                 includes(p));
+        CompiledPolicy starts = blocking("registry_set", "    a:\n        TargetObject|contains: '\\CurrentVersion\\Run\\'\n"
+                + "    b:\n        Image|startswith: 'C:\\Users\\Public\\'\n    condition: 1 of them\n");
+        assertEquals(List.of("CONTAINS FULL_NAME \\CurrentVersion\\Run\\", "PREFIX IMAGE C:\\Users\\Public\\"),
+                includes(starts));
         blockedAndDelivered(p, SigmaSemanticsTest.set(ELSEWHERE, "1", "C:\\Windows\\regedit.exe"),
                 set("HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\Evil"));
         assertFalse(delivered(p, SigmaSemanticsTest.set(ELSEWHERE, "1", "C:\\Windows\\notepad.exe")));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.hiveguard.device.ImagePaths;
 import dev.hiveguard.model.Operation;
 import dev.hiveguard.model.RegistryEvent;
 import dev.hiveguard.model.Subscription;
@@ -11,6 +12,7 @@ import dev.hiveguard.policy.Action;
 import dev.hiveguard.policy.CompiledPolicy;
 import dev.hiveguard.policy.DatasetEvents;
 import dev.hiveguard.policy.Decision;
+import dev.hiveguard.policy.KernelImage;
 import dev.hiveguard.policy.SubscriptionMatcher;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -117,16 +119,18 @@ class SigmaSetSubscriptionTest {
     private static Row measure(String name, List<Path> sources) throws Exception {
         SigmaPolicyLoader.Loaded loaded = SigmaPolicyLoader.load("sigma", SigmaSettings.defaults(), sources);
         CompiledPolicy p = CompiledPolicy.compile(loaded.document());
-        Subscription s = p.subscription();
+        // As the agent sends it and the driver sees it: the volume map, the image in kernel form.
+        Subscription s = p.subscription().withVolumes(ImagePaths.SIMULATED_VOLUMES);
         List<RegistryEvent> events = DatasetEvents.allEvents();
         long needed = 0;
         long delivered = 0;
         for (RegistryEvent e : events) {
             Decision d = p.decide(e);
-            SubscriptionMatcher.Match m = SubscriptionMatcher.match(s, e.operation(), e.keyPath(), e.valueName(), e.image(),
-                    e.pid(), false);
+            SubscriptionMatcher.Match m = SubscriptionMatcher.match(s, e.operation(), e.keyPath(), e.valueName(),
+                    KernelImage.of(e.image()), e.pid(), false);
             if (d.action() != Action.ALLOW) {
                 needed++;
+                KernelImage.assertDeliveredInEveryForm(s, e, d, name + ": " + e);
                 if (!m.delivered()) {
                     fail(name + ": keeps in the kernel an event it " + d.action() + "s: " + e);
                 }

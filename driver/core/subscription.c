@@ -142,6 +142,26 @@ static void finish(const hg_subscription *sub, uint16_t operation, uint32_t incl
     match->fail_mode = cand->closed ? HG_FAIL_CLOSED : HG_FAIL_OPEN;
 }
 
+/* The last, lazy stage: if DATA / NEW_NAME entries for the class could still
+ * change the outcome - a subject INCLUDE where nothing included yet, a
+ * subject EXCLUDE where something did - the match is left to
+ * hg_sub_match_subject, so the caller reads and renders the value data only
+ * then; otherwise it is decided here. */
+static void finish_or_ask_subject(const hg_subscription *sub, uint16_t operation, uint32_t included,
+                                  const hg_pattern_hit *cand, hg_match *match)
+{
+    uint32_t bit = HG_OP_BIT(operation);
+
+    if (sub->patterns != NULL &&
+        (included ? sub->patterns->subject_exclude_mask : sub->patterns->subject_include_mask) & bit) {
+        match->needs_subject = 1;
+        match->path_included = included;
+        match->path_hit = *cand;
+        return;
+    }
+    finish(sub, operation, included, cand, match);
+}
+
 /* Adds one hit's verdict candidates to `cand`: the longest timeout wins,
  * closed wins. */
 static void join_candidates(hg_pattern_hit *cand, const hg_pattern_hit *hit)
@@ -210,7 +230,7 @@ void hg_sub_match_path(const hg_subscription *sub, uint16_t operation,
         match->path_hit = cand;
         return;
     }
-    finish(sub, operation, included, &cand, match);
+    finish_or_ask_subject(sub, operation, included, &cand, match);
 }
 
 void hg_sub_match_image(const hg_subscription *sub, uint16_t operation,
@@ -221,6 +241,22 @@ void hg_sub_match_image(const hg_subscription *sub, uint16_t operation,
 
     memset(match, 0, sizeof *match);
     hg_pattern_match_image(sub->patterns, operation, image, &hit);
+    if (hit.excluded)
+        return;
+    included |= hit.included;
+    join_candidates(&cand, &hit);
+    finish_or_ask_subject(sub, operation, included, &cand, match);
+}
+
+/* Finishes a match left with needs_subject: the DATA / NEW_NAME pass. */
+void hg_sub_match_subject(const hg_subscription *sub, uint16_t operation, int known,
+                          const hg_utf16 *head, const hg_utf16 *tail, hg_match *match)
+{
+    hg_pattern_hit hit, cand = match->path_hit;
+    uint32_t included = match->path_included;
+
+    memset(match, 0, sizeof *match);
+    hg_pattern_match_subject(sub->patterns, operation, known, head, tail, &hit);
     if (hit.excluded)
         return;
     included |= hit.included;

@@ -25,9 +25,11 @@
 
 #define HG_WIRE_MAGIC          0x44524748u /* "HGRD" in memory order */
 #define HG_WIRE_VERSION_MAJOR  1u
-#define HG_WIRE_VERSION_MINOR  1u /* 1: pattern entries (match/target in HG_PREFIX_ENTRY, target
+#define HG_WIRE_VERSION_MINOR  2u /* 1: pattern entries (match/target in HG_PREFIX_ENTRY, target
                                       IMAGE included: unreleased, so no new minor); the HELLO
-                                      reply reports driver version, altitude, default verdict */
+                                      reply reports driver version, altitude, default verdict.
+                                      2: targets DATA (SetValue's data as Sysmon's Details) and
+                                      NEW_NAME (RenameKey's new full name) */
 
 #define HG_DEVICE_NAME_W       L"\\Device\\HiveGuard"
 #define HG_SYMLINK_NAME_W      L"\\DosDevices\\HiveGuard"
@@ -296,6 +298,21 @@ typedef struct HG_HELLO_REPLY {
  * decide alone; when the image cannot be learnt (lookup failed, empty), every
  * image INCLUDE for the class counts as matching and no image EXCLUDE does,
  * so an unknown caller is delivered, never hidden.
+ *
+ * Data and new-name entries (minor version 2; SUFFIX or CONTAINS only, like
+ * image entries). HG_TARGET_DATA (SET_VALUE only) matches the value data
+ * rendered as Sysmon renders event 13's Details: REG_SZ / REG_EXPAND_SZ the
+ * text up to its first NUL, "(Empty)" when that is empty; REG_DWORD
+ * "DWORD (0x%08x)" (lower-case hex); REG_QWORD "QWORD (0x%08x-0x%08x)" (high
+ * half, then low); a DWORD/QWORD shorter than 4/8 bytes and every other type
+ * except REG_MULTI_SZ "Binary Data". REG_MULTI_SZ, data longer than
+ * HG_DATA_MATCH_MAX_BYTES and data the driver cannot read are "unknown".
+ * HG_TARGET_NEW_NAME (RENAME_KEY only) matches the key's new full path in
+ * kernel form: the renamed key's parent path, '\' and the new name. They
+ * join like image entries (included when any target includes, excluded when
+ * any excludes), are looked at only when the path and image entries left
+ * the decision open, and an unknown subject counts as matching every
+ * INCLUDE of the class and no EXCLUDE: never hidden.
  */
 #define HG_CFG_F_INCLUDE_KERNEL_CALLERS 0x0001u
 #define HG_CFG_F_ALL                    0x0001u
@@ -332,9 +349,17 @@ enum hg_match_kind {
 enum hg_match_target {
     HG_TARGET_KEY_PATH  = 0, /* the full kernel key path */
     HG_TARGET_FULL_NAME = 1, /* key path + '\' + value name; SET_VALUE/DELETE_VALUE only */
-    HG_TARGET_IMAGE     = 2  /* the caller process's image path; SUFFIX/CONTAINS only, any class */
+    HG_TARGET_IMAGE     = 2, /* the caller process's image path; SUFFIX/CONTAINS only, any class */
+    HG_TARGET_DATA      = 3, /* minor 2: SetValue's data rendered as Sysmon's Details; SUFFIX/CONTAINS */
+    HG_TARGET_NEW_NAME  = 4  /* minor 2: RenameKey's new full key path; SUFFIX/CONTAINS */
 };
 #define HG_TARGET_FULL_NAME_OPS (HG_OP_BIT(HG_OP_SET_VALUE) | HG_OP_BIT(HG_OP_DELETE_VALUE))
+#define HG_TARGET_DATA_OPS      HG_OP_BIT(HG_OP_SET_VALUE)
+#define HG_TARGET_NEW_NAME_OPS  HG_OP_BIT(HG_OP_RENAME_KEY)
+/* Data longer than this (bytes as stored) is "unknown" to DATA entries: the
+ * raise path renders it into a buffer on the kernel stack, so the work and
+ * the stack it takes stay bounded whatever a caller writes. */
+#define HG_DATA_MATCH_MAX_BYTES 512u
 
 typedef struct HG_PREFIX_ENTRY {
     uint16_t kind;           /* hg_prefix_kind */

@@ -267,7 +267,10 @@ final class SubscriptionCompiler {
             }
             List<String> prefixes = new ArrayList<>();
             for (TargetCover.Alt a : e.getValue()) {
-                if (a.image()) {
+                if (a.subject() != null) {
+                    // Details / NewName: the class's own DATA or NEW_NAME entry (op is that class).
+                    patterns.add(new PatternCover.Entry(a.text(), a.match(), a.subject(), op));
+                } else if (a.image()) {
                     patterns.add(new PatternCover.Entry(a.text(), a.match(), Subscription.Target.IMAGE, op));
                 } else if (a.match() == Subscription.Match.PREFIX) {
                     prefixes.add(a.text());

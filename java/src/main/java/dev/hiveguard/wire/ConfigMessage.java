@@ -210,10 +210,11 @@ public final class ConfigMessage {
             Subscription.Match match = Subscription.Match.fromCode(
                     r.u16Bounded(at + 20, f + "match", Wire.MATCH_PREFIX, Wire.MATCH_CONTAINS));
             Subscription.Target target = Subscription.Target.fromCode(
-                    r.u16Bounded(at + 22, f + "target", Wire.TARGET_KEY_PATH, Wire.TARGET_IMAGE));
+                    r.u16Bounded(at + 22, f + "target", Wire.TARGET_KEY_PATH, Wire.TARGET_NEW_NAME));
             if (target == Subscription.Target.IMAGE && match == Subscription.Match.PREFIX) {
                 throw r.fail(f + "match", at + 20, "an image entry is SUFFIX or CONTAINS, never PREFIX");
             }
+            checkSubjectTarget(r, f, at, target, match, pmask);
             if (target == Subscription.Target.FULL_NAME && (pmask & ~Subscription.FULL_NAME_OPS) != 0) {
                 throw r.fail(f + "op_mask", at + 4, "the full name exists for value classes only");
             }
@@ -234,6 +235,21 @@ public final class ConfigMessage {
         return new Subscription(opMask, verdictMask, (flags & Wire.CFG_F_INCLUDE_KERNEL_CALLERS) != 0,
                 timeout, FailMode.fromCode(failMode), Verdict.fromCode(defaultVerdict), backlog, dataCap,
                 prefixes, pids);
+    }
+
+    /** Wire minor 2: DATA is SetValue's, NEW_NAME RenameKey's, both SUFFIX or CONTAINS. */
+    private static void checkSubjectTarget(WireReader r, String f, int at, Subscription.Target target,
+                                           Subscription.Match match, int pmask) {
+        if (target != Subscription.Target.DATA && target != Subscription.Target.NEW_NAME) {
+            return;
+        }
+        if (match == Subscription.Match.PREFIX) {
+            throw r.fail(f + "match", at + 20, "a data or new-name entry is SUFFIX or CONTAINS, never PREFIX");
+        }
+        if ((pmask & ~target.ops()) != 0) {
+            throw r.fail(f + "op_mask", at + 4, target == Subscription.Target.DATA
+                    ? "value data exists for SetValue only" : "a new name exists for RenameKey only");
+        }
     }
 
     private static int mask(WireReader r, int at, String field, boolean zeroAllowed) {

@@ -15,7 +15,7 @@ public final class Wire {
     /** "HGRD" in memory order. */
     public static final int MAGIC = 0x44524748;
     public static final int VERSION_MAJOR = 1;
-    public static final int VERSION_MINOR = 1;
+    public static final int VERSION_MINOR = 2;
     /** What CreateFileW opens, on Windows and in the Linux host alike. */
     public static final String USER_PATH = "\\\\.\\HiveGuard";
 
@@ -132,6 +132,10 @@ public final class Wire {
     public static final int TARGET_KEY_PATH = 0;
     public static final int TARGET_FULL_NAME = 1;
     public static final int TARGET_IMAGE = 2;
+    public static final int TARGET_DATA = 3;
+    public static final int TARGET_NEW_NAME = 4;
+    /** {@code HG_DATA_MATCH_MAX_BYTES}: longer data is "unknown" to DATA entries. */
+    public static final int DATA_MATCH_MAX_BYTES = 512;
 
     public static final int CFG_F_INCLUDE_KERNEL_CALLERS = 0x0001;
     public static final int CFG_F_ALL = 0x0001;

@@ -94,8 +94,11 @@ public final class SubscriptionMatcher {
             return ValueRendering.details(e.valueType(), data);
         }
         if (e.operation() == Operation.RENAME_KEY && !e.newName().isEmpty()) {
+            // The callback has the bare new name; an event built from a Sysmon record may carry the
+            // full path, whose parent is the renamed key's (a rename changes the last name only).
+            String leaf = e.newName().substring(e.newName().lastIndexOf('\\') + 1);
             int cut = e.keyPath().lastIndexOf('\\');
-            return cut < 0 ? null : e.keyPath().substring(0, cut + 1) + e.newName();
+            return cut < 0 || leaf.isEmpty() ? null : e.keyPath().substring(0, cut + 1) + leaf;
         }
         return null;
     }

@@ -62,7 +62,7 @@ class RealConfigSubscriptionTest {
             long delivered = 0;
             for (RegistryEvent e : events) {
                 Decision d = p.decide(e);
-                boolean in = SubscriptionMatcher.match(s, e.operation(), e.keyPath(), e.valueName(), e.image(), e.pid(), false)
+                boolean in = SubscriptionMatcher.match(s, e, e.image(), false)
                         .delivered();
                 if (d.action() != Action.ALLOW) {
                     needed++;

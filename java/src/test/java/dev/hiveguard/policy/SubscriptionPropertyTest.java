@@ -212,7 +212,7 @@ class SubscriptionPropertyTest {
         long n = 0;
         for (int i = 0; i < 200; i++) {
             RegistryEvent e = RandomPolicies.event(rnd, i);
-            n += SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(), e.valueName(), e.image(), e.pid(), false).delivered() ? 1 : 0;
+            n += SubscriptionMatcher.match(p.subscription(), e, e.image(), false).delivered() ? 1 : 0;
         }
         return n;
     }
@@ -239,15 +239,14 @@ class SubscriptionPropertyTest {
 
     private static Decision verify(CompiledPolicy p, RegistryEvent e) {
         Decision d = p.decide(e);
-        SubscriptionMatcher.Match m = SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(), e.valueName(), e.image(), e.pid(), false);
+        SubscriptionMatcher.Match m = SubscriptionMatcher.match(p.subscription(), e, e.image(), false);
         String ctx = e.operation() + " " + e.keyPath() + " [" + e.valueName() + "] -> " + d + "\n"
                 + PolicyDescription.render(p.document()) + PolicyDescription.describe(p.subscription());
         if (!m.delivered() && d.action() != Action.ALLOW) {
             fail("kept in the kernel but the policy says " + d.action() + ": " + ctx);
         }
         // The driver sees the image in kernel form: its IMAGE entries must hold for that too.
-        SubscriptionMatcher.Match k = SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(),
-                e.valueName(), KernelImage.of(e.image()), e.pid(), false);
+        SubscriptionMatcher.Match k = SubscriptionMatcher.match(p.subscription(), e, KernelImage.of(e.image()), false);
         if (d.action() != Action.ALLOW && (!k.delivered() || (d.action() == Action.BLOCK && !k.wantsVerdict()))) {
             fail("kernel image form " + KernelImage.of(e.image()) + " loses " + d.action() + ": " + ctx);
         }

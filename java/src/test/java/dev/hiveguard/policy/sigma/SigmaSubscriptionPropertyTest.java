@@ -125,7 +125,7 @@ class SigmaSubscriptionPropertyTest {
         if (d.action() == Action.ALLOW) {
             return false;
         }
-        SubscriptionMatcher.Match m = SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(), e.valueName(), e.image(), e.pid(), false);
+        SubscriptionMatcher.Match m = SubscriptionMatcher.match(p.subscription(), e, e.image(), false);
         if (!m.delivered()) {
             fail("kept in the kernel but " + d + ": " + e.operation() + " " + e.keyPath() + " [" + e.valueName() + "]");
         }
@@ -133,8 +133,8 @@ class SigmaSubscriptionPropertyTest {
             fail("blocked but the caller would not wait: " + e.operation() + " " + e.keyPath());
         }
         // The driver sees the image in kernel form: its IMAGE entries must hold for that too.
-        SubscriptionMatcher.Match k = SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(),
-                e.valueName(), dev.hiveguard.policy.KernelImage.of(e.image()), e.pid(), false);
+        SubscriptionMatcher.Match k = SubscriptionMatcher.match(p.subscription(), e,
+                dev.hiveguard.policy.KernelImage.of(e.image()), false);
         if (!k.delivered() || (d.action() == Action.BLOCK && !k.wantsVerdict())) {
             fail("kernel image form " + dev.hiveguard.policy.KernelImage.of(e.image()) + " loses " + d + ": "
                     + e.operation() + " " + e.keyPath());

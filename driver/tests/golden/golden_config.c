@@ -27,6 +27,11 @@ size_t golden_config(unsigned char *buf, size_t cap)
         /* An image exclusion (no vector's caller has that image). */
         { { HG_PREFIX_EXCLUDE, 0, HG_OP_BIT(HG_OP_SET_VALUE), 0, HG_FAIL_INHERIT, "\\Tools\\quiet.exe" },
           HG_MATCH_SUFFIX, HG_TARGET_IMAGE },
+        /* Minor 2: a data exclusion and a new-name inclusion (no vector's data nor rename has them). */
+        { { HG_PREFIX_EXCLUDE, 0, HG_TARGET_DATA_OPS, 0, HG_FAIL_INHERIT, "golden-quiet-data" },
+          HG_MATCH_CONTAINS, HG_TARGET_DATA },
+        { { HG_PREFIX_INCLUDE, 0, HG_TARGET_NEW_NAME_OPS, 0, HG_FAIL_INHERIT, "\\GoldenRenamed" },
+          HG_MATCH_SUFFIX, HG_TARGET_NEW_NAME },
     };
     static const uint64_t pids[] = { 888, 4 };
     HG_CONFIG_HEADER h;

@@ -359,7 +359,7 @@ enum hg_match_target {
 /* Data longer than this (bytes as stored) is "unknown" to DATA entries: the
  * raise path renders it into a buffer on the kernel stack, so the work and
  * the stack it takes stay bounded whatever a caller writes. */
-#define HG_DATA_MATCH_MAX_BYTES 512u
+#define HG_DATA_MATCH_MAX_BYTES 256u
 
 typedef struct HG_PREFIX_ENTRY {
     uint16_t kind;           /* hg_prefix_kind */

@@ -174,6 +174,16 @@ static void join_candidates(hg_pattern_hit *cand, const hg_pattern_hit *hit)
         cand->timeout_ms = hit->timeout_ms;
 }
 
+/* Whether the image can still change the outcome: an image INCLUDE where
+ * nothing included yet, an image EXCLUDE where something did - or where the
+ * later DATA / NEW_NAME stage may still include (exclude wins over it). */
+static int image_may_decide(const hg_patterns *p, uint32_t included, uint32_t bit)
+{
+    if (included)
+        return (p->image_exclude_mask & bit) != 0u;
+    return ((p->image_include_mask | (p->image_exclude_mask & p->subject_include_mask)) & bit) != 0u;
+}
+
 /*
  * One walk down the trie along the upcased key path, and for value classes
  * on along '\' and the value name. Then, if some SUFFIX/CONTAINS entry
@@ -223,8 +233,7 @@ void hg_sub_match_path(const hg_subscription *sub, uint16_t operation,
         included |= hit.included;
         join_candidates(&cand, &hit);
     }
-    if (sub->patterns != NULL &&
-        (included ? sub->patterns->image_exclude_mask : sub->patterns->image_include_mask) & bit) {
+    if (sub->patterns != NULL && image_may_decide(sub->patterns, included, bit)) {
         match->needs_image = 1;
         match->path_included = included;
         match->path_hit = cand;

@@ -267,6 +267,10 @@ int test_pattern_automaton_matches_naive_definition(void)
             p[i].entry.op_mask = rnd(2) ? VOPS : HG_OP_BIT(SET);
             p[i].match = rnd(2) ? HG_MATCH_SUFFIX : HG_MATCH_CONTAINS;
             p[i].target = rnd(3) == 0 ? HG_TARGET_IMAGE : rnd(2) ? HG_TARGET_FULL_NAME : HG_TARGET_KEY_PATH;
+            if (rnd(4) == 0) { /* minor 2: SetValue's data, SetValue only */
+                p[i].target = HG_TARGET_DATA;
+                p[i].entry.op_mask = HG_TARGET_DATA_OPS;
+            }
             p[i].entry.utf8 = utf8[i];
         }
         sub = compile_with(p, PATTERNS, 0, &st);
@@ -275,10 +279,11 @@ int test_pattern_automaton_matches_naive_definition(void)
          * one per distinct upcased prefix, the empty one included. */
         CHECK_EQ(sub->patterns->state_count, distinct_prefixes(units, lens, PATTERNS) + 1u);
         for (j = 0; j < PATHS; j++) {
-            uint16_t key[24], full[40], val[12], img[24];
+            uint16_t key[24], full[40], val[12], img[24], dat[24];
             uint32_t kn = rnd(20), vn = rnd(8), in = rnd(8) == 0 ? 0u : 1u + rnd(20), fn, k;
+            uint32_t dn = rnd(20), dknown = rnd(8) != 0, dsplit;
             int inc = 0, exc = 0;
-            hg_utf16 kp, vp, ip;
+            hg_utf16 kp, vp, ip, dh, dt;
             hg_match m;
 
             for (k = 0; k < kn; k++)
@@ -291,9 +296,15 @@ int test_pattern_automaton_matches_naive_definition(void)
             fn = kn + 1u + vn;
             for (k = 0; k < in; k++)
                 img[k] = k_alpha[rnd(sizeof k_alpha / sizeof k_alpha[0])];
+            for (k = 0; k < dn; k++)
+                dat[k] = k_alpha[rnd(sizeof k_alpha / sizeof k_alpha[0])];
+            dsplit = rnd(dn + 1u); /* head | tail: one string to the automaton */
             for (i = 0; i < PATTERNS; i++) {
                 int suffix = p[i].match == HG_MATCH_SUFFIX, hit;
-                if (p[i].target == HG_TARGET_IMAGE) /* an unknown image (in == 0) could match any include */
+                if (p[i].target == HG_TARGET_DATA) /* unknown data could match any include */
+                    hit = !dknown ? p[i].entry.kind == HG_PREFIX_INCLUDE
+                                  : naive_occurs(dat, dn, units[i], lens[i], suffix);
+                else if (p[i].target == HG_TARGET_IMAGE) /* an unknown image (in == 0) could match any include */
                     hit = in == 0u ? p[i].entry.kind == HG_PREFIX_INCLUDE
                                    : naive_occurs(img, in, units[i], lens[i], suffix);
                 else if (p[i].target == HG_TARGET_FULL_NAME)
@@ -316,6 +327,12 @@ int test_pattern_automaton_matches_naive_definition(void)
             hg_sub_match_path(sub, SET, &kp, &vp, &m);
             if (m.needs_image)
                 hg_sub_match_image(sub, SET, &ip, &m);
+            dh.chars = dat;
+            dh.bytes = dsplit * 2u;
+            dt.chars = dat + dsplit;
+            dt.bytes = (dn - dsplit) * 2u;
+            if (m.needs_subject)
+                hg_sub_match_subject(sub, SET, (int)dknown, &dh, &dt, &m);
             if ((int)m.delivered != (inc && !exc)) {
                 fprintf(stderr, "  round %d path %d: automaton %u, definition %d\n", round, j,
                         m.delivered, inc && !exc);

@@ -14,8 +14,19 @@
  * may over-deliver, it never hides.
  *
  * The data is read only through source->capture_data, which knows where
- * the buffer lives (the kernel's is under try/except for user memory, see
- * driver/sys/capture.c); nothing here dereferences the caller's buffer.
+ * the buffer lives; nothing here dereferences the caller's buffer. The
+ * EX_CALLBACK_FUNCTION reference (RegistryCallback, Remarks,
+ * learn.microsoft.com/windows-hardware/drivers/ddi/wdm/nc-wdm-ex_callback_function)
+ * says that from Windows 8 the kernel "captures all input buffers pointed
+ * to by members of the Argument2 structures in system memory" before the
+ * callback, and that otherwise the callback "must enclose any access of an
+ * input buffer in a try/except block": the kernel's capture_data
+ * (driver/sys/capture.c) reads a kernel-range buffer directly and a
+ * user-range one only after a ProbeForRead-equivalent range check, through
+ * the guarded copy, reporting a fault as unreadable - "unknown" here. On a
+ * pre-Windows 8 kernel a user buffer is live, so the event's copy (taken
+ * later by hg_event_build) may differ from what was matched; from Windows 8
+ * both read the same kernel copy.
  */
 #include "core_internal.h"
 

@@ -20,10 +20,21 @@ import java.util.Set;
  * ({@link ImageCover}: the part after the drive, as SUFFIX / CONTAINS), which the driver ORs
  * with the path ones; an AND takes them only when no part has a cover on the path.
  *
+ * <p>Since wire minor 2 a test on {@code Details} gives a DATA alternative (text contained in
+ * SetValue's data as the driver renders it, always CONTAINS: see {@link #detailsLeaf}) and one on
+ * {@code NewName} a NEW_NAME alternative (the rename's new full path in kernel form), which the
+ * driver ORs with the others too. So a branch on either alone no longer needs its whole class,
+ * and an AND whose path test is wide keeps its Details test. The rule for an AND: keep the part
+ * whose weakest alternative weighs most ({@link #weight}: characters that narrow - not key names
+ * every path shares, not a DWORD / QWORD / {@code Binary Data} / {@code (Empty)} rendering); at
+ * equal weight the earlier part; a part with an image alternative only when no other part has a
+ * cover (the image costs a lookup). Every part alone is sound - the AND implies it - so the choice
+ * only decides how much crosses, never what is lost.
+ *
  * <p>Soundness is the point, tightness a bonus: an AND keeps the one part with the most
  * selective cover; an OR needs a cover on every branch (one uncovered branch leaves the whole
- * OR uncovered); a negation, a regular expression, a test on any other field, {@code null} or
- * {@code exists} give none. A wildcard value is covered by its most selective literal run:
+ * OR uncovered); a negation, a regular expression, a test on any field but TargetObject, Image,
+ * Details and NewName, {@code null} or {@code exists} give none. A wildcard value is covered by its most selective literal run:
  * the run before the first wildcard as a prefix, the run after the last one as a suffix, any
  * run as a contained text.
  *

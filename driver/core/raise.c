@@ -280,7 +280,6 @@ static enum raise_outcome queue_locked(hg_core *core, hg_subscription *sub, hg_q
     return RAISE_QUEUED;
 }
 
-/* Past the gate: the class is subscribed and a client was bound. */
 /*
  * The DATA / NEW_NAME stage, reached only when path and image entries left
  * the decision open. SetValue: the data rendered as Sysmon's Details into a
@@ -316,6 +315,7 @@ static __attribute__((noinline)) void match_subject(const hg_subscription *sub, 
     hg_sub_match_subject(sub, op->operation, known, &head, &tail, match);
 }
 
+/* Past the gate: the class is subscribed and a client was bound. */
 static __attribute__((noinline)) uint32_t raise_subscribed(hg_core *core, const hg_op *op,
                                                           const hg_op_source *source,
                                                           hg_stat_shard *shard,

@@ -181,6 +181,11 @@ typedef struct hg_patterns {
     uint32_t subject_include_mask;     /* classes some DATA / NEW_NAME INCLUDE applies to */
     uint32_t subject_exclude_mask;     /* ... some EXCLUDE */
     hg_pattern_slot subject_unknown;   /* every such INCLUDE's demands: an unknown subject */
+    /* Classes some image / subject INCLUDE with HG_PREFIX_F_VERDICT applies
+     * to: such an entry can still make an included operation wait, so its
+     * stage runs for included operations of a verdict class too. */
+    uint32_t image_verdict_mask;
+    uint32_t subject_verdict_mask;
     uint16_t ascii_class[128];         /* unit < 128 -> class, case folded (build time) */
     const uint16_t *wide_units;        /* sorted; class = wide_first_class + index */
     /* Every UTF-16 unit -> class * state_count, case folded: the start of its

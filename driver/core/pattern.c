@@ -132,6 +132,8 @@ static void note_subject_entry(hg_patterns *p, const HG_PREFIX_ENTRY *e, const H
         return;
     }
     p->subject_include_mask |= e->op_mask;
+    if (e->flags & HG_PREFIX_F_VERDICT)
+        p->subject_verdict_mask |= e->op_mask;
     add_entry(&p->subject_unknown, e, h);
 }
 
@@ -422,6 +424,8 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
             p->image_exclude_mask |= entries[b.src[j].entry].op_mask;
         } else {
             p->image_include_mask |= entries[b.src[j].entry].op_mask;
+            if (entries[b.src[j].entry].flags & HG_PREFIX_F_VERDICT)
+                p->image_verdict_mask |= entries[b.src[j].entry].op_mask;
             add_entry(&p->image_unknown, &entries[b.src[j].entry], h);
         }
     }

@@ -144,7 +144,8 @@ static void finish(const hg_subscription *sub, uint16_t operation, uint32_t incl
 
 /* The last, lazy stage: if DATA / NEW_NAME entries for the class could still
  * change the outcome - a subject INCLUDE where nothing included yet, a
- * subject EXCLUDE where something did - the match is left to
+ * subject EXCLUDE or a verdict-flagged subject INCLUDE (of a verdict class)
+ * where something did - the match is left to
  * hg_sub_match_subject, so the caller reads and renders the value data only
  * then; otherwise it is decided here. */
 static void finish_or_ask_subject(const hg_subscription *sub, uint16_t operation, uint32_t included,
@@ -152,8 +153,10 @@ static void finish_or_ask_subject(const hg_subscription *sub, uint16_t operation
 {
     uint32_t bit = HG_OP_BIT(operation);
 
-    if (sub->patterns != NULL &&
-        (included ? sub->patterns->subject_exclude_mask : sub->patterns->subject_include_mask) & bit) {
+    const hg_patterns *p = sub->patterns;
+
+    if (p != NULL && (included ? p->subject_exclude_mask | (p->subject_verdict_mask & sub->verdict_op_mask)
+                               : p->subject_include_mask) & bit) {
         match->needs_subject = 1;
         match->path_included = included;
         match->path_hit = *cand;
@@ -175,12 +178,13 @@ static void join_candidates(hg_pattern_hit *cand, const hg_pattern_hit *hit)
 }
 
 /* Whether the image can still change the outcome: an image INCLUDE where
- * nothing included yet, an image EXCLUDE where something did - or where the
+ * nothing included yet, an image EXCLUDE or verdict INCLUDE where something
+ * did - or an image EXCLUDE where the
  * later DATA / NEW_NAME stage may still include (exclude wins over it). */
-static int image_may_decide(const hg_patterns *p, uint32_t included, uint32_t bit)
+static int image_may_decide(const hg_subscription *sub, const hg_patterns *p, uint32_t included, uint32_t bit)
 {
-    if (included)
-        return (p->image_exclude_mask & bit) != 0u;
+    if (included) /* an exclusion, or a verdict the path's candidates may lack */
+        return ((p->image_exclude_mask | (p->image_verdict_mask & sub->verdict_op_mask)) & bit) != 0u;
     return ((p->image_include_mask | (p->image_exclude_mask & p->subject_include_mask)) & bit) != 0u;
 }
 
@@ -233,7 +237,7 @@ void hg_sub_match_path(const hg_subscription *sub, uint16_t operation,
         included |= hit.included;
         join_candidates(&cand, &hit);
     }
-    if (sub->patterns != NULL && image_may_decide(sub->patterns, included, bit)) {
+    if (sub->patterns != NULL && image_may_decide(sub, sub->patterns, included, bit)) {
         match->needs_image = 1;
         match->path_included = included;
         match->path_hit = cand;

@@ -190,6 +190,36 @@ int test_subject_data_include_exclude_unknown(void)
     return 0;
 }
 
+/* A path include without a verdict and a verdict-flagged data include: the
+ * data must still be looked at for an included SetValue, or the blocking
+ * rule behind the data entry would never make its caller wait. */
+int test_subject_verdict_include_is_asked_when_the_path_included(void)
+{
+    static const cfg_pattern p[] = {
+        { { HG_PREFIX_INCLUDE, HG_PREFIX_F_VERDICT, DATA_OPS, 2500, HG_FAIL_CLOSED, "vbscript" }, HG_MATCH_CONTAINS, HG_TARGET_DATA },
+        { { HG_PREFIX_INCLUDE, 0, HG_OP_MASK_ALL, 0, 0, CV "\\Run" }, HG_MATCH_PREFIX, HG_TARGET_KEY_PATH },
+    };
+    uint32_t st;
+    int asked;
+    hg_match m;
+    hg_subscription *sub = compile_with(p, 2, DATA_OPS, &st);
+
+    CHECK_EQ(st, HG_STATUS_SUCCESS);
+    m = match_subject(sub, SET, CV "\\Run", "x", "", "mshta vbscript:x", 1, &asked);
+    CHECK(asked && m.delivered && m.wants_verdict);
+    CHECK_EQ(m.timeout_ms, 2500u);
+    m = match_subject(sub, SET, CV "\\Run", "x", "", "C:\\a.exe", 1, &asked);
+    CHECK(asked && m.delivered && !m.wants_verdict);
+    hg_subscription_free(sub);
+    /* Without a verdict class the data cannot change anything: not read. */
+    sub = compile_with(p, 2, 0, &st);
+    CHECK_EQ(st, HG_STATUS_SUCCESS);
+    m = match_subject(sub, SET, CV "\\Run", "x", "", "mshta vbscript:x", 1, &asked);
+    CHECK(!asked && m.delivered && !m.wants_verdict);
+    hg_subscription_free(sub);
+    return 0;
+}
+
 int test_subject_new_name_spans_parent_and_leaf(void)
 {
     static const cfg_pattern p[] = {

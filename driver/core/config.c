@@ -61,6 +61,22 @@ static uint32_t check_header(const HG_CONFIG_HEADER *h)
     return HG_STATUS_SUCCESS;
 }
 
+/* DATA and NEW_NAME entries (minor 2): one class each, and SUFFIX/CONTAINS
+ * only - the automaton has no anchor at the start of the subject, and a
+ * PREFIX would otherwise join the key-path trie. */
+static uint32_t check_subject_target(const HG_PREFIX_ENTRY *e)
+{
+    if (e->target == HG_TARGET_DATA && (e->op_mask & ~HG_TARGET_DATA_OPS))
+        return HG_STATUS_INVALID_PARAMETER;
+    if (e->target == HG_TARGET_NEW_NAME && (e->op_mask & ~HG_TARGET_NEW_NAME_OPS))
+        return HG_STATUS_INVALID_PARAMETER;
+    /* Subjects are SUFFIX/CONTAINS only: their slots are not anchored. */
+    if ((e->target == HG_TARGET_DATA || e->target == HG_TARGET_NEW_NAME) &&
+        (e->match == HG_MATCH_PREFIX || e->match == HG_MATCH_EXACT))
+        return HG_STATUS_INVALID_PARAMETER;
+    return HG_STATUS_SUCCESS;
+}
+
 static uint32_t check_prefix(const HG_PREFIX_ENTRY *e, uint32_t pool_start, uint32_t total)
 {
     if (e->kind != HG_PREFIX_INCLUDE && e->kind != HG_PREFIX_EXCLUDE)
@@ -78,7 +94,9 @@ static uint32_t check_prefix(const HG_PREFIX_ENTRY *e, uint32_t pool_start, uint
     if ((e->string_offset & 1u) || e->string_offset < pool_start ||
         (uint64_t)e->string_offset + e->string_bytes > total)
         return HG_STATUS_INVALID_PARAMETER;
-    if (e->match > HG_MATCH_EXACT || e->target > HG_TARGET_IMAGE)
+    if (e->match > HG_MATCH_EXACT || e->target > HG_TARGET_NEW_NAME)
+        return HG_STATUS_INVALID_PARAMETER;
+    if (check_subject_target(e) != HG_STATUS_SUCCESS)
         return HG_STATUS_INVALID_PARAMETER;
     if (e->target == HG_TARGET_FULL_NAME && (e->op_mask & ~HG_TARGET_FULL_NAME_OPS))
         return HG_STATUS_INVALID_PARAMETER; /* only value classes have a value name */

@@ -133,15 +133,20 @@ enum hg_pattern_slot_index {
     HG_PSLOT_FULL_END = 3,   /* SUFFIX on it */
     HG_PSLOT_IMAGE_ANY = 4,  /* CONTAINS on the caller's image path */
     HG_PSLOT_IMAGE_END = 5,  /* SUFFIX on it */
+    /* CONTAINS / SUFFIX on the operation's subject: SetValue's rendered data
+     * (DATA entries) or RenameKey's new full name (NEW_NAME entries). Each
+     * target has one class, so the class bit tells them apart in one slot. */
+    HG_PSLOT_SUBJECT_ANY = 6,
+    HG_PSLOT_SUBJECT_END = 7,
     /* Anchored slots (minor 2): the pattern is the whole text read so far,
      * so they hold only the state's own patterns (never merged along the
      * failure links) and count only where the record's depth equals the
      * units read. */
-    HG_PSLOT_KEY_WHOLE   = 6, /* EXACT on the key path: at its end */
-    HG_PSLOT_FULL_WHOLE  = 7, /* EXACT on key path + '\' + value name: at its end */
-    HG_PSLOT_IMAGE_HEAD  = 8, /* PREFIX on the (mapped) image: anywhere */
-    HG_PSLOT_IMAGE_WHOLE = 9, /* EXACT on the (mapped) image: at its end */
-    HG_PSLOT_COUNT    = 10
+    HG_PSLOT_KEY_WHOLE   = 8, /* EXACT on the key path: at its end */
+    HG_PSLOT_FULL_WHOLE  = 9, /* EXACT on key path + '\' + value name: at its end */
+    HG_PSLOT_IMAGE_HEAD  = 10, /* PREFIX on the (mapped) image: anywhere */
+    HG_PSLOT_IMAGE_WHOLE = 11, /* EXACT on the (mapped) image: at its end */
+    HG_PSLOT_COUNT    = 12
 };
 #define HG_PSLOT_FIRST_ANCHORED HG_PSLOT_KEY_WHOLE
 
@@ -187,6 +192,14 @@ typedef struct hg_patterns {
     /* Every anchored (PREFIX/EXACT) image INCLUDE's demands: what an
      * operation whose image is unmapped is given (minor 2). */
     hg_pattern_slot image_unmapped;
+    uint32_t subject_include_mask;     /* classes some DATA / NEW_NAME INCLUDE applies to */
+    uint32_t subject_exclude_mask;     /* ... some EXCLUDE */
+    hg_pattern_slot subject_unknown;   /* every such INCLUDE's demands: an unknown subject */
+    /* Classes some image / subject INCLUDE with HG_PREFIX_F_VERDICT applies
+     * to: such an entry can still make an included operation wait, so its
+     * stage runs for included operations of a verdict class too. */
+    uint32_t image_verdict_mask;
+    uint32_t subject_verdict_mask;
     uint16_t ascii_class[128];         /* unit < 128 -> class, case folded (build time) */
     const uint16_t *wide_units;        /* sorted; class = wide_first_class + index */
     /* Every UTF-16 unit -> class * state_count, case folded: the start of its
@@ -237,6 +250,12 @@ typedef struct hg_image_form {
  * and is scanned for SUFFIX/CONTAINS only. */
 void     hg_pattern_match_image(const hg_patterns *p, uint16_t operation, const hg_image_form *image,
                                 hg_pattern_hit *hit);
+/* One pass over the operation's subject - `head` then `tail`, as one string
+ * (RenameKey: parent path with its '\', new name; SetValue: empty head, the
+ * rendered data) - with the DATA / NEW_NAME entries only. `known` 0 means
+ * unknown: p->subject_unknown's includes, no exclusion. */
+void     hg_pattern_match_subject(const hg_patterns *p, uint16_t operation, int known,
+                                  const hg_utf16 *head, const hg_utf16 *tail, hg_pattern_hit *hit);
 
 /* One volume-map entry, compiled: the device name upcased, and as sent - the
  * spelling the kernel reports (QueryDosDevice's), so the usual compare is one
@@ -286,9 +305,24 @@ typedef struct hg_match {
      * hg_sub_match_image finishes the match with the caller's image. What
      * the path said is kept below for it. */
     uint32_t needs_image;
+    /* Likewise, once path and image are done, when DATA / NEW_NAME entries
+     * may decide: hg_sub_match_subject finishes it. */
+    uint32_t needs_subject;
     uint32_t path_included;
     hg_pattern_hit path_hit; /* the path's verdict candidates (prefix + patterns) */
 } hg_match;
+
+/* Finishes a match left with needs_subject (see hg_pattern_match_subject
+ * for head, tail and known). */
+void hg_sub_match_subject(const hg_subscription *sub, uint16_t operation, int known,
+                          const hg_utf16 *head, const hg_utf16 *tail, hg_match *match);
+
+/* details.c: SetValue's data rendered as Sysmon's Details (hiveguard_wire.h,
+ * HG_TARGET_DATA) into out[HG_DATA_MATCH_MAX_BYTES / 2 + 16 units]. Returns
+ * 1 and sets *units, or 0 for "unknown" (a type not rendered, data longer
+ * than HG_DATA_MATCH_MAX_BYTES, or data that could not be read whole). */
+#define HG_DETAILS_MAX_UNITS (HG_DATA_MATCH_MAX_BYTES / 2u + 16u)
+int hg_details_render(const hg_op *op, const hg_op_source *source, uint16_t *out, uint32_t *units);
 
 /* config.c: validates a CONFIGURE buffer and compiles it; on success *out has
  * refs == 1. Allocates: call without the core lock. */

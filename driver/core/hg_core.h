@@ -115,7 +115,9 @@ void hg_core_cancel_request(hg_core *core, hg_request *req);
  * An operation as the callback sees it. Cheap fields first; the key path,
  * the caller's identity and the value data are produced lazily by `source`,
  * only after the class and caller checks pass (path) and the subscription
- * matches (identity, data). */
+ * matches (identity, data) - or, for subscriptions with IMAGE / DATA entries
+ * for the class, once the earlier entries left the decision open (image;
+ * up to HG_DATA_MATCH_MAX_BYTES of data, rendered as Sysmon's Details). */
 typedef struct hg_utf16 {
     const uint16_t *chars;  /* UTF-16 code units, not NUL-terminated */
     uint32_t        bytes;  /* even */

@@ -62,6 +62,8 @@ static uint32_t slot_of(const HG_PREFIX_ENTRY *e)
         return HG_PSLOT_IMAGE_HEAD;
     if (e->target == HG_TARGET_IMAGE)
         return suffix ? HG_PSLOT_IMAGE_END : HG_PSLOT_IMAGE_ANY;
+    if (e->target == HG_TARGET_DATA || e->target == HG_TARGET_NEW_NAME)
+        return suffix ? HG_PSLOT_SUBJECT_END : HG_PSLOT_SUBJECT_ANY;
     return e->target == HG_TARGET_FULL_NAME ? (suffix ? HG_PSLOT_FULL_END : HG_PSLOT_FULL_ANY)
                                             : (suffix ? HG_PSLOT_KEY_END : HG_PSLOT_KEY_ANY);
 }
@@ -132,6 +134,25 @@ static void add_entry(hg_pattern_slot *s, const HG_PREFIX_ENTRY *e, const HG_CON
     for (op = 1; op < HG_OP_COUNT; op++)
         if ((e->op_mask & HG_OP_BIT(op)) && timeout > s->timeout_of_op[op])
             s->timeout_of_op[op] = (uint16_t)timeout;
+}
+
+static int is_subject_target(const HG_PREFIX_ENTRY *e)
+{
+    return e->target == HG_TARGET_DATA || e->target == HG_TARGET_NEW_NAME;
+}
+
+/* A DATA / NEW_NAME entry: which classes the lazy subject pass can change,
+ * and what an unknown subject is given (every include: "could match"). */
+static void note_subject_entry(hg_patterns *p, const HG_PREFIX_ENTRY *e, const HG_CONFIG_HEADER *h)
+{
+    if (e->kind == HG_PREFIX_EXCLUDE) {
+        p->subject_exclude_mask |= e->op_mask;
+        return;
+    }
+    p->subject_include_mask |= e->op_mask;
+    if (e->flags & HG_PREFIX_F_VERDICT)
+        p->subject_verdict_mask |= e->op_mask;
+    add_entry(&p->subject_unknown, e, h);
 }
 
 static size_t align8(size_t v)
@@ -414,12 +435,16 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
         r = &records[b.own[state]];
         r->depth = b.src[j].units;
         add_entry(&r->slot[b.src[j].slot], &entries[b.src[j].entry], h);
-        if (entries[b.src[j].entry].target != HG_TARGET_IMAGE) {
+        if (is_subject_target(&entries[b.src[j].entry])) {
+            note_subject_entry(p, &entries[b.src[j].entry], h);
+        } else if (entries[b.src[j].entry].target != HG_TARGET_IMAGE) {
             p->op_mask |= entries[b.src[j].entry].op_mask;
         } else if (entries[b.src[j].entry].kind == HG_PREFIX_EXCLUDE) {
             p->image_exclude_mask |= entries[b.src[j].entry].op_mask;
         } else {
             p->image_include_mask |= entries[b.src[j].entry].op_mask;
+            if (entries[b.src[j].entry].flags & HG_PREFIX_F_VERDICT)
+                p->image_verdict_mask |= entries[b.src[j].entry].op_mask;
             add_entry(&p->image_unknown, &entries[b.src[j].entry], h);
             if (slot_anchored(b.src[j].slot))
                 add_entry(&p->image_unmapped, &entries[b.src[j].entry], h);
@@ -669,6 +694,42 @@ void hg_pattern_match_image(const hg_patterns *p, uint16_t operation, const hg_i
             (mapped && o->depth == read && take(&o->slot[HG_PSLOT_IMAGE_WHOLE], bit, operation, hit)))
             goto excluded;
     }
+    return;
+excluded:
+    memset(hit, 0, sizeof *hit);
+    hit->excluded = 1;
+}
+
+/*
+ * The DATA / NEW_NAME entries over the operation's subject, like the image
+ * pass: from the root, CONTAINS at every position, SUFFIX at the end of the
+ * tail. The head and the tail are one string to the automaton (the state
+ * carries over), so a pattern may span the new name's parent and leaf. An
+ * unknown subject could match every include of the class and matches no
+ * exclude: never hidden.
+ */
+void hg_pattern_match_subject(const hg_patterns *p, uint16_t operation, int known,
+                              const hg_utf16 *head, const hg_utf16 *tail, hg_pattern_hit *hit)
+{
+    uint32_t bit = HG_OP_BIT(operation), state = 0, at, n, first_out = p->first_out_state, part;
+
+    memset(hit, 0, sizeof *hit);
+    if (!known) {
+        (void)take(&p->subject_unknown, bit, operation, hit);
+        return;
+    }
+    for (part = 0; part < 2u; part++) {
+        const hg_utf16 *s = part == 0u ? head : tail;
+        at = 0;
+        n = s != NULL && s->chars != NULL ? s->bytes / 2u : 0u;
+        while (at < n) {
+            state = scan(p, state, s->chars, &at, n);
+            if (state >= first_out && take(&out_of(p, state)->slot[HG_PSLOT_SUBJECT_ANY], bit, operation, hit))
+                goto excluded;
+        }
+    }
+    if (state >= first_out && take(&out_of(p, state)->slot[HG_PSLOT_SUBJECT_END], bit, operation, hit))
+        goto excluded;
     return;
 excluded:
     memset(hit, 0, sizeof *hit);

@@ -280,6 +280,41 @@ static enum raise_outcome queue_locked(hg_core *core, hg_subscription *sub, hg_q
     return RAISE_QUEUED;
 }
 
+/*
+ * The DATA / NEW_NAME stage, reached only when path and image entries left
+ * the decision open. SetValue: the data rendered as Sysmon's Details into a
+ * bounded stack buffer (details.c reads it through capture_data, which
+ * knows where the buffer lives). RenameKey: the renamed key's parent path
+ * with its '\', then the new name - the new full path, with no copy. A
+ * subject that cannot be had is "unknown": every include counts.
+ */
+static __attribute__((noinline)) void match_subject(const hg_subscription *sub, const hg_op *op,
+                                                    const hg_op_source *source, const hg_utf16 *path,
+                                                    hg_match *match)
+{
+    uint16_t rendered[HG_DETAILS_MAX_UNITS];
+    hg_utf16 head, tail;
+    uint32_t units = 0, n;
+    int known = 0;
+
+    memset(&head, 0, sizeof head);
+    memset(&tail, 0, sizeof tail);
+    if (op->operation == HG_OP_SET_VALUE) {
+        known = hg_details_render(op, source, rendered, &units);
+        tail.chars = rendered;
+        tail.bytes = units * 2u;
+    } else if (op->operation == HG_OP_RENAME_KEY && op->new_name.chars != NULL && op->new_name.bytes != 0u) {
+        /* The parent is the path up to and with its last '\'. */
+        for (n = path->bytes / 2u; n > 0u && path->chars[n - 1u] != '\\'; n--)
+            ;
+        known = n > 0u;
+        head.chars = path->chars;
+        head.bytes = n * 2u;
+        tail = op->new_name;
+    }
+    hg_sub_match_subject(sub, op->operation, known, &head, &tail, match);
+}
+
 /* Past the gate: the class is subscribed and a client was bound. */
 static __attribute__((noinline)) uint32_t raise_subscribed(hg_core *core, const hg_op *op,
                                                           const hg_op_source *source,
@@ -335,6 +370,8 @@ static __attribute__((noinline)) uint32_t raise_subscribed(hg_core *core, const 
                 hg_identity_borrow(op, source, &identity);
                 hg_sub_match_image(sub, op->operation, &identity.image, &match);
             }
+            if (match.needs_subject)
+                match_subject(sub, op, source, &path, &match);
             if (match.delivered) {
                 if (!identity.borrowed)
                     hg_identity_borrow(op, source, &identity);

@@ -142,6 +142,29 @@ static void finish(const hg_subscription *sub, uint16_t operation, uint32_t incl
     match->fail_mode = cand->closed ? HG_FAIL_CLOSED : HG_FAIL_OPEN;
 }
 
+/* The last, lazy stage: if DATA / NEW_NAME entries for the class could still
+ * change the outcome - a subject INCLUDE where nothing included yet, a
+ * subject EXCLUDE or a verdict-flagged subject INCLUDE (of a verdict class)
+ * where something did - the match is left to
+ * hg_sub_match_subject, so the caller reads and renders the value data only
+ * then; otherwise it is decided here. */
+static void finish_or_ask_subject(const hg_subscription *sub, uint16_t operation, uint32_t included,
+                                  const hg_pattern_hit *cand, hg_match *match)
+{
+    uint32_t bit = HG_OP_BIT(operation);
+
+    const hg_patterns *p = sub->patterns;
+
+    if (p != NULL && (included ? p->subject_exclude_mask | (p->subject_verdict_mask & sub->verdict_op_mask)
+                               : p->subject_include_mask) & bit) {
+        match->needs_subject = 1;
+        match->path_included = included;
+        match->path_hit = *cand;
+        return;
+    }
+    finish(sub, operation, included, cand, match);
+}
+
 /* Adds one hit's verdict candidates to `cand`: the longest timeout wins,
  * closed wins. */
 static void join_candidates(hg_pattern_hit *cand, const hg_pattern_hit *hit)
@@ -152,6 +175,17 @@ static void join_candidates(hg_pattern_hit *cand, const hg_pattern_hit *hit)
     cand->closed |= hit->closed;
     if (hit->timeout_ms > cand->timeout_ms)
         cand->timeout_ms = hit->timeout_ms;
+}
+
+/* Whether the image can still change the outcome: an image INCLUDE where
+ * nothing included yet, an image EXCLUDE or verdict INCLUDE where something
+ * did - or an image EXCLUDE where the
+ * later DATA / NEW_NAME stage may still include (exclude wins over it). */
+static int image_may_decide(const hg_subscription *sub, const hg_patterns *p, uint32_t included, uint32_t bit)
+{
+    if (included) /* an exclusion, or a verdict the path's candidates may lack */
+        return ((p->image_exclude_mask | (p->image_verdict_mask & sub->verdict_op_mask)) & bit) != 0u;
+    return ((p->image_include_mask | (p->image_exclude_mask & p->subject_include_mask)) & bit) != 0u;
 }
 
 /*
@@ -203,14 +237,13 @@ void hg_sub_match_path(const hg_subscription *sub, uint16_t operation,
         included |= hit.included;
         join_candidates(&cand, &hit);
     }
-    if (sub->patterns != NULL &&
-        (included ? sub->patterns->image_exclude_mask : sub->patterns->image_include_mask) & bit) {
+    if (sub->patterns != NULL && image_may_decide(sub, sub->patterns, included, bit)) {
         match->needs_image = 1;
         match->path_included = included;
         match->path_hit = cand;
         return;
     }
-    finish(sub, operation, included, &cand, match);
+    finish_or_ask_subject(sub, operation, included, &cand, match);
 }
 
 /* Whether `units` (n of them) begin with the upcased device `v` followed by
@@ -285,6 +318,22 @@ void hg_sub_match_image(const hg_subscription *sub, uint16_t operation,
     if (known)
         image_form_of(sub, image, &form);
     hg_pattern_match_image(sub->patterns, operation, known ? &form : NULL, &hit);
+    if (hit.excluded)
+        return;
+    included |= hit.included;
+    join_candidates(&cand, &hit);
+    finish_or_ask_subject(sub, operation, included, &cand, match);
+}
+
+/* Finishes a match left with needs_subject: the DATA / NEW_NAME pass. */
+void hg_sub_match_subject(const hg_subscription *sub, uint16_t operation, int known,
+                          const hg_utf16 *head, const hg_utf16 *tail, hg_match *match)
+{
+    hg_pattern_hit hit, cand = match->path_hit;
+    uint32_t included = match->path_included;
+
+    memset(match, 0, sizeof *match);
+    hg_pattern_match_subject(sub->patterns, operation, known, head, tail, &hit);
     if (hit.excluded)
         return;
     included |= hit.included;

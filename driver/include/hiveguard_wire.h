@@ -29,7 +29,9 @@
                                       IMAGE included: unreleased, so no new minor); the HELLO
                                       reply reports driver version, altitude, default verdict;
                                       2: HG_MATCH_EXACT, anchored IMAGE entries, the volume map
-                                      (HG_CONFIG_HEADER.volume_count, HG_VOLUME_ENTRY) */
+                                      (HG_CONFIG_HEADER.volume_count, HG_VOLUME_ENTRY), targets
+                                      DATA (SetValue's data as Sysmon's Details) and NEW_NAME
+                                      (RenameKey's new full name) */
 
 #define HG_DEVICE_NAME_W       L"\\Device\\HiveGuard"
 #define HG_SYMLINK_NAME_W      L"\\DosDevices\\HiveGuard"
@@ -329,6 +331,21 @@ typedef struct HG_HELLO_REPLY {
  * "begins with \" - Sysmon's NT-form image - in effect selects exactly the
  * unmapped images). A device is listed at most once, a drive letter at
  * most once; device names are compared case-insensitively.
+ *
+ * Data and new-name entries (minor version 2; SUFFIX or CONTAINS only, no
+ * anchor). HG_TARGET_DATA (SET_VALUE only) matches the value data
+ * rendered as Sysmon renders event 13's Details: REG_SZ / REG_EXPAND_SZ the
+ * text up to its first NUL, "(Empty)" when that is empty; REG_DWORD
+ * "DWORD (0x%08x)" (lower-case hex); REG_QWORD "QWORD (0x%08x-0x%08x)" (high
+ * half, then low); a DWORD/QWORD shorter than 4/8 bytes and every other type
+ * except REG_MULTI_SZ "Binary Data". REG_MULTI_SZ, data longer than
+ * HG_DATA_MATCH_MAX_BYTES and data the driver cannot read are "unknown".
+ * HG_TARGET_NEW_NAME (RENAME_KEY only) matches the key's new full path in
+ * kernel form: the renamed key's parent path, '\' and the new name. They
+ * join like image entries (included when any target includes, excluded when
+ * any excludes), are looked at only when the path and image entries left
+ * the decision open, and an unknown subject counts as matching every
+ * INCLUDE of the class and no EXCLUDE: never hidden.
  */
 #define HG_CFG_F_INCLUDE_KERNEL_CALLERS 0x0001u
 #define HG_CFG_F_ALL                    0x0001u
@@ -377,9 +394,17 @@ enum hg_match_kind {
 enum hg_match_target {
     HG_TARGET_KEY_PATH  = 0, /* the full kernel key path */
     HG_TARGET_FULL_NAME = 1, /* key path + '\' + value name; SET_VALUE/DELETE_VALUE only */
-    HG_TARGET_IMAGE     = 2  /* the caller process's image path (Sysmon form, see the volume map); any class */
+    HG_TARGET_IMAGE     = 2, /* the caller process's image path (Sysmon form, see the volume map); any class */
+    HG_TARGET_DATA      = 3, /* minor 2: SetValue's data rendered as Sysmon's Details; SUFFIX/CONTAINS */
+    HG_TARGET_NEW_NAME  = 4  /* minor 2: RenameKey's new full key path; SUFFIX/CONTAINS */
 };
 #define HG_TARGET_FULL_NAME_OPS (HG_OP_BIT(HG_OP_SET_VALUE) | HG_OP_BIT(HG_OP_DELETE_VALUE))
+#define HG_TARGET_DATA_OPS      HG_OP_BIT(HG_OP_SET_VALUE)
+#define HG_TARGET_NEW_NAME_OPS  HG_OP_BIT(HG_OP_RENAME_KEY)
+/* Data longer than this (bytes as stored) is "unknown" to DATA entries: the
+ * raise path renders it into a buffer on the kernel stack, so the work and
+ * the stack it takes stay bounded whatever a caller writes. */
+#define HG_DATA_MATCH_MAX_BYTES 256u
 
 typedef struct HG_PREFIX_ENTRY {
     uint16_t kind;           /* hg_prefix_kind */

@@ -4,7 +4,9 @@
  * from the buffer's own entry strings (so they walk deep into the compiled
  * trie and through the pattern automaton's outputs, the same strings serving
  * as the caller's image for image entries, also behind each of the volume
- * map's devices so the Sysmon form is derived) are raised through it,
+ * map's devices so the Sysmon form is derived, as SetValue's data for data
+ * entries and as RenameKey's new name for new-name entries) are raised
+ * through it,
  * and the accounting must balance. */
 #include "fuzz_common.h"
 
@@ -79,13 +81,18 @@ static void raise_through(hg_core *core, const uint8_t *data, size_t size)
         src.path[k++] = '\\'; /* a key below the prefix */
         src.path[k++] = 'x';
         src.path_units = k;
-        src.data = data;
-        src.data_len = (uint32_t)size;
+        /* SetValue's data: the entry's own string, as a REG_SZ, a DWORD or
+         * a REG_MULTI_SZ (not rendered: unknown), now and then unreadable -
+         * every path of details.c against the automaton's data outputs. */
+        src.data = data + e.string_offset;
+        src.data_len = e.string_bytes;
+        src.unreadable = i % 5u == 4u;
         tsrc_bind(&src, &source);
         for (op = HG_OP_CREATE_KEY; op < HG_OP_COUNT; op += 1u) {
             hg_op o;
             top_init(&o, (uint16_t)op, 100u + i);
-            o.data_original_size = (uint32_t)size;
+            o.data_original_size = e.string_bytes;
+            o.value_type = i % 3u == 0u ? 1u : i % 3u == 1u ? 4u : 7u; /* REG_SZ, REG_DWORD, REG_MULTI_SZ */
             /* Value classes also run the full name (key path '\' value name)
              * through the pattern automaton: the entry's own string again. */
             o.value_name.chars = src.path;
@@ -99,6 +106,9 @@ static void raise_through(hg_core *core, const uint8_t *data, size_t size)
                 o.image.bytes = 2u * image_behind_volume(data, &h, i, src.path, units < k ? units : k, image,
                                                          TEST_PATH_MAX_UNITS);
             }
+            /* RenameKey: the entry's string as the new name (parent: the path's). */
+            if (op == HG_OP_RENAME_KEY)
+                o.new_name = o.value_name;
             hg_core_raise(core, &o, &source, &r);
             FUZZ_REQUIRE(r.verdict == HG_VERDICT_ALLOW || r.verdict == HG_VERDICT_BLOCK);
             /* nobody answers: a caller that waited ran out its (1 ms) budget */

@@ -32,6 +32,11 @@ size_t golden_config(unsigned char *buf, size_t cap)
           HG_MATCH_PREFIX, HG_TARGET_IMAGE },
         { { HG_PREFIX_EXCLUDE, 0, HG_OP_BIT(HG_OP_SET_VALUE), 0, HG_FAIL_INHERIT, "C:\\Tools\\silent.exe" },
           HG_MATCH_EXACT, HG_TARGET_IMAGE },
+        /* Minor 2: a data exclusion and a new-name inclusion (no vector's data nor rename has them). */
+        { { HG_PREFIX_EXCLUDE, 0, HG_TARGET_DATA_OPS, 0, HG_FAIL_INHERIT, "golden-quiet-data" },
+          HG_MATCH_CONTAINS, HG_TARGET_DATA },
+        { { HG_PREFIX_INCLUDE, 0, HG_TARGET_NEW_NAME_OPS, 0, HG_FAIL_INHERIT, "\\GoldenRenamed" },
+          HG_MATCH_SUFFIX, HG_TARGET_NEW_NAME },
     };
     /* Minor 2: the volume map. */
     static const cfg_volume volumes[] = {

@@ -15,6 +15,12 @@
  *                             looked up), which maps to C:\... and is filtered out
  *   bench_pattern naive N     the baseline: the same N patterns tested one by
  *                             one against the same paths (upcase + compare)
+ *   bench_pattern data N      as core N, but every fourth pattern is a DATA
+ *                             CONTAINS entry (wire minor 2) and each
+ *                             SetValue carries REG_SZ data (a command line
+ *                             of 40-70 characters) that none matches: every
+ *                             operation also pays the lazy subject stage -
+ *                             capture, Details rendering, one automaton pass
  *   bench_pattern build N     what CONFIGURE costs for that configuration:
  *                             hg_config_compile wall time (median of runs),
  *                             the automaton's allocation, and the growth of
@@ -83,6 +89,9 @@ static test_source sources[PATH_VARIANTS];
 static hg_utf16 images[PATH_VARIANTS];
 static uint16_t image_units[PATH_VARIANTS][256];
 static int with_images;
+/* data mode: each variant's REG_SZ data (UTF-16LE with its NUL). */
+static unsigned char data_bytes[PATH_VARIANTS][256];
+static uint32_t with_data;
 
 /* The measured loop: OPS filtered-out SetValue operations through the core. */
 __attribute__((noinline)) uint32_t bench_loop(hg_core *core, const hg_op_source *src)
@@ -97,6 +106,10 @@ __attribute__((noinline)) uint32_t bench_loop(hg_core *core, const hg_op_source 
         op.value_name = values[i % PATH_VARIANTS];
         if (with_images)
             op.image = images[i % PATH_VARIANTS];
+        if (with_data) {
+            op.value_type = 1u; /* REG_SZ */
+            op.data_original_size = sources[i % PATH_VARIANTS].data_len;
+        }
         hg_core_raise(core, &op, &src[i % PATH_VARIANTS], &r);
         delivered += r.delivered;
     }
@@ -204,10 +217,11 @@ int main(int argc, char **argv)
     size_t len;
 
     if (argc != 3 || (strcmp(argv[1], "core") != 0 && strcmp(argv[1], "naive") != 0 && strcmp(argv[1], "build") != 0 &&
-                      strcmp(argv[1], "image") != 0)) {
-        fprintf(stderr, "usage: %s core|image|naive|build PATTERNS\n", argv[0]);
+                      strcmp(argv[1], "image") != 0 && strcmp(argv[1], "data") != 0)) {
+        fprintf(stderr, "usage: %s core|image|data|naive|build PATTERNS\n", argv[0]);
         return 2;
     }
+    with_data = strcmp(argv[1], "data") == 0;
     n = (uint32_t)strtoul(argv[2], NULL, 10);
     if (n > MAX_PATTERNS) {
         fprintf(stderr, "at most %u patterns\n", MAX_PATTERNS);
@@ -220,6 +234,21 @@ int main(int argc, char **argv)
         make_path(p, sizeof p);
         if (tsrc_init(&sources[i], p) != 0)
             return 1;
+        if (with_data) {
+            char line[160];
+            uint16_t u[128];
+            int k, un;
+            snprintf(line, sizeof line, "\"C:\\Program Files\\%s\\%s.exe\" /run %s", k_words[rnd(WORDS)],
+                     k_words[rnd(WORDS)], k_words[rnd(WORDS)]);
+            un = utf8_to_utf16(line, u, 127);
+            for (k = 0; k < un; k++) {
+                data_bytes[i][2 * k] = (unsigned char)(u[k] & 0xFFu);
+                data_bytes[i][2 * k + 1] = (unsigned char)(u[k] >> 8);
+            }
+            data_bytes[i][2 * un] = data_bytes[i][2 * un + 1] = 0;
+            sources[i].data = data_bytes[i];
+            sources[i].data_len = (uint32_t)(2 * un + 2);
+        }
         tsrc_bind(&sources[i], &bound[i]);
         units = utf8_to_utf16(p, path_units[i], 512);
         paths[i].chars = path_units[i];
@@ -262,6 +291,11 @@ int main(int argc, char **argv)
         entries[64u + i].entry.utf8 = t;
         entries[64u + i].match = (i & 1u) ? HG_MATCH_SUFFIX : HG_MATCH_CONTAINS;
         entries[64u + i].target = HG_TARGET_FULL_NAME;
+        if (with_data && i % 4u == 3u) {
+            entries[64u + i].entry.op_mask = HG_TARGET_DATA_OPS;
+            entries[64u + i].match = HG_MATCH_CONTAINS;
+            entries[64u + i].target = HG_TARGET_DATA;
+        }
         units = utf8_to_utf16(t, pattern_units[i], 128);
         for (k = 0; k < (uint32_t)units; k++)
             pattern_units[i][k] = hg_upcase16(pattern_units[i][k]);

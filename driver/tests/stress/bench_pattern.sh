@@ -58,6 +58,12 @@ for n in 0 1000; do
     printf '%-9s %12s %12s\n' "$n" "$raise" "$image"
 done
 echo
+echo "With DATA entries (every fourth pattern; each SetValue carries REG_SZ data none matches):"
+printf '%-9s %12s\n' patterns "raise Ir/op"
+for n in 100 1000 2000; do
+    printf '%-9s %12s\n' "$n" "$(per_op "$(ir_of "$bin" data "$n" bench_loop)")"
+done
+echo
 echo "CONFIGURE compile (median of 9 runs; peak RSS growth during the first):"
 for n in 100 1000 2000; do
     "$bin" build "$n"

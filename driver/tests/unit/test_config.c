@@ -192,7 +192,7 @@ int test_config_prefix_ranges(void)
         case 11: e->string_offset = (uint32_t)pool - 2; break; /* inside the pid table */
         case 12: e->string_offset = (uint32_t)len; break;      /* past the end */
         case 13: e->match = HG_MATCH_EXACT + 1; break;
-        case 14: e->target = HG_TARGET_IMAGE + 1; break;
+        case 14: e->target = HG_TARGET_NEW_NAME + 1; break;
         case 15: e->target = HG_TARGET_FULL_NAME; break;       /* every class, but full name: value classes only */
         case 16: e->match = HG_MATCH_SUFFIX;                   /* full name: value classes only */
                  e->target = HG_TARGET_FULL_NAME; break;

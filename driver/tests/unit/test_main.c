@@ -38,6 +38,11 @@
     X(test_pattern_image_include_and_exclude)                 \
     X(test_pattern_image_anchored_on_mapped_and_unmapped)     \
     X(test_pattern_exact_on_key_path_and_full_name)           \
+    X(test_subject_details_render_like_sysmon)                \
+    X(test_subject_data_include_exclude_unknown)              \
+    X(test_subject_new_name_spans_parent_and_leaf)            \
+    X(test_subject_verdict_include_is_asked_when_the_path_included) \
+    X(test_subject_entries_validated)                         \
     X(test_pattern_full_name_spans_key_and_value)             \
     X(test_pattern_exclude_wins_over_prefix_and_pattern)      \
     X(test_pattern_verdict_joins_longest_prefix)              \

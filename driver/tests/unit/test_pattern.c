@@ -303,8 +303,15 @@ int test_pattern_automaton_matches_naive_definition(void)
             p[i].entry.kind = rnd(5) == 0 ? HG_PREFIX_EXCLUDE : HG_PREFIX_INCLUDE;
             p[i].entry.op_mask = rnd(2) ? VOPS : HG_OP_BIT(SET);
             p[i].target = rnd(3) == 0 ? HG_TARGET_IMAGE : rnd(2) ? HG_TARGET_FULL_NAME : HG_TARGET_KEY_PATH;
-            /* PREFIX is anchored in the automaton for images only (the trie has the others) */
-            p[i].match = (uint16_t)(p[i].target == HG_TARGET_IMAGE ? rnd(4) : 1u + rnd(3));
+            if (rnd(4) == 0) { /* minor 2: SetValue's data, SetValue only */
+                p[i].target = HG_TARGET_DATA;
+                p[i].entry.op_mask = HG_TARGET_DATA_OPS;
+            }
+            /* PREFIX is anchored in the automaton for images only (the trie has the
+             * others); data entries are SUFFIX/CONTAINS only */
+            p[i].match = (uint16_t)(p[i].target == HG_TARGET_IMAGE  ? rnd(4)
+                                    : p[i].target == HG_TARGET_DATA ? 1u + rnd(2)
+                                                                    : 1u + rnd(3));
             p[i].entry.utf8 = utf8[i];
             if (p[i].target == HG_TARGET_IMAGE && anchored(p[i].match) && lens[i] >= 2u && rnd(2)) {
                 /* anchored where a mapped image begins, so some do match */
@@ -328,10 +335,11 @@ int test_pattern_automaton_matches_naive_definition(void)
          * one per distinct upcased prefix, the empty one included. */
         CHECK_EQ(sub->patterns->state_count, distinct_prefixes(units, lens, PATTERNS) + 1u);
         for (j = 0; j < PATHS; j++) {
-            uint16_t key[24], full[40], val[12], img[24], form[24];
+            uint16_t key[24], full[40], val[12], img[24], form[24], dat[24];
             uint32_t kn = rnd(20), vn = rnd(8), in = rnd(8) == 0 ? 0u : 1u + rnd(20), fn, k, formn;
+            uint32_t dn = rnd(20), dknown = rnd(8) != 0, dsplit;
             int inc = 0, exc = 0, mapped;
-            hg_utf16 kp, vp, ip;
+            hg_utf16 kp, vp, ip, dh, dt;
             hg_match m;
 
             for (k = 0; k < kn; k++)
@@ -364,9 +372,15 @@ int test_pattern_automaton_matches_naive_definition(void)
                 memcpy(form + 2, img + 3, (in - 3u) * 2u);
                 formn = in - 1u;
             }
+            for (k = 0; k < dn; k++)
+                dat[k] = k_alpha[rnd(sizeof k_alpha / sizeof k_alpha[0])];
+            dsplit = rnd(dn + 1u); /* head | tail: one string to the automaton */
             for (i = 0; i < PATTERNS; i++) {
                 int hit;
-                if (p[i].target == HG_TARGET_IMAGE) /* an unknown image (in == 0) could match any include */
+                if (p[i].target == HG_TARGET_DATA) /* unknown data could match any include */
+                    hit = !dknown ? p[i].entry.kind == HG_PREFIX_INCLUDE
+                                  : naive_match(dat, dn, units[i], lens[i], p[i].match);
+                else if (p[i].target == HG_TARGET_IMAGE) /* an unknown image (in == 0) could match any include */
                     hit = in == 0u ? p[i].entry.kind == HG_PREFIX_INCLUDE
                           : anchored(p[i].match) && !mapped ? p[i].entry.kind == HG_PREFIX_INCLUDE
                                                             : naive_match(form, formn, units[i], lens[i], p[i].match);
@@ -390,6 +404,12 @@ int test_pattern_automaton_matches_naive_definition(void)
             hg_sub_match_path(sub, SET, &kp, &vp, &m);
             if (m.needs_image)
                 hg_sub_match_image(sub, SET, &ip, &m);
+            dh.chars = dat;
+            dh.bytes = dsplit * 2u;
+            dt.chars = dat + dsplit;
+            dt.bytes = (dn - dsplit) * 2u;
+            if (m.needs_subject)
+                hg_sub_match_subject(sub, SET, (int)dknown, &dh, &dt, &m);
             if ((int)m.delivered != (inc && !exc)) {
                 fprintf(stderr, "  round %d path %d: automaton %u, definition %d\n", round, j,
                         m.delivered, inc && !exc);

@@ -178,7 +178,25 @@ public record Subscription(
          * open; an unknown image counts as matching every image INCLUDE and no EXCLUDE, an unmapped one
          * as matching every anchored (PREFIX/EXACT) image INCLUDE and no anchored EXCLUDE.
          */
-        IMAGE(2);
+        IMAGE(2),
+        /**
+         * Wire minor 2: SetValue's data rendered as Sysmon's Details ({@link ValueRendering#details}),
+         * SUFFIX/CONTAINS only. Data the driver does not render (REG_MULTI_SZ, longer than
+         * {@code HG_DATA_MATCH_MAX_BYTES}, unreadable) is unknown: every DATA INCLUDE counts, no EXCLUDE.
+         */
+        DATA(3),
+        /** Wire minor 2: RenameKey's new full key path in kernel form, SUFFIX/CONTAINS only; unknown as DATA. */
+        NEW_NAME(4);
+
+        /** The classes that have this target: DATA and NEW_NAME one each, the others every class that has the text. */
+        public int ops() {
+            return switch (this) {
+                case DATA -> Operation.SET_VALUE.bit();
+                case NEW_NAME -> Operation.RENAME_KEY.bit();
+                case FULL_NAME -> FULL_NAME_OPS;
+                default -> Operation.maskAll();
+            };
+        }
 
         private final int code;
 
@@ -223,6 +241,11 @@ public record Subscription(
             Objects.requireNonNull(failMode, "failMode");
             Objects.requireNonNull(match, "match");
             Objects.requireNonNull(target, "target");
+            if ((target == Target.DATA || target == Target.NEW_NAME)
+                    && (match == Match.PREFIX || match == Match.EXACT || (opMask & ~target.ops()) != 0)) {
+                throw new IllegalArgumentException("a " + target + " entry is SUFFIX or CONTAINS for its own class only: "
+                        + prefix);
+            }
         }
 
         /** Whether the driver compiles it into its automaton (else into the prefix trie). */
@@ -256,6 +279,8 @@ public record Subscription(
             return switch (target) {
                 case FULL_NAME -> text + " (key\\value)";
                 case IMAGE -> text + " (image)";
+                case DATA -> text + " (details)";
+                case NEW_NAME -> text + " (new name)";
                 case KEY_PATH -> text;
             };
         }

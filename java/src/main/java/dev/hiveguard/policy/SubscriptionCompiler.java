@@ -253,7 +253,8 @@ final class SubscriptionCompiler {
     /**
      * Kernel prefix -> classes for a rule from Sigma, from its expression's {@link TargetCover}
      * for each class: prefix alternatives as for a Sysmon rule, suffix / contains ones to
-     * {@code patterns} (key path for key classes, full name for value classes); a class without
+     * {@code patterns} (key path for key classes, full name for value classes), Details / NewName
+     * ones as the class's DATA / NEW_NAME entries, Image ones as IMAGE entries; a class without
      * a cover is delivered whole.
      */
     private static Map<String, Integer> expressionPrefixes(CompiledRule r, boolean precise,
@@ -267,7 +268,10 @@ final class SubscriptionCompiler {
             }
             List<String> prefixes = new ArrayList<>();
             for (TargetCover.Alt a : e.getValue()) {
-                if (a.image()) {
+                if (a.subject() != null) {
+                    // Details / NewName: the class's own DATA or NEW_NAME entry (op is that class).
+                    patterns.add(new PatternCover.Entry(a.text(), a.match(), a.subject(), op));
+                } else if (a.image()) {
                     patterns.add(new PatternCover.Entry(a.text(), a.match(), Subscription.Target.IMAGE, op));
                 } else if (a.match() == Subscription.Match.PREFIX) {
                     prefixes.add(a.text());

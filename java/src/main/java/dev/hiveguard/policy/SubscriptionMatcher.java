@@ -2,8 +2,12 @@ package dev.hiveguard.policy;
 
 import dev.hiveguard.model.FailMode;
 import dev.hiveguard.model.Operation;
+import dev.hiveguard.model.RegistryEvent;
 import dev.hiveguard.model.RegistryUpcase;
+import dev.hiveguard.model.RegistryValueType;
+import dev.hiveguard.model.ValueRendering;
 import dev.hiveguard.model.Subscription;
+import dev.hiveguard.wire.Wire;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,7 +22,9 @@ import java.util.List;
  * DELETE_VALUE of the full name (key path, backslash, value name), or (any kind, wire minor 2:
  * EXACT too) of the caller's image in the form the driver derives with the volume map (an
  * unknown image matches every IMAGE INCLUDE and no EXCLUDE; an unmapped one every anchored -
- * PREFIX/EXACT - IMAGE INCLUDE and no anchored EXCLUDE, see {@link #imageForm}). Comparison
+ * PREFIX/EXACT - IMAGE INCLUDE and no anchored EXCLUDE, see {@link #imageForm}), or (wire
+ * minor 2) a suffix or substring of SetValue's data as Sysmon's Details or of RenameKey's new
+ * full path (an unknown one likewise matches every INCLUDE and no EXCLUDE). Comparison
  * upcases UTF-16 units with the driver's own table ({@link #upcase}). One difference: the
  * driver translates excluded pids into the processes holding them at CONFIGURE (a pid reused
  * later is not excluded); a recording has only pids, so this twin compares pids.
@@ -63,6 +69,49 @@ public final class SubscriptionMatcher {
      */
     public static Match match(Subscription s, Operation op, String keyPath, String valueName, String image, long pid,
                               boolean kernelCaller) {
+        return match(s, op, keyPath, valueName, image, null, pid, kernelCaller);
+    }
+
+    /**
+     * The same for a whole event: its image, and the subject DATA / NEW_NAME entries see
+     * ({@link #subjectOf}).
+     */
+    public static Match match(Subscription s, RegistryEvent e, String image, boolean kernelCaller) {
+        return match(s, e.operation(), e.keyPath(), e.valueName(), image, subjectOf(e), e.pid(), kernelCaller);
+    }
+
+    /**
+     * What the driver's DATA / NEW_NAME entries are matched against ({@code driver/core/details.c},
+     * {@code raise.c}): for SetValue the data as Sysmon's Details, for RenameKey the renamed key's
+     * parent path, a backslash and the new name; null when the driver would not know it (REG_MULTI_SZ,
+     * data longer than {@link Wire#DATA_MATCH_MAX_BYTES}, data this event carries only in part, no
+     * new name) - unknown, as the driver treats it.
+     */
+    public static String subjectOf(RegistryEvent e) {
+        if (e.operation() == Operation.SET_VALUE) {
+            byte[] data = e.data() == null ? new byte[0] : e.data();
+            if (e.valueType() == RegistryValueType.REG_MULTI_SZ || e.dataOriginalSize() > Wire.DATA_MATCH_MAX_BYTES
+                    || data.length < e.dataOriginalSize()) {
+                return null;
+            }
+            return ValueRendering.details(e.valueType(), data);
+        }
+        if (e.operation() == Operation.RENAME_KEY && !e.newName().isEmpty()) {
+            // The callback has the bare new name; an event built from a Sysmon record may carry the
+            // full path, whose parent is the renamed key's (a rename changes the last name only).
+            String leaf = e.newName().substring(e.newName().lastIndexOf('\\') + 1);
+            int cut = e.keyPath().lastIndexOf('\\');
+            return cut < 0 || leaf.isEmpty() ? null : e.keyPath().substring(0, cut + 1) + leaf;
+        }
+        return null;
+    }
+
+    /**
+     * The same with the operation's subject for DATA / NEW_NAME entries ({@link #subjectOf});
+     * {@code null} is unknown: every such INCLUDE for the class counts, no EXCLUDE does.
+     */
+    public static Match match(Subscription s, Operation op, String keyPath, String valueName, String image,
+                              String subject, long pid, boolean kernelCaller) {
         int bit = op.bit();
         boolean imageUnknown = image == null || image.isEmpty();
         ImageForm form = imageUnknown ? null : imageForm(s.volumes(), image);
@@ -87,6 +136,11 @@ public final class SubscriptionMatcher {
                 } else {
                     hit = matches(form.text(), p);
                 }
+            } else if (p.target() == Subscription.Target.DATA || p.target() == Subscription.Target.NEW_NAME) {
+                if ((bit & p.target().ops()) == 0) {
+                    continue;
+                }
+                hit = subject == null ? p.include() : matches(subject, p);
             } else if (p.target() == Subscription.Target.FULL_NAME) {
                 if ((bit & Subscription.FULL_NAME_OPS) == 0) {
                     continue;

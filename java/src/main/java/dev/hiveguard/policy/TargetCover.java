@@ -20,10 +20,21 @@ import java.util.Set;
  * ({@link ImageCover}: the part after the drive, as SUFFIX / CONTAINS), which the driver ORs
  * with the path ones; an AND takes them only when no part has a cover on the path.
  *
+ * <p>Since wire minor 2 a test on {@code Details} gives a DATA alternative (text contained in
+ * SetValue's data as the driver renders it, always CONTAINS: see {@link #detailsLeaf}) and one on
+ * {@code NewName} a NEW_NAME alternative (the rename's new full path in kernel form), which the
+ * driver ORs with the others too. So a branch on either alone no longer needs its whole class,
+ * and an AND whose path test is wide keeps its Details test. The rule for an AND: keep the part
+ * whose weakest alternative weighs most ({@link #weight}: characters that narrow - not key names
+ * every path shares, not a DWORD / QWORD / {@code Binary Data} / {@code (Empty)} rendering); at
+ * equal weight the earlier part; a part with an image alternative only when no other part has a
+ * cover (the image costs a lookup). Every part alone is sound - the AND implies it - so the choice
+ * only decides how much crosses, never what is lost.
+ *
  * <p>Soundness is the point, tightness a bonus: an AND keeps the one part with the most
  * selective cover; an OR needs a cover on every branch (one uncovered branch leaves the whole
- * OR uncovered); a negation, a regular expression, a test on any other field, {@code null} or
- * {@code exists} give none. A wildcard value is covered by its most selective literal run:
+ * OR uncovered); a negation, a regular expression, a test on any field but TargetObject, Image,
+ * Details and NewName, {@code null} or {@code exists} give none. A wildcard value is covered by its most selective literal run:
  * the run before the first wildcard as a prefix, the run after the last one as a suffix, any
  * run as a contained text.
  *
@@ -50,9 +61,13 @@ final class TargetCover {
      * {@code image}: an alternative on the caller's image path instead (SUFFIX / CONTAINS only, see
      * {@link ImageCover}); the driver includes an event when a path or an image alternative matches.
      */
-    record Alt(Subscription.Match match, String text, boolean image) {
+    record Alt(Subscription.Match match, String text, boolean image, Subscription.Target subject) {
         Alt(Subscription.Match match, String text) {
-            this(match, text, false);
+            this(match, text, false, null);
+        }
+
+        Alt(Subscription.Match match, String text, boolean image) {
+            this(match, text, image, null);
         }
     }
 
@@ -170,13 +185,17 @@ final class TargetCover {
             return all;
         }
         if (!(e instanceof RuleExpression.FieldTest t)
-                || (t.field() != Field.TARGET_OBJECT && t.field() != Field.IMAGE)) {
-            return null; // a negation, or another field: says nothing about the path or the image
+                || (t.field() != Field.TARGET_OBJECT && t.field() != Field.IMAGE
+                    && t.field() != Field.DETAILS && t.field() != Field.NEW_NAME)) {
+            return null; // a negation, or another field: says nothing about the path, image or subject
         }
         boolean image = t.field() == Field.IMAGE;
         Set<Alt> out = new LinkedHashSet<>();
         for (String v : t.values()) {
-            Alt alt = image ? imageLeaf(t.match(), v) : leaf(t.match(), v);
+            Alt alt = image ? imageLeaf(t.match(), v)
+                    : t.field() == Field.DETAILS ? detailsLeaf(t.match(), v)
+                    : t.field() == Field.NEW_NAME ? newNameLeaf(t.match(), v)
+                    : leaf(t.match(), v);
             if (t.allValues()) {
                 // Every value must hold: any one alone is sound; keep the most selective.
                 if (alt != null && (out.isEmpty() || weight(alt) > weight(out.iterator().next()))) {
@@ -208,6 +227,93 @@ final class TargetCover {
             default:
                 return null; // REGEX, EMPTY_OR_ABSENT, PRESENT, ABSENT
         }
+    }
+
+    /**
+     * One Details value's cover: a DATA entry containing it. The driver renders the data exactly
+     * as {@code Details} reads ({@code driver/core/details.c}, {@link dev.hiveguard.model.ValueRendering}),
+     * so a text the Details holds is in the rendering - but only CONTAINS is sound for every test:
+     * the agent may see the data cut at the subscription's data cap, and a Details that equals or
+     * ends with the text before the cut does not after it. The driver's automaton has no anchor
+     * at the start, so a starts-with is a contains too. Upcased matching is wider than a cased
+     * test, so sound for it. A value longer than a pattern may be is cut to its first
+     * {@code HG_PATTERN_MAX_BYTES}: still contained. Fewer than {@link PatternCover#MIN_USEFUL_CHARS}
+     * characters select next to nothing: no cover.
+     */
+    private static Alt detailsLeaf(RuleExpression.Match match, String v) {
+        String text;
+        switch (match) {
+            case EQUALS:
+            case STARTS_WITH:
+            case CONTAINS:
+            case ENDS_WITH:
+                text = v;
+                break;
+            case WILDCARD:
+                text = longestRun(v);
+                break;
+            default:
+                return null;
+        }
+        if (text.length() < PatternCover.MIN_USEFUL_CHARS) {
+            return null;
+        }
+        if (text.length() > PATTERN_MAX_CHARS) {
+            text = text.substring(0, PATTERN_MAX_CHARS);
+        }
+        return new Alt(Subscription.Match.CONTAINS, text, false, Subscription.Target.DATA);
+    }
+
+    private static final int PATTERN_MAX_CHARS = dev.hiveguard.wire.Wire.PATTERN_MAX_BYTES / 2;
+
+    /**
+     * One NewName value's cover: NewName is a key path in Sysmon form (the renamed key's parent
+     * and the new name), so a contained or ending text converts to the kernel form as a
+     * TargetObject text does ({@link PatternCover#cover}); a starts-with or an equality gives a
+     * contained / ending text the same way (there is no anchor at the start for NEW_NAME).
+     */
+    private static Alt newNameLeaf(RuleExpression.Match match, String v) {
+        PatternCover.Entry e;
+        switch (match) {
+            case EQUALS:
+                e = PatternCover.cover(v, true);
+                break;
+            case STARTS_WITH:
+            case CONTAINS:
+                e = PatternCover.cover(v, false);
+                break;
+            case ENDS_WITH:
+                e = PatternCover.cover(v, true);
+                break;
+            case WILDCARD: {
+                String run = longestRun(v);
+                e = run.isEmpty() ? null : PatternCover.cover(run, false);
+                break;
+            }
+            default:
+                return null;
+        }
+        return e == null ? null : new Alt(e.match(), e.text(), false, Subscription.Target.NEW_NAME);
+    }
+
+    /** The longest literal run of a Sigma wildcard value ({@code \*} is a star), contained in every match. */
+    private static String longestRun(String pattern) {
+        String best = "";
+        StringBuilder run = new StringBuilder();
+        for (int i = 0; i <= pattern.length(); i++) {
+            char c = i < pattern.length() ? pattern.charAt(i) : '*';
+            if (c == '\\' && i + 1 < pattern.length()) {
+                run.append(pattern.charAt(++i));
+            } else if (c == '*' || c == '?') {
+                if (run.length() > best.length()) {
+                    best = run.toString();
+                }
+                run.setLength(0);
+            } else {
+                run.append(c);
+            }
+        }
+        return best;
     }
 
     /** One Image value's cover (kernel form, after the drive: {@link ImageCover}), or null. */
@@ -313,6 +419,22 @@ final class TargetCover {
         return best;
     }
 
+    /**
+     * A Details text's weight: its length, except for the renderings most SetValues share -
+     * a DWORD / QWORD number ({@code DWORD (0x00000001)} is written all day long), {@code Binary
+     * Data} and {@code (Empty)} - which narrow next to nothing, so a path test wins over them.
+     */
+    private static int detailsWeight(String text) {
+        String t = text.toUpperCase(java.util.Locale.ROOT);
+        if (t.startsWith("DWORD") || t.startsWith("QWORD") || "DWORD (0X".contains(t) || "QWORD (0X".contains(t)) {
+            return 1;
+        }
+        if ("BINARY DATA".contains(t) || "(EMPTY)".contains(t)) {
+            return 0;
+        }
+        return text.length();
+    }
+
     /** A cover is as selective as its weakest alternative; an empty one (never matches) is the most. */
     private static boolean moreSelective(Set<Alt> a, Set<Alt> b) {
         // A cover on the path alone is preferred: it costs the driver no image lookup.
@@ -348,6 +470,9 @@ final class TargetCover {
      * is kept.
      */
     static int weight(Alt a) {
+        if (a.subject() == Subscription.Target.DATA) {
+            return detailsWeight(a.text());
+        }
         String[] pieces = a.text().split("\\\\", -1);
         int n = 0;
         for (int i = a.match() == Subscription.Match.PREFIX ? 1 : 0; i < pieces.length; i++) {

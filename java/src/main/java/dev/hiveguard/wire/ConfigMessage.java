@@ -246,7 +246,8 @@ public final class ConfigMessage {
             Subscription.Match match = Subscription.Match.fromCode(
                     r.u16Bounded(at + 20, f + "match", Wire.MATCH_PREFIX, Wire.MATCH_EXACT));
             Subscription.Target target = Subscription.Target.fromCode(
-                    r.u16Bounded(at + 22, f + "target", Wire.TARGET_KEY_PATH, Wire.TARGET_IMAGE));
+                    r.u16Bounded(at + 22, f + "target", Wire.TARGET_KEY_PATH, Wire.TARGET_NEW_NAME));
+            checkSubjectTarget(r, f, at, target, match, pmask);
             if (target == Subscription.Target.FULL_NAME && (pmask & ~Subscription.FULL_NAME_OPS) != 0) {
                 throw r.fail(f + "op_mask", at + 4, "the full name exists for value classes only");
             }
@@ -291,6 +292,21 @@ public final class ConfigMessage {
             throw r.fail("volumes", volumesAt, e.getMessage());
         }
         return decoded;
+    }
+
+    /** Wire minor 2: DATA is SetValue's, NEW_NAME RenameKey's, both SUFFIX or CONTAINS. */
+    private static void checkSubjectTarget(WireReader r, String f, int at, Subscription.Target target,
+                                           Subscription.Match match, int pmask) {
+        if (target != Subscription.Target.DATA && target != Subscription.Target.NEW_NAME) {
+            return;
+        }
+        if (match == Subscription.Match.PREFIX || match == Subscription.Match.EXACT) {
+            throw r.fail(f + "match", at + 20, "a data or new-name entry is SUFFIX or CONTAINS, never " + match);
+        }
+        if ((pmask & ~target.ops()) != 0) {
+            throw r.fail(f + "op_mask", at + 4, target == Subscription.Target.DATA
+                    ? "value data exists for SetValue only" : "a new name exists for RenameKey only");
+        }
     }
 
     private static int mask(WireReader r, int at, String field, boolean zeroAllowed) {

@@ -23,6 +23,7 @@ import dev.hiveguard.service.RecordingServiceBinding;
 import dev.hiveguard.service.ServiceController;
 import dev.hiveguard.service.ServiceStatus;
 import dev.hiveguard.wire.NtStatus;
+import dev.hiveguard.wire.Wire;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -112,9 +113,8 @@ class ServiceCommandTest {
         assertEquals(NtStatus.SUCCESS.code(), write("audited"), "the audit rule lets the write through");
 
         // status names the driver from its HELLO: version, altitude, default verdict, callback.
-        String expected = "driver: version " + DRIVER_VERSION + " (wire " + dev.hiveguard.wire.Wire.VERSION_MAJOR + "."
-                + dev.hiveguard.wire.Wire.VERSION_MINOR + "), altitude none, default verdict "
-                + "allow, registry callback simulated (user-mode host)";
+        String expected = "driver: version " + DRIVER_VERSION + " (wire " + Wire.VERSION_MAJOR + "." + Wire.VERSION_MINOR
+                + "), altitude none, default verdict allow, registry callback simulated (user-mode host)";
         long until = System.currentTimeMillis() + WAIT_MS;
         CliRun status = CliRun.execute("status", "--state-dir", state.toString());
         while (!status.out.contains(expected) && System.currentTimeMillis() < until) {

@@ -43,8 +43,7 @@ public final class KernelImage {
                 new Object[] {"unmapped", s.withVolumes(List.of()), kernel},
                 new Object[] {"unknown", s.withVolumes(ImagePaths.SIMULATED_VOLUMES), ""});
         for (Object[] f : forms) {
-            SubscriptionMatcher.Match k = SubscriptionMatcher.match((Subscription) f[1], e.operation(), e.keyPath(),
-                    e.valueName(), (String) f[2], e.pid(), false);
+            SubscriptionMatcher.Match k = SubscriptionMatcher.match((Subscription) f[1], e, (String) f[2], false);
             if (d.action() != Action.ALLOW && (!k.delivered() || (d.action() == Action.BLOCK && !k.wantsVerdict()))) {
                 org.junit.jupiter.api.Assertions.fail(f[0] + " kernel image " + f[2] + " loses " + d.action() + ": " + ctx);
             }

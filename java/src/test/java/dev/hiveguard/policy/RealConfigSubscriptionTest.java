@@ -64,8 +64,7 @@ class RealConfigSubscriptionTest {
             long delivered = 0;
             for (RegistryEvent e : events) {
                 Decision d = p.decide(e);
-                boolean in = SubscriptionMatcher.match(s, e.operation(), e.keyPath(), e.valueName(),
-                        KernelImage.of(e.image()), e.pid(), false).delivered();
+                boolean in = SubscriptionMatcher.match(s, e, KernelImage.of(e.image()), false).delivered();
                 if (d.action() != Action.ALLOW) {
                     needed++;
                     if (!in) {

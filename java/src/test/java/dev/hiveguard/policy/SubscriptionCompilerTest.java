@@ -148,7 +148,7 @@ class SubscriptionCompilerTest {
     static void assertSound(CompiledPolicy p, List<RegistryEvent> events) {
         for (RegistryEvent e : events) {
             Decision d = p.decide(e);
-            SubscriptionMatcher.Match m = SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(), e.valueName(), e.image(), e.pid(), false);
+            SubscriptionMatcher.Match m = SubscriptionMatcher.match(p.subscription(), e, e.image(), false);
             if (d.action() != Action.ALLOW && !m.delivered()) {
                 fail("kept in the kernel but the policy says " + d + ": " + e.operation() + " " + e.keyPath());
             }

@@ -108,6 +108,58 @@ class SubscriptionPropertyTest {
                 "a volume the map does not name: unmapped, never excluded");
     }
 
+    /**
+     * Wire minor 2, in the twin: DATA entries see SetValue's data as Sysmon's Details (the same
+     * rendering the policy reads), NEW_NAME entries the rename's new full path; unknown data
+     * (REG_MULTI_SZ, longer than the driver renders) counts for every include and no exclude.
+     */
+    @Test
+    void dataAndNewNameEntriesSeeDetailsAndTheNewPathAndUnknownIsDelivered() {
+        int set = dev.hiveguard.model.Operation.SET_VALUE.bit();
+        int ren = dev.hiveguard.model.Operation.RENAME_KEY.bit();
+        Subscription s = new Subscription(set | ren, set, false, Subscription.DEFAULT_TIMEOUT_MS, FailMode.OPEN,
+                dev.hiveguard.model.Verdict.ALLOW, Subscription.DEFAULT_BACKLOG, Subscription.DEFAULT_DATA_CAP, List.of(
+                new Subscription.Prefix(true, "VBScript", set, true, 0, FailMode.INHERIT, Subscription.Match.CONTAINS,
+                        Subscription.Target.DATA),
+                new Subscription.Prefix(true, "DWORD (0x0000000a)", set, false, 0, FailMode.INHERIT,
+                        Subscription.Match.SUFFIX, Subscription.Target.DATA),
+                new Subscription.Prefix(false, "quiet", set, false, 0, FailMode.INHERIT, Subscription.Match.CONTAINS,
+                        Subscription.Target.DATA),
+                new Subscription.Prefix(true, "\\CurrentVersion\\Run", ren, false, 0, FailMode.INHERIT,
+                        Subscription.Match.SUFFIX, Subscription.Target.NEW_NAME)), List.of());
+        String key = "HKLM\\SOFTWARE\\Vendor\\Setting";
+        SubscriptionMatcher.Match m = SubscriptionMatcher.match(s, Policies.setString(key, "C:\\x.exe",
+                "mshta vbscript:Execute(1)"), "", false);
+        assertTrue(m.delivered() && m.wantsVerdict());
+        assertFalse(SubscriptionMatcher.match(s, Policies.setString(key, "C:\\x.exe", "notepad.exe"), "", false)
+                .delivered());
+        assertFalse(SubscriptionMatcher.match(s, Policies.setString(key, "C:\\x.exe", "vbscript quiet"), "", false)
+                .delivered(), "a DATA exclude wins");
+        RegistryEvent ten = Policies.setValue(key, "C:\\x.exe", dev.hiveguard.model.RegistryValueType.REG_DWORD,
+                new byte[] {10, 0, 0, 0});
+        assertEquals("DWORD (0x0000000a)", SubscriptionMatcher.subjectOf(ten));
+        assertTrue(SubscriptionMatcher.match(s, ten, "", false).delivered());
+        // Unknown: REG_MULTI_SZ, or longer than HG_DATA_MATCH_MAX_BYTES - delivered, quiet or not.
+        RegistryEvent multi = Policies.setValue(key, "C:\\x.exe", dev.hiveguard.model.RegistryValueType.REG_MULTI_SZ,
+                dev.hiveguard.model.ValueRendering.multiSz(List.of("quiet", "x")));
+        assertEquals(null, SubscriptionMatcher.subjectOf(multi));
+        assertTrue(SubscriptionMatcher.match(s, multi, "", false).wantsVerdict());
+        RegistryEvent longer = Policies.setString(key, "C:\\x.exe", "quiet ".repeat(30));
+        assertEquals(null, SubscriptionMatcher.subjectOf(longer));
+        assertTrue(SubscriptionMatcher.match(s, longer, "", false).delivered());
+        // RenameKey: the parent of the renamed key, a backslash and the new name.
+        RegistryEvent rename = Policies.event(dev.hiveguard.model.Operation.RENAME_KEY,
+                "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Old", "", "Run", "C:\\x.exe", "", 1, 0, new byte[0]);
+        assertEquals("\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run",
+                SubscriptionMatcher.subjectOf(rename));
+        assertTrue(SubscriptionMatcher.match(s, rename, "", false).delivered());
+        assertFalse(SubscriptionMatcher.match(s, Policies.event(dev.hiveguard.model.Operation.RENAME_KEY,
+                "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Old", "", "RunOnce", "C:\\x.exe", "", 1, 0,
+                new byte[0]), "", false).delivered());
+        assertTrue(PolicyDescription.describe(s).contains("*VBScript* (details)"), PolicyDescription.describe(s));
+        assertTrue(PolicyDescription.describe(s).contains("*\\CurrentVersion\\Run (new name)"), PolicyDescription.describe(s));
+    }
+
     @Test
     void imageOnlyRulesBecomeImageSuffixesAndImageExclusionsStayInUserMode() throws Exception {
         CompiledPolicy p = Policies.of("<RegistryEvent onmatch=\"include\" action=\"block\">"
@@ -250,7 +302,7 @@ class SubscriptionPropertyTest {
         long n = 0;
         for (int i = 0; i < 200; i++) {
             RegistryEvent e = RandomPolicies.event(rnd, i);
-            n += SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(), e.valueName(), e.image(), e.pid(), false).delivered() ? 1 : 0;
+            n += SubscriptionMatcher.match(p.subscription(), e, e.image(), false).delivered() ? 1 : 0;
         }
         return n;
     }
@@ -277,7 +329,7 @@ class SubscriptionPropertyTest {
 
     private static Decision verify(CompiledPolicy p, RegistryEvent e) {
         Decision d = p.decide(e);
-        SubscriptionMatcher.Match m = SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(), e.valueName(), e.image(), e.pid(), false);
+        SubscriptionMatcher.Match m = SubscriptionMatcher.match(p.subscription(), e, e.image(), false);
         String ctx = e.operation() + " " + e.keyPath() + " [" + e.valueName() + "] -> " + d + "\n"
                 + PolicyDescription.render(p.document()) + PolicyDescription.describe(p.subscription());
         if (!m.delivered() && d.action() != Action.ALLOW) {

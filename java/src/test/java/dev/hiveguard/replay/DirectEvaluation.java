@@ -57,8 +57,11 @@ public final class DirectEvaluation {
         Instant now = Instant.now();
         long sequence = 0;
         for (SimulatedOperation c : calls) {
-            SubscriptionMatcher.Match m = SubscriptionMatcher.match(sub, c.operation(), c.keyPath(), c.valueName(), c.image(), c.pid(),
-                    c.kernelCaller());
+            // The driver matches DATA / NEW_NAME entries on the whole data and the new name.
+            RegistryEvent whole = new RegistryEvent(0, 0, now, c.operation(), 0, c.pid(), c.tid(), c.sessionId(), 0,
+                    c.keyPath(), c.valueName(), c.newName(), c.image(), c.userSid(), c.valueType(), c.data(),
+                    c.data().length);
+            SubscriptionMatcher.Match m = SubscriptionMatcher.match(sub, whole, c.image(), c.kernelCaller());
             if (!m.delivered()) {
                 if (c.kernelCaller() && !sub.includeKernelCallers()) {
                     kernelCallers++;

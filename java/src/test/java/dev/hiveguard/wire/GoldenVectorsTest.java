@@ -204,6 +204,8 @@ class GoldenVectorsTest {
         assertTrue(s.prefixes().stream().anyMatch(p -> p.match() == Subscription.Match.CONTAINS), "a CONTAINS entry");
         assertTrue(s.prefixes().stream().anyMatch(p -> p.target() == Subscription.Target.FULL_NAME), "a full-name entry");
         assertTrue(s.prefixes().stream().anyMatch(p -> p.target() == Subscription.Target.IMAGE), "an image entry");
+        assertTrue(s.prefixes().stream().anyMatch(p -> p.target() == Subscription.Target.DATA), "a data entry");
+        assertTrue(s.prefixes().stream().anyMatch(p -> p.target() == Subscription.Target.NEW_NAME), "a new-name entry");
         assertArrayEquals(v.bin(), ConfigMessage.encode(s), "canonical encoding");
     }
 

@@ -98,6 +98,41 @@ class MessagesTest {
         assertEquals("reserved0", assertThrows(WireFormatException.class, () -> ConfigMessage.decode(d)).field());
     }
 
+    /** Wire minor 2: DATA for SetValue, NEW_NAME for RenameKey, SUFFIX / CONTAINS only - both directions. */
+    @Test
+    void dataAndNewNameEntriesRoundTripAndBadOnesAreRefused() {
+        int set = Operation.SET_VALUE.bit();
+        int ren = Operation.RENAME_KEY.bit();
+        Subscription s = new Subscription(set | ren, 0, false, 250, FailMode.OPEN, Verdict.ALLOW, 4096, 0, List.of(
+                new Subscription.Prefix(true, "vbscript", set, false, 0, FailMode.INHERIT, Subscription.Match.CONTAINS,
+                        Subscription.Target.DATA),
+                new Subscription.Prefix(true, "\\Run", ren, false, 0, FailMode.INHERIT, Subscription.Match.SUFFIX,
+                        Subscription.Target.NEW_NAME)), List.of());
+        byte[] wire = ConfigMessage.encode(s);
+        assertEquals(Wire.TARGET_DATA, le(wire).getShort(48 + 22));
+        assertEquals(Wire.TARGET_NEW_NAME, le(wire).getShort(48 + 24 + 22));
+        assertEquals(s, ConfigMessage.decode(le(wire)));
+        assertThrows(IllegalArgumentException.class, () -> new Subscription.Prefix(true, "x", set, false, 0,
+                FailMode.INHERIT, Subscription.Match.PREFIX, Subscription.Target.DATA), "no PREFIX on data");
+        assertThrows(IllegalArgumentException.class, () -> new Subscription.Prefix(true, "x",
+                set | Operation.DELETE_VALUE.bit(), false, 0, FailMode.INHERIT, Subscription.Match.CONTAINS,
+                Subscription.Target.DATA), "data is SetValue's");
+        assertThrows(IllegalArgumentException.class, () -> new Subscription.Prefix(true, "x", set, false, 0,
+                FailMode.INHERIT, Subscription.Match.SUFFIX, Subscription.Target.NEW_NAME), "a new name is RenameKey's");
+        ByteBuffer badMatch = le(wire.clone());
+        badMatch.putShort(48 + 20, (short) Wire.MATCH_PREFIX);
+        assertEquals("prefixes[0].match",
+                assertThrows(WireFormatException.class, () -> ConfigMessage.decode(badMatch)).field());
+        ByteBuffer badOps = le(wire.clone());
+        badOps.putInt(48 + 24 + 4, set | ren);
+        assertEquals("prefixes[1].op_mask",
+                assertThrows(WireFormatException.class, () -> ConfigMessage.decode(badOps)).field());
+        ByteBuffer badTarget = le(wire.clone());
+        badTarget.putShort(48 + 22, (short) (Wire.TARGET_NEW_NAME + 1));
+        assertEquals("prefixes[0].target",
+                assertThrows(WireFormatException.class, () -> ConfigMessage.decode(badTarget)).field());
+    }
+
     @Test
     void replyRoundTripsAndRejectsWhatTheDriverRejects() {
         List<ReplyEntry> entries = List.of(new ReplyEntry(1, Verdict.ALLOW), new ReplyEntry(-1L, Verdict.BLOCK));

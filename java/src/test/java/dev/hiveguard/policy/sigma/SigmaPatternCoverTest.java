@@ -48,15 +48,14 @@ class SigmaPatternCoverTest {
     private static void blockedAndDelivered(CompiledPolicy p, RegistryEvent... events) {
         for (RegistryEvent e : events) {
             assertEquals(Action.BLOCK, p.decide(e).action(), () -> "the rule should block " + e);
-            SubscriptionMatcher.Match m = SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(),
-                    e.valueName(), e.image(), e.pid(), false);
+            SubscriptionMatcher.Match m = SubscriptionMatcher.match(p.subscription(), e, e.image(), false);
             assertTrue(m.delivered(), () -> "kept in the kernel: " + e.keyPath() + " [" + e.valueName() + "]");
             assertTrue(m.wantsVerdict(), () -> "does not wait: " + e.keyPath() + " [" + e.valueName() + "]");
         }
     }
 
     private static boolean delivered(CompiledPolicy p, RegistryEvent e) {
-        return SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(), e.valueName(), e.image(), e.pid(), false)
+        return SubscriptionMatcher.match(p.subscription(), e, e.image(), false)
                 .delivered();
     }
 
@@ -202,14 +201,16 @@ class SigmaPatternCoverTest {
         CompiledPolicy p = blocking("registry_event", "    sel:\n"
                 + "        - TargetObject|endswith: '\\Windows\\AppInit_Dlls'\n"
                 + "        - NewName|endswith: '\\Windows\\AppInit_Dlls'\n    condition: sel\n");
-        assertEquals(List.of("PREFIX KEY_PATH \\ [RenameKey]",
-                "SUFFIX KEY_PATH \\Windows\\AppInit_Dlls [CreateKey, DeleteKey]",
-                "SUFFIX FULL_NAME \\Windows\\AppInit_Dlls [SetValue, DeleteValue]"), includesWithClasses(p));
+        // RenameKey: the old path (TargetObject) or the new one (NewName, a NEW_NAME entry).
+        assertEquals(List.of("SUFFIX KEY_PATH \\Windows\\AppInit_Dlls [CreateKey, DeleteKey, RenameKey]",
+                "SUFFIX FULL_NAME \\Windows\\AppInit_Dlls [SetValue, DeleteValue]",
+                "SUFFIX NEW_NAME \\Windows\\AppInit_Dlls [RenameKey]"), includesWithClasses(p));
         String key = "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Windows";
         blockedAndDelivered(p, set(key + "\\AppInit_Dlls"), SigmaSemanticsTest.key("CreateKey", key + "\\AppInit_Dlls"),
                 rename(key + "\\Other", key + "\\AppInit_Dlls"));
         assertFalse(delivered(p, set(ELSEWHERE)));
         assertFalse(delivered(p, SigmaSemanticsTest.key("CreateKey", ELSEWHERE)));
+        assertFalse(delivered(p, rename(ELSEWHERE, ELSEWHERE + "2")));
     }
 
     /**
@@ -229,9 +230,13 @@ class SigmaPatternCoverTest {
         CompiledPolicy q = blocking("registry_event", "    a:\n        TargetObject|contains: '\\Services\\HybridConnectionManager'\n"
                 + "    b:\n        EventType: SetValue\n        Details|contains: 'HybridConnectionManager.Listener.exe'\n"
                 + "    condition: a or b\n");
-        assertEquals(List.of("PREFIX KEY_PATH \\ [SetValue]",
-                "CONTAINS KEY_PATH \\Services\\HybridConnectionManager [CreateKey, DeleteKey, RenameKey]",
-                "CONTAINS FULL_NAME \\Services\\HybridConnectionManager [DeleteValue]"), includesWithClasses(q));
+        // SetValue: the path OR the data (a DATA entry), no longer the whole class.
+        assertEquals(List.of("CONTAINS KEY_PATH \\Services\\HybridConnectionManager [CreateKey, DeleteKey, RenameKey]",
+                "CONTAINS FULL_NAME \\Services\\HybridConnectionManager [SetValue, DeleteValue]",
+                "CONTAINS DATA HybridConnectionManager.Listener.exe [SetValue]"), includesWithClasses(q));
+        blockedAndDelivered(q, SigmaSemanticsTest.set(ELSEWHERE, "C:\\x\\hybridconnectionmanager.listener.exe /s",
+                "C:\\x.exe"));
+        assertFalse(delivered(q, SigmaSemanticsTest.set(ELSEWHERE, "C:\\x\\other.exe", "C:\\x.exe")));
     }
 
     /**
@@ -295,11 +300,34 @@ class SigmaPatternCoverTest {
     }
 
     /** No sound cover: an OR branch on another field, a negation, a regex, a root-only text. */
+    /**
+     * A branch on Details alone (wire minor 2) is a DATA entry, not every SetValue; an AND of a
+     * wide path and a Details test takes the Details test (the path's key names are ubiquitous),
+     * and a Details test on a DWORD - which half the SetValues render - loses to a path test.
+     */
+    @Test
+    void detailsBranchesAndConjunctsBecomeDataEntries() throws Exception {
+        CompiledPolicy p = blocking("registry_set", "    a:\n        TargetObject|contains: '\\CurrentVersion\\Run\\'\n"
+                + "    b:\n        Details|contains: 'powershell'\n    condition: 1 of them\n");
+        assertEquals(List.of("CONTAINS FULL_NAME \\CurrentVersion\\Run\\", "CONTAINS DATA powershell"), includes(p));
+        blockedAndDelivered(p, SigmaSemanticsTest.set(ELSEWHERE, "PowerShell -enc AAAA", "C:\\x.exe"));
+        assertFalse(delivered(p, set(ELSEWHERE)));
+
+        CompiledPolicy q = blocking("registry_set", "    a:\n        TargetObject|contains: '\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion'\n"
+                + "        Details|startswith: 'vbscript:'\n    condition: a\n");
+        assertEquals(List.of("CONTAINS DATA vbscript:"), includes(q));
+        blockedAndDelivered(q, SigmaSemanticsTest.set("HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\x",
+                "VBScript:Execute(1)", "C:\\x.exe"));
+        assertFalse(delivered(q, set("HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\x")));
+
+        CompiledPolicy r = blocking("registry_set", "    a:\n        TargetObject|endswith: '\\Policies\\System\\EnableLUA'\n"
+                + "        Details: 'DWORD (0x00000000)'\n    condition: a\n");
+        assertEquals(List.of("SUFFIX FULL_NAME \\Policies\\System\\EnableLUA"), includes(r));
+    }
+
     @Test
     void whatHasNoCoverNeedsEverything() throws Exception {
         String[] detections = {
-            "    a:\n        TargetObject|contains: '\\CurrentVersion\\Run\\'\n    b:\n        Details|contains: 'powershell'\n"
-                + "    condition: 1 of them\n",
             sel("        Image|contains: 'C:\\'\n"),
             "    a:\n        TargetObject|contains: '\\CurrentVersion\\Run\\'\n    condition: not a\n",
             sel("        TargetObject|re: '.*\\\\Run\\\\[^\\\\]+$'\n"),

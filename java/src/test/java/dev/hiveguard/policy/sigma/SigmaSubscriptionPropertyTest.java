@@ -125,7 +125,7 @@ class SigmaSubscriptionPropertyTest {
         if (d.action() == Action.ALLOW) {
             return false;
         }
-        SubscriptionMatcher.Match m = SubscriptionMatcher.match(p.subscription(), e.operation(), e.keyPath(), e.valueName(), e.image(), e.pid(), false);
+        SubscriptionMatcher.Match m = SubscriptionMatcher.match(p.subscription(), e, e.image(), false);
         if (!m.delivered()) {
             fail("kept in the kernel but " + d + ": " + e.operation() + " " + e.keyPath() + " [" + e.valueName() + "]");
         }

@@ -128,6 +128,12 @@ size_t cfg_encode_volumes(unsigned char *buf, size_t cap, const HG_CONFIG_HEADER
                           const uint64_t *pids, size_t pid_count,
                           const cfg_volume *volumes, size_t volume_count);
 
+/* Encodes the entries (and the volume map, when vn > 0) with cfg_defaults and
+ * verdict_mask, then compiles them as CONFIGURE would; *status is the
+ * compile's, or HG_STATUS_BUFFER_TOO_SMALL when the encoding does not fit. */
+struct hg_subscription *cfg_compile(const cfg_pattern *p, size_t n, uint32_t verdict_mask,
+                                    const cfg_volume *v, size_t vn, uint32_t *status);
+
 /* ---- fixture ------------------------------------------------------------------------------- */
 
 #define TEST_CLIENT_KEY 0xC11E47ull

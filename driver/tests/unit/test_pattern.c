@@ -10,32 +10,14 @@
 
 static hg_subscription *compile_with(const cfg_pattern *p, size_t n, uint32_t verdict_mask, uint32_t *status)
 {
-    static unsigned char buf[CFG_CAP];
-    HG_CONFIG_HEADER h;
-    hg_subscription *sub = NULL;
-    size_t len;
-
-    cfg_defaults(&h);
-    h.verdict_op_mask = verdict_mask;
-    len = cfg_encode_patterns(buf, sizeof buf, &h, p, n, NULL, 0);
-    *status = len ? hg_config_compile(buf, len, &sub) : HG_STATUS_BUFFER_TOO_SMALL;
-    return sub;
+    return cfg_compile(p, n, verdict_mask, NULL, 0, status);
 }
 
 /* The same with a volume map (wire minor 2). */
 static hg_subscription *compile_mapped(const cfg_pattern *p, size_t n, uint32_t verdict_mask,
                                        const cfg_volume *v, size_t vn, uint32_t *status)
 {
-    static unsigned char buf[CFG_CAP];
-    HG_CONFIG_HEADER h;
-    hg_subscription *sub = NULL;
-    size_t len;
-
-    cfg_defaults(&h);
-    h.verdict_op_mask = verdict_mask;
-    len = cfg_encode_volumes(buf, sizeof buf, &h, p, n, NULL, 0, v, vn);
-    *status = len ? hg_config_compile(buf, len, &sub) : HG_STATUS_BUFFER_TOO_SMALL;
-    return sub;
+    return cfg_compile(p, n, verdict_mask, v, vn, status);
 }
 
 static hg_match match_of(const hg_subscription *sub, uint16_t operation, const char *path, const char *value)

@@ -5,7 +5,6 @@
 #include "tests.h"
 #include "core_internal.h"
 
-#define CFG_CAP (64 * 1024)
 #define SET HG_OP_SET_VALUE
 #define REN HG_OP_RENAME_KEY
 #define DATA_OPS HG_TARGET_DATA_OPS
@@ -13,16 +12,7 @@
 
 static hg_subscription *compile_with(const cfg_pattern *p, size_t n, uint32_t verdict_mask, uint32_t *status)
 {
-    static unsigned char buf[CFG_CAP];
-    HG_CONFIG_HEADER h;
-    hg_subscription *sub = NULL;
-    size_t len;
-
-    cfg_defaults(&h);
-    h.verdict_op_mask = verdict_mask;
-    len = cfg_encode_patterns(buf, sizeof buf, &h, p, n, NULL, 0);
-    *status = len ? hg_config_compile(buf, len, &sub) : HG_STATUS_BUFFER_TOO_SMALL;
-    return sub;
+    return cfg_compile(p, n, verdict_mask, NULL, 0, status);
 }
 
 /* A value's data as the callback would hand it to capture_data. */

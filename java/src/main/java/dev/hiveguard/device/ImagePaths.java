@@ -69,6 +69,14 @@ public final class ImagePaths {
         return new ImagePaths(ImagePaths::simulatedTable, null);
     }
 
+    /**
+     * A translator over a table read elsewhere ({@code \Device\HarddiskVolume3} to {@code C:}):
+     * what a test uses to move a drive letter under a running agent.
+     */
+    public static ImagePaths ofTable(Supplier<Map<String, String>> table) {
+        return new ImagePaths(table, null);
+    }
+
     /** The simulator's volume map: {@code \Device\HarddiskVolume<n+1>} is the n-th letter (A = 0). */
     public static final List<Subscription.Volume> SIMULATED_VOLUMES = simulatedVolumes();
 

@@ -125,13 +125,14 @@ public final class DecisionPump implements AutoCloseable {
     private final AuditSink audit;
     private final PumpOptions options;
     private final AtomicReference<Policy> policy;
-    private final ImagePaths imagePaths = ImagePaths.forThisMachine();
+    private final ImagePaths imagePaths;
+    private final Duration volumePollInterval;
     /**
      * Rules and the audit trail speak C:\..., the kernel reports \Device\HarddiskVolumeN\...:
      * applied when an event's image is first read, so a policy that never tests the image
      * never decodes or translates it.
      */
-    private final UnaryOperator<String> imageTranslation = imagePaths::toWin32;
+    private final UnaryOperator<String> imageTranslation;
     private final Object policyLock = new Object();
 
     /** Guards parking decisions: state, held, and the hold-or-park choice after a hand-off. */
@@ -216,6 +217,15 @@ public final class DecisionPump implements AutoCloseable {
     private volatile double lastRate = Double.NaN;
 
     public DecisionPump(HiveGuardDevice device, Policy policy, AuditSink audit, PumpOptions options) {
+        this(device, policy, audit, options, ImagePaths.forThisMachine(), VOLUME_POLL);
+    }
+
+    /** The same with the drive-letter table and its poll interval given (tests move a letter). */
+    DecisionPump(HiveGuardDevice device, Policy policy, AuditSink audit, PumpOptions options, ImagePaths imagePaths,
+                 Duration volumePollInterval) {
+        this.imagePaths = Objects.requireNonNull(imagePaths, "imagePaths");
+        this.imageTranslation = imagePaths::toWin32;
+        this.volumePollInterval = Objects.requireNonNull(volumePollInterval, "volumePollInterval");
         this.device = Objects.requireNonNull(device, "device");
         this.policy = new AtomicReference<>(Objects.requireNonNull(policy, "policy"));
         this.audit = Objects.requireNonNull(audit, "audit");
@@ -293,8 +303,8 @@ public final class DecisionPump implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        volumePoll.scheduleWithFixedDelay(this::resendIfVolumesChanged, VOLUME_POLL.toMillis(), VOLUME_POLL.toMillis(),
-                TimeUnit.MILLISECONDS);
+        volumePoll.scheduleWithFixedDelay(this::resendIfVolumesChanged, volumePollInterval.toMillis(),
+                volumePollInterval.toMillis(), TimeUnit.MILLISECONDS);
         Duration every = options.metricsLogInterval();
         if (!every.isZero()) {
             metricsLog = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -8,7 +8,9 @@
  *    uint16_t code units with byte lengths, never NUL-terminated on the wire;
  *  - anything pointer-like is a uint64_t and is never a kernel address;
  *  - a message the agent sends starts with HG_WIRE_MAGIC; HELLO also carries
- *    the major/minor version (major must match, minor is informational).
+ *    the major/minor version (the driver refuses another major; the agent
+ *    also needs a driver minor no older than its own, since its CONFIGURE
+ *    uses that minor's fields - a newer driver accepts an older agent's).
  *
  * This header compiles in four worlds: the WDK/mingw-w64 kernel build, the
  * mingw-w64 user-mode Wine test client, the Linux host/tests (gcc, clang)

@@ -251,11 +251,7 @@ public final class DecisionPump implements AutoCloseable {
             throw new IllegalStateException("decision pump already " + state.name().toLowerCase());
         }
         HelloReply h = device.hello();
-        if (h.versionMajor() != Wire.VERSION_MAJOR) {
-            throw new IllegalStateException("the driver speaks wire version " + h.versionMajor() + "."
-                    + h.versionMinor() + ", this agent " + Wire.VERSION_MAJOR + "." + Wire.VERSION_MINOR
-                    + ": install a matching agent and driver");
-        }
+        requireWireVersion(h.versionMajor(), h.versionMinor());
         RegistryGuard guard = RegistryGuard.of(h);
         if (!guard.canServe()) {
             throw new IllegalStateException("the driver reports no registered registry callback (HELLO capabilities 0x"
@@ -319,6 +315,21 @@ public final class DecisionPump implements AutoCloseable {
                         + "{} parked x {} bytes, {} decision threads", h.versionMajor(), h.versionMinor(),
                 Long.toHexString(h.instanceId()), Integer.toHexString(h.capabilities()), p.name(), p.hash(),
                 options.parkedRequests(), options.bufferBytes(), options.decisionThreads());
+    }
+
+    /**
+     * The driver must speak this agent's major version and at least its minor: CONFIGURE always
+     * carries this minor's fields (the volume map since minor 2), which an older driver refuses
+     * as reserved-but-set - better one clear message at start than a CONFIGURE error. A newer
+     * driver serves this agent (what an older minor sends is valid in every later one).
+     */
+    static void requireWireVersion(int driverMajor, int driverMinor) {
+        if (driverMajor != Wire.VERSION_MAJOR || driverMinor < Wire.VERSION_MINOR) {
+            throw new IllegalStateException("the driver speaks wire version " + driverMajor + "." + driverMinor
+                    + ", this agent " + Wire.VERSION_MAJOR + "." + Wire.VERSION_MINOR
+                    + (driverMajor == Wire.VERSION_MAJOR ? " (its CONFIGURE needs a driver of at least this minor)" : "")
+                    + ": install a matching agent and driver");
+        }
     }
 
     /**

@@ -176,9 +176,11 @@ public final class DecisionPump implements AutoCloseable {
     private final Object returnMonitor = new Object();
     private volatile State state = State.NEW;
     private volatile HelloReply hello;
-    private ScheduledExecutorService metricsLog;
-    /** Re-reads the volume table every {@link #VOLUME_POLL}; a change re-sends CONFIGURE. */
-    private ScheduledExecutorService volumePoll;
+    /**
+     * The pump's periodic jobs on one daemon thread: the volume poll (every {@link #VOLUME_POLL};
+     * a changed table re-sends CONFIGURE) and, when enabled, the metrics log line.
+     */
+    private ScheduledExecutorService timers;
     /**
      * How often the drive-letter table is re-read (26 QueryDosDevice calls): a volume mounted
      * meanwhile is "unmapped" for the driver - delivered, never hidden - so a short delay costs
@@ -294,22 +296,16 @@ public final class DecisionPump implements AutoCloseable {
             throw new DeviceException("parking GET_EVENTS", Win32Error.ERROR_NOT_READY.code(),
                     "- no request could be parked; see the log for the device's answer.");
         }
-        volumePoll = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "hiveguard-volumes");
+        timers = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "hiveguard-timers");
             t.setDaemon(true);
             return t;
         });
-        volumePoll.scheduleWithFixedDelay(this::resendIfVolumesChanged, volumePollInterval.toMillis(),
+        timers.scheduleWithFixedDelay(this::resendIfVolumesChanged, volumePollInterval.toMillis(),
                 volumePollInterval.toMillis(), TimeUnit.MILLISECONDS);
         Duration every = options.metricsLogInterval();
         if (!every.isZero()) {
-            metricsLog = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "hiveguard-metrics");
-                t.setDaemon(true);
-                return t;
-            });
-            metricsLog.scheduleAtFixedRate(this::logMetrics, every.toMillis(), every.toMillis(),
-                    TimeUnit.MILLISECONDS);
+            timers.scheduleAtFixedRate(this::logMetrics, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
         }
         LOG.info("decision pump started: driver wire {}.{}, instance {}, capabilities 0x{}, policy {} ({}), "
                         + "{} parked x {} bytes, {} decision threads", h.versionMajor(), h.versionMinor(),
@@ -1012,11 +1008,8 @@ public final class DecisionPump implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        if (metricsLog != null) {
-            metricsLog.shutdownNow();
-        }
-        if (volumePoll != null) {
-            volumePoll.shutdownNow();
+        if (timers != null) {
+            timers.shutdownNow();
         }
         try {
             audit.flush();

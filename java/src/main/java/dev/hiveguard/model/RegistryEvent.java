@@ -91,25 +91,15 @@ public final class RegistryEvent {
     public RegistryEvent(long id, long sequence, Instant timestamp, Operation operation, int flags, long pid,
                          long tid, int sessionId, int timeoutMs, String keyPath, String valueName, String newName,
                          String image, String userSid, int valueType, byte[] data, int dataOriginalSize) {
-        this.id = id;
-        this.sequence = sequence;
-        this.timestamp = Objects.requireNonNull(timestamp, "timestamp");
-        this.operation = Objects.requireNonNull(operation, "operation");
-        this.flags = flags;
-        this.pid = pid;
-        this.tid = tid;
-        this.sessionId = sessionId;
-        this.timeoutMs = timeoutMs;
+        this(id, sequence, timestamp, operation, flags, pid, tid, sessionId, timeoutMs, valueType, dataOriginalSize,
+                null, null);
+        // Eager: the strings and data are given, nothing is left to decode.
         this.keyPath = keyPath == null ? "" : keyPath;
         this.valueName = valueName == null ? "" : valueName;
         this.newName = newName == null ? "" : newName;
         this.image = image == null ? "" : image;
         this.userSid = userSid == null ? "" : userSid;
-        this.valueType = valueType;
         this.data = data == null ? NO_BYTES : data;
-        this.dataOriginalSize = dataOriginalSize;
-        this.wire = null;
-        this.imageTranslation = null;
     }
 
     private RegistryEvent(long id, long sequence, Instant timestamp, Operation operation, int flags, long pid,

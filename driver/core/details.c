@@ -70,7 +70,7 @@ static int read_whole(const hg_op_source *source, void *dst, uint32_t want)
 int hg_details_render(const hg_op *op, const hg_op_source *source, uint16_t *out, uint32_t *units)
 {
     unsigned char raw[8];
-    uint32_t size = op->data_original_size, n, at = 0;
+    uint32_t size = op->data_original_size, n, width, at = 0;
 
     *units = 0;
     switch (op->value_type) {
@@ -86,26 +86,20 @@ int hg_details_render(const hg_op *op, const hg_op_source *source, uint16_t *out
         *units = n;
         return 1;
     case DT_DWORD:
-        if (size < 4u) {
-            at = put_ascii(out, 0, "Binary Data");
-            break;
-        }
-        if (!read_whole(source, raw, 4u))
-            return 0;
-        at = put_ascii(out, 0, "DWORD (0x");
-        at = put_hex8(out, at, le32(raw));
-        at = put_ascii(out, at, ")");
-        break;
     case DT_QWORD:
-        if (size < 8u) {
+        /* DWORD (0x%08x), QWORD (0x%08x-0x%08x) high half first; shorter data is binary. */
+        width = op->value_type == DT_DWORD ? 4u : 8u;
+        if (size < width) {
             at = put_ascii(out, 0, "Binary Data");
             break;
         }
-        if (!read_whole(source, raw, 8u))
+        if (!read_whole(source, raw, width))
             return 0;
-        at = put_ascii(out, 0, "QWORD (0x");
-        at = put_hex8(out, at, le32(raw + 4));
-        at = put_ascii(out, at, "-0x");
+        at = put_ascii(out, 0, width == 4u ? "DWORD (0x" : "QWORD (0x");
+        if (width == 8u) {
+            at = put_hex8(out, at, le32(raw + 4));
+            at = put_ascii(out, at, "-0x");
+        }
         at = put_hex8(out, at, le32(raw));
         at = put_ascii(out, at, ")");
         break;

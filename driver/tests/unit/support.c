@@ -490,3 +490,24 @@ struct hg_subscription *cfg_compile(const cfg_pattern *p, size_t n, uint32_t ver
     *status = len ? hg_config_compile(buf, len, &sub) : HG_STATUS_BUFFER_TOO_SMALL;
     return sub;
 }
+
+hg_utf16 utf16_view(const char *s, uint16_t *buf, size_t cap)
+{
+    int n = utf8_to_utf16(s, buf, cap);
+    hg_utf16 u;
+
+    u.chars = buf;
+    u.bytes = (uint32_t)(n < 0 ? 0 : n) * 2u;
+    return u;
+}
+
+struct hg_match cfg_match_path(const struct hg_subscription *sub, uint16_t operation, const char *path,
+                               const char *value)
+{
+    static uint16_t pbuf[1024], vbuf[256];
+    hg_utf16 p = utf16_view(path, pbuf, 1024), v = utf16_view(value, vbuf, 256);
+    hg_match m;
+
+    hg_sub_match_path(sub, operation, &p, &v, &m);
+    return m;
+}

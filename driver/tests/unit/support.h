@@ -134,6 +134,14 @@ size_t cfg_encode_volumes(unsigned char *buf, size_t cap, const HG_CONFIG_HEADER
 struct hg_subscription *cfg_compile(const cfg_pattern *p, size_t n, uint32_t verdict_mask,
                                     const cfg_volume *v, size_t vn, uint32_t *status);
 
+/* `s` (UTF-8) as UTF-16 units in buf (cap units), viewed as an hg_utf16;
+ * empty when it does not fit or is not UTF-8. */
+hg_utf16 utf16_view(const char *s, uint16_t *buf, size_t cap);
+
+/* hg_sub_match_path for a key path and value name given in UTF-8. */
+struct hg_match cfg_match_path(const struct hg_subscription *sub, uint16_t operation, const char *path,
+                               const char *value);
+
 /* ---- fixture ------------------------------------------------------------------------------- */
 
 #define TEST_CLIENT_KEY 0xC11E47ull

@@ -22,17 +22,7 @@ static hg_subscription *compile_mapped(const cfg_pattern *p, size_t n, uint32_t 
 
 static hg_match match_of(const hg_subscription *sub, uint16_t operation, const char *path, const char *value)
 {
-    static uint16_t pbuf[1024], vbuf[256];
-    hg_utf16 p, v;
-    hg_match m;
-    int pn = utf8_to_utf16(path, pbuf, 1024), vn = utf8_to_utf16(value, vbuf, 256);
-
-    p.chars = pbuf;
-    p.bytes = (uint32_t)(pn < 0 ? 0 : pn) * 2u;
-    v.chars = vbuf;
-    v.bytes = (uint32_t)(vn < 0 ? 0 : vn) * 2u;
-    hg_sub_match_path(sub, operation, &p, &v, &m);
-    return m;
+    return cfg_match_path(sub, operation, path, value);
 }
 
 #define SET HG_OP_SET_VALUE
@@ -415,14 +405,16 @@ static hg_match match_with_image(const hg_subscription *sub, uint16_t operation,
     static uint16_t ibuf[512];
     hg_match m = match_of(sub, operation, path, value);
     hg_utf16 i;
-    int n;
 
     *asked = (int)m.needs_image;
     if (!m.needs_image)
         return m;
-    n = image != NULL ? utf8_to_utf16(image, ibuf, 512) : 0;
-    i.chars = image != NULL ? ibuf : NULL;
-    i.bytes = (uint32_t)(n < 0 ? 0 : n) * 2u;
+    if (image != NULL) {
+        i = utf16_view(image, ibuf, 512);
+    } else { /* unknown */
+        i.chars = NULL;
+        i.bytes = 0;
+    }
     hg_sub_match_image(sub, operation, &i, &m);
     return m;
 }

@@ -111,21 +111,10 @@ int test_subject_details_render_like_sysmon(void)
 static hg_match match_subject(const hg_subscription *sub, uint16_t operation, const char *path,
                               const char *value, const char *head, const char *tail, int known, int *asked)
 {
-    static uint16_t pbuf[1024], vbuf[256], hbuf[1024], tbuf[512];
-    hg_utf16 p, v, h, t;
-    hg_match m;
-    int pn = utf8_to_utf16(path, pbuf, 1024), vn = utf8_to_utf16(value, vbuf, 256);
-    int hn = utf8_to_utf16(head, hbuf, 1024), tn = utf8_to_utf16(tail, tbuf, 512);
+    static uint16_t hbuf[1024], tbuf[512];
+    hg_utf16 h = utf16_view(head, hbuf, 1024), t = utf16_view(tail, tbuf, 512);
+    hg_match m = cfg_match_path(sub, operation, path, value);
 
-    p.chars = pbuf;
-    p.bytes = (uint32_t)(pn < 0 ? 0 : pn) * 2u;
-    v.chars = vbuf;
-    v.bytes = (uint32_t)(vn < 0 ? 0 : vn) * 2u;
-    h.chars = hbuf;
-    h.bytes = (uint32_t)(hn < 0 ? 0 : hn) * 2u;
-    t.chars = tbuf;
-    t.bytes = (uint32_t)(tn < 0 ? 0 : tn) * 2u;
-    hg_sub_match_path(sub, operation, &p, &v, &m);
     *asked = (int)m.needs_subject;
     if (m.needs_subject)
         hg_sub_match_subject(sub, operation, known, &h, &t, &m);

@@ -56,7 +56,7 @@ static uint32_t check_header(const HG_CONFIG_HEADER *h)
         return HG_STATUS_INVALID_PARAMETER;
     if (h->volume_count > HG_VOLUME_MAX_COUNT)
         return HG_STATUS_INVALID_PARAMETER;
-    if (h->reserved0 != 0u || h->reserved1 != 0u)
+    if (h->reserved0 != 0u || h->group_count != 0u) /* groups: not yet accepted */
         return HG_STATUS_INVALID_PARAMETER;
     return HG_STATUS_SUCCESS;
 }
@@ -81,7 +81,7 @@ static uint32_t check_prefix(const HG_PREFIX_ENTRY *e, uint32_t pool_start, uint
 {
     if (e->kind != HG_PREFIX_INCLUDE && e->kind != HG_PREFIX_EXCLUDE)
         return HG_STATUS_INVALID_PARAMETER;
-    if ((e->flags & ~HG_PREFIX_F_ALL) || (e->kind == HG_PREFIX_EXCLUDE && e->flags != 0u))
+    if ((e->flags & ~HG_PREFIX_F_VERDICT) || (e->kind == HG_PREFIX_EXCLUDE && e->flags != 0u))
         return HG_STATUS_INVALID_PARAMETER;
     if (e->op_mask == 0u || (e->op_mask & ~HG_OP_MASK_ALL))
         return HG_STATUS_INVALID_PARAMETER;

@@ -27,13 +27,15 @@
 
 #define HG_WIRE_MAGIC          0x44524748u /* "HGRD" in memory order */
 #define HG_WIRE_VERSION_MAJOR  1u
-#define HG_WIRE_VERSION_MINOR  2u /* 1: pattern entries (match/target in HG_PREFIX_ENTRY, target
+#define HG_WIRE_VERSION_MINOR  3u /* 1: pattern entries (match/target in HG_PREFIX_ENTRY, target
                                       IMAGE included: unreleased, so no new minor); the HELLO
                                       reply reports driver version, altitude, default verdict;
                                       2: HG_MATCH_EXACT, anchored IMAGE entries, the volume map
                                       (HG_CONFIG_HEADER.volume_count, HG_VOLUME_ENTRY), targets
                                       DATA (SetValue's data as Sysmon's Details) and NEW_NAME
-                                      (RenameKey's new full name) */
+                                      (RenameKey's new full name);
+                                      3: AND groups (HG_CONFIG_HEADER.group_count,
+                                      HG_GROUP_ENTRY, member entries HG_PREFIX_MEMBER) */
 
 #define HG_DEVICE_NAME_W       L"\\Device\\HiveGuard"
 #define HG_SYMLINK_NAME_W      L"\\DosDevices\\HiveGuard"
@@ -141,6 +143,13 @@
 #define HG_VOLUME_MAX_COUNT          26u
 #define HG_VOLUME_DEVICE_MIN_BYTES   4u       /* "\X" */
 #define HG_VOLUME_DEVICE_MAX_BYTES   256u     /* 128 chars; \Device\HarddiskVolumeShadowCopy12 is 34 */
+/* AND groups (minor 3): at most HG_GROUP_MAX_COUNT groups and
+ * HG_CLAUSE_MAX_COUNT clauses in all of them - the driver keeps one bit per
+ * clause for each operation it matches, so this bounds that set. Member
+ * entries are pattern entries: they count against the HG_PATTERN_MAX_*
+ * bounds above like any other. */
+#define HG_GROUP_MAX_COUNT           256u
+#define HG_CLAUSE_MAX_COUNT          256u
 #define HG_CONFIG_MAX_BYTES          (1024u * 1024u)
 
 #define HG_REPLY_MAX_ENTRIES         4096u
@@ -264,6 +273,7 @@ typedef struct HG_HELLO_REPLY {
  *   HG_PREFIX_ENTRY  [prefix_count]
  *   uint64_t         excluded_pids[excluded_pid_count]
  *   HG_VOLUME_ENTRY  [volume_count]                      (minor 2)
+ *   HG_GROUP_ENTRY   [group_count]                       (minor 3)
  *   UTF-16LE string pool (prefix strings, then volume device names,
  *                         referenced by string_offset)
  *
@@ -348,6 +358,46 @@ typedef struct HG_HELLO_REPLY {
  * any excludes), are looked at only when the path and image entries left
  * the decision open, and an unknown subject counts as matching every
  * INCLUDE of the class and no EXCLUDE: never hidden.
+ *
+ * AND groups (minor 3). A real rule is often "A and B" where A alone and B
+ * alone each match far more than the rule does (Sigma: a key path that
+ * contains X AND ends with Y AND data Z; Sysmon: an exclusion on Image AND
+ * TargetObject). A group entry (HG_GROUP_ENTRY, after the volume map) is a
+ * conjunction of clauses, a clause a disjunction of member entries:
+ *   - A member is an HG_PREFIX_ENTRY of kind HG_PREFIX_MEMBER. Its match and
+ *     target are those of a standalone entry, with the same rules (DATA and
+ *     NEW_NAME: SUFFIX/CONTAINS, own class only; FULL_NAME: value classes).
+ *     Its op_mask equals its group's; timeout_ms 0; fail_mode
+ *     HG_FAIL_INHERIT; flags HG_PREFIX_F_CLAUSE or 0. A member alone
+ *     includes and excludes nothing: it only says whether it matches.
+ *   - A group's members are the entries [first_member, first_member +
+ *     member_count), all of kind HG_PREFIX_MEMBER; its first member has
+ *     HG_PREFIX_F_CLAUSE, and each member with HG_PREFIX_F_CLAUSE begins the
+ *     group's next clause (so a clause's members are adjacent). Groups list
+ *     their ranges in ascending order without overlap, and every member
+ *     entry belongs to exactly one group. member_count >= 1; the clauses of
+ *     all groups together are at most HG_CLAUSE_MAX_COUNT.
+ *   - Every member is a pattern entry (the automaton carries it, whatever
+ *     its match, key-path PREFIX included), so members count against
+ *     HG_PATTERN_MAX_COUNT / _UNITS / _CELLS.
+ * A member is TRUE, FALSE or UNKNOWN for an operation. On the key path and
+ * the full name it is TRUE or FALSE exactly as a standalone entry of its
+ * match and target would match. An IMAGE member is UNKNOWN when the image
+ * cannot be learnt, an anchored (PREFIX/EXACT) IMAGE member also when the
+ * image is unmapped; a DATA / NEW_NAME member when the subject is unknown
+ * (the same cases in which a standalone INCLUDE "counts as matching").
+ * A clause is TRUE if a member is TRUE, else UNKNOWN if a member is
+ * UNKNOWN, else FALSE. An INCLUDE group matches when no clause is FALSE
+ * (it could match: never hidden); an EXCLUDE group matches only when every
+ * clause is TRUE (never hides what it cannot prove). A matching group then
+ * counts exactly like a matching standalone entry of its kind: an INCLUDE
+ * group includes and is a verdict candidate with its own flags,
+ * timeout_ms and fail_mode (as a pattern INCLUDE is); an EXCLUDE group
+ * excludes (exclude wins). INCLUDE groups are INCLUDE entries for the rule
+ * "no INCLUDE at all: every operation of op_mask is included"; members are
+ * not. The driver may evaluate a group from the path alone, or look the
+ * image / subject up when the group could still change the outcome; the
+ * outcome is always the one defined here.
  */
 #define HG_CFG_F_INCLUDE_KERNEL_CALLERS 0x0001u
 #define HG_CFG_F_ALL                    0x0001u
@@ -367,7 +417,7 @@ typedef struct HG_CONFIG_HEADER {
     uint16_t excluded_pid_count; /* [0, HG_EXCLUDED_PID_MAX_COUNT] */
     uint32_t reserved0;          /* must be 0 */
     uint16_t volume_count;       /* [0, HG_VOLUME_MAX_COUNT] (minor 2; was reserved, 0) */
-    uint16_t reserved1;          /* must be 0 */
+    uint16_t group_count;        /* [0, HG_GROUP_MAX_COUNT] (minor 3; was reserved, 0) */
 } HG_CONFIG_HEADER;
 
 /* One volume-map entry (minor 2): the device name is string_bytes of
@@ -382,10 +432,12 @@ typedef struct HG_VOLUME_ENTRY {
 
 enum hg_prefix_kind {
     HG_PREFIX_INCLUDE = 1,
-    HG_PREFIX_EXCLUDE = 2
+    HG_PREFIX_EXCLUDE = 2,
+    HG_PREFIX_MEMBER  = 3  /* minor 3: a member of an AND group (HG_GROUP_ENTRY) */
 };
-#define HG_PREFIX_F_VERDICT 0x0001u /* INCLUDE only: matching operations wait for a verdict */
-#define HG_PREFIX_F_ALL     0x0001u
+#define HG_PREFIX_F_VERDICT 0x0001u /* INCLUDE (entry or group) only: matching operations wait for a verdict */
+#define HG_PREFIX_F_CLAUSE  0x0002u /* MEMBER only (minor 3): begins its group's next clause */
+#define HG_PREFIX_F_ALL     0x0003u
 
 enum hg_match_kind {
     HG_MATCH_PREFIX   = 0, /* the target begins with the string (minor 0 entries) */
@@ -419,6 +471,18 @@ typedef struct HG_PREFIX_ENTRY {
     uint16_t match;          /* hg_match_kind (was reserved in minor 0: 0 = PREFIX) */
     uint16_t target;         /* hg_match_target */
 } HG_PREFIX_ENTRY;
+
+/* One AND group (minor 3; semantics above "AND groups"). */
+typedef struct HG_GROUP_ENTRY {
+    uint16_t kind;           /* HG_PREFIX_INCLUDE or HG_PREFIX_EXCLUDE */
+    uint16_t flags;          /* HG_PREFIX_F_VERDICT (INCLUDE only) or 0 */
+    uint32_t op_mask;        /* non-zero subset of HG_OP_MASK_ALL; every member's op_mask equals it */
+    uint32_t timeout_ms;     /* as an entry's: 0 = global, else [HG_TIMEOUT_MIN_MS, HG_TIMEOUT_MAX_MS] */
+    uint16_t fail_mode;      /* as an entry's: HG_FAIL_INHERIT, HG_FAIL_OPEN or HG_FAIL_CLOSED (0 for EXCLUDE) */
+    uint16_t first_member;   /* index of its first member in the HG_PREFIX_ENTRY table */
+    uint16_t member_count;   /* >= 1 */
+    uint16_t reserved;       /* must be 0 */
+} HG_GROUP_ENTRY;
 
 /* ------------------------------------------------------------------ */
 /* GET_EVENTS                                                          */
@@ -615,7 +679,7 @@ HG_STATIC_ASSERT(HG_OFFSET(HG_CONFIG_HEADER, prefix_count) == 36, "config.prefix
 HG_STATIC_ASSERT(HG_OFFSET(HG_CONFIG_HEADER, excluded_pid_count) == 38, "config.excluded_pid_count");
 HG_STATIC_ASSERT(HG_OFFSET(HG_CONFIG_HEADER, reserved0) == 40, "config.reserved0");
 HG_STATIC_ASSERT(HG_OFFSET(HG_CONFIG_HEADER, volume_count) == 44, "config.volume_count");
-HG_STATIC_ASSERT(HG_OFFSET(HG_CONFIG_HEADER, reserved1) == 46, "config.reserved1");
+HG_STATIC_ASSERT(HG_OFFSET(HG_CONFIG_HEADER, group_count) == 46, "config.group_count");
 HG_STATIC_ASSERT(sizeof(HG_VOLUME_ENTRY) == 8, "HG_VOLUME_ENTRY size");
 HG_STATIC_ASSERT(HG_OFFSET(HG_VOLUME_ENTRY, string_bytes) == 4, "volume.string_bytes");
 HG_STATIC_ASSERT(HG_OFFSET(HG_VOLUME_ENTRY, drive) == 6, "volume.drive");
@@ -632,6 +696,13 @@ HG_STATIC_ASSERT(HG_OFFSET(HG_PREFIX_ENTRY, target) == 22, "prefix.target");
 HG_STATIC_ASSERT(HG_PATTERN_MAX_COUNT <= HG_PREFIX_MAX_COUNT, "patterns are entries");
 HG_STATIC_ASSERT(HG_PATTERN_MAX_BYTES <= HG_PREFIX_MAX_BYTES, "a pattern is an entry string");
 HG_STATIC_ASSERT(HG_PATTERN_MAX_UNITS <= 0xFFFFu, "automaton states are 16-bit");
+HG_STATIC_ASSERT(sizeof(HG_GROUP_ENTRY) == 20, "HG_GROUP_ENTRY size");
+HG_STATIC_ASSERT(HG_OFFSET(HG_GROUP_ENTRY, op_mask) == 4, "group.op_mask");
+HG_STATIC_ASSERT(HG_OFFSET(HG_GROUP_ENTRY, timeout_ms) == 8, "group.timeout_ms");
+HG_STATIC_ASSERT(HG_OFFSET(HG_GROUP_ENTRY, fail_mode) == 12, "group.fail_mode");
+HG_STATIC_ASSERT(HG_OFFSET(HG_GROUP_ENTRY, first_member) == 14, "group.first_member");
+HG_STATIC_ASSERT(HG_OFFSET(HG_GROUP_ENTRY, member_count) == 16, "group.member_count");
+HG_STATIC_ASSERT(HG_OFFSET(HG_GROUP_ENTRY, reserved) == 18, "group.reserved");
 
 HG_STATIC_ASSERT(sizeof(HG_BATCH_HEADER) == 24, "HG_BATCH_HEADER size");
 HG_STATIC_ASSERT(HG_OFFSET(HG_BATCH_HEADER, count) == 4, "batch.count");

@@ -160,7 +160,7 @@ static void dump_config(const unsigned char *buf, size_t len)
     kv_u(&t, "", "excluded_pid_count", h.excluded_pid_count);
     kv_u(&t, "", "reserved0", h.reserved0);
     kv_u(&t, "", "volume_count", h.volume_count);
-    kv_u(&t, "", "reserved1", h.reserved1);
+    kv_u(&t, "", "group_count", h.group_count);
     for (i = 0; i < h.prefix_count; i++) {
         HG_PREFIX_ENTRY e;
         memcpy(&e, buf + sizeof h + i * sizeof e, sizeof e);

@@ -125,7 +125,7 @@ int test_config_header_ranges(void)
         { offsetof(HG_CONFIG_HEADER, excluded_pid_count), 2, HG_EXCLUDED_PID_MAX_COUNT + 1u },
         { offsetof(HG_CONFIG_HEADER, reserved0), 4, 1u },
         { offsetof(HG_CONFIG_HEADER, volume_count), 2, HG_VOLUME_MAX_COUNT + 1u },
-        { offsetof(HG_CONFIG_HEADER, reserved1), 2, 0x8000u },
+        { offsetof(HG_CONFIG_HEADER, group_count), 2, 0x8000u },
     };
     size_t i;
 

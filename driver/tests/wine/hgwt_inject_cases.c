@@ -106,7 +106,7 @@ static void case_configuration(void)
     h->op_mask |= 1u; /* bit 0 is not a class */
     CHECK_EQ(dev_call(g_client, HG_IOCTL_CONFIGURE, buf, len, NULL, 0, NULL), ERROR_INVALID_PARAMETER);
     len = build_config(&s, buf, sizeof(buf));
-    h->reserved1 = 1;
+    h->group_count = 1; /* a group table the buffer does not have */
     CHECK_EQ(dev_call(g_client, HG_IOCTL_CONFIGURE, buf, len, NULL, 0, NULL), ERROR_INVALID_PARAMETER);
     len = build_config(&s, buf, sizeof(buf));
     h->magic = 0;

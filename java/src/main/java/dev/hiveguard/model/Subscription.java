@@ -21,6 +21,8 @@ import java.util.Objects;
  * @param excludedPids     processes never delivered
  * @param volumes          the volume map (wire minor 2): NT device to drive letter, so the driver
  *                         can give IMAGE entries the image in the form Sysmon prints
+ * @param groups           AND groups (wire minor 3): conjunctions of clauses of member patterns; on
+ *                         the wire their members follow the standalone entries in {@code prefixes}
  */
 public record Subscription(
         int opMask,
@@ -33,7 +35,8 @@ public record Subscription(
         int dataCap,
         List<Prefix> prefixes,
         List<Long> excludedPids,
-        List<Volume> volumes) {
+        List<Volume> volumes,
+        List<Group> groups) {
 
     /** Defaults as in hiveguard_wire.h. */
     public static final int DEFAULT_TIMEOUT_MS = 250;
@@ -46,6 +49,15 @@ public record Subscription(
         prefixes = List.copyOf(prefixes);
         excludedPids = List.copyOf(excludedPids);
         volumes = List.copyOf(volumes);
+        groups = List.copyOf(groups);
+    }
+
+    /** Without groups (wire minor 2 content). */
+    public Subscription(int opMask, int verdictOpMask, boolean includeKernelCallers, int timeoutMs, FailMode failMode,
+                        Verdict defaultVerdict, int maxBacklog, int dataCap, List<Prefix> prefixes,
+                        List<Long> excludedPids, List<Volume> volumes) {
+        this(opMask, verdictOpMask, includeKernelCallers, timeoutMs, failMode, defaultVerdict, maxBacklog, dataCap,
+                prefixes, excludedPids, volumes, List.of());
     }
 
     /** Without a volume map: every image the driver reports stays in NT form ("unmapped"). */
@@ -53,7 +65,7 @@ public record Subscription(
                         Verdict defaultVerdict, int maxBacklog, int dataCap, List<Prefix> prefixes,
                         List<Long> excludedPids) {
         this(opMask, verdictOpMask, includeKernelCallers, timeoutMs, failMode, defaultVerdict, maxBacklog, dataCap,
-                prefixes, excludedPids, List.of());
+                prefixes, excludedPids, List.of(), List.of());
     }
 
     /** Everything delivered, nothing waits: what an audit-only agent asks for. */
@@ -65,25 +77,31 @@ public record Subscription(
     /** This subscription with another global verdict timeout. */
     public Subscription withTimeoutMs(int newTimeoutMs) {
         return new Subscription(opMask, verdictOpMask, includeKernelCallers, newTimeoutMs, failMode, defaultVerdict,
-                maxBacklog, dataCap, prefixes, excludedPids, volumes);
+                maxBacklog, dataCap, prefixes, excludedPids, volumes, groups);
     }
 
     /** This subscription with another global fail mode. */
     public Subscription withFailMode(FailMode newFailMode) {
         return new Subscription(opMask, verdictOpMask, includeKernelCallers, timeoutMs, newFailMode, defaultVerdict,
-                maxBacklog, dataCap, prefixes, excludedPids, volumes);
+                maxBacklog, dataCap, prefixes, excludedPids, volumes, groups);
     }
 
     /** This subscription with other prefixes. */
     public Subscription withPrefixes(List<Prefix> newPrefixes) {
         return new Subscription(opMask, verdictOpMask, includeKernelCallers, timeoutMs, failMode, defaultVerdict,
-                maxBacklog, dataCap, newPrefixes, excludedPids, volumes);
+                maxBacklog, dataCap, newPrefixes, excludedPids, volumes, groups);
     }
 
     /** This subscription with another volume map. */
     public Subscription withVolumes(List<Volume> newVolumes) {
         return new Subscription(opMask, verdictOpMask, includeKernelCallers, timeoutMs, failMode, defaultVerdict,
-                maxBacklog, dataCap, prefixes, excludedPids, newVolumes);
+                maxBacklog, dataCap, prefixes, excludedPids, newVolumes, groups);
+    }
+
+    /** This subscription with other AND groups. */
+    public Subscription withGroups(List<Group> newGroups) {
+        return new Subscription(opMask, verdictOpMask, includeKernelCallers, timeoutMs, failMode, defaultVerdict,
+                maxBacklog, dataCap, prefixes, excludedPids, volumes, newGroups);
     }
 
     /** The volume map's bounds (hiveguard_wire.h). */
@@ -116,9 +134,47 @@ public record Subscription(
     public static final int PATTERN_MAX_UNITS = 65_535;
     public static final int PATTERN_MAX_CELLS = 4 * 1024 * 1024;
 
-    /** The entries the driver's automaton carries (non-PREFIX, and IMAGE entries of any match), in entry order. */
+    /** The standalone entries the driver's automaton carries (non-PREFIX, and IMAGE entries of any match), in entry order. */
     public List<Prefix> patterns() {
         return prefixes.stream().filter(Prefix::inAutomaton).toList();
+    }
+
+    /**
+     * Every string the driver's automaton carries: the standalone {@link #patterns()}, then every
+     * group member (a member is a pattern entry whatever its match, hiveguard_wire.h "AND groups").
+     * The driver's pattern bounds (count, units, cells) are on this list.
+     */
+    public List<String> automatonStrings() {
+        List<String> out = new java.util.ArrayList<>();
+        for (Prefix p : prefixes) {
+            if (p.inAutomaton()) {
+                out.add(p.prefix());
+            }
+        }
+        for (Group g : groups) {
+            for (Member m : g.members()) {
+                out.add(m.text());
+            }
+        }
+        return out;
+    }
+
+    /** Member entries of all groups: on the wire they follow the standalone entries. */
+    public int memberCount() {
+        int n = 0;
+        for (Group g : groups) {
+            n += g.members().size();
+        }
+        return n;
+    }
+
+    /** Clauses of all groups: the driver bounds these by {@code HG_CLAUSE_MAX_COUNT}. */
+    public int clauseCount() {
+        int n = 0;
+        for (Group g : groups) {
+            n += g.clauses().size();
+        }
+        return n;
     }
 
     /**
@@ -127,12 +183,17 @@ public record Subscription(
      * 2-byte cell per trie state and class: shared prefixes are one state), never more.
      */
     public static long patternCells(List<Prefix> patterns) {
+        return patternCellsOf(patterns.stream().map(Prefix::prefix).toList());
+    }
+
+    /** {@link #patternCells} over the strings themselves (standalone patterns and group members alike). */
+    public static long patternCellsOf(List<String> strings) {
         long units = 0;
         java.util.BitSet distinct = new java.util.BitSet(0x10000);
-        for (Prefix p : patterns) {
-            units += p.prefix().length();
-            for (int i = 0; i < p.prefix().length(); i++) {
-                distinct.set(RegistryUpcase.upcase(p.prefix().charAt(i)));
+        for (String p : strings) {
+            units += p.length();
+            for (int i = 0; i < p.length(); i++) {
+                distinct.set(RegistryUpcase.upcase(p.charAt(i)));
             }
         }
         return (units + 1) * (distinct.cardinality() + 1L);
@@ -283,6 +344,111 @@ public record Subscription(
                 case NEW_NAME -> text + " (new name)";
                 case KEY_PATH -> text;
             };
+        }
+    }
+
+    /** AND groups' bounds (hiveguard_wire.h): groups, and clauses of all groups together. */
+    public static final int GROUP_MAX_COUNT = 256;
+    public static final int CLAUSE_MAX_COUNT = 256;
+
+    /**
+     * One member of an AND group's clause (an {@code HG_PREFIX_ENTRY} of kind {@code HG_PREFIX_MEMBER}):
+     * a string compared with a target as a standalone entry of that match and target would be. It
+     * includes and excludes nothing alone: it is TRUE, FALSE or UNKNOWN for an operation.
+     *
+     * @param match  PREFIX, SUFFIX, CONTAINS or EXACT (DATA / NEW_NAME: SUFFIX or CONTAINS)
+     * @param target what the text is compared with
+     * @param text   kernel-form string (Sysmon form for IMAGE, as a standalone IMAGE entry)
+     */
+    public record Member(Match match, Target target, String text) {
+        public Member {
+            Objects.requireNonNull(match, "match");
+            Objects.requireNonNull(target, "target");
+            Objects.requireNonNull(text, "text");
+            if ((target == Target.DATA || target == Target.NEW_NAME) && (match == Match.PREFIX || match == Match.EXACT)) {
+                throw new IllegalArgumentException("a " + target + " member is SUFFIX or CONTAINS: " + text);
+            }
+        }
+
+        /** PREFIX or EXACT on the image: UNKNOWN on an unmapped image. */
+        public boolean anchoredImage() {
+            return target == Target.IMAGE && (match == Match.PREFIX || match == Match.EXACT);
+        }
+
+        /** This member as a standalone entry of the same match and target (for matching and display). */
+        public Prefix asEntry(int opMask) {
+            return new Prefix(true, text, opMask, false, 0, FailMode.INHERIT, match, target);
+        }
+
+        /** As {@link Prefix#describe}. */
+        public String describe() {
+            return new Prefix(true, text, target.ops(), false, 0, FailMode.INHERIT, match, target).describe();
+        }
+    }
+
+    /**
+     * One {@code HG_GROUP_ENTRY} (wire minor 3): a conjunction of clauses, each a disjunction of
+     * members. An INCLUDE group matches an operation when no clause is FALSE (it could match: never
+     * hidden) and then counts as a matching INCLUDE entry with its own verdict, timeout and fail
+     * mode; an EXCLUDE group matches only when every clause is TRUE (hiveguard_wire.h "AND groups").
+     *
+     * @param include   INCLUDE (true) or EXCLUDE (false)
+     * @param opMask    classes it applies to; every member's target exists for all of them
+     * @param verdict   INCLUDE only: matching operations wait for a verdict
+     * @param timeoutMs 0 = the global timeout
+     * @param failMode  INHERIT = the global fail mode (INHERIT for EXCLUDE)
+     * @param clauses   at least one clause, each at least one member
+     */
+    public record Group(boolean include, int opMask, boolean verdict, int timeoutMs, FailMode failMode,
+                        List<List<Member>> clauses) {
+        public Group {
+            Objects.requireNonNull(failMode, "failMode");
+            if (clauses.isEmpty()) {
+                throw new IllegalArgumentException("a group has at least one clause");
+            }
+            List<List<Member>> copy = new java.util.ArrayList<>(clauses.size());
+            for (List<Member> c : clauses) {
+                if (c.isEmpty()) {
+                    throw new IllegalArgumentException("a group's clause has at least one member");
+                }
+                for (Member m : c) {
+                    if ((opMask & ~m.target().ops()) != 0) {
+                        throw new IllegalArgumentException(String.format(
+                                "a %s member exists for classes 0x%X only, the group's op_mask is 0x%X: %s",
+                                m.target(), m.target().ops(), opMask, m.text()));
+                    }
+                }
+                copy.add(List.copyOf(c));
+            }
+            clauses = List.copyOf(copy);
+            if (!include && (verdict || failMode != FailMode.INHERIT)) {
+                throw new IllegalArgumentException("an EXCLUDE group requests no verdict and has no fail mode");
+            }
+        }
+
+        /** Its members in wire order: clause by clause. */
+        public List<Member> members() {
+            List<Member> out = new java.util.ArrayList<>();
+            for (List<Member> c : clauses) {
+                out.addAll(c);
+            }
+            return out;
+        }
+
+        /** How {@code policy show} and logs name it: (a | b) & (c). */
+        public String describe() {
+            StringBuilder b = new StringBuilder();
+            for (List<Member> c : clauses) {
+                if (b.length() > 0) {
+                    b.append(" AND ");
+                }
+                b.append(c.size() > 1 ? "(" : "");
+                for (int i = 0; i < c.size(); i++) {
+                    b.append(i > 0 ? " | " : "").append(c.get(i).describe());
+                }
+                b.append(c.size() > 1 ? ")" : "");
+            }
+            return b.toString();
         }
     }
 }

@@ -29,6 +29,12 @@ import java.util.List;
  * driver translates excluded pids into the processes holding them at CONFIGURE (a pid reused
  * later is not excluded); a recording has only pids, so this twin compares pids.
  *
+ * <p>Wire minor 3 AND groups ({@link Subscription.Group}) follow the header's three-valued rule:
+ * a member is TRUE, FALSE or UNKNOWN ({@link #member}), a clause ORs its members, a group ANDs its
+ * clauses; an INCLUDE group counts as a matching INCLUDE entry (with its own verdict, timeout and
+ * fail mode) unless a clause is FALSE, an EXCLUDE group drops the operation only when every
+ * clause is TRUE.
+ *
  * <p>The policy's property test uses this to prove a compiled subscription never hides an
  * event the policy acts on.
  */
@@ -164,7 +170,27 @@ public final class SubscriptionMatcher {
                 best = p;
             }
         }
-        if (anyInclude && best == null && patternHits.isEmpty()) {
+        // Wire minor 3: AND groups, after the standalone entries (an EXCLUDE among those already won).
+        List<Subscription.Group> groupHits = new ArrayList<>();
+        for (Subscription.Group g : s.groups()) {
+            if (g.include()) {
+                anyInclude = true; // INCLUDE groups count for "no INCLUDE at all"; members do not
+            }
+            if ((g.opMask() & bit) == 0) {
+                continue;
+            }
+            if (full == null && (bit & Subscription.FULL_NAME_OPS) != 0) {
+                full = keyPath + "\\" + (valueName == null ? "" : valueName);
+            }
+            Truth t = group(g, keyPath, full, form, imageUnknown, subject);
+            if (g.include() ? t != Truth.FALSE : t == Truth.TRUE) {
+                if (!g.include()) {
+                    return Match.DROPPED; // exclude wins
+                }
+                groupHits.add(g);
+            }
+        }
+        if (anyInclude && best == null && patternHits.isEmpty() && groupHits.isEmpty()) {
             return Match.DROPPED;
         }
         if ((s.verdictOpMask() & bit) == 0) {
@@ -179,18 +205,101 @@ public final class SubscriptionMatcher {
         if (best != null) {
             patternHits.add(0, best);
         }
+        List<Candidate> candidates = new ArrayList<>();
         for (Subscription.Prefix p : patternHits) {
-            if (!p.verdict()) {
+            candidates.add(new Candidate(p.verdict(), p.timeoutMs(), p.failMode()));
+        }
+        for (Subscription.Group g : groupHits) {
+            candidates.add(new Candidate(g.verdict(), g.timeoutMs(), g.failMode()));
+        }
+        for (Candidate c : candidates) {
+            if (!c.verdict()) {
                 continue;
             }
+            int t = c.timeoutMs();
+            FailMode f = c.failMode();
             verdict = true;
-            timeout = Math.max(timeout, p.timeoutMs() != 0 ? p.timeoutMs() : s.timeoutMs());
-            closed |= (p.failMode() != FailMode.INHERIT ? p.failMode() : s.failMode()) == FailMode.CLOSED;
+            timeout = Math.max(timeout, t != 0 ? t : s.timeoutMs());
+            closed |= (f != FailMode.INHERIT ? f : s.failMode()) == FailMode.CLOSED;
         }
         if (!verdict) {
             return new Match(true, false, s.timeoutMs(), s.failMode());
         }
         return new Match(true, true, timeout, closed ? FailMode.CLOSED : FailMode.OPEN);
+    }
+
+    /** What a matching INCLUDE entry or group brings to the verdict decision. */
+    private record Candidate(boolean verdict, int timeoutMs, FailMode failMode) {
+    }
+
+    /** A member's, a clause's or a group's outcome for one operation (hiveguard_wire.h "AND groups"). */
+    public enum Truth {
+        TRUE, FALSE, UNKNOWN
+    }
+
+    /** Every clause TRUE: TRUE; some clause FALSE: FALSE; else UNKNOWN. */
+    static Truth group(Subscription.Group g, String keyPath, String fullName, ImageForm form, boolean imageUnknown,
+                       String subject) {
+        Truth out = Truth.TRUE;
+        for (List<Subscription.Member> clause : g.clauses()) {
+            Truth c = clause(clause, g.opMask(), keyPath, fullName, form, imageUnknown, subject);
+            if (c == Truth.FALSE) {
+                return Truth.FALSE;
+            }
+            if (c == Truth.UNKNOWN) {
+                out = Truth.UNKNOWN;
+            }
+        }
+        return out;
+    }
+
+    /** A member TRUE: TRUE; else a member UNKNOWN: UNKNOWN; else FALSE. */
+    private static Truth clause(List<Subscription.Member> clause, int opMask, String keyPath, String fullName,
+                                ImageForm form, boolean imageUnknown, String subject) {
+        Truth out = Truth.FALSE;
+        for (Subscription.Member m : clause) {
+            Truth t = member(m, opMask, keyPath, fullName, form, imageUnknown, subject);
+            if (t == Truth.TRUE) {
+                return Truth.TRUE;
+            }
+            if (t == Truth.UNKNOWN) {
+                out = Truth.UNKNOWN;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * One member: on the key path and the full name TRUE or FALSE as a standalone entry would match;
+     * an IMAGE member UNKNOWN when the image is unknown, an anchored one also when it is unmapped; a
+     * DATA / NEW_NAME member UNKNOWN when the subject is unknown.
+     */
+    static Truth member(Subscription.Member m, int opMask, String keyPath, String fullName, ImageForm form,
+                        boolean imageUnknown, String subject) {
+        Subscription.Prefix entry = m.asEntry(opMask);
+        String target;
+        switch (m.target()) {
+            case IMAGE:
+                if (imageUnknown || (m.anchoredImage() && !form.mapped())) {
+                    return Truth.UNKNOWN;
+                }
+                target = form.text();
+                break;
+            case DATA:
+            case NEW_NAME:
+                if (subject == null) {
+                    return Truth.UNKNOWN;
+                }
+                target = subject;
+                break;
+            case FULL_NAME:
+                target = fullName;
+                break;
+            default:
+                target = keyPath;
+                break;
+        }
+        return target != null && matches(target, entry) ? Truth.TRUE : Truth.FALSE;
     }
 
     /**

@@ -15,7 +15,7 @@ public final class Wire {
     /** "HGRD" in memory order. */
     public static final int MAGIC = 0x44524748;
     public static final int VERSION_MAJOR = 1;
-    public static final int VERSION_MINOR = 2;
+    public static final int VERSION_MINOR = 3;
     /** What CreateFileW opens, on Windows and in the Linux host alike. */
     public static final String USER_PATH = "\\\\.\\HiveGuard";
 
@@ -84,6 +84,9 @@ public final class Wire {
     public static final int VOLUME_MAX_COUNT = 26;
     public static final int VOLUME_DEVICE_MIN_BYTES = 4;
     public static final int VOLUME_DEVICE_MAX_BYTES = 256;
+    /** Wire minor 3: AND groups, and their clauses all together. */
+    public static final int GROUP_MAX_COUNT = 256;
+    public static final int CLAUSE_MAX_COUNT = 256;
     public static final int CONFIG_MAX_BYTES = 1024 * 1024;
 
     public static final int REPLY_MAX_ENTRIES = 4096;
@@ -111,6 +114,7 @@ public final class Wire {
     public static final int PREFIX_ENTRY_BYTES = 24;
     public static final int EXCLUDED_PID_BYTES = 8;
     public static final int VOLUME_ENTRY_BYTES = 8;
+    public static final int GROUP_ENTRY_BYTES = 20;
     public static final int REPLY_HEADER_BYTES = 8;
     public static final int REPLY_ENTRY_BYTES = 16;
     public static final int REPLY_RESULT_BYTES = 16;
@@ -127,8 +131,12 @@ public final class Wire {
 
     public static final int PREFIX_INCLUDE = 1;
     public static final int PREFIX_EXCLUDE = 2;
+    /** Wire minor 3: a member of an AND group. */
+    public static final int PREFIX_MEMBER = 3;
     public static final int PREFIX_F_VERDICT = 0x0001;
-    public static final int PREFIX_F_ALL = 0x0001;
+    /** Wire minor 3, MEMBER only: begins its group's next clause. */
+    public static final int PREFIX_F_CLAUSE = 0x0002;
+    public static final int PREFIX_F_ALL = 0x0003;
 
     public static final int MATCH_PREFIX = 0;
     public static final int MATCH_SUFFIX = 1;

@@ -33,6 +33,7 @@ class WireHeaderConstantsTest {
             Pattern.MULTILINE);
     private static final java.util.Set<String> STRUCT_SIZES = java.util.Set.of("HELLO_REQUEST_BYTES",
             "HELLO_REPLY_BYTES", "CONFIG_HEADER_BYTES", "PREFIX_ENTRY_BYTES", "EXCLUDED_PID_BYTES", "VOLUME_ENTRY_BYTES",
+            "GROUP_ENTRY_BYTES",
             "REPLY_HEADER_BYTES", "REPLY_ENTRY_BYTES", "REPLY_RESULT_BYTES", "STATS_BYTES", "INJECT_HEADER_BYTES",
             "INJECT_RESULT_BYTES", "BATCH_HEADER_BYTES");
     private static final Map<String, Long> values = new LinkedHashMap<>();
@@ -250,6 +251,9 @@ class WireHeaderConstantsTest {
         assertEquals(c("HG_FAIL_CLOSED"), FailMode.CLOSED.code());
         assertEquals(c("HG_EVENT_F_VERDICT_REQUESTED"), dev.hiveguard.model.RegistryEvent.F_VERDICT_REQUESTED);
         assertEquals(c("HG_EVENT_F_DATA_UNREADABLE"), dev.hiveguard.model.RegistryEvent.F_DATA_UNREADABLE);
+        // Wire minor 3: the model's group bounds are the header's.
+        assertEquals(c("HG_GROUP_MAX_COUNT"), dev.hiveguard.model.Subscription.GROUP_MAX_COUNT);
+        assertEquals(c("HG_CLAUSE_MAX_COUNT"), dev.hiveguard.model.Subscription.CLAUSE_MAX_COUNT);
     }
 
     @Test
@@ -257,6 +261,7 @@ class WireHeaderConstantsTest {
         String text = Files.readString(header());
         Matcher m = Pattern.compile("HG_STATIC_ASSERT\\(sizeof\\((HG_\\w+)\\) == ([^,]+),").matcher(text);
         Map<String, Integer> java = Map.ofEntries(Map.entry("HG_VOLUME_ENTRY", Wire.VOLUME_ENTRY_BYTES),
+                Map.entry("HG_GROUP_ENTRY", Wire.GROUP_ENTRY_BYTES),
                 Map.entry("HG_HELLO_REQUEST", Wire.HELLO_REQUEST_BYTES), Map.entry("HG_HELLO_REPLY", Wire.HELLO_REPLY_BYTES),
                 Map.entry("HG_CONFIG_HEADER", Wire.CONFIG_HEADER_BYTES), Map.entry("HG_PREFIX_ENTRY", Wire.PREFIX_ENTRY_BYTES),
                 Map.entry("HG_BATCH_HEADER", Wire.BATCH_HEADER_BYTES), Map.entry("HG_EVENT_HEADER", Wire.EVENT_HEADER_BYTES),

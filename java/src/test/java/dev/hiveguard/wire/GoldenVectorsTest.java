@@ -162,18 +162,23 @@ class GoldenVectorsTest {
         v.expect("default_verdict", s.defaultVerdict().code());
         v.expect("max_backlog", s.maxBacklog());
         v.expect("data_cap", s.dataCap());
-        v.expect("prefix_count", s.prefixes().size());
+        List<Subscription.Prefix> entries = entriesInWireOrder(s);
+        v.expect("prefix_count", entries.size());
         v.expect("excluded_pid_count", s.excludedPids().size());
         v.expect("reserved0", 0);
         v.expect("volume_count", s.volumes().size());
-        v.expect("reserved1", 0);
-        int offset = Wire.CONFIG_HEADER_BYTES + s.prefixes().size() * Wire.PREFIX_ENTRY_BYTES
-                + s.excludedPids().size() * Wire.EXCLUDED_PID_BYTES + s.volumes().size() * Wire.VOLUME_ENTRY_BYTES;
-        for (int i = 0; i < s.prefixes().size(); i++) {
-            Subscription.Prefix p = s.prefixes().get(i);
+        v.expect("group_count", s.groups().size());
+        int offset = Wire.CONFIG_HEADER_BYTES + entries.size() * Wire.PREFIX_ENTRY_BYTES
+                + s.excludedPids().size() * Wire.EXCLUDED_PID_BYTES + s.volumes().size() * Wire.VOLUME_ENTRY_BYTES
+                + s.groups().size() * Wire.GROUP_ENTRY_BYTES;
+        List<Boolean> clauseStarts = clauseStartsInWireOrder(s);
+        for (int i = 0; i < entries.size(); i++) {
+            Subscription.Prefix p = entries.get(i);
+            boolean member = i >= s.prefixes().size();
             String f = "prefix[" + i + "].";
-            v.expect(f + "kind", p.include() ? Wire.PREFIX_INCLUDE : Wire.PREFIX_EXCLUDE);
-            v.expect(f + "flags", p.verdict() ? Wire.PREFIX_F_VERDICT : 0);
+            v.expect(f + "kind", member ? Wire.PREFIX_MEMBER : p.include() ? Wire.PREFIX_INCLUDE : Wire.PREFIX_EXCLUDE);
+            v.expect(f + "flags", member ? (clauseStarts.get(i) ? Wire.PREFIX_F_CLAUSE : 0)
+                    : p.verdict() ? Wire.PREFIX_F_VERDICT : 0);
             v.expectU32(f + "op_mask", p.opMask());
             v.expect(f + "timeout_ms", p.timeoutMs());
             v.expect(f + "fail_mode", p.failMode().code());
@@ -196,8 +201,22 @@ class GoldenVectorsTest {
             v.expectText(f + "device", vol.device());
             offset += utf16Bytes(vol.device());
         }
-        assertEquals(15 + 10 * s.prefixes().size() + s.excludedPids().size() + 4 * s.volumes().size(),
-                v.txt().size());
+        int firstMember = s.prefixes().size();
+        for (int i = 0; i < s.groups().size(); i++) {
+            Subscription.Group g = s.groups().get(i);
+            String f = "group[" + i + "].";
+            v.expect(f + "kind", g.include() ? Wire.PREFIX_INCLUDE : Wire.PREFIX_EXCLUDE);
+            v.expect(f + "flags", g.verdict() ? Wire.PREFIX_F_VERDICT : 0);
+            v.expectU32(f + "op_mask", g.opMask());
+            v.expect(f + "timeout_ms", g.timeoutMs());
+            v.expect(f + "fail_mode", g.failMode().code());
+            v.expect(f + "first_member", firstMember);
+            v.expect(f + "member_count", g.members().size());
+            v.expect(f + "reserved", 0);
+            firstMember += g.members().size();
+        }
+        assertEquals(15 + 10 * entries.size() + s.excludedPids().size() + 4 * s.volumes().size()
+                + 8 * s.groups().size(), v.txt().size());
         assertTrue(s.prefixes().stream().anyMatch(p -> p.match() == Subscription.Match.EXACT), "an EXACT entry");
         assertTrue(s.prefixes().stream().anyMatch(Subscription.Prefix::anchoredImage), "an anchored image entry");
         assertTrue(s.volumes().size() >= 2, "a volume map");
@@ -207,6 +226,131 @@ class GoldenVectorsTest {
         assertTrue(s.prefixes().stream().anyMatch(p -> p.target() == Subscription.Target.DATA), "a data entry");
         assertTrue(s.prefixes().stream().anyMatch(p -> p.target() == Subscription.Target.NEW_NAME), "a new-name entry");
         assertArrayEquals(v.bin(), ConfigMessage.encode(s), "canonical encoding");
+    }
+
+    /**
+     * The two AND groups the C emitter appends to {@code config} after its 11 standalone entries
+     * (wire minor 3; the list both sides were given): an INCLUDE group with a verdict over a SetValue
+     * to an AutoLogger session's Start or Enabled value with data 0, and an EXCLUDE group of svchost
+     * writing under Services.
+     */
+    static List<Subscription.Group> expectedGoldenGroups() {
+        int set = dev.hiveguard.model.Operation.SET_VALUE.bit();
+        Subscription.Member autologger = new Subscription.Member(Subscription.Match.CONTAINS,
+                Subscription.Target.KEY_PATH, "\\Control\\WMI\\Autologger\\");
+        Subscription.Member start = new Subscription.Member(Subscription.Match.SUFFIX, Subscription.Target.FULL_NAME,
+                "\\Start");
+        Subscription.Member enabled = new Subscription.Member(Subscription.Match.SUFFIX,
+                Subscription.Target.FULL_NAME, "\\Enabled");
+        Subscription.Member zero = new Subscription.Member(Subscription.Match.CONTAINS, Subscription.Target.DATA,
+                "DWORD (0x00000000)");
+        Subscription.Member svchost = new Subscription.Member(Subscription.Match.EXACT, Subscription.Target.IMAGE,
+                "C:\\Windows\\System32\\svchost.exe");
+        Subscription.Member services = new Subscription.Member(Subscription.Match.PREFIX,
+                Subscription.Target.KEY_PATH, "\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet\\Services\\");
+        return List.of(
+                new Subscription.Group(true, set, true, 0, FailMode.INHERIT,
+                        List.of(List.of(autologger), List.of(start, enabled), List.of(zero))),
+                new Subscription.Group(false, set, false, 0, FailMode.INHERIT,
+                        List.of(List.of(svchost), List.of(services))));
+    }
+
+    @Test
+    void theGoldenConfigCarriesTheAgreedGroups() throws IOException {
+        Subscription s = ConfigMessage.decode(load("config").buffer());
+        org.junit.jupiter.api.Assumptions.assumeTrue(s.groups().size() > 0,
+                "the C emitter of this tree does not emit groups yet (branch groups-driver does)");
+        assertEquals(11, s.prefixes().size(), "groups come after today's 11 entries");
+        assertEquals(expectedGoldenGroups(), s.groups());
+    }
+
+    /**
+     * Until the C emitter appends the groups: the agreed config built in Java (today's golden
+     * entries plus {@link #expectedGoldenGroups}) and its bytes checked field by field against the
+     * header's layout - member entries after the standalone ones, the group table after the volume
+     * map, strings packed in entry order then device names - and decoded back to itself.
+     */
+    @Test
+    void groupsEncodeAtTheOffsetsOfTheHeaderLayout() throws IOException {
+        Subscription base = ConfigMessage.decode(load("config").buffer());
+        Subscription s = base.withGroups(expectedGoldenGroups());
+        byte[] bin = ConfigMessage.encode(s);
+        ByteBuffer b = ByteBuffer.wrap(bin).order(ByteOrder.LITTLE_ENDIAN);
+        int entries = s.prefixes().size() + 6;
+        assertEquals(11, s.prefixes().size());
+        assertEquals(bin.length, b.getInt(4), "total_bytes");
+        assertEquals(entries, b.getShort(36), "prefix_count counts the members");
+        assertEquals(2, b.getShort(46), "group_count");
+        int groupsAt = Wire.CONFIG_HEADER_BYTES + entries * Wire.PREFIX_ENTRY_BYTES
+                + s.excludedPids().size() * Wire.EXCLUDED_PID_BYTES + s.volumes().size() * Wire.VOLUME_ENTRY_BYTES;
+        int[][] groupFields = {
+            // kind, flags, op_mask, timeout, fail, first, count, reserved
+            {Wire.PREFIX_INCLUDE, Wire.PREFIX_F_VERDICT, 8, 0, 0, 11, 4, 0},
+            {Wire.PREFIX_EXCLUDE, 0, 8, 0, 0, 15, 2, 0},
+        };
+        for (int g = 0; g < 2; g++) {
+            int at = groupsAt + g * Wire.GROUP_ENTRY_BYTES;
+            int[] want = groupFields[g];
+            int[] got = {b.getShort(at), b.getShort(at + 2), b.getInt(at + 4), b.getInt(at + 8), b.getShort(at + 12),
+                b.getShort(at + 14), b.getShort(at + 16), b.getShort(at + 18)};
+            assertArrayEquals(want, got, "group[" + g + "]");
+        }
+        int poolStart = groupsAt + 2 * Wire.GROUP_ENTRY_BYTES;
+        int offset = poolStart;
+        for (int i = 0; i < s.prefixes().size(); i++) {
+            offset += utf16Bytes(s.prefixes().get(i).prefix());
+        }
+        String[] texts = {"\\Control\\WMI\\Autologger\\", "\\Start", "\\Enabled", "DWORD (0x00000000)",
+            "C:\\Windows\\System32\\svchost.exe", "\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet\\Services\\"};
+        int[][] memberFields = {
+            // flags, match, target
+            {Wire.PREFIX_F_CLAUSE, Wire.MATCH_CONTAINS, Wire.TARGET_KEY_PATH},
+            {Wire.PREFIX_F_CLAUSE, Wire.MATCH_SUFFIX, Wire.TARGET_FULL_NAME},
+            {0, Wire.MATCH_SUFFIX, Wire.TARGET_FULL_NAME},
+            {Wire.PREFIX_F_CLAUSE, Wire.MATCH_CONTAINS, Wire.TARGET_DATA},
+            {Wire.PREFIX_F_CLAUSE, Wire.MATCH_EXACT, Wire.TARGET_IMAGE},
+            {Wire.PREFIX_F_CLAUSE, Wire.MATCH_PREFIX, Wire.TARGET_KEY_PATH},
+        };
+        for (int m = 0; m < 6; m++) {
+            int at = Wire.CONFIG_HEADER_BYTES + (11 + m) * Wire.PREFIX_ENTRY_BYTES;
+            int len = utf16Bytes(texts[m]);
+            int[] want = {Wire.PREFIX_MEMBER, memberFields[m][0], 8, 0, 0, len, offset, memberFields[m][1],
+                memberFields[m][2]};
+            int[] got = {b.getShort(at), b.getShort(at + 2), b.getInt(at + 4), b.getInt(at + 8), b.getShort(at + 12),
+                b.getShort(at + 14), b.getInt(at + 16), b.getShort(at + 20), b.getShort(at + 22)};
+            assertArrayEquals(want, got, "member entry " + (11 + m));
+            assertEquals(texts[m], new String(bin, offset, len, StandardCharsets.UTF_16LE));
+            offset += len;
+        }
+        int firstVolumeString = b.getInt(groupsAt - s.volumes().size() * Wire.VOLUME_ENTRY_BYTES);
+        assertEquals(offset, firstVolumeString, "device names follow every entry string");
+        assertEquals(s, ConfigMessage.decode(ByteBuffer.wrap(bin)), "decodes back to itself");
+    }
+
+    /** The entries as the wire lists them: the standalone ones, then each group's members. */
+    private static List<Subscription.Prefix> entriesInWireOrder(Subscription s) {
+        List<Subscription.Prefix> out = new ArrayList<>(s.prefixes());
+        for (Subscription.Group g : s.groups()) {
+            for (Subscription.Member m : g.members()) {
+                out.add(m.asEntry(g.opMask()));
+            }
+        }
+        return out;
+    }
+
+    private static List<Boolean> clauseStartsInWireOrder(Subscription s) {
+        List<Boolean> out = new ArrayList<>();
+        for (int i = 0; i < s.prefixes().size(); i++) {
+            out.add(false);
+        }
+        for (Subscription.Group g : s.groups()) {
+            for (List<Subscription.Member> c : g.clauses()) {
+                for (int i = 0; i < c.size(); i++) {
+                    out.add(i == 0);
+                }
+            }
+        }
+        return out;
     }
 
     @Test
@@ -329,12 +473,34 @@ class GoldenVectorsTest {
     /** Builds the Subscription from the .txt alone (not from the .bin). */
     private static Subscription subscriptionFromText(Vector v) {
         List<Subscription.Prefix> prefixes = new ArrayList<>();
+        List<Subscription.Prefix> all = new ArrayList<>();
         for (int i = 0; i < v.i32("prefix_count"); i++) {
             String f = "prefix[" + i + "].";
-            prefixes.add(new Subscription.Prefix(v.i32(f + "kind") == Wire.PREFIX_INCLUDE, v.get(f + "string"),
-                    v.i32(f + "op_mask"), (v.i32(f + "flags") & Wire.PREFIX_F_VERDICT) != 0,
+            boolean member = v.i32(f + "kind") == Wire.PREFIX_MEMBER;
+            Subscription.Prefix p = new Subscription.Prefix(v.i32(f + "kind") == Wire.PREFIX_INCLUDE,
+                    v.get(f + "string"), v.i32(f + "op_mask"), (v.i32(f + "flags") & Wire.PREFIX_F_VERDICT) != 0,
                     v.i32(f + "timeout_ms"), FailMode.fromCode(v.i32(f + "fail_mode")),
-                    Subscription.Match.fromCode(v.i32(f + "match")), Subscription.Target.fromCode(v.i32(f + "target"))));
+                    Subscription.Match.fromCode(v.i32(f + "match")), Subscription.Target.fromCode(v.i32(f + "target")));
+            all.add(p);
+            if (!member) {
+                prefixes.add(p);
+            }
+        }
+        List<Subscription.Group> groups = new ArrayList<>();
+        for (int i = 0; i < v.i32("group_count"); i++) {
+            String f = "group[" + i + "].";
+            List<List<Subscription.Member>> clauses = new ArrayList<>();
+            int first = v.i32(f + "first_member");
+            for (int m = first; m < first + v.i32(f + "member_count"); m++) {
+                if ((v.i32("prefix[" + m + "].flags") & Wire.PREFIX_F_CLAUSE) != 0) {
+                    clauses.add(new ArrayList<>());
+                }
+                Subscription.Prefix p = all.get(m);
+                clauses.get(clauses.size() - 1).add(new Subscription.Member(p.match(), p.target(), p.prefix()));
+            }
+            groups.add(new Subscription.Group(v.i32(f + "kind") == Wire.PREFIX_INCLUDE, v.i32(f + "op_mask"),
+                    (v.i32(f + "flags") & Wire.PREFIX_F_VERDICT) != 0, v.i32(f + "timeout_ms"),
+                    FailMode.fromCode(v.i32(f + "fail_mode")), clauses));
         }
         List<Long> pids = new ArrayList<>();
         for (int i = 0; i < v.i32("excluded_pid_count"); i++) {
@@ -348,7 +514,7 @@ class GoldenVectorsTest {
         return new Subscription(v.i32("op_mask"), v.i32("verdict_op_mask"),
                 (v.i32("flags") & Wire.CFG_F_INCLUDE_KERNEL_CALLERS) != 0, v.i32("timeout_ms"),
                 FailMode.fromCode(v.i32("fail_mode")), Verdict.fromCode(v.i32("default_verdict")),
-                v.i32("max_backlog"), v.i32("data_cap"), prefixes, pids, volumes);
+                v.i32("max_backlog"), v.i32("data_cap"), prefixes, pids, volumes, groups);
     }
 
     @Test

@@ -30,6 +30,8 @@ final class CompiledRule {
     final CompiledExpression expression;
     /** Expression rules, per class of opMask: what every match's TargetObject meets (see {@link TargetCover}; null: any). */
     final Map<Operation, List<TargetCover.Alt>> expressionCover;
+    /** Expression rules, per class: the AND-group form of that cover (see {@link TargetCover#termsByClass}; null: any). */
+    final Map<Operation, List<TargetCover.Term>> expressionTerms;
     final int timeoutMs;
     final FailMode failMode;
 
@@ -79,6 +81,7 @@ final class CompiledRule {
         this.prefixGroup = prefix;
         this.expression = r.expression() == null ? null : CompiledExpression.compile(r.expression());
         this.expressionCover = r.expression() == null ? null : TargetCover.byClass(r.expression(), mask);
+        this.expressionTerms = r.expression() == null ? null : TargetCover.termsByClass(r.expression(), mask);
         if (!include) {
             this.decision = null;
         } else if (action == Action.BLOCK && mode == PolicyMode.AUDIT_ONLY) {

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Compiles a policy into the driver's subscription: the smallest set of kernel-form
@@ -78,11 +79,95 @@ final class SubscriptionCompiler {
      * widening step taken to make it fit (for {@code policy validate} and {@code policy show}).
      */
     static Compilation compileWithNotes(PolicyDocument doc, List<CompiledRule> rules, int scope) {
+        // Wire minor 3: AND groups go to the rules whose best single part is weakest, within the
+        // driver's group and clause bounds; if the members then overflow the automaton or the
+        // message, half as many rules keep their groups (the rest fall back to their best part).
+        List<CompiledRule> candidates = groupCandidates(doc.settings(), rules);
+        int n = candidates.size();
+        while (true) {
+            Set<CompiledRule> grouped = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            grouped.addAll(candidates.subList(0, n));
+            Compilation c = compileWithGroups(doc, rules, scope, grouped);
+            if (n == 0 || encodes(c.subscription())) {
+                if (n < candidates.size()) {
+                    List<String> notes = new ArrayList<>(c.notes());
+                    notes.add((candidates.size() - n) + " rule(s) whose AND would be an AND group in the driver send"
+                            + " their most selective part alone, to fit the driver's group, clause and pattern bounds");
+                    return new Compilation(c.subscription(), List.copyOf(notes));
+                }
+                return c;
+            }
+            n /= 2;
+        }
+    }
+
+    private static boolean encodes(Subscription sub) {
+        try {
+            dev.hiveguard.wire.ConfigMessage.encode(sub);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Rules from Sigma whose cover has an AND of two or more covered parts for some class, weakest
+     * best single part first ({@link TargetCover#weight}: those gain the most from a group), as
+     * many as fit {@code HG_GROUP_MAX_COUNT} groups and {@code HG_CLAUSE_MAX_COUNT} clauses.
+     */
+    private static List<CompiledRule> groupCandidates(PolicySettings s, List<CompiledRule> rules) {
+        record Candidate(CompiledRule rule, int weakness, int groups, int clauses) {
+        }
+        List<Candidate> all = new ArrayList<>();
+        for (CompiledRule r : rules) {
+            if (!r.include || r.action == Action.ALLOW || r.opMask == 0 || r.expressionTerms == null) {
+                continue;
+            }
+            int groups = 0;
+            int clauses = 0;
+            int weakness = Integer.MAX_VALUE;
+            for (Map.Entry<Operation, List<TargetCover.Term>> e : r.expressionTerms.entrySet()) {
+                if (e.getValue() == null) {
+                    continue;
+                }
+                for (TargetCover.Term t : e.getValue()) {
+                    if (t.clauses().size() > 1) {
+                        groups++;
+                        clauses += t.clauses().size();
+                    }
+                }
+                List<TargetCover.Alt> best = r.expressionCover.get(e.getKey());
+                if (best != null) {
+                    weakness = Math.min(weakness, TargetCover.weakestWeight(best));
+                }
+            }
+            if (groups > 0) {
+                all.add(new Candidate(r, weakness, groups, clauses));
+            }
+        }
+        all.sort(Comparator.comparingInt(Candidate::weakness).thenComparingInt(c -> c.rule().index));
+        List<CompiledRule> out = new ArrayList<>();
+        int groups = 0;
+        int clauses = 0;
+        for (Candidate c : all) {
+            if (groups + c.groups() <= Wire.GROUP_MAX_COUNT && clauses + c.clauses() <= Wire.CLAUSE_MAX_COUNT) {
+                out.add(c.rule());
+                groups += c.groups();
+                clauses += c.clauses();
+            }
+        }
+        return out;
+    }
+
+    private static Compilation compileWithGroups(PolicyDocument doc, List<CompiledRule> rules, int scope,
+                                                 Set<CompiledRule> grouped) {
         PolicySettings s = doc.settings();
         List<String> notes = new ArrayList<>();
+        List<Subscription.Group> groups = new ArrayList<>();
         // Tightest first; if the driver's limits would be exceeded, trade precision for size.
         List<Subscription.Prefix> patterns = new ArrayList<>();
-        List<Need> needs = needs(s, rules, scope, true, patterns);
+        List<Need> needs = needs(s, rules, scope, true, patterns, grouped, groups);
+        groups = mergeGroups(groups);
         patterns = PatternEntries.merge(patterns);
         if (!PatternEntries.fit(patterns, MAX_PREFIXES / 2)) {
             // The automaton would exceed the driver's bounds: these rules fall back to everything.
@@ -96,10 +181,10 @@ final class SubscriptionCompiler {
         final List<Subscription.Prefix> reserved = patterns;
         List<Subscription.Prefix> includes = includeEntries(needs, s);
         if (!fits(includes, reserved)) {
-            List<Need> coarse = needs(s, rules, scope, false, new ArrayList<>());
+            List<Need> coarse = needs(s, rules, scope, false, new ArrayList<>(), grouped, new ArrayList<>());
             if (reserved.isEmpty()) {
                 // patterns widened to everything above are needs too
-                for (Subscription.Prefix x : PatternEntries.merge(patternsOf(s, rules, scope))) {
+                for (Subscription.Prefix x : PatternEntries.merge(patternsOf(s, rules, scope, grouped))) {
                     coarse.add(new Need(RegistryPaths.KERNEL_EVERYTHING, x.opMask(), x.verdict(), x.timeoutMs(),
                             x.failMode()));
                 }
@@ -134,6 +219,12 @@ final class SubscriptionCompiler {
                 verdictMask |= x.opMask();
             }
         }
+        for (Subscription.Group g : groups) {
+            opMask |= g.opMask();
+            if (g.verdict()) {
+                verdictMask |= g.opMask();
+            }
+        }
         List<Subscription.Prefix> all = new ArrayList<>(includes);
         all.addAll(reserved);
         PatternEntries automaton = new PatternEntries(MAX_PREFIXES);
@@ -161,7 +252,8 @@ final class SubscriptionCompiler {
         }
         Verdict unavailable = s.failMode() == FailMode.CLOSED ? Verdict.BLOCK : Verdict.ALLOW;
         Subscription sub = new Subscription(opMask, verdictMask, s.includeKernelCallers(), s.timeoutMs(), s.failMode(),
-                unavailable, Subscription.DEFAULT_BACKLOG, Subscription.DEFAULT_DATA_CAP, all, List.of());
+                unavailable, Subscription.DEFAULT_BACKLOG, Subscription.DEFAULT_DATA_CAP, all, List.of(), List.of(),
+                groups);
         return new Compilation(sub, List.copyOf(notes));
     }
 
@@ -171,7 +263,8 @@ final class SubscriptionCompiler {
 
     /** Every demand the policy makes on the driver. */
     private static List<Need> needs(PolicySettings s, List<CompiledRule> rules, int scope, boolean precise,
-                                    List<Subscription.Prefix> patterns) {
+                                    List<Subscription.Prefix> patterns, Set<CompiledRule> grouped,
+                                    List<Subscription.Group> groups) {
         boolean enforce = s.mode() == PolicyMode.ENFORCE;
         List<Need> needs = new ArrayList<>();
         if (s.defaultAction() != Action.ALLOW) {
@@ -184,7 +277,9 @@ final class SubscriptionCompiler {
             }
             boolean verdict = enforce && r.action == Action.BLOCK;
             List<PatternCover.Entry> covers = new ArrayList<>();
-            for (Map.Entry<String, Integer> e : kernelPrefixesOf(r, precise, covers).entrySet()) {
+            Map<String, Integer> prefixes = grouped.contains(r)
+                    ? groupedPrefixes(r, precise, covers, groups, verdict) : kernelPrefixesOf(r, precise, covers);
+            for (Map.Entry<String, Integer> e : prefixes.entrySet()) {
                 needs.add(new Need(clip(e.getKey()), e.getValue(), verdict, r.timeoutMs, r.failMode));
             }
             for (PatternCover.Entry c : covers) {
@@ -196,9 +291,10 @@ final class SubscriptionCompiler {
     }
 
     /** The pattern entries alone (what {@link #needs} collects on the side). */
-    private static List<Subscription.Prefix> patternsOf(PolicySettings s, List<CompiledRule> rules, int scope) {
+    private static List<Subscription.Prefix> patternsOf(PolicySettings s, List<CompiledRule> rules, int scope,
+                                                        Set<CompiledRule> grouped) {
         List<Subscription.Prefix> patterns = new ArrayList<>();
-        needs(s, rules, scope, true, patterns);
+        needs(s, rules, scope, true, patterns, grouped, new ArrayList<>());
         return patterns;
     }
 
@@ -266,22 +362,111 @@ final class SubscriptionCompiler {
                 out.merge(RegistryPaths.KERNEL_EVERYTHING, op, (a, b) -> a | b);
                 continue;
             }
-            List<String> prefixes = new ArrayList<>();
-            for (TargetCover.Alt a : e.getValue()) {
-                if (a.subject() != null) {
-                    // Details / NewName: the class's own DATA or NEW_NAME entry (op is that class).
-                    patterns.add(new PatternCover.Entry(a.text(), a.match(), a.subject(), op));
-                } else if (a.image()) {
-                    patterns.add(new PatternCover.Entry(a.text(), a.match(), Subscription.Target.IMAGE, op));
-                } else if (a.match() == Subscription.Match.PREFIX) {
-                    prefixes.add(a.text());
-                } else {
-                    patterns.addAll(PatternCover.withTargets(a.text(), a.match(), op));
-                }
-            }
-            addPrefixes(out, prefixes, op & ~EventView.VALUE_OPS, op & EventView.VALUE_OPS, precise);
+            addAlternatives(out, e.getValue(), op, precise, patterns);
         }
         return out;
+    }
+
+    /** One class's alternatives as kernel prefixes (into {@code out}) and pattern entries. */
+    private static void addAlternatives(Map<String, Integer> out, java.util.Collection<TargetCover.Alt> alts, int op,
+                                        boolean precise, List<PatternCover.Entry> patterns) {
+        List<String> prefixes = new ArrayList<>();
+        for (TargetCover.Alt a : alts) {
+            if (a.subject() != null) {
+                // Details / NewName: the class's own DATA or NEW_NAME entry (op is that class).
+                patterns.add(new PatternCover.Entry(a.text(), a.match(), a.subject(), op));
+            } else if (a.image()) {
+                patterns.add(new PatternCover.Entry(a.text(), a.match(), Subscription.Target.IMAGE, op));
+            } else if (a.match() == Subscription.Match.PREFIX) {
+                prefixes.add(a.text());
+            } else {
+                patterns.addAll(PatternCover.withTargets(a.text(), a.match(), op));
+            }
+        }
+        addPrefixes(out, prefixes, op & ~EventView.VALUE_OPS, op & EventView.VALUE_OPS, precise);
+    }
+
+    /**
+     * Wire minor 3: a rule from Sigma whose AND parts each have a cover, as INCLUDE groups (one
+     * clause per part, the part's alternatives its members; {@link TargetCover#termsByClass}) with
+     * the rule's verdict, timeout and fail mode as its pattern entries would carry them; a branch of
+     * one part as today's entries; a class without a cover delivered whole.
+     */
+    private static Map<String, Integer> groupedPrefixes(CompiledRule r, boolean precise,
+                                                       List<PatternCover.Entry> patterns,
+                                                       List<Subscription.Group> groups, boolean verdict) {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (Map.Entry<Operation, List<TargetCover.Term>> e : r.expressionTerms.entrySet()) {
+            int op = e.getKey().bit();
+            if (e.getValue() == null) {
+                out.merge(RegistryPaths.KERNEL_EVERYTHING, op, (a, b) -> a | b);
+                continue;
+            }
+            List<TargetCover.Alt> single = new ArrayList<>();
+            for (TargetCover.Term t : e.getValue()) {
+                if (t.clauses().size() == 1) {
+                    single.addAll(t.clauses().get(0));
+                    continue;
+                }
+                List<List<Subscription.Member>> clauses = new ArrayList<>();
+                for (java.util.Set<TargetCover.Alt> c : t.clauses()) {
+                    clauses.add(members(c, op));
+                }
+                groups.add(new Subscription.Group(true, op, verdict, verdict ? r.timeoutMs : 0,
+                        verdict ? r.failMode : FailMode.INHERIT, clauses));
+            }
+            addAlternatives(out, single, op, precise, patterns);
+        }
+        return out;
+    }
+
+    /**
+     * One clause's members for one class: an alternative as the entries a standalone cover would get
+     * (a Sysmon-form prefix as its kernel prefixes - control sets as one {@code ControlSet} prefix,
+     * wider and fewer - on the key path or the full name; a suffix / contained text on the key path
+     * or the full name; image, Details and NewName texts on their targets), without duplicates.
+     */
+    private static List<Subscription.Member> members(java.util.Set<TargetCover.Alt> alts, int op) {
+        java.util.LinkedHashSet<Subscription.Member> out = new java.util.LinkedHashSet<>();
+        boolean valueClass = (op & EventView.VALUE_OPS) != 0;
+        for (TargetCover.Alt a : alts) {
+            if (a.subject() != null) {
+                out.add(new Subscription.Member(a.match(), a.subject(), a.text()));
+            } else if (a.image()) {
+                out.add(new Subscription.Member(a.match(), Subscription.Target.IMAGE, a.text()));
+            } else if (a.match() == Subscription.Match.PREFIX) {
+                String sysmon = valueClass ? fullNamePrefix(a.text()) : a.text();
+                for (String k : RegistryPaths.kernelPrefixes(sysmon, false)) {
+                    // A member is a pattern: a prefix cut to the pattern bound only widens the clause.
+                    String text = k.length() <= MAX_MEMBER_CHARS ? k : k.substring(0, MAX_MEMBER_CHARS);
+                    out.add(new Subscription.Member(Subscription.Match.PREFIX,
+                            valueClass ? Subscription.Target.FULL_NAME : Subscription.Target.KEY_PATH, text));
+                }
+            } else {
+                for (PatternCover.Entry x : PatternCover.withTargets(a.text(), a.match(), op)) {
+                    out.add(new Subscription.Member(x.match(), x.target(), x.text()));
+                }
+            }
+        }
+        return new ArrayList<>(out);
+    }
+
+    private static final int MAX_MEMBER_CHARS = Wire.PATTERN_MAX_BYTES / 2;
+
+    /**
+     * Groups with the same clauses and verdict demands, classes merged (a rule's group for SetValue
+     * and DeleteValue is one group), first-seen order kept.
+     */
+    private static List<Subscription.Group> mergeGroups(List<Subscription.Group> groups) {
+        record Key(List<List<Subscription.Member>> clauses, boolean verdict, int timeoutMs, FailMode failMode) {
+        }
+        Map<Key, Subscription.Group> out = new LinkedHashMap<>();
+        for (Subscription.Group g : groups) {
+            out.merge(new Key(g.clauses(), g.verdict(), g.timeoutMs(), g.failMode()), g,
+                    (a, b) -> new Subscription.Group(true, a.opMask() | b.opMask(), a.verdict(), a.timeoutMs(),
+                            a.failMode(), a.clauses()));
+        }
+        return new ArrayList<>(out.values());
     }
 
     /** Sysmon-form TargetObject prefixes as kernel prefixes: key paths for key classes, full names for value ones. */

@@ -87,6 +87,80 @@ final class TargetCover {
         return out;
     }
 
+    /**
+     * A conjunction of covers (wire minor 3, an INCLUDE group): every event the expression's branch
+     * matches meets at least one alternative of every clause. A term of one clause is a plain cover.
+     */
+    record Term(List<Set<Alt>> clauses) {
+        Term {
+            clauses = List.copyOf(clauses);
+        }
+    }
+
+    /**
+     * Per class of {@code opMask}: terms whose union covers the expression for that class (empty:
+     * it never matches one; null: no sound cover, deliver the class whole). An AND becomes one term
+     * with a clause per part that has a cover (a part without one, a negation included, is left
+     * out: dropping a conjunct only widens what the term lets through); an OR the terms of its
+     * branches; anything else the one-clause term of its {@link #byClass} cover.
+     */
+    static Map<Operation, List<Term>> termsByClass(RuleExpression e, int opMask) {
+        Map<Operation, List<Term>> out = new EnumMap<>(Operation.class);
+        for (Operation op : Operation.values()) {
+            if ((opMask & op.bit()) != 0) {
+                out.put(op, terms(e, op));
+            }
+        }
+        return out;
+    }
+
+    private static List<Term> terms(RuleExpression e, Operation op) {
+        Truth truth = fold(e, op);
+        if (truth == Truth.NEVER) {
+            return List.of();
+        }
+        if (truth == Truth.ALWAYS) {
+            return null;
+        }
+        if (e instanceof RuleExpression.AnyOf a) {
+            List<Term> out = new ArrayList<>();
+            for (RuleExpression part : a.parts()) {
+                List<Term> t = terms(part, op);
+                if (t == null) {
+                    return null;
+                }
+                out.addAll(t);
+            }
+            return out;
+        }
+        if (e instanceof RuleExpression.AllOf a) {
+            List<Set<Alt>> clauses = new ArrayList<>();
+            conjuncts(a, op, clauses);
+            return clauses.isEmpty() ? null : List.of(new Term(clauses));
+        }
+        Set<Alt> c = cover(e, op);
+        return c == null ? null : List.of(new Term(List.of(c)));
+    }
+
+    /** The covers of an AND's parts (nested ANDs flattened), one clause each; parts without a cover left out. */
+    private static void conjuncts(RuleExpression.AllOf a, Operation op, List<Set<Alt>> clauses) {
+        for (RuleExpression part : a.parts()) {
+            if (part instanceof RuleExpression.AllOf inner && fold(inner, op) == Truth.DEPENDS) {
+                conjuncts(inner, op, clauses);
+                continue;
+            }
+            Set<Alt> c = fold(part, op) == Truth.DEPENDS ? cover(part, op) : null;
+            if (c != null && !c.isEmpty() && !clauses.contains(c)) {
+                clauses.add(c);
+            }
+        }
+    }
+
+    /** The weight of a cover's weakest alternative (an empty cover: the most selective). */
+    static int weakestWeight(List<Alt> cover) {
+        return cover.isEmpty() ? Integer.MAX_VALUE : weakest(new LinkedHashSet<>(cover));
+    }
+
     /** What an expression is for every event of one class, before looking at its path or data. */
     private enum Truth {
         ALWAYS,

@@ -82,17 +82,17 @@ final class SubscriptionCompiler {
         // Wire minor 3: AND groups go to the rules whose best single part is weakest, within the
         // driver's group and clause bounds; if the members then overflow the automaton or the
         // message, half as many rules keep their groups (the rest fall back to their best part).
-        List<CompiledRule> candidates = groupCandidates(doc.settings(), rules);
+        List<TargetCover.Term> candidates = groupCandidates(rules);
         int n = candidates.size();
         while (true) {
-            Set<CompiledRule> grouped = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            Set<TargetCover.Term> grouped = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
             grouped.addAll(candidates.subList(0, n));
             Compilation c = compileWithGroups(doc, rules, scope, grouped);
             if (n == 0 || encodes(c.subscription())) {
                 if (n < candidates.size()) {
                     List<String> notes = new ArrayList<>(c.notes());
-                    notes.add((candidates.size() - n) + " rule(s) whose AND would be an AND group in the driver send"
-                            + " their most selective part alone, to fit the driver's group, clause and pattern bounds");
+                    notes.add((candidates.size() - n) + " AND(s) that would be AND groups in the driver send their"
+                            + " most selective part alone, to fit the driver's group, clause and pattern bounds");
                     return new Compilation(c.subscription(), List.copyOf(notes));
                 }
                 return c;
@@ -111,56 +111,49 @@ final class SubscriptionCompiler {
     }
 
     /**
-     * Rules from Sigma whose cover has an AND of two or more covered parts for some class, weakest
-     * best single part first ({@link TargetCover#weight}: those gain the most from a group), as
-     * many as fit {@code HG_GROUP_MAX_COUNT} groups and {@code HG_CLAUSE_MAX_COUNT} clauses.
+     * The ANDs of rules from Sigma ({@link TargetCover.Term}s of two or more clauses, per class) that
+     * become INCLUDE groups: weakest first - the weight of the most selective clause, what the term
+     * sends without a group ({@link TargetCover#weight}) - as many as fit {@code HG_GROUP_MAX_COUNT}
+     * groups and {@code HG_CLAUSE_MAX_COUNT} clauses. The others send that clause alone.
      */
-    private static List<CompiledRule> groupCandidates(PolicySettings s, List<CompiledRule> rules) {
-        record Candidate(CompiledRule rule, int weakness, int groups, int clauses) {
+    private static List<TargetCover.Term> groupCandidates(List<CompiledRule> rules) {
+        record Candidate(TargetCover.Term term, int weakness, int order) {
         }
         List<Candidate> all = new ArrayList<>();
         for (CompiledRule r : rules) {
-            if (!r.include || r.action == Action.ALLOW || r.opMask == 0 || r.expressionTerms == null) {
+            if (!r.include || r.action == Action.ALLOW || r.opMask == 0 || !fromExpression(r)) {
                 continue;
             }
-            int groups = 0;
-            int clauses = 0;
-            int weakness = Integer.MAX_VALUE;
-            for (Map.Entry<Operation, List<TargetCover.Term>> e : r.expressionTerms.entrySet()) {
-                if (e.getValue() == null) {
-                    continue;
-                }
-                for (TargetCover.Term t : e.getValue()) {
+            for (List<TargetCover.Term> terms : r.expressionTerms.values()) {
+                for (TargetCover.Term t : terms == null ? List.<TargetCover.Term>of() : terms) {
                     if (t.clauses().size() > 1) {
-                        groups++;
-                        clauses += t.clauses().size();
+                        all.add(new Candidate(t, TargetCover.weakestWeight(List.copyOf(TargetCover.bestClause(t))),
+                                all.size()));
                     }
                 }
-                List<TargetCover.Alt> best = r.expressionCover.get(e.getKey());
-                if (best != null) {
-                    weakness = Math.min(weakness, TargetCover.weakestWeight(best));
-                }
-            }
-            if (groups > 0) {
-                all.add(new Candidate(r, weakness, groups, clauses));
             }
         }
-        all.sort(Comparator.comparingInt(Candidate::weakness).thenComparingInt(c -> c.rule().index));
-        List<CompiledRule> out = new ArrayList<>();
+        all.sort(Comparator.comparingInt(Candidate::weakness).thenComparingInt(Candidate::order));
+        List<TargetCover.Term> out = new ArrayList<>();
         int groups = 0;
         int clauses = 0;
         for (Candidate c : all) {
-            if (groups + c.groups() <= Wire.GROUP_MAX_COUNT && clauses + c.clauses() <= Wire.CLAUSE_MAX_COUNT) {
-                out.add(c.rule());
-                groups += c.groups();
-                clauses += c.clauses();
+            if (groups + 1 <= Wire.GROUP_MAX_COUNT && clauses + c.term().clauses().size() <= Wire.CLAUSE_MAX_COUNT) {
+                out.add(c.term());
+                groups++;
+                clauses += c.term().clauses().size();
             }
         }
         return out;
     }
 
+    /** A rule whose subscription comes from its Sigma expression ({@link #kernelPrefixesOf}'s test). */
+    private static boolean fromExpression(CompiledRule r) {
+        return r.expression != null && r.prefixGroup == null && targetGroup(r) == null;
+    }
+
     private static Compilation compileWithGroups(PolicyDocument doc, List<CompiledRule> rules, int scope,
-                                                 Set<CompiledRule> grouped) {
+                                                 Set<TargetCover.Term> grouped) {
         PolicySettings s = doc.settings();
         List<String> notes = new ArrayList<>();
         List<Subscription.Group> groups = new ArrayList<>();
@@ -263,7 +256,7 @@ final class SubscriptionCompiler {
 
     /** Every demand the policy makes on the driver. */
     private static List<Need> needs(PolicySettings s, List<CompiledRule> rules, int scope, boolean precise,
-                                    List<Subscription.Prefix> patterns, Set<CompiledRule> grouped,
+                                    List<Subscription.Prefix> patterns, Set<TargetCover.Term> grouped,
                                     List<Subscription.Group> groups) {
         boolean enforce = s.mode() == PolicyMode.ENFORCE;
         List<Need> needs = new ArrayList<>();
@@ -277,8 +270,9 @@ final class SubscriptionCompiler {
             }
             boolean verdict = enforce && r.action == Action.BLOCK;
             List<PatternCover.Entry> covers = new ArrayList<>();
-            Map<String, Integer> prefixes = grouped.contains(r)
-                    ? groupedPrefixes(r, precise, covers, groups, verdict) : kernelPrefixesOf(r, precise, covers);
+            Map<String, Integer> prefixes = fromExpression(r)
+                    ? groupedPrefixes(r, precise, covers, groups, grouped, verdict)
+                    : kernelPrefixesOf(r, precise, covers);
             for (Map.Entry<String, Integer> e : prefixes.entrySet()) {
                 needs.add(new Need(clip(e.getKey()), e.getValue(), verdict, r.timeoutMs, r.failMode));
             }
@@ -292,7 +286,7 @@ final class SubscriptionCompiler {
 
     /** The pattern entries alone (what {@link #needs} collects on the side). */
     private static List<Subscription.Prefix> patternsOf(PolicySettings s, List<CompiledRule> rules, int scope,
-                                                        Set<CompiledRule> grouped) {
+                                                        Set<TargetCover.Term> grouped) {
         List<Subscription.Prefix> patterns = new ArrayList<>();
         needs(s, rules, scope, true, patterns, grouped, new ArrayList<>());
         return patterns;
@@ -387,14 +381,16 @@ final class SubscriptionCompiler {
     }
 
     /**
-     * Wire minor 3: a rule from Sigma whose AND parts each have a cover, as INCLUDE groups (one
-     * clause per part, the part's alternatives its members; {@link TargetCover#termsByClass}) with
-     * the rule's verdict, timeout and fail mode as its pattern entries would carry them; a branch of
-     * one part as today's entries; a class without a cover delivered whole.
+     * A rule from Sigma, per class, from its {@link TargetCover#termsByClass} terms: a term chosen
+     * for a group ({@code grouped}) as an INCLUDE group (wire minor 3; one clause per part, the part's
+     * alternatives its members) with the rule's verdict, timeout and fail mode as its pattern
+     * entries would carry them; any other term as its most selective clause's entries; a class
+     * without a cover delivered whole.
      */
     private static Map<String, Integer> groupedPrefixes(CompiledRule r, boolean precise,
                                                        List<PatternCover.Entry> patterns,
-                                                       List<Subscription.Group> groups, boolean verdict) {
+                                                       List<Subscription.Group> groups,
+                                                       Set<TargetCover.Term> grouped, boolean verdict) {
         Map<String, Integer> out = new LinkedHashMap<>();
         for (Map.Entry<Operation, List<TargetCover.Term>> e : r.expressionTerms.entrySet()) {
             int op = e.getKey().bit();
@@ -404,8 +400,8 @@ final class SubscriptionCompiler {
             }
             List<TargetCover.Alt> single = new ArrayList<>();
             for (TargetCover.Term t : e.getValue()) {
-                if (t.clauses().size() == 1) {
-                    single.addAll(t.clauses().get(0));
+                if (t.clauses().size() == 1 || !grouped.contains(t)) {
+                    single.addAll(TargetCover.bestClause(t)); // the AND's most selective part alone
                     continue;
                 }
                 List<List<Subscription.Member>> clauses = new ArrayList<>();

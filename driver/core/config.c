@@ -56,7 +56,9 @@ static uint32_t check_header(const HG_CONFIG_HEADER *h)
         return HG_STATUS_INVALID_PARAMETER;
     if (h->volume_count > HG_VOLUME_MAX_COUNT)
         return HG_STATUS_INVALID_PARAMETER;
-    if (h->reserved0 != 0u || h->group_count != 0u) /* groups: not yet accepted */
+    if (h->group_count > HG_GROUP_MAX_COUNT)
+        return HG_STATUS_INVALID_PARAMETER;
+    if (h->reserved0 != 0u)
         return HG_STATUS_INVALID_PARAMETER;
     return HG_STATUS_SUCCESS;
 }
@@ -77,11 +79,28 @@ static uint32_t check_subject_target(const HG_PREFIX_ENTRY *e)
     return HG_STATUS_SUCCESS;
 }
 
+/* Flags by kind: VERDICT only on an INCLUDE, CLAUSE only on a member (it
+ * begins a clause), nothing on an EXCLUDE. A member also leaves timeout
+ * and fail mode to its group. */
+static uint32_t check_kind_and_flags(const HG_PREFIX_ENTRY *e)
+{
+    switch (e->kind) {
+    case HG_PREFIX_INCLUDE:
+        return (e->flags & ~HG_PREFIX_F_VERDICT) ? HG_STATUS_INVALID_PARAMETER : HG_STATUS_SUCCESS;
+    case HG_PREFIX_EXCLUDE:
+        return e->flags != 0u ? HG_STATUS_INVALID_PARAMETER : HG_STATUS_SUCCESS;
+    case HG_PREFIX_MEMBER:
+        if ((e->flags & ~HG_PREFIX_F_CLAUSE) || e->timeout_ms != 0u || e->fail_mode != HG_FAIL_INHERIT)
+            return HG_STATUS_INVALID_PARAMETER;
+        return HG_STATUS_SUCCESS;
+    default:
+        return HG_STATUS_INVALID_PARAMETER;
+    }
+}
+
 static uint32_t check_prefix(const HG_PREFIX_ENTRY *e, uint32_t pool_start, uint32_t total)
 {
-    if (e->kind != HG_PREFIX_INCLUDE && e->kind != HG_PREFIX_EXCLUDE)
-        return HG_STATUS_INVALID_PARAMETER;
-    if ((e->flags & ~HG_PREFIX_F_VERDICT) || (e->kind == HG_PREFIX_EXCLUDE && e->flags != 0u))
+    if (check_kind_and_flags(e) != HG_STATUS_SUCCESS)
         return HG_STATUS_INVALID_PARAMETER;
     if (e->op_mask == 0u || (e->op_mask & ~HG_OP_MASK_ALL))
         return HG_STATUS_INVALID_PARAMETER;
@@ -103,6 +122,71 @@ static uint32_t check_prefix(const HG_PREFIX_ENTRY *e, uint32_t pool_start, uint
     if (hg_pattern_entry_in_automaton(e) && e->string_bytes > HG_PATTERN_MAX_BYTES)
         return HG_STATUS_INVALID_PARAMETER;
     return HG_STATUS_SUCCESS;
+}
+
+/* One group's own fields (what its members must agree with is checked by
+ * check_groups). */
+static uint32_t check_group(const HG_GROUP_ENTRY *g)
+{
+    if (g->kind != HG_PREFIX_INCLUDE && g->kind != HG_PREFIX_EXCLUDE)
+        return HG_STATUS_INVALID_PARAMETER;
+    if ((g->flags & ~HG_PREFIX_F_VERDICT) || (g->kind == HG_PREFIX_EXCLUDE && g->flags != 0u))
+        return HG_STATUS_INVALID_PARAMETER;
+    if (g->op_mask == 0u || (g->op_mask & ~HG_OP_MASK_ALL))
+        return HG_STATUS_INVALID_PARAMETER;
+    if (g->timeout_ms != 0u && !in_range_u32(g->timeout_ms, HG_TIMEOUT_MIN_MS, HG_TIMEOUT_MAX_MS))
+        return HG_STATUS_INVALID_PARAMETER;
+    if (g->fail_mode != HG_FAIL_INHERIT && (g->kind == HG_PREFIX_EXCLUDE || !fail_mode_valid(g->fail_mode)))
+        return HG_STATUS_INVALID_PARAMETER;
+    if (g->member_count == 0u || g->reserved != 0u)
+        return HG_STATUS_INVALID_PARAMETER;
+    return HG_STATUS_SUCCESS;
+}
+
+/*
+ * The group table against the entries (hiveguard_wire.h, "AND groups"):
+ * ranges ascending and disjoint, every entry in a range a MEMBER whose
+ * op_mask is its group's, the first one beginning a clause, every MEMBER in
+ * some range, and at most HG_CLAUSE_MAX_COUNT clauses. On success
+ * members[i] gives entry i's global clause (HG_NONE16 if no member).
+ */
+static uint32_t check_groups(const HG_PREFIX_ENTRY *entries, uint32_t entry_count,
+                             const HG_GROUP_ENTRY *groups, uint32_t group_count, hg_member_info *members)
+{
+    uint32_t g, i, next_free = 0, in_groups = 0, member_entries = 0, clauses = 0;
+
+    for (i = 0; i < entry_count; i++) {
+        members[i].clause = HG_NONE16;
+        members[i].include_group = 0;
+        member_entries += entries[i].kind == HG_PREFIX_MEMBER;
+    }
+    for (g = 0; g < group_count; g++) {
+        const HG_GROUP_ENTRY *grp = &groups[g];
+        uint32_t first = grp->first_member, end = first + grp->member_count;
+
+        if (check_group(grp) != HG_STATUS_SUCCESS)
+            return HG_STATUS_INVALID_PARAMETER;
+        if (first < next_free || end > entry_count)
+            return HG_STATUS_INVALID_PARAMETER;
+        if (!(entries[first].flags & HG_PREFIX_F_CLAUSE))
+            return HG_STATUS_INVALID_PARAMETER;
+        for (i = first; i < end; i++) {
+            if (entries[i].kind != HG_PREFIX_MEMBER || entries[i].op_mask != grp->op_mask)
+                return HG_STATUS_INVALID_PARAMETER;
+            if (entries[i].flags & HG_PREFIX_F_CLAUSE) {
+                if (clauses == HG_CLAUSE_MAX_COUNT)
+                    return HG_STATUS_INVALID_PARAMETER;
+                clauses++;
+            }
+            members[i].clause = (uint16_t)(clauses - 1u);
+            members[i].include_group = grp->kind == HG_PREFIX_INCLUDE;
+        }
+        in_groups += grp->member_count;
+        next_free = end;
+    }
+    /* The ranges are disjoint and hold members only: equal counts mean
+     * no member is left outside every group. */
+    return in_groups == member_entries ? HG_STATUS_SUCCESS : HG_STATUS_INVALID_PARAMETER;
 }
 
 /* A volume-map entry's bounds and drive letter, on the private snapshot of
@@ -328,14 +412,57 @@ static uint32_t translate_excluded_pids(const unsigned char *pids, uint32_t coun
     return out;
 }
 
+static void set_clause_bit(uint64_t *set, uint32_t clause)
+{
+    set[clause / 64u] |= 1ull << (clause % 64u);
+}
+
+/* The groups, compiled: each one's clauses as a mask of the clause set and
+ * its verdict demands resolved against the globals (as add_entry does for a
+ * pattern INCLUDE); which clauses a later stage can set; and the classes
+ * whose groups must be looked at even when the path set no clause bit. */
+static void compile_groups(hg_subscription *sub, const HG_CONFIG_HEADER *h, const HG_PREFIX_ENTRY *entries,
+                           const HG_GROUP_ENTRY *groups, const hg_member_info *members, hg_group *out)
+{
+    uint32_t g, i, w;
+
+    for (g = 0; g < h->group_count; g++) {
+        const HG_GROUP_ENTRY *grp = &groups[g];
+        hg_group *cg = &out[g];
+        uint64_t path_only = 0;
+
+        for (i = grp->first_member; i < (uint32_t)grp->first_member + grp->member_count; i++) {
+            set_clause_bit(cg->clauses, members[i].clause);
+            if (entries[i].target == HG_TARGET_IMAGE)
+                set_clause_bit(sub->image_clauses, members[i].clause);
+            else if (entries[i].target == HG_TARGET_DATA || entries[i].target == HG_TARGET_NEW_NAME)
+                set_clause_bit(sub->subject_clauses, members[i].clause);
+        }
+        cg->op_mask = grp->op_mask;
+        cg->kind = grp->kind;
+        cg->verdict = (grp->flags & HG_PREFIX_F_VERDICT) != 0u;
+        cg->timeout_ms = grp->timeout_ms != 0u ? grp->timeout_ms : h->timeout_ms;
+        cg->closed = (grp->fail_mode != HG_FAIL_INHERIT ? grp->fail_mode : h->fail_mode) == HG_FAIL_CLOSED;
+        sub->group_op_mask |= grp->op_mask;
+        for (w = 0; w < HG_CLAUSE_WORDS; w++)
+            path_only |= cg->clauses[w] & ~(sub->image_clauses[w] | sub->subject_clauses[w]);
+        if (path_only == 0u)
+            sub->group_free_op_mask |= grp->op_mask;
+        if (grp->kind == HG_PREFIX_INCLUDE)
+            sub->include_count++;
+    }
+    sub->group_count = h->group_count;
+}
+
 static uint32_t compile(const unsigned char *buf, const HG_CONFIG_HEADER *h,
                         const HG_PREFIX_ENTRY *entries, uint32_t pid_offset,
-                        const HG_VOLUME_ENTRY *volumes, hg_subscription **out)
+                        const HG_VOLUME_ENTRY *volumes, const HG_GROUP_ENTRY *groups,
+                        const hg_member_info *members, hg_subscription **out)
 {
     trie_builder b;
     uint32_t total_units = 0, max_nodes, i, *order = NULL;
     uint32_t status = HG_STATUS_INSUFFICIENT_RESOURCES;
-    size_t off_pids, off_rules, off_terms, off_nodes, off_volumes, size;
+    size_t off_pids, off_rules, off_terms, off_nodes, off_volumes, off_groups, size;
     unsigned char *block;
     hg_subscription *sub;
     hg_rule *rules;
@@ -367,7 +494,8 @@ static uint32_t compile(const unsigned char *buf, const HG_CONFIG_HEADER *h,
     off_terms = align8(off_rules + (size_t)h->prefix_count * sizeof(hg_rule));
     off_nodes = align8(off_terms + (size_t)b.terminal_count * sizeof(hg_terminal));
     off_volumes = align8(off_nodes + (size_t)b.node_count * sizeof(hg_trie_node));
-    size = off_volumes + (size_t)h->volume_count * sizeof(hg_volume);
+    off_groups = align8(off_volumes + (size_t)h->volume_count * sizeof(hg_volume));
+    size = off_groups + (size_t)h->group_count * sizeof(hg_group);
 
     order = (uint32_t *)hg_plat_alloc((size_t)b.node_count * sizeof(uint32_t));
     block = (unsigned char *)hg_plat_alloc(size);
@@ -395,7 +523,7 @@ static uint32_t compile(const unsigned char *buf, const HG_CONFIG_HEADER *h,
         rules[i].flags = entries[i].flags;
         rules[i].fail_mode = entries[i].fail_mode;
         rules[i].timeout_ms = entries[i].timeout_ms;
-        if (entries[i].kind == HG_PREFIX_INCLUDE)
+        if (entries[i].kind == HG_PREFIX_INCLUDE) /* members are no INCLUDE: their groups count */
             sub->include_count++;
     }
     memcpy(block + off_terms, b.terminals, (size_t)b.terminal_count * sizeof(hg_terminal));
@@ -407,12 +535,14 @@ static uint32_t compile(const unsigned char *buf, const HG_CONFIG_HEADER *h,
     sub->nodes = (const hg_trie_node *)(const void *)(block + off_nodes);
     sub->volume_count = h->volume_count;
     sub->volumes = (const hg_volume *)(const void *)(block + off_volumes);
+    sub->groups = (const hg_group *)(const void *)(block + off_groups);
+    compile_groups(sub, h, entries, groups, members, (hg_group *)(void *)(block + off_groups));
     status = compile_volumes(buf, volumes, h->volume_count, (hg_volume *)(void *)(block + off_volumes));
     if (status != HG_STATUS_SUCCESS) {
         hg_plat_free(block);
         goto out;
     }
-    status = hg_pattern_build(buf, h, entries, h->prefix_count, &sub->patterns);
+    status = hg_pattern_build(buf, h, entries, h->prefix_count, members, &sub->patterns);
     if (status != HG_STATUS_SUCCESS) {
         hg_plat_free(block);
         goto out;
@@ -434,7 +564,9 @@ uint32_t hg_config_compile(const void *in, size_t in_len, hg_subscription **out)
     HG_CONFIG_HEADER h;
     HG_PREFIX_ENTRY *entries = NULL;
     HG_VOLUME_ENTRY *volumes = NULL;
-    uint32_t status = HG_STATUS_SUCCESS, pid_offset, volume_offset, pool_start, i;
+    HG_GROUP_ENTRY *groups = NULL;
+    hg_member_info *members = NULL;
+    uint32_t status = HG_STATUS_SUCCESS, pid_offset, volume_offset, group_offset, pool_start, i;
 
     *out = NULL;
     if (in == NULL || in_len < sizeof h)
@@ -452,7 +584,8 @@ uint32_t hg_config_compile(const void *in, size_t in_len, hg_subscription **out)
 
     pid_offset = (uint32_t)sizeof h + (uint32_t)h.prefix_count * (uint32_t)sizeof(HG_PREFIX_ENTRY);
     volume_offset = pid_offset + (uint32_t)h.excluded_pid_count * (uint32_t)sizeof(uint64_t);
-    pool_start = volume_offset + (uint32_t)h.volume_count * (uint32_t)sizeof(HG_VOLUME_ENTRY);
+    group_offset = volume_offset + (uint32_t)h.volume_count * (uint32_t)sizeof(HG_VOLUME_ENTRY);
+    pool_start = group_offset + (uint32_t)h.group_count * (uint32_t)sizeof(HG_GROUP_ENTRY);
     if (pool_start > h.total_bytes)
         return HG_STATUS_INVALID_PARAMETER;
 
@@ -467,6 +600,11 @@ uint32_t hg_config_compile(const void *in, size_t in_len, hg_subscription **out)
             goto out;
         }
         memcpy(entries, buf + sizeof h, (size_t)h.prefix_count * sizeof(HG_PREFIX_ENTRY));
+        members = (hg_member_info *)hg_plat_alloc((size_t)h.prefix_count * sizeof(hg_member_info));
+        if (members == NULL) {
+            status = HG_STATUS_INSUFFICIENT_RESOURCES;
+            goto out;
+        }
     }
     if (h.volume_count != 0u) {
         volumes = (HG_VOLUME_ENTRY *)hg_plat_alloc((size_t)h.volume_count * sizeof(HG_VOLUME_ENTRY));
@@ -476,19 +614,33 @@ uint32_t hg_config_compile(const void *in, size_t in_len, hg_subscription **out)
         }
         memcpy(volumes, buf + volume_offset, (size_t)h.volume_count * sizeof(HG_VOLUME_ENTRY));
     }
+    if (h.group_count != 0u) {
+        groups = (HG_GROUP_ENTRY *)hg_plat_alloc((size_t)h.group_count * sizeof(HG_GROUP_ENTRY));
+        if (groups == NULL) {
+            status = HG_STATUS_INSUFFICIENT_RESOURCES;
+            goto out;
+        }
+        memcpy(groups, buf + group_offset, (size_t)h.group_count * sizeof(HG_GROUP_ENTRY));
+    }
     for (i = 0; i < h.prefix_count && status == HG_STATUS_SUCCESS; i++)
         status = check_prefix(&entries[i], pool_start, h.total_bytes);
     for (i = 0; i < h.volume_count && status == HG_STATUS_SUCCESS; i++)
         status = check_volume(&volumes[i], pool_start, h.total_bytes);
     if (status == HG_STATUS_SUCCESS)
+        status = check_groups(entries, h.prefix_count, groups, h.group_count, members);
+    if (status == HG_STATUS_SUCCESS)
         status = check_no_overlap(entries, h.prefix_count, volumes, h.volume_count);
     if (status == HG_STATUS_SUCCESS)
-        status = compile(buf, &h, entries, pid_offset, volumes, out);
+        status = compile(buf, &h, entries, pid_offset, volumes, groups, members, out);
 out:
     if (entries != NULL)
         hg_plat_free(entries);
     if (volumes != NULL)
         hg_plat_free(volumes);
+    if (groups != NULL)
+        hg_plat_free(groups);
+    if (members != NULL)
+        hg_plat_free(members);
     return status;
 }
 

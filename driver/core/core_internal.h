@@ -164,8 +164,65 @@ typedef struct hg_pattern_slot {
 typedef struct hg_pattern_out {
     hg_pattern_slot slot[HG_PSLOT_COUNT];
     uint32_t depth;          /* units of the state that owns the record: anchored slots count iff == units read */
-    uint32_t reserved;
+    uint32_t has_clauses;    /* p->clause_outs[this record's index] holds some group member's clause bit */
 } hg_pattern_out;
+
+/* ---- AND groups (wire minor 3) ----------------------------------------------
+ *
+ * Every clause of every group has one bit (its global index, in group
+ * order): a member that matches sets its clause's bit in the operation's
+ * clause set, and a group matches when all of its clauses' bits are set.
+ * Members go into the automaton like any pattern, but what they say is
+ * which clause they make true, so their records carry clause bits per
+ * position kind instead of include/exclude masks. */
+#define HG_CLAUSE_WORDS (HG_CLAUSE_MAX_COUNT / 64u)
+HG_STATIC_ASSERT(HG_CLAUSE_MAX_COUNT % 64u == 0u, "clause sets are whole words");
+
+/* Where a member's clause bit applies: like the slots above, plus PREFIX on
+ * the key path and the full name (standalone ones live in the trie; members
+ * need their identity, so the automaton carries them anchored). */
+enum hg_clause_slot_index {
+    HG_CSLOT_KEY_ANY     = 0,
+    HG_CSLOT_KEY_END     = 1,
+    HG_CSLOT_FULL_ANY    = 2,
+    HG_CSLOT_FULL_END    = 3,
+    HG_CSLOT_IMAGE_ANY   = 4,
+    HG_CSLOT_IMAGE_END   = 5,
+    HG_CSLOT_SUBJECT_ANY = 6,
+    HG_CSLOT_SUBJECT_END = 7,
+    /* anchored: own state only, counted where depth == units read */
+    HG_CSLOT_KEY_HEAD    = 8,
+    HG_CSLOT_KEY_WHOLE   = 9,
+    HG_CSLOT_FULL_HEAD   = 10,
+    HG_CSLOT_FULL_WHOLE  = 11,
+    HG_CSLOT_IMAGE_HEAD  = 12,
+    HG_CSLOT_IMAGE_WHOLE = 13,
+    HG_CSLOT_COUNT       = 14
+};
+#define HG_CSLOT_FIRST_ANCHORED HG_CSLOT_KEY_HEAD
+
+typedef struct hg_clause_out {
+    uint64_t bits[HG_CSLOT_COUNT][HG_CLAUSE_WORDS];
+} hg_clause_out;
+
+/* What CONFIGURE tells the automaton builder about one entry: its clause
+ * (HG_NONE16 for an entry that is no member) and whether its group is an
+ * INCLUDE (only those count an UNKNOWN member as set). */
+typedef struct hg_member_info {
+    uint16_t clause;
+    uint16_t include_group;
+} hg_member_info;
+
+/* One compiled group: its clauses as a mask of the clause set, and its
+ * verdict demands with the globals already resolved. */
+typedef struct hg_group {
+    uint64_t clauses[HG_CLAUSE_WORDS];
+    uint32_t op_mask;
+    uint16_t kind;           /* HG_PREFIX_INCLUDE or HG_PREFIX_EXCLUDE */
+    uint16_t verdict;        /* INCLUDE with HG_PREFIX_F_VERDICT */
+    uint32_t timeout_ms;     /* effective */
+    uint32_t closed;         /* effective fail mode is closed */
+} hg_group;
 
 /* The compiled SUFFIX/CONTAINS entries: a complete transition table over a
  * compressed alphabet, column by column (2 bytes a cell: at most
@@ -200,6 +257,14 @@ typedef struct hg_patterns {
      * stage runs for included operations of a verdict class too. */
     uint32_t image_verdict_mask;
     uint32_t subject_verdict_mask;
+    /* Group members (minor 3): the clause bits an UNKNOWN member sets - of
+     * IMAGE members of INCLUDE groups (unknown image), of their anchored
+     * ones (unmapped image), of DATA / NEW_NAME members of INCLUDE groups
+     * (unknown subject). EXCLUDE groups never get an UNKNOWN clause. */
+    uint64_t image_unknown_clauses[HG_CLAUSE_WORDS];
+    uint64_t image_unmapped_clauses[HG_CLAUSE_WORDS];
+    uint64_t subject_unknown_clauses[HG_CLAUSE_WORDS];
+    const hg_clause_out *clause_outs;  /* [record index], NULL when no member */
     uint16_t ascii_class[128];         /* unit < 128 -> class, case folded (build time) */
     const uint16_t *wide_units;        /* sorted; class = wide_first_class + index */
     /* Every UTF-16 unit -> class * state_count, case folded: the start of its
@@ -221,19 +286,23 @@ typedef struct hg_pattern_hit {
     uint32_t timeout_ms;     /* longest effective timeout among them */
 } hg_pattern_hit;
 
-/* Builds the automaton of the non-PREFIX entries (validated by config.c);
+/* Builds the automaton of the non-PREFIX entries and the group members
+ * (validated by config.c; members[i] for entry i, NULL when no group);
  * *out stays NULL when there are none. INVALID_PARAMETER when the patterns
  * together exceed HG_PATTERN_MAX_COUNT / _UNITS / _CELLS. Allocates. */
 uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
-                          const HG_PREFIX_ENTRY *entries, uint32_t entry_count, hg_patterns **out);
+                          const HG_PREFIX_ENTRY *entries, uint32_t entry_count,
+                          const hg_member_info *members, hg_patterns **out);
 void     hg_patterns_free(hg_patterns *p);
 /* Whether an entry goes into the automaton (else into the prefix trie). */
 int      hg_pattern_entry_in_automaton(const HG_PREFIX_ENTRY *e);
 /* One pass over the key path (and for value classes '\' + value name):
  * no allocation, no recursion, constant work per code unit. Image entries
- * take no part in it. */
+ * take no part in it. The key-path and full-name members that match OR their
+ * clause bits into clauses[HG_CLAUSE_WORDS]; the image and subject passes
+ * below do the same for theirs. */
 void     hg_pattern_match(const hg_patterns *p, uint16_t operation, const hg_utf16 *key_path,
-                          const hg_utf16 *value_name, hg_pattern_hit *hit);
+                          const hg_utf16 *value_name, hg_pattern_hit *hit, uint64_t *clauses);
 /* The caller's image in Sysmon form, as two pieces read one after the
  * other (drive "C:" + the rest after the device, or the whole NT path):
  * derived by subscription.c from the volume map without copying. */
@@ -249,13 +318,14 @@ typedef struct hg_image_form {
  * unmapped image gets p->image_unmapped's includes for the anchored entries
  * and is scanned for SUFFIX/CONTAINS only. */
 void     hg_pattern_match_image(const hg_patterns *p, uint16_t operation, const hg_image_form *image,
-                                hg_pattern_hit *hit);
+                                hg_pattern_hit *hit, uint64_t *clauses);
 /* One pass over the operation's subject - `head` then `tail`, as one string
  * (RenameKey: parent path with its '\', new name; SetValue: empty head, the
  * rendered data) - with the DATA / NEW_NAME entries only. `known` 0 means
  * unknown: p->subject_unknown's includes, no exclusion. */
 void     hg_pattern_match_subject(const hg_patterns *p, uint16_t operation, int known,
-                                  const hg_utf16 *head, const hg_utf16 *tail, hg_pattern_hit *hit);
+                                  const hg_utf16 *head, const hg_utf16 *tail, hg_pattern_hit *hit,
+                                  uint64_t *clauses);
 
 /* One volume-map entry, compiled: the device name upcased, and as sent - the
  * spelling the kernel reports (QueryDosDevice's), so the usual compare is one
@@ -282,7 +352,7 @@ typedef struct hg_subscription {
     uint16_t default_verdict;
     uint32_t max_backlog;
     uint32_t data_cap;
-    uint32_t include_count;  /* INCLUDE entries of any match kind */
+    uint32_t include_count;  /* INCLUDE entries of any match kind and INCLUDE groups (not members) */
     uint32_t excluded_key_count;
     const uint64_t     *excluded_keys;  /* process keys of the excluded pids, sorted ascending */
     const hg_trie_node *nodes;          /* node 0 is the root */
@@ -291,6 +361,16 @@ typedef struct hg_subscription {
     hg_patterns        *patterns;       /* NULL when no SUFFIX/CONTAINS entry; owned */
     uint32_t            volume_count;
     const hg_volume    *volumes;        /* the volume map (minor 2) */
+    /* AND groups (minor 3) */
+    uint32_t            group_count;
+    uint32_t            group_op_mask;      /* classes some group applies to */
+    /* Classes of a group every clause of which has an image or subject
+     * member: it may match with no clause bit set by the path, so the
+     * groups are looked at even when the path set none. */
+    uint32_t            group_free_op_mask;
+    const hg_group     *groups;
+    uint64_t            image_clauses[HG_CLAUSE_WORDS];   /* clauses with an IMAGE member */
+    uint64_t            subject_clauses[HG_CLAUSE_WORDS]; /* ... with a DATA / NEW_NAME member */
 } hg_subscription;
 
 /* Outcome of matching one key path. */
@@ -310,6 +390,9 @@ typedef struct hg_match {
     uint32_t needs_subject;
     uint32_t path_included;
     hg_pattern_hit path_hit; /* the path's verdict candidates (prefix + patterns) */
+    /* The clause bits the stages run so far set (minor 3): 32 bytes, the
+     * only per-operation state groups add. */
+    uint64_t clauses[HG_CLAUSE_WORDS];
 } hg_match;
 
 /* Finishes a match left with needs_subject (see hg_pattern_match_subject

@@ -41,13 +41,18 @@
 typedef struct pattern_src {
     uint32_t first_unit;     /* into the private, upcased unit copy */
     uint32_t units;
-    uint16_t slot;           /* HG_PSLOT_* */
+    uint16_t slot;           /* HG_PSLOT_*, or for a group member HG_CSLOT_* */
     uint16_t entry;          /* index in the CONFIGURE entry table */
 } pattern_src;
 
 static uint16_t read_le16(const unsigned char *p)
 {
     return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static int is_subject_target(const HG_PREFIX_ENTRY *e)
+{
+    return e->target == HG_TARGET_DATA || e->target == HG_TARGET_NEW_NAME;
 }
 
 static uint32_t slot_of(const HG_PREFIX_ENTRY *e)
@@ -68,11 +73,35 @@ static uint32_t slot_of(const HG_PREFIX_ENTRY *e)
                                             : (suffix ? HG_PSLOT_KEY_END : HG_PSLOT_KEY_ANY);
 }
 
-/* Entries the automaton carries: every non-PREFIX entry, and image
- * PREFIX entries (anchored in it; key-path prefixes live in the trie). */
+/* Where a group member's clause bit applies (hg_clause_slot_index). */
+static uint32_t clause_slot_of(const HG_PREFIX_ENTRY *e)
+{
+    static const uint8_t k_slot[4][4] = {
+        /*                PREFIX              SUFFIX               CONTAINS              EXACT */
+        /* KEY_PATH */  { HG_CSLOT_KEY_HEAD, HG_CSLOT_KEY_END, HG_CSLOT_KEY_ANY, HG_CSLOT_KEY_WHOLE },
+        /* FULL_NAME */ { HG_CSLOT_FULL_HEAD, HG_CSLOT_FULL_END, HG_CSLOT_FULL_ANY, HG_CSLOT_FULL_WHOLE },
+        /* IMAGE */     { HG_CSLOT_IMAGE_HEAD, HG_CSLOT_IMAGE_END, HG_CSLOT_IMAGE_ANY, HG_CSLOT_IMAGE_WHOLE },
+        /* subject */   { HG_CSLOT_SUBJECT_ANY, HG_CSLOT_SUBJECT_END, HG_CSLOT_SUBJECT_ANY, HG_CSLOT_SUBJECT_END },
+    };
+    uint32_t row = e->target == HG_TARGET_FULL_NAME ? 1u
+                   : e->target == HG_TARGET_IMAGE   ? 2u
+                   : is_subject_target(e)           ? 3u
+                                                    : 0u;
+    return k_slot[row][e->match]; /* config.c: match <= EXACT; subjects are SUFFIX/CONTAINS */
+}
+
+/* Entries the automaton carries: every non-PREFIX entry, image PREFIX
+ * entries (anchored in it; key-path prefixes live in the trie), and every
+ * group member (its clause needs the entry's identity, which the trie's
+ * per-class union does not keep). */
 int hg_pattern_entry_in_automaton(const HG_PREFIX_ENTRY *e)
 {
-    return e->match != HG_MATCH_PREFIX || e->target == HG_TARGET_IMAGE;
+    return e->match != HG_MATCH_PREFIX || e->target == HG_TARGET_IMAGE || e->kind == HG_PREFIX_MEMBER;
+}
+
+static int is_member(const HG_PREFIX_ENTRY *e)
+{
+    return e->kind == HG_PREFIX_MEMBER;
 }
 
 static int slot_anchored(uint32_t slot)
@@ -134,11 +163,6 @@ static void add_entry(hg_pattern_slot *s, const HG_PREFIX_ENTRY *e, const HG_CON
     for (op = 1; op < HG_OP_COUNT; op++)
         if ((e->op_mask & HG_OP_BIT(op)) && timeout > s->timeout_of_op[op])
             s->timeout_of_op[op] = (uint16_t)timeout;
-}
-
-static int is_subject_target(const HG_PREFIX_ENTRY *e)
-{
-    return e->target == HG_TARGET_DATA || e->target == HG_TARGET_NEW_NAME;
 }
 
 /* A DATA / NEW_NAME entry: which classes the lazy subject pass can change,
@@ -247,10 +271,13 @@ static uint32_t count_states(pattern_build *b, uint32_t count)
 
 /* The allocation's layout for an automaton of `states` states. */
 typedef struct pattern_layout {
-    size_t wide, columns, delta, state_out, outs, size;
+    size_t wide, columns, delta, state_out, outs, clause_outs, size;
 } pattern_layout;
 
-static void layout_of(pattern_layout *l, uint32_t distinct, uint32_t states, uint32_t classes, uint32_t count)
+/* Clause records only when some entry is a group member: a configuration
+ * without groups pays nothing for them. */
+static void layout_of(pattern_layout *l, uint32_t distinct, uint32_t states, uint32_t classes, uint32_t count,
+                      uint32_t members)
 {
     l->wide = align8(sizeof(hg_patterns));
     l->columns = align8(l->wide + (size_t)distinct * sizeof(uint16_t));
@@ -258,14 +285,16 @@ static void layout_of(pattern_layout *l, uint32_t distinct, uint32_t states, uin
     l->state_out = align8(l->delta + (size_t)states * classes * sizeof(uint16_t));
     l->outs = align8(l->state_out + (size_t)states * sizeof(uint16_t));
     /* Records: index 0 unused ("none"), then at most one per pattern. */
-    l->size = l->outs + ((size_t)count + 1u) * sizeof(hg_pattern_out);
+    l->clause_outs = align8(l->outs + ((size_t)count + 1u) * sizeof(hg_pattern_out));
+    l->size = l->clause_outs + (members != 0u ? ((size_t)count + 1u) * sizeof(hg_clause_out) : 0u);
 }
 
 /* The largest allocation CONFIGURE can make for the automaton: every bound
  * of the wire header at once. Kept well inside a 32-bit count (p->bytes). */
 #define PATTERN_MAX_ALLOC \
     (sizeof(hg_patterns) + 8u + 0x10000u * 2u + 8u + 0x10000u * 4u + 8u + 2u * (size_t)HG_PATTERN_MAX_CELLS + 8u + \
-     2u * ((size_t)HG_PATTERN_MAX_UNITS + 1u) + 8u + ((size_t)HG_PATTERN_MAX_COUNT + 1u) * sizeof(hg_pattern_out))
+     2u * ((size_t)HG_PATTERN_MAX_UNITS + 1u) + 8u + ((size_t)HG_PATTERN_MAX_COUNT + 1u) * sizeof(hg_pattern_out) + \
+     8u + ((size_t)HG_PATTERN_MAX_COUNT + 1u) * sizeof(hg_clause_out))
 HG_STATIC_ASSERT(PATTERN_MAX_ALLOC < 16u * 1024u * 1024u, "the automaton stays within 16 MiB of non-paged pool");
 
 /*
@@ -300,19 +329,47 @@ static uint32_t renumber(pattern_build *b, uint16_t *delta, uint16_t *state_out,
     return first_out;
 }
 
+static void set_clause(uint64_t *set, uint32_t clause)
+{
+    set[clause / 64u] |= 1ull << (clause % 64u);
+}
+
+/* A member: its clause bit at its position kind in its state's record, and
+ * - for an INCLUDE group - in what an unknown image / subject sets. */
+static void add_member(hg_patterns *p, hg_clause_out *c, uint32_t cslot, const HG_PREFIX_ENTRY *e,
+                       const hg_member_info *m)
+{
+    set_clause(c->bits[cslot], m->clause);
+    if (is_subject_target(e)) {
+        if (m->include_group)
+            set_clause(p->subject_unknown_clauses, m->clause);
+    } else if (e->target == HG_TARGET_IMAGE) {
+        if (m->include_group) {
+            set_clause(p->image_unknown_clauses, m->clause);
+            if (e->match == HG_MATCH_PREFIX || e->match == HG_MATCH_EXACT)
+                set_clause(p->image_unmapped_clauses, m->clause);
+        }
+    } else {
+        p->op_mask |= e->op_mask; /* the path pass runs for its classes */
+    }
+}
+
 uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
-                          const HG_PREFIX_ENTRY *entries, uint32_t entry_count, hg_patterns **out)
+                          const HG_PREFIX_ENTRY *entries, uint32_t entry_count,
+                          const hg_member_info *members, hg_patterns **out)
 {
     pattern_build b;
     pattern_layout l;
     uint32_t status = HG_STATUS_INSUFFICIENT_RESOURCES;
     uint32_t count = 0, total = 0, i, j, classes, distinct = 0, max_states, all_states, states, outs = 0;
+    uint32_t member_count = 0;
     uint32_t head, tail;
     unsigned char *block = NULL;
     hg_patterns *p;
     uint32_t *columns;
     uint16_t *delta, *state_out, *wide;
     hg_pattern_out *records;
+    hg_clause_out *clause_outs = NULL;
 
     *out = NULL;
     memset(&b, 0, sizeof b);
@@ -320,6 +377,7 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
         if (hg_pattern_entry_in_automaton(&entries[i])) {
             count++;
             total += entries[i].string_bytes / 2u;
+            member_count += is_member(&entries[i]);
         }
     }
     if (count == 0u)
@@ -341,7 +399,7 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
             continue;
         b.src[j].first_unit = total;
         b.src[j].units = n;
-        b.src[j].slot = (uint16_t)slot_of(e);
+        b.src[j].slot = (uint16_t)(is_member(e) ? clause_slot_of(e) : slot_of(e));
         b.src[j].entry = (uint16_t)i;
         for (k = 0; k < n; k++) {
             b.units[total + k] = hg_upcase16(read_le16(buf + e->string_offset + 2u * k));
@@ -377,7 +435,9 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
     if (b.fail == NULL || b.queue == NULL || b.own == NULL)
         goto out;
 
-    layout_of(&l, distinct, all_states, classes, count);
+    if (member_count != 0u && members == NULL)
+        goto out; /* config.c passes the clause of every member */
+    layout_of(&l, distinct, all_states, classes, count, member_count);
     block = (unsigned char *)hg_plat_alloc(l.size);
     if (block == NULL)
         goto out;
@@ -389,6 +449,8 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
     delta = (uint16_t *)(void *)(block + l.delta);
     state_out = (uint16_t *)(void *)(block + l.state_out);
     records = (hg_pattern_out *)(void *)(block + l.outs);
+    if (member_count != 0u)
+        clause_outs = (hg_clause_out *)(void *)(block + l.clause_outs);
 
     /* Classes: ASCII units in a direct table - lower-case letters share the
      * class of their capital - and the rest found by binary search over
@@ -434,6 +496,13 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
             b.own[state] = (uint16_t)++outs;
         r = &records[b.own[state]];
         r->depth = b.src[j].units;
+        if (is_member(&entries[b.src[j].entry])) {
+            /* A member includes and excludes nothing: only its clause bit. */
+            r->has_clauses = 1;
+            add_member(p, &clause_outs[b.own[state]], b.src[j].slot, &entries[b.src[j].entry],
+                       &members[b.src[j].entry]);
+            continue;
+        }
         add_entry(&r->slot[b.src[j].slot], &entries[b.src[j].entry], h);
         if (is_subject_target(&entries[b.src[j].entry])) {
             note_subject_entry(p, &entries[b.src[j].entry], h);
@@ -476,6 +545,15 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
                  * anchored at the start of the text does not carry over. */
                 for (s = 0; s < HG_PSLOT_FIRST_ANCHORED; s++)
                     merge_slot(&records[b.own[u]].slot[s], &records[state_out[f]].slot[s]);
+                if (records[state_out[f]].has_clauses) {
+                    const hg_clause_out *from = &clause_outs[state_out[f]];
+                    hg_clause_out *to = &clause_outs[b.own[u]];
+                    uint32_t w;
+                    records[b.own[u]].has_clauses = 1;
+                    for (s = 0; s < HG_CSLOT_FIRST_ANCHORED; s++)
+                        for (w = 0; w < HG_CLAUSE_WORDS; w++)
+                            to->bits[s][w] |= from->bits[s][w];
+                }
             }
         } else {
             state_out[u] = state_out[f];
@@ -506,6 +584,7 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
     p->delta = delta;
     p->state_out = state_out;
     p->outs = records;
+    p->clause_outs = clause_outs;
     *out = p;
     block = NULL;
     status = HG_STATUS_SUCCESS;
@@ -593,8 +672,54 @@ static const hg_pattern_out *out_of(const hg_patterns *p, uint32_t state)
     return &p->outs[p->state_out[state]];
 }
 
+/* ORs one clause-slot of a record into the operation's clause set. */
+static void or_clauses(uint64_t *clauses, const uint64_t *bits)
+{
+    uint32_t w;
+
+    for (w = 0; w < HG_CLAUSE_WORDS; w++)
+        clauses[w] |= bits[w];
+}
+
+/* The members that end at a reporting state inside the full name (key
+ * path, '\', value name), `read` units of it read: CONTAINS here, PREFIX
+ * if the state is all that was read. */
+static void full_clauses(const hg_patterns *p, uint32_t state, uint32_t read, uint64_t *clauses)
+{
+    const hg_clause_out *c = &p->clause_outs[p->state_out[state]];
+
+    or_clauses(clauses, c->bits[HG_CSLOT_FULL_ANY]);
+    if (out_of(p, state)->depth == read)
+        or_clauses(clauses, c->bits[HG_CSLOT_FULL_HEAD]);
+}
+
+/* ... inside the key path, `read` units of it read (for a value class
+ * the key path is the start of the full name too). */
+static void key_clauses(const hg_patterns *p, uint32_t state, uint32_t read, int full, uint64_t *clauses)
+{
+    const hg_clause_out *c = &p->clause_outs[p->state_out[state]];
+
+    or_clauses(clauses, c->bits[HG_CSLOT_KEY_ANY]);
+    if (out_of(p, state)->depth == read)
+        or_clauses(clauses, c->bits[HG_CSLOT_KEY_HEAD]);
+    if (full)
+        full_clauses(p, state, read, clauses);
+}
+
+/* ... at the end of a target of `read` units: SUFFIX, and EXACT when the
+ * state is the whole target. */
+static void end_clauses(const hg_patterns *p, uint32_t state, uint32_t read, uint32_t end_slot,
+                        uint32_t whole_slot, uint64_t *clauses)
+{
+    const hg_clause_out *c = &p->clause_outs[p->state_out[state]];
+
+    or_clauses(clauses, c->bits[end_slot]);
+    if (out_of(p, state)->depth == read)
+        or_clauses(clauses, c->bits[whole_slot]);
+}
+
 void hg_pattern_match(const hg_patterns *p, uint16_t operation, const hg_utf16 *key_path,
-                      const hg_utf16 *value_name, hg_pattern_hit *hit)
+                      const hg_utf16 *value_name, hg_pattern_hit *hit, uint64_t *clauses)
 {
     uint32_t bit = HG_OP_BIT(operation), state = 0, at = 0, n, first_out = p->first_out_state, key_units;
     int full = (bit & HG_TARGET_FULL_NAME_OPS) != 0;
@@ -604,32 +729,51 @@ void hg_pattern_match(const hg_patterns *p, uint16_t operation, const hg_utf16 *
     n = key_path->bytes / 2u;
     do {
         state = scan(p, state, key_path->chars, &at, n);
-        if (state >= first_out && (take(&out_of(p, state)->slot[HG_PSLOT_KEY_ANY], bit, operation, hit) ||
-                                   (full && take(&out_of(p, state)->slot[HG_PSLOT_FULL_ANY], bit, operation, hit))))
+        if (state < first_out)
+            continue;
+        if (take(&out_of(p, state)->slot[HG_PSLOT_KEY_ANY], bit, operation, hit) ||
+            (full && take(&out_of(p, state)->slot[HG_PSLOT_FULL_ANY], bit, operation, hit)))
             goto excluded;
+        if (out_of(p, state)->has_clauses)
+            key_clauses(p, state, at, full, clauses);
     } while (at < n);
-    if (state >= first_out && (take(&out_of(p, state)->slot[HG_PSLOT_KEY_END], bit, operation, hit) ||
-                               (out_of(p, state)->depth == n &&
-                                take(&out_of(p, state)->slot[HG_PSLOT_KEY_WHOLE], bit, operation, hit))))
-        goto excluded;
+    if (state >= first_out) {
+        if (take(&out_of(p, state)->slot[HG_PSLOT_KEY_END], bit, operation, hit) ||
+            (out_of(p, state)->depth == n && take(&out_of(p, state)->slot[HG_PSLOT_KEY_WHOLE], bit, operation, hit)))
+            goto excluded;
+        if (out_of(p, state)->has_clauses)
+            end_clauses(p, state, n, HG_CSLOT_KEY_END, HG_CSLOT_KEY_WHOLE, clauses);
+    }
     if (!full)
         return;
     key_units = n;
     /* The full name goes on from the same state: key path, '\', value name. */
     state = p->delta[p->column_of_unit['\\'] + state];
-    if (state >= first_out && take(&out_of(p, state)->slot[HG_PSLOT_FULL_ANY], bit, operation, hit))
-        goto excluded;
+    if (state >= first_out) {
+        if (take(&out_of(p, state)->slot[HG_PSLOT_FULL_ANY], bit, operation, hit))
+            goto excluded;
+        if (out_of(p, state)->has_clauses)
+            full_clauses(p, state, key_units + 1u, clauses);
+    }
     at = 0;
     n = value_name->bytes / 2u;
     while (at < n) {
         state = scan(p, state, value_name->chars, &at, n);
-        if (state >= first_out && take(&out_of(p, state)->slot[HG_PSLOT_FULL_ANY], bit, operation, hit))
+        if (state < first_out)
+            continue;
+        if (take(&out_of(p, state)->slot[HG_PSLOT_FULL_ANY], bit, operation, hit))
             goto excluded;
+        if (out_of(p, state)->has_clauses)
+            full_clauses(p, state, key_units + 1u + at, clauses);
     }
-    if (state >= first_out && (take(&out_of(p, state)->slot[HG_PSLOT_FULL_END], bit, operation, hit) ||
-                               (out_of(p, state)->depth == key_units + 1u + n &&
-                                take(&out_of(p, state)->slot[HG_PSLOT_FULL_WHOLE], bit, operation, hit))))
-        goto excluded;
+    if (state >= first_out) {
+        if (take(&out_of(p, state)->slot[HG_PSLOT_FULL_END], bit, operation, hit) ||
+            (out_of(p, state)->depth == key_units + 1u + n &&
+             take(&out_of(p, state)->slot[HG_PSLOT_FULL_WHOLE], bit, operation, hit)))
+            goto excluded;
+        if (out_of(p, state)->has_clauses)
+            end_clauses(p, state, key_units + 1u + n, HG_CSLOT_FULL_END, HG_CSLOT_FULL_WHOLE, clauses);
+    }
     return;
 excluded:
     memset(hit, 0, sizeof *hit);
@@ -642,7 +786,8 @@ excluded:
  * the whole text read so far. Returns 1 when an EXCLUDE matched.
  */
 static int scan_image_piece(const hg_patterns *p, uint32_t *state, const uint16_t *units, uint32_t n,
-                            uint32_t *read, uint32_t mapped, uint32_t bit, uint16_t operation, hg_pattern_hit *hit)
+                            uint32_t *read, uint32_t mapped, uint32_t bit, uint16_t operation, hg_pattern_hit *hit,
+                            uint64_t *clauses)
 {
     uint32_t at = 0, first_out = p->first_out_state;
 
@@ -656,6 +801,12 @@ static int scan_image_piece(const hg_patterns *p, uint32_t *state, const uint16_
             return 1;
         if (mapped && o->depth == *read + at && take(&o->slot[HG_PSLOT_IMAGE_HEAD], bit, operation, hit))
             return 1;
+        if (o->has_clauses) {
+            const hg_clause_out *c = &p->clause_outs[p->state_out[*state]];
+            or_clauses(clauses, c->bits[HG_CSLOT_IMAGE_ANY]);
+            if (mapped && o->depth == *read + at)
+                or_clauses(clauses, c->bits[HG_CSLOT_IMAGE_HEAD]);
+        }
     }
     *read += n;
     return 0;
@@ -672,7 +823,7 @@ static int scan_image_piece(const hg_patterns *p, uint32_t *state, const uint16_
  * operation because it could not name its caller.
  */
 void hg_pattern_match_image(const hg_patterns *p, uint16_t operation, const hg_image_form *image,
-                            hg_pattern_hit *hit)
+                            hg_pattern_hit *hit, uint64_t *clauses)
 {
     uint32_t bit = HG_OP_BIT(operation), state = 0, read = 0, mapped;
     const hg_pattern_out *o;
@@ -680,19 +831,26 @@ void hg_pattern_match_image(const hg_patterns *p, uint16_t operation, const hg_i
     memset(hit, 0, sizeof *hit);
     if (image == NULL || image->head_units + image->tail_units == 0u) {
         (void)take(&p->image_unknown, bit, operation, hit);
+        or_clauses(clauses, p->image_unknown_clauses);
         return;
     }
     mapped = image->mapped;
-    if (!mapped)
+    if (!mapped) {
         (void)take(&p->image_unmapped, bit, operation, hit);
-    if (scan_image_piece(p, &state, image->head, image->head_units, &read, mapped, bit, operation, hit) ||
-        scan_image_piece(p, &state, image->tail, image->tail_units, &read, mapped, bit, operation, hit))
+        or_clauses(clauses, p->image_unmapped_clauses);
+    }
+    if (scan_image_piece(p, &state, image->head, image->head_units, &read, mapped, bit, operation, hit, clauses) ||
+        scan_image_piece(p, &state, image->tail, image->tail_units, &read, mapped, bit, operation, hit, clauses))
         goto excluded;
     if (state >= p->first_out_state) {
         o = out_of(p, state);
         if (take(&o->slot[HG_PSLOT_IMAGE_END], bit, operation, hit) ||
             (mapped && o->depth == read && take(&o->slot[HG_PSLOT_IMAGE_WHOLE], bit, operation, hit)))
             goto excluded;
+        /* No depth is ~0: on an unmapped image an EXACT member never counts (the
+         * unmapped bits above gave those of INCLUDE groups already). */
+        if (o->has_clauses)
+            end_clauses(p, state, mapped ? read : ~0u, HG_CSLOT_IMAGE_END, HG_CSLOT_IMAGE_WHOLE, clauses);
     }
     return;
 excluded:
@@ -709,13 +867,15 @@ excluded:
  * exclude: never hidden.
  */
 void hg_pattern_match_subject(const hg_patterns *p, uint16_t operation, int known,
-                              const hg_utf16 *head, const hg_utf16 *tail, hg_pattern_hit *hit)
+                              const hg_utf16 *head, const hg_utf16 *tail, hg_pattern_hit *hit,
+                              uint64_t *clauses)
 {
     uint32_t bit = HG_OP_BIT(operation), state = 0, at, n, first_out = p->first_out_state, part;
 
     memset(hit, 0, sizeof *hit);
     if (!known) {
         (void)take(&p->subject_unknown, bit, operation, hit);
+        or_clauses(clauses, p->subject_unknown_clauses);
         return;
     }
     for (part = 0; part < 2u; part++) {
@@ -724,12 +884,20 @@ void hg_pattern_match_subject(const hg_patterns *p, uint16_t operation, int know
         n = s != NULL && s->chars != NULL ? s->bytes / 2u : 0u;
         while (at < n) {
             state = scan(p, state, s->chars, &at, n);
-            if (state >= first_out && take(&out_of(p, state)->slot[HG_PSLOT_SUBJECT_ANY], bit, operation, hit))
+            if (state < first_out)
+                continue;
+            if (take(&out_of(p, state)->slot[HG_PSLOT_SUBJECT_ANY], bit, operation, hit))
                 goto excluded;
+            if (out_of(p, state)->has_clauses)
+                or_clauses(clauses, p->clause_outs[p->state_out[state]].bits[HG_CSLOT_SUBJECT_ANY]);
         }
     }
-    if (state >= first_out && take(&out_of(p, state)->slot[HG_PSLOT_SUBJECT_END], bit, operation, hit))
-        goto excluded;
+    if (state >= first_out) {
+        if (take(&out_of(p, state)->slot[HG_PSLOT_SUBJECT_END], bit, operation, hit))
+            goto excluded;
+        if (out_of(p, state)->has_clauses)
+            or_clauses(clauses, p->clause_outs[p->state_out[state]].bits[HG_CSLOT_SUBJECT_END]);
+    }
     return;
 excluded:
     memset(hit, 0, sizeof *hit);

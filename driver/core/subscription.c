@@ -142,29 +142,6 @@ static void finish(const hg_subscription *sub, uint16_t operation, uint32_t incl
     match->fail_mode = cand->closed ? HG_FAIL_CLOSED : HG_FAIL_OPEN;
 }
 
-/* The last, lazy stage: if DATA / NEW_NAME entries for the class could still
- * change the outcome - a subject INCLUDE where nothing included yet, a
- * subject EXCLUDE or a verdict-flagged subject INCLUDE (of a verdict class)
- * where something did - the match is left to
- * hg_sub_match_subject, so the caller reads and renders the value data only
- * then; otherwise it is decided here. */
-static void finish_or_ask_subject(const hg_subscription *sub, uint16_t operation, uint32_t included,
-                                  const hg_pattern_hit *cand, hg_match *match)
-{
-    uint32_t bit = HG_OP_BIT(operation);
-
-    const hg_patterns *p = sub->patterns;
-
-    if (p != NULL && (included ? p->subject_exclude_mask | (p->subject_verdict_mask & sub->verdict_op_mask)
-                               : p->subject_include_mask) & bit) {
-        match->needs_subject = 1;
-        match->path_included = included;
-        match->path_hit = *cand;
-        return;
-    }
-    finish(sub, operation, included, cand, match);
-}
-
 /* Adds one hit's verdict candidates to `cand`: the longest timeout wins,
  * closed wins. */
 static void join_candidates(hg_pattern_hit *cand, const hg_pattern_hit *hit)
@@ -177,15 +154,139 @@ static void join_candidates(hg_pattern_hit *cand, const hg_pattern_hit *hit)
         cand->timeout_ms = hit->timeout_ms;
 }
 
+/* ---- AND groups (minor 3) ------------------------------------------------------ */
+
+/* What the groups that have not matched yet could still do, per later
+ * stage: a group is open at a stage when every clause it still misses can
+ * be set by that stage or a later one, and the stage can set one of them. */
+enum group_open {
+    OPEN_INCLUDE = 1,        /* an INCLUDE group could still match */
+    OPEN_VERDICT = 2,        /* ... one with HG_PREFIX_F_VERDICT */
+    OPEN_EXCLUDE = 4         /* an EXCLUDE group could still match */
+};
+enum stages_left { LEFT_NONE = 0, LEFT_SUBJECT = 1, LEFT_IMAGE = 2 };
+
+typedef struct group_outlook {
+    uint32_t image;          /* enum group_open */
+    uint32_t subject;
+} group_outlook;
+
+/*
+ * Evaluates the groups of the class on the clause bits set so far. A group
+ * all of whose clause bits are set matches: an EXCLUDE one excludes
+ * (returns 1), an INCLUDE one includes and joins the verdict candidates.
+ * The bits only grow from stage to stage, so a group found matching again
+ * later adds nothing new. Nothing is looked at when no clause bit is set
+ * and no group of the class can match without a path clause: an operation
+ * no member matched pays two compares.
+ */
+static int apply_groups(const hg_subscription *sub, uint32_t bit, const uint64_t *clauses, uint32_t left,
+                        uint32_t *included, hg_pattern_hit *cand, group_outlook *outlook)
+{
+    uint64_t any = 0;
+    uint32_t g, w;
+
+    outlook->image = 0;
+    outlook->subject = 0;
+    if (!(sub->group_op_mask & bit))
+        return 0;
+    for (w = 0; w < HG_CLAUSE_WORDS; w++)
+        any |= clauses[w];
+    if (any == 0u && !(sub->group_free_op_mask & bit))
+        return 0;
+    for (g = 0; g < sub->group_count; g++) {
+        const hg_group *grp = &sub->groups[g];
+        uint64_t missing = 0, unreachable = 0, by_image = 0, by_subject = 0;
+        uint32_t open;
+
+        if (!(grp->op_mask & bit))
+            continue;
+        for (w = 0; w < HG_CLAUSE_WORDS; w++) {
+            uint64_t m = grp->clauses[w] & ~clauses[w];
+            missing |= m;
+            by_image |= m & sub->image_clauses[w];
+            by_subject |= m & sub->subject_clauses[w];
+            unreachable |= m & ~((left & LEFT_IMAGE ? sub->image_clauses[w] : 0u) |
+                                 (left != LEFT_NONE ? sub->subject_clauses[w] : 0u));
+        }
+        if (missing == 0u) {
+            if (grp->kind == HG_PREFIX_EXCLUDE)
+                return 1;
+            *included = 1;
+            if (grp->verdict) {
+                cand->verdict = 1;
+                cand->closed |= grp->closed;
+                if (grp->timeout_ms > cand->timeout_ms)
+                    cand->timeout_ms = grp->timeout_ms;
+            }
+            continue;
+        }
+        if (unreachable != 0u)
+            continue; /* FALSE for good: a missing clause no later stage can set */
+        open = grp->kind == HG_PREFIX_EXCLUDE ? OPEN_EXCLUDE : OPEN_INCLUDE | (grp->verdict ? OPEN_VERDICT : 0u);
+        if ((left & LEFT_IMAGE) && by_image != 0u)
+            outlook->image |= open;
+        if (by_subject != 0u)
+            outlook->subject |= open;
+    }
+    return 0;
+}
+
+/* Whether the groups still open at a stage can change the outcome: an
+ * INCLUDE group where nothing included yet, an EXCLUDE group where
+ * something did or still may (`includable_later`), a verdict-flagged
+ * INCLUDE group of a verdict class where something did. */
+static int groups_may_decide(const hg_subscription *sub, uint32_t open, uint32_t included, uint32_t bit,
+                             int includable_later)
+{
+    if (included)
+        return (open & OPEN_EXCLUDE) || ((open & OPEN_VERDICT) && (sub->verdict_op_mask & bit));
+    return (open & OPEN_INCLUDE) || ((open & OPEN_EXCLUDE) && includable_later);
+}
+
+/* The last, lazy stage: if DATA / NEW_NAME entries or groups for the class
+ * could still change the outcome - a subject INCLUDE where nothing
+ * included yet, a subject EXCLUDE or a verdict-flagged subject INCLUDE (of
+ * a verdict class) where something did - the match is left to
+ * hg_sub_match_subject, so the caller reads and renders the value data only
+ * then; otherwise it is decided here. */
+static void finish_or_ask_subject(const hg_subscription *sub, uint16_t operation, uint32_t included,
+                                  const hg_pattern_hit *cand, const uint64_t *clauses, hg_match *match)
+{
+    uint32_t bit = HG_OP_BIT(operation);
+    const hg_patterns *p = sub->patterns;
+    hg_pattern_hit joined = *cand;
+    group_outlook outlook;
+
+    if (apply_groups(sub, bit, clauses, LEFT_SUBJECT, &included, &joined, &outlook))
+        return;
+    if (p != NULL && (((included ? p->subject_exclude_mask | (p->subject_verdict_mask & sub->verdict_op_mask)
+                                 : p->subject_include_mask) & bit) ||
+                      groups_may_decide(sub, outlook.subject, included, bit, 0))) {
+        match->needs_subject = 1;
+        match->path_included = included;
+        match->path_hit = joined;
+        memcpy(match->clauses, clauses, sizeof match->clauses);
+        return;
+    }
+    finish(sub, operation, included, &joined, match);
+}
+
 /* Whether the image can still change the outcome: an image INCLUDE where
  * nothing included yet, an image EXCLUDE or verdict INCLUDE where something
  * did - or an image EXCLUDE where the
- * later DATA / NEW_NAME stage may still include (exclude wins over it). */
-static int image_may_decide(const hg_subscription *sub, const hg_patterns *p, uint32_t included, uint32_t bit)
+ * later DATA / NEW_NAME stage may still include (exclude wins over it);
+ * the same for the groups still open at the image stage. */
+static int image_may_decide(const hg_subscription *sub, const hg_patterns *p, uint32_t included, uint32_t bit,
+                            const group_outlook *outlook)
 {
+    int subject_may_include = (p->subject_include_mask & bit) || (outlook->subject & OPEN_INCLUDE);
+
+    if (groups_may_decide(sub, outlook->image, included, bit, subject_may_include))
+        return 1;
     if (included) /* an exclusion, or a verdict the path's candidates may lack */
         return ((p->image_exclude_mask | (p->image_verdict_mask & sub->verdict_op_mask)) & bit) != 0u;
-    return ((p->image_include_mask | (p->image_exclude_mask & p->subject_include_mask)) & bit) != 0u;
+    return ((p->image_include_mask & bit) != 0u) || ((p->image_exclude_mask & bit) && subject_may_include);
 }
 
 /*
@@ -208,6 +309,7 @@ void hg_sub_match_path(const hg_subscription *sub, uint16_t operation,
     hg_pattern_hit hit, cand;
     trie_walk w;
     enum walk_result r;
+    group_outlook outlook;
 
     memset(match, 0, sizeof *match);
     w.node = &sub->nodes[0];
@@ -231,19 +333,23 @@ void hg_sub_match_path(const hg_subscription *sub, uint16_t operation,
                                                                      : sub->fail_mode) == HG_FAIL_CLOSED;
     }
     if (sub->patterns != NULL && (sub->patterns->op_mask & bit)) {
-        hg_pattern_match(sub->patterns, operation, path, value_name, &hit);
+        hg_pattern_match(sub->patterns, operation, path, value_name, &hit, match->clauses);
         if (hit.excluded)
             return;
         included |= hit.included;
         join_candidates(&cand, &hit);
     }
-    if (sub->patterns != NULL && image_may_decide(sub, sub->patterns, included, bit)) {
+    if (apply_groups(sub, bit, match->clauses, LEFT_IMAGE | LEFT_SUBJECT, &included, &cand, &outlook)) {
+        memset(match, 0, sizeof *match);
+        return;
+    }
+    if (sub->patterns != NULL && image_may_decide(sub, sub->patterns, included, bit, &outlook)) {
         match->needs_image = 1;
         match->path_included = included;
         match->path_hit = cand;
         return;
     }
-    finish_or_ask_subject(sub, operation, included, &cand, match);
+    finish_or_ask_subject(sub, operation, included, &cand, match->clauses, match);
 }
 
 /* Whether `units` (n of them) begin with the upcased device `v` followed by
@@ -312,17 +418,19 @@ void hg_sub_match_image(const hg_subscription *sub, uint16_t operation,
     hg_pattern_hit hit, cand = match->path_hit;
     uint32_t included = match->path_included;
     hg_image_form form;
+    uint64_t clauses[HG_CLAUSE_WORDS];
     int known = image != NULL && image->chars != NULL && image->bytes >= 2u;
 
+    memcpy(clauses, match->clauses, sizeof clauses);
     memset(match, 0, sizeof *match);
     if (known)
         image_form_of(sub, image, &form);
-    hg_pattern_match_image(sub->patterns, operation, known ? &form : NULL, &hit);
+    hg_pattern_match_image(sub->patterns, operation, known ? &form : NULL, &hit, clauses);
     if (hit.excluded)
         return;
     included |= hit.included;
     join_candidates(&cand, &hit);
-    finish_or_ask_subject(sub, operation, included, &cand, match);
+    finish_or_ask_subject(sub, operation, included, &cand, clauses, match);
 }
 
 /* Finishes a match left with needs_subject: the DATA / NEW_NAME pass. */
@@ -331,12 +439,17 @@ void hg_sub_match_subject(const hg_subscription *sub, uint16_t operation, int kn
 {
     hg_pattern_hit hit, cand = match->path_hit;
     uint32_t included = match->path_included;
+    uint64_t clauses[HG_CLAUSE_WORDS];
+    group_outlook outlook;
 
+    memcpy(clauses, match->clauses, sizeof clauses);
     memset(match, 0, sizeof *match);
-    hg_pattern_match_subject(sub->patterns, operation, known, head, tail, &hit);
+    hg_pattern_match_subject(sub->patterns, operation, known, head, tail, &hit, clauses);
     if (hit.excluded)
         return;
     included |= hit.included;
     join_candidates(&cand, &hit);
+    if (apply_groups(sub, HG_OP_BIT(operation), clauses, LEFT_NONE, &included, &cand, &outlook))
+        return;
     finish(sub, operation, included, &cand, match);
 }

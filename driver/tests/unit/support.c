@@ -322,11 +322,13 @@ void cfg_defaults(HG_CONFIG_HEADER *h)
 static size_t encode_entries(unsigned char *buf, size_t cap, const HG_CONFIG_HEADER *base,
                              const cfg_prefix *prefixes, const cfg_pattern *patterns, size_t count,
                              const uint64_t *pids, size_t pid_count,
-                             const cfg_volume *volumes, size_t volume_count)
+                             const cfg_volume *volumes, size_t volume_count,
+                             const cfg_group *groups, size_t group_count)
 {
     HG_CONFIG_HEADER h = *base;
     size_t volume_table = sizeof h + count * sizeof(HG_PREFIX_ENTRY) + pid_count * sizeof(uint64_t);
-    size_t pool = volume_table + volume_count * sizeof(HG_VOLUME_ENTRY);
+    size_t group_table = volume_table + volume_count * sizeof(HG_VOLUME_ENTRY);
+    size_t pool = group_table + group_count * sizeof(HG_GROUP_ENTRY);
     size_t off = pool, i;
 
     if (pool > cap)
@@ -373,7 +375,21 @@ static size_t encode_entries(unsigned char *buf, size_t cap, const HG_CONFIG_HEA
         memcpy(buf + off, units, (size_t)n * 2u);
         off += (size_t)n * 2u;
     }
+    for (i = 0; i < group_count; i++) {
+        HG_GROUP_ENTRY g;
+
+        memset(&g, 0, sizeof g);
+        g.kind = groups[i].kind;
+        g.flags = groups[i].flags;
+        g.op_mask = groups[i].op_mask;
+        g.timeout_ms = groups[i].timeout_ms;
+        g.fail_mode = groups[i].fail_mode;
+        g.first_member = groups[i].first_member;
+        g.member_count = groups[i].member_count;
+        memcpy(buf + group_table + i * sizeof g, &g, sizeof g);
+    }
     h.total_bytes = (uint32_t)off;
+    h.group_count = (uint16_t)group_count;
     h.prefix_count = (uint16_t)count;
     h.excluded_pid_count = (uint16_t)pid_count;
     h.volume_count = (uint16_t)volume_count;
@@ -385,14 +401,14 @@ size_t cfg_encode(unsigned char *buf, size_t cap, const HG_CONFIG_HEADER *base,
                   const cfg_prefix *prefixes, size_t prefix_count,
                   const uint64_t *pids, size_t pid_count)
 {
-    return encode_entries(buf, cap, base, prefixes, NULL, prefix_count, pids, pid_count, NULL, 0);
+    return encode_entries(buf, cap, base, prefixes, NULL, prefix_count, pids, pid_count, NULL, 0, NULL, 0);
 }
 
 size_t cfg_encode_patterns(unsigned char *buf, size_t cap, const HG_CONFIG_HEADER *base,
                            const cfg_pattern *entries, size_t count,
                            const uint64_t *pids, size_t pid_count)
 {
-    return encode_entries(buf, cap, base, NULL, entries, count, pids, pid_count, NULL, 0);
+    return encode_entries(buf, cap, base, NULL, entries, count, pids, pid_count, NULL, 0, NULL, 0);
 }
 
 size_t cfg_encode_volumes(unsigned char *buf, size_t cap, const HG_CONFIG_HEADER *base,
@@ -400,7 +416,17 @@ size_t cfg_encode_volumes(unsigned char *buf, size_t cap, const HG_CONFIG_HEADER
                           const uint64_t *pids, size_t pid_count,
                           const cfg_volume *volumes, size_t volume_count)
 {
-    return encode_entries(buf, cap, base, NULL, entries, count, pids, pid_count, volumes, volume_count);
+    return encode_entries(buf, cap, base, NULL, entries, count, pids, pid_count, volumes, volume_count, NULL, 0);
+}
+
+size_t cfg_encode_groups(unsigned char *buf, size_t cap, const HG_CONFIG_HEADER *base,
+                         const cfg_pattern *entries, size_t count,
+                         const uint64_t *pids, size_t pid_count,
+                         const cfg_volume *volumes, size_t volume_count,
+                         const cfg_group *groups, size_t group_count)
+{
+    return encode_entries(buf, cap, base, NULL, entries, count, pids, pid_count, volumes, volume_count, groups,
+                          group_count);
 }
 
 /* ---- fixture ---------------------------------------------------------------------- */
@@ -487,6 +513,22 @@ struct hg_subscription *cfg_compile(const cfg_pattern *p, size_t n, uint32_t ver
     cfg_defaults(&h);
     h.verdict_op_mask = verdict_mask;
     len = cfg_encode_volumes(buf, sizeof buf, &h, p, n, NULL, 0, v, vn);
+    *status = len ? hg_config_compile(buf, len, &sub) : HG_STATUS_BUFFER_TOO_SMALL;
+    return sub;
+}
+
+struct hg_subscription *cfg_compile_groups(const cfg_pattern *p, size_t n, uint32_t verdict_mask,
+                                           const cfg_volume *v, size_t vn, const cfg_group *g, size_t gn,
+                                           uint32_t *status)
+{
+    static unsigned char buf[256 * 1024];
+    HG_CONFIG_HEADER h;
+    hg_subscription *sub = NULL;
+    size_t len;
+
+    cfg_defaults(&h);
+    h.verdict_op_mask = verdict_mask;
+    len = cfg_encode_groups(buf, sizeof buf, &h, p, n, NULL, 0, v, vn, g, gn);
     *status = len ? hg_config_compile(buf, len, &sub) : HG_STATUS_BUFFER_TOO_SMALL;
     return sub;
 }

@@ -109,6 +109,19 @@ typedef struct cfg_volume {
     uint16_t    drive;      /* 'C' */
 } cfg_volume;
 
+/* An AND group (wire minor 3): entries [first_member, first_member +
+ * member_count) of the entry table are its members (kind HG_PREFIX_MEMBER,
+ * HG_PREFIX_F_CLAUSE where a clause begins). */
+typedef struct cfg_group {
+    uint16_t kind;
+    uint16_t flags;
+    uint32_t op_mask;
+    uint32_t timeout_ms;
+    uint16_t fail_mode;
+    uint16_t first_member;
+    uint16_t member_count;
+} cfg_group;
+
 /* A header with every field at its documented default, op_mask = all. */
 void cfg_defaults(HG_CONFIG_HEADER *h);
 /* Canonical encoding (see hiveguard_wire.h): header, entries, pids, strings
@@ -127,6 +140,19 @@ size_t cfg_encode_volumes(unsigned char *buf, size_t cap, const HG_CONFIG_HEADER
                           const cfg_pattern *entries, size_t count,
                           const uint64_t *pids, size_t pid_count,
                           const cfg_volume *volumes, size_t volume_count);
+
+/* The same with a group table after the volume map (canonical: strings
+ * in entry order, then the device names). */
+size_t cfg_encode_groups(unsigned char *buf, size_t cap, const HG_CONFIG_HEADER *h,
+                         const cfg_pattern *entries, size_t count,
+                         const uint64_t *pids, size_t pid_count,
+                         const cfg_volume *volumes, size_t volume_count,
+                         const cfg_group *groups, size_t group_count);
+
+/* cfg_compile with a group table. */
+struct hg_subscription *cfg_compile_groups(const cfg_pattern *p, size_t n, uint32_t verdict_mask,
+                                           const cfg_volume *v, size_t vn, const cfg_group *g, size_t gn,
+                                           uint32_t *status);
 
 /* Encodes the entries (and the volume map, when vn > 0) with cfg_defaults and
  * verdict_mask, then compiles them as CONFIGURE would; *status is the

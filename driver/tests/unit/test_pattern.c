@@ -244,36 +244,128 @@ static int anchored(uint16_t match)
 /* The random test's one volume: \aB is drive C. */
 static const cfg_volume k_random_map[] = { { "\\aB", 'C' } };
 
+static void units_to_utf8(const uint16_t *u, uint32_t n, char *o)
+{
+    uint32_t j;
+
+    for (j = 0; j < n; j++) {
+        if (u[j] < 0x80) {
+            *o++ = (char)u[j];
+        } else {
+            *o++ = (char)(0xC0 | (u[j] >> 6));
+            *o++ = (char)(0x80 | (u[j] & 0x3F));
+        }
+    }
+    *o = '\0';
+}
+
+/* One random pattern string of 1..4 units of the small alphabet. */
+static uint32_t random_units(uint16_t *u)
+{
+    uint32_t n = 1u + rnd(4), j;
+
+    for (j = 0; j < n; j++)
+        u[j] = k_alpha[rnd(sizeof k_alpha / sizeof k_alpha[0])];
+    return n;
+}
+
+/* The operation the random test evaluates, in the definition's terms. */
+typedef struct random_op {
+    uint16_t key[24], full[40], val[12], img[24], form[24], dat[24];
+    uint32_t kn, vn, fn, in, formn, dn, dknown, mapped;
+} random_op;
+
+enum tri { T_FALSE = 0, T_TRUE = 1, T_UNKNOWN = 2 };
+
+/* hiveguard_wire.h's definition of one entry (standalone or member) on
+ * one operation: TRUE/FALSE, or UNKNOWN for an image that cannot be had
+ * (or is unmapped, for the anchored kinds) and an unknown subject. */
+static enum tri entry_is(const random_op *o, const cfg_pattern *e, const uint16_t *u, uint32_t n)
+{
+    if (e->target == HG_TARGET_DATA)
+        return !o->dknown ? T_UNKNOWN : naive_match(o->dat, o->dn, u, n, e->match) ? T_TRUE : T_FALSE;
+    if (e->target == HG_TARGET_IMAGE) {
+        if (o->in == 0u || (anchored(e->match) && !o->mapped))
+            return T_UNKNOWN;
+        return naive_match(o->form, o->formn, u, n, e->match) ? T_TRUE : T_FALSE;
+    }
+    if (e->target == HG_TARGET_FULL_NAME)
+        return naive_match(o->full, o->fn, u, n, e->match) ? T_TRUE : T_FALSE;
+    return naive_match(o->key, o->kn, u, n, e->match) ? T_TRUE : T_FALSE;
+}
+
+/* The definition's verdict candidates: the longest timeout, closed wins. */
+typedef struct random_verdict {
+    int any, closed;
+    uint32_t timeout_ms;
+} random_verdict;
+
+static void random_candidate(random_verdict *v, uint32_t timeout_ms, uint16_t fail_mode)
+{
+    uint32_t t = timeout_ms != 0u ? timeout_ms : HG_TIMEOUT_DEFAULT_MS;
+
+    v->any = 1;
+    v->closed |= (fail_mode != HG_FAIL_INHERIT ? fail_mode : HG_FAIL_OPEN) == HG_FAIL_CLOSED;
+    if (t > v->timeout_ms)
+        v->timeout_ms = t;
+}
+
+/* A random member for a group of op_mask: any target and match the wire
+ * allows (key path and full name PREFIX included: members are anchored in
+ * the automaton); DATA only in a SetValue-only group, FULL_NAME only in a
+ * group of value classes. */
+static void random_member(cfg_pattern *m, uint32_t op_mask)
+{
+    uint32_t t = rnd(4);
+
+    memset(m, 0, sizeof *m);
+    m->entry.kind = HG_PREFIX_MEMBER;
+    m->entry.op_mask = op_mask;
+    m->target = t == 0 ? HG_TARGET_KEY_PATH : t == 1 ? HG_TARGET_FULL_NAME : t == 2 ? HG_TARGET_IMAGE : HG_TARGET_DATA;
+    if (m->target == HG_TARGET_DATA && op_mask != HG_TARGET_DATA_OPS)
+        m->target = HG_TARGET_KEY_PATH;
+    m->match = (uint16_t)(m->target == HG_TARGET_DATA ? 1u + rnd(2) : rnd(4));
+}
+
+/*
+ * The automaton and the lazy stages against the wire's definition, on
+ * random configurations: standalone entries of every target and match, and
+ * (minor 3) AND groups whose members are of every target and match, for
+ * SetValue and DeleteValue, with random keys, value names, images (mapped,
+ * unmapped, unknown) and data (known or not). Delivery and the verdict
+ * (wait, timeout, fail mode) must equal the definition's. HG_TEST_SEED
+ * picks another sequence.
+ */
 int test_pattern_automaton_matches_naive_definition(void)
 {
-    enum { PATTERNS = 24, ROUNDS = 60, PATHS = 200 };
-    static char utf8[PATTERNS][64];
-    static uint16_t units[PATTERNS][16];
-    static uint32_t lens[PATTERNS];
-    static cfg_pattern p[PATTERNS];
+    enum { PATTERNS = 24, ROUNDS = 80, PATHS = 200, GROUPS = 6, MEMBERS = 9 * GROUPS };
+    static char utf8[PATTERNS + MEMBERS][64];
+    static uint16_t units[PATTERNS + MEMBERS][16];
+    static uint32_t lens[PATTERNS + MEMBERS], clause_of[PATTERNS + MEMBERS];
+    static cfg_pattern p[PATTERNS + MEMBERS];
+    static cfg_group groups[GROUPS];
+    const char *seed = getenv("HG_TEST_SEED");
     int round, i, j;
 
+    if (seed != NULL)
+        rng_state = (uint32_t)strtoul(seed, NULL, 0);
     for (round = 0; round < ROUNDS; round++) {
-        uint32_t st;
+        uint32_t st, group_count = round % 4 == 0 ? 0u : 1u + rnd(GROUPS), entry_count, g, clauses = 0;
+        uint32_t verdict_mask = rnd(2) ? HG_OP_BIT(SET) : VOPS, include_count = 0;
+        /* Fewer standalone entries when there are groups, so the groups decide often. */
+        uint32_t standalone = group_count == 0u ? PATTERNS : rnd(6);
         hg_subscription *sub;
 
-        for (i = 0; i < PATTERNS; i++) {
-            char *o = utf8[i];
-            lens[i] = 1u + rnd(4);
-            for (j = 0; j < (int)lens[i]; j++) {
-                uint16_t u = k_alpha[rnd(sizeof k_alpha / sizeof k_alpha[0])];
-                units[i][j] = u;
-                if (u < 0x80) {
-                    *o++ = (char)u;
-                } else {
-                    *o++ = (char)(0xC0 | (u >> 6));
-                    *o++ = (char)(0x80 | (u & 0x3F));
-                }
-            }
-            *o = '\0';
+        for (i = 0; i < (int)standalone; i++) {
+            lens[i] = random_units(units[i]);
             memset(&p[i], 0, sizeof p[i]);
             p[i].entry.kind = rnd(5) == 0 ? HG_PREFIX_EXCLUDE : HG_PREFIX_INCLUDE;
             p[i].entry.op_mask = rnd(2) ? VOPS : HG_OP_BIT(SET);
+            if (p[i].entry.kind == HG_PREFIX_INCLUDE && rnd(3) == 0) {
+                p[i].entry.flags = HG_PREFIX_F_VERDICT;
+                p[i].entry.timeout_ms = rnd(2) ? 0u : 1000u + rnd(5000);
+                p[i].entry.fail_mode = (uint16_t)rnd(3);
+            }
             p[i].target = rnd(3) == 0 ? HG_TARGET_IMAGE : rnd(2) ? HG_TARGET_FULL_NAME : HG_TARGET_KEY_PATH;
             if (rnd(4) == 0) { /* minor 2: SetValue's data, SetValue only */
                 p[i].target = HG_TARGET_DATA;
@@ -284,107 +376,162 @@ int test_pattern_automaton_matches_naive_definition(void)
             p[i].match = (uint16_t)(p[i].target == HG_TARGET_IMAGE  ? rnd(4)
                                     : p[i].target == HG_TARGET_DATA ? 1u + rnd(2)
                                                                     : 1u + rnd(3));
-            p[i].entry.utf8 = utf8[i];
+            include_count += p[i].entry.kind == HG_PREFIX_INCLUDE;
+        }
+        entry_count = standalone;
+        for (g = 0; g < group_count; g++) {
+            uint32_t op_mask = rnd(3) == 0 ? HG_TARGET_DATA_OPS : rnd(2) ? VOPS : HG_OP_BIT(SET);
+            uint32_t c, nclauses = 1u + rnd(3);
+
+            memset(&groups[g], 0, sizeof groups[g]);
+            groups[g].kind = rnd(5) < 3 ? HG_PREFIX_INCLUDE : HG_PREFIX_EXCLUDE;
+            groups[g].op_mask = op_mask;
+            if (groups[g].kind == HG_PREFIX_INCLUDE && rnd(2)) {
+                groups[g].flags = HG_PREFIX_F_VERDICT;
+                groups[g].timeout_ms = rnd(2) ? 0u : 1000u + rnd(5000);
+                groups[g].fail_mode = (uint16_t)rnd(3);
+            }
+            groups[g].first_member = (uint16_t)entry_count;
+            for (c = 0; c < nclauses; c++, clauses++) {
+                uint32_t k, nmembers = 1u + rnd(3);
+                for (k = 0; k < nmembers; k++, entry_count++) {
+                    random_member(&p[entry_count], op_mask);
+                    if (k == 0u)
+                        p[entry_count].entry.flags = HG_PREFIX_F_CLAUSE;
+                    lens[entry_count] = random_units(units[entry_count]);
+                    clause_of[entry_count] = clauses;
+                }
+            }
+            groups[g].member_count = (uint16_t)(entry_count - groups[g].first_member);
+            include_count += groups[g].kind == HG_PREFIX_INCLUDE;
+        }
+        for (i = 0; i < (int)entry_count; i++) {
+            /* an anchored image string half the time where a mapped image begins, so some do match */
             if (p[i].target == HG_TARGET_IMAGE && anchored(p[i].match) && lens[i] >= 2u && rnd(2)) {
-                /* anchored where a mapped image begins, so some do match */
                 units[i][0] = 'C';
                 units[i][1] = ':';
-                o = utf8[i];
-                for (j = 0; j < (int)lens[i]; j++) {
-                    if (units[i][j] < 0x80) {
-                        *o++ = (char)units[i][j];
-                    } else {
-                        *o++ = (char)(0xC0 | (units[i][j] >> 6));
-                        *o++ = (char)(0x80 | (units[i][j] & 0x3F));
-                    }
-                }
-                *o = '\0';
             }
+            units_to_utf8(units[i], lens[i], utf8[i]);
+            p[i].entry.utf8 = utf8[i];
         }
-        sub = compile_mapped(p, PATTERNS, 0, k_random_map, 1, &st);
+        sub = cfg_compile_groups(p, entry_count, verdict_mask, k_random_map, 1, groups, group_count, &st);
         CHECK_EQ(st, HG_STATUS_SUCCESS);
         /* The table is sized by the trie's states counted before it is built:
          * one per distinct upcased prefix, the empty one included. */
-        CHECK_EQ(sub->patterns->state_count, distinct_prefixes(units, lens, PATTERNS) + 1u);
+        CHECK_EQ(sub->patterns->state_count, distinct_prefixes(units, lens, entry_count) + 1u);
+        CHECK_EQ(sub->include_count, include_count);
         for (j = 0; j < PATHS; j++) {
-            uint16_t key[24], full[40], val[12], img[24], form[24], dat[24];
-            uint32_t kn = rnd(20), vn = rnd(8), in = rnd(8) == 0 ? 0u : 1u + rnd(20), fn, k, formn;
-            uint32_t dn = rnd(20), dknown = rnd(8) != 0, dsplit;
-            int inc = 0, exc = 0, mapped;
+            static random_op o;
+            uint16_t operation = rnd(3) == 0 ? HG_OP_DELETE_VALUE : SET;
+            uint32_t bit = HG_OP_BIT(operation), k, dsplit;
+            enum tri clause_value[GROUPS * 3];
+            int inc = 0, exc = 0, want_delivered, want_verdict;
+            random_verdict v = { 0, 0, 0 };
             hg_utf16 kp, vp, ip, dh, dt;
             hg_match m;
 
-            for (k = 0; k < kn; k++)
-                key[k] = k_alpha[rnd(sizeof k_alpha / sizeof k_alpha[0])];
-            for (k = 0; k < vn; k++)
-                val[k] = k_alpha[rnd(sizeof k_alpha / sizeof k_alpha[0])];
-            memcpy(full, key, kn * 2u);
-            full[kn] = '\\';
-            memcpy(full + kn + 1u, val, vn * 2u);
-            fn = kn + 1u + vn;
-            for (k = 0; k < in; k++)
-                img[k] = k_alpha[rnd(sizeof k_alpha / sizeof k_alpha[0])];
-            if (in >= 4u && rnd(2)) { /* on the mapped volume \aB, in any case */
-                img[0] = '\\';
-                img[1] = rnd(2) ? 'a' : 'A';
-                img[2] = rnd(2) ? 'B' : 'b';
-                img[3] = '\\';
+            o.kn = rnd(20);
+            o.vn = rnd(8);
+            o.in = rnd(8) == 0 ? 0u : 1u + rnd(20);
+            o.dn = rnd(20);
+            o.dknown = operation == SET && rnd(8) != 0;
+            for (k = 0; k < o.kn; k++)
+                o.key[k] = k_alpha[rnd(sizeof k_alpha / sizeof k_alpha[0])];
+            for (k = 0; k < o.vn; k++)
+                o.val[k] = k_alpha[rnd(sizeof k_alpha / sizeof k_alpha[0])];
+            memcpy(o.full, o.key, o.kn * 2u);
+            o.full[o.kn] = '\\';
+            memcpy(o.full + o.kn + 1u, o.val, o.vn * 2u);
+            o.fn = o.kn + 1u + o.vn;
+            for (k = 0; k < o.in; k++)
+                o.img[k] = k_alpha[rnd(sizeof k_alpha / sizeof k_alpha[0])];
+            if (o.in >= 4u && rnd(2)) { /* on the mapped volume \aB, in any case */
+                o.img[0] = '\\';
+                o.img[1] = rnd(2) ? 'a' : 'A';
+                o.img[2] = rnd(2) ? 'B' : 'b';
+                o.img[3] = '\\';
             }
             /* The definition of the Sysmon form: \aB\... is C:\..., another \... unmapped,
              * a name without a leading '\' already the Sysmon form. */
-            mapped = in >= 4u && img[0] == '\\' && hg_upcase16(img[1]) == 'A' && hg_upcase16(img[2]) == 'B' &&
-                     img[3] == '\\';
-            if (in > 0u && img[0] != '\\')
-                mapped = 1;
-            formn = in;
-            memcpy(form, img, in * 2u);
-            if (mapped && img[0] == '\\') {
-                form[0] = 'C';
-                form[1] = ':';
-                memcpy(form + 2, img + 3, (in - 3u) * 2u);
-                formn = in - 1u;
+            o.mapped = o.in >= 4u && o.img[0] == '\\' && hg_upcase16(o.img[1]) == 'A' &&
+                       hg_upcase16(o.img[2]) == 'B' && o.img[3] == '\\';
+            if (o.in > 0u && o.img[0] != '\\')
+                o.mapped = 1;
+            o.formn = o.in;
+            memcpy(o.form, o.img, o.in * 2u);
+            if (o.mapped && o.img[0] == '\\') {
+                o.form[0] = 'C';
+                o.form[1] = ':';
+                memcpy(o.form + 2, o.img + 3, (o.in - 3u) * 2u);
+                o.formn = o.in - 1u;
             }
-            for (k = 0; k < dn; k++)
-                dat[k] = k_alpha[rnd(sizeof k_alpha / sizeof k_alpha[0])];
-            dsplit = rnd(dn + 1u); /* head | tail: one string to the automaton */
-            for (i = 0; i < PATTERNS; i++) {
-                int hit;
-                if (p[i].target == HG_TARGET_DATA) /* unknown data could match any include */
-                    hit = !dknown ? p[i].entry.kind == HG_PREFIX_INCLUDE
-                                  : naive_match(dat, dn, units[i], lens[i], p[i].match);
-                else if (p[i].target == HG_TARGET_IMAGE) /* an unknown image (in == 0) could match any include */
-                    hit = in == 0u ? p[i].entry.kind == HG_PREFIX_INCLUDE
-                          : anchored(p[i].match) && !mapped ? p[i].entry.kind == HG_PREFIX_INCLUDE
-                                                            : naive_match(form, formn, units[i], lens[i], p[i].match);
-                else if (p[i].target == HG_TARGET_FULL_NAME)
-                    hit = naive_match(full, fn, units[i], lens[i], p[i].match);
-                else
-                    hit = naive_match(key, kn, units[i], lens[i], p[i].match);
-                if (!hit)
+            for (k = 0; k < o.dn; k++)
+                o.dat[k] = k_alpha[rnd(sizeof k_alpha / sizeof k_alpha[0])];
+            dsplit = rnd(o.dn + 1u); /* head | tail: one string to the automaton */
+
+            /* Standalone entries: an UNKNOWN one counts for an INCLUDE, never for an EXCLUDE. */
+            for (i = 0; i < (int)standalone; i++) {
+                enum tri t;
+                if (!(p[i].entry.op_mask & bit))
                     continue;
-                if (p[i].entry.kind == HG_PREFIX_EXCLUDE)
-                    exc = 1;
-                else
+                t = entry_is(&o, &p[i], units[i], lens[i]);
+                if (p[i].entry.kind == HG_PREFIX_EXCLUDE) {
+                    exc |= t == T_TRUE;
+                } else if (t != T_FALSE) {
                     inc = 1;
+                    if (p[i].entry.flags & HG_PREFIX_F_VERDICT)
+                        random_candidate(&v, p[i].entry.timeout_ms, p[i].entry.fail_mode);
+                }
             }
-            kp.chars = key;
-            kp.bytes = kn * 2u;
-            vp.chars = val;
-            vp.bytes = vn * 2u;
-            ip.chars = img;
-            ip.bytes = in * 2u;
-            hg_sub_match_path(sub, SET, &kp, &vp, &m);
+            /* Groups: a clause is TRUE if a member is, else UNKNOWN if one is. */
+            for (k = 0; k < clauses; k++)
+                clause_value[k] = T_FALSE;
+            for (i = (int)standalone; i < (int)entry_count; i++) {
+                enum tri t = entry_is(&o, &p[i], units[i], lens[i]);
+                enum tri *c = &clause_value[clause_of[i]];
+                if (t == T_TRUE || (t == T_UNKNOWN && *c == T_FALSE))
+                    *c = t;
+            }
+            for (g = 0; g < group_count; g++) {
+                int any_false = 0, all_true = 1;
+                if (!(groups[g].op_mask & bit))
+                    continue;
+                for (i = groups[g].first_member; i < groups[g].first_member + groups[g].member_count; i++) {
+                    any_false |= clause_value[clause_of[i]] == T_FALSE;
+                    all_true &= clause_value[clause_of[i]] == T_TRUE;
+                }
+                if (groups[g].kind == HG_PREFIX_EXCLUDE) {
+                    exc |= all_true;
+                } else if (!any_false) {
+                    inc = 1;
+                    if (groups[g].flags & HG_PREFIX_F_VERDICT)
+                        random_candidate(&v, groups[g].timeout_ms, groups[g].fail_mode);
+                }
+            }
+            want_delivered = (inc || include_count == 0u) && !exc;
+            want_verdict = want_delivered && (verdict_mask & bit) && (include_count == 0u || v.any);
+
+            kp.chars = o.key;
+            kp.bytes = o.kn * 2u;
+            vp.chars = o.val;
+            vp.bytes = o.vn * 2u;
+            ip.chars = o.img;
+            ip.bytes = o.in * 2u;
+            hg_sub_match_path(sub, operation, &kp, &vp, &m);
             if (m.needs_image)
-                hg_sub_match_image(sub, SET, &ip, &m);
-            dh.chars = dat;
+                hg_sub_match_image(sub, operation, &ip, &m);
+            dh.chars = o.dat;
             dh.bytes = dsplit * 2u;
-            dt.chars = dat + dsplit;
-            dt.bytes = (dn - dsplit) * 2u;
+            dt.chars = o.dat + dsplit;
+            dt.bytes = (o.dn - dsplit) * 2u;
             if (m.needs_subject)
-                hg_sub_match_subject(sub, SET, (int)dknown, &dh, &dt, &m);
-            if ((int)m.delivered != (inc && !exc)) {
-                fprintf(stderr, "  round %d path %d: automaton %u, definition %d\n", round, j,
-                        m.delivered, inc && !exc);
+                hg_sub_match_subject(sub, operation, (int)o.dknown, &dh, &dt, &m);
+            if ((int)m.delivered != want_delivered || (int)m.wants_verdict != want_verdict ||
+                (want_verdict && include_count != 0u &&
+                 (m.timeout_ms != v.timeout_ms || m.fail_mode != (v.closed ? HG_FAIL_CLOSED : HG_FAIL_OPEN)))) {
+                fprintf(stderr, "  round %d path %d op %u: automaton %u/%u/%u/%u, definition %d/%d/%u/%d\n", round, j,
+                        operation, m.delivered, m.wants_verdict, m.timeout_ms, m.fail_mode, want_delivered,
+                        want_verdict, v.timeout_ms, v.closed);
                 hg_subscription_free(sub);
                 return 1;
             }

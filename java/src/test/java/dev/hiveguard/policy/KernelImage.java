@@ -34,7 +34,8 @@ public final class KernelImage {
      * Fails unless the twin delivers {@code e} - and makes the caller wait when {@code d} blocks -
      * with its image in kernel form under {@code s}'s volume map as the agent sends it (mapped),
      * without a map (unmapped: a volume mounted after CONFIGURE, a letterless one, a share), and
-     * with no image at all (the driver could not learn it), whenever the policy acts on it.
+     * with no image at all (the driver could not learn it), each also with the subject unknown (data
+     * the driver does not render), whenever the policy acts on it.
      */
     public static void assertDeliveredInEveryForm(Subscription s, RegistryEvent e, Decision d, String ctx) {
         String kernel = KernelImage.of(e.image());
@@ -43,9 +44,17 @@ public final class KernelImage {
                 new Object[] {"unmapped", s.withVolumes(List.of()), kernel},
                 new Object[] {"unknown", s.withVolumes(ImagePaths.SIMULATED_VOLUMES), ""});
         for (Object[] f : forms) {
-            SubscriptionMatcher.Match k = SubscriptionMatcher.match((Subscription) f[1], e, (String) f[2], false);
-            if (d.action() != Action.ALLOW && (!k.delivered() || (d.action() == Action.BLOCK && !k.wantsVerdict()))) {
-                org.junit.jupiter.api.Assertions.fail(f[0] + " kernel image " + f[2] + " loses " + d.action() + ": " + ctx);
+            Subscription sf = (Subscription) f[1];
+            SubscriptionMatcher.Match k = SubscriptionMatcher.match(sf, e, (String) f[2], false);
+            // And with the subject (SetValue's data, the rename's new name) unknown to the driver:
+            // DATA / NEW_NAME entries and group members then count as UNKNOWN.
+            SubscriptionMatcher.Match u = SubscriptionMatcher.match(sf, e.operation(), e.keyPath(), e.valueName(),
+                    (String) f[2], null, e.pid(), false);
+            for (SubscriptionMatcher.Match m : List.of(k, u)) {
+                if (d.action() != Action.ALLOW && (!m.delivered() || (d.action() == Action.BLOCK && !m.wantsVerdict()))) {
+                    org.junit.jupiter.api.Assertions.fail(f[0] + " kernel image " + f[2]
+                            + (m == u ? ", subject unknown," : "") + " loses " + d.action() + ": " + ctx);
+                }
             }
         }
     }

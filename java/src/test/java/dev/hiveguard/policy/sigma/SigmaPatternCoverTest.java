@@ -44,6 +44,15 @@ class SigmaPatternCoverTest {
         return out;
     }
 
+    /** The AND groups (wire minor 3) as {@code policy show} prints them, with their kind and verdict flag. */
+    private static List<String> groups(CompiledPolicy p) {
+        List<String> out = new ArrayList<>();
+        for (Subscription.Group g : p.subscription().groups()) {
+            out.add((g.include() ? "include " : "exclude ") + (g.verdict() ? "verdict " : "") + g.describe());
+        }
+        return out;
+    }
+
     /** Every event given is blocked by the policy, delivered and made to wait. */
     private static void blockedAndDelivered(CompiledPolicy p, RegistryEvent... events) {
         for (RegistryEvent e : events) {
@@ -141,22 +150,28 @@ class SigmaPatternCoverTest {
         assertFalse(delivered(q, set(ELSEWHERE)));
     }
 
-    /** AND: one part is enough, the most selective; the prefix HKLM\SOFTWARE\ is weaker than the suffix. */
+    /** AND (wire minor 3): a group with a clause per part - prefix, suffix and Details alike. */
     @Test
-    void anAndTakesItsMostSelectivePart() throws Exception {
+    void anAndBecomesAGroupWithAClausePerPart() throws Exception {
         CompiledPolicy p = blocking("registry_set", "    a:\n        TargetObject|startswith: 'HKLM\\SOFTWARE\\'\n"
                 + "    b:\n        TargetObject|endswith: '\\Windows Defender\\DisableAntiSpyware'\n"
                 + "    c:\n        Details: 'DWORD (0x00000001)'\n    condition: a and b and c\n");
-        assertEquals(List.of("SUFFIX FULL_NAME \\Windows Defender\\DisableAntiSpyware"), includes(p));
+        // wire minor 3: the AND is one INCLUDE group, a clause per part; no standalone entry
+        assertEquals(List.of(), includes(p));
+        assertEquals(List.of("include verdict \\REGISTRY\\MACHINE\\SOFTWARE\\ (key\\value) AND *\\Windows Defender\\DisableAntiSpyware (key\\value) AND *DWORD (0x00000001)* (details)"),
+                groups(p));
         blockedAndDelivered(p, set("HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows Defender\\DisableAntiSpyware"));
     }
 
-    /** |all: every value must occur, so the longest alone covers. */
+    /** |all: every value must occur, so each is a clause of one group. */
     @Test
-    void containsAllTakesItsLongestValue() throws Exception {
+    void containsAllBecomesAGroupOfItsValues() throws Exception {
         CompiledPolicy p = blocking("registry_set", sel("        TargetObject|contains|all:\n"
                 + "            - '\\Microsoft\\'\n            - '\\Windows Defender\\Exclusions\\'\n"));
-        assertEquals(List.of("CONTAINS FULL_NAME \\Windows Defender\\Exclusions\\"), includes(p));
+        // wire minor 3: the AND is one INCLUDE group, a clause per part; no standalone entry
+        assertEquals(List.of(), includes(p));
+        assertEquals(List.of("include verdict *\\Microsoft\\* (key\\value) AND *\\Windows Defender\\Exclusions\\* (key\\value)"),
+                groups(p));
         blockedAndDelivered(p, set("HKLM\\SOFTWARE\\Microsoft\\Windows Defender\\Exclusions\\Paths\\C:\\x"));
     }
 
@@ -240,16 +255,19 @@ class SigmaPatternCoverTest {
     }
 
     /**
-     * An AND of a path every CurrentVersion key shares and a list of key names: the list is the
-     * more selective cover (key names like SOFTWARE, Microsoft, CurrentVersion do not count).
+     * An AND of a path every CurrentVersion key shares and a list of key names: one group, the list
+     * one clause of alternatives (without a group the list alone is sent: TargetCoverTermsTest).
      */
     @Test
-    void keyNamesEveryPathSharesDoNotMakeAPartSelective() throws Exception {
+    void anAndOverAListKeepsTheListAsOneClause() throws Exception {
         CompiledPolicy p = blocking("registry_set", "    base:\n"
                 + "        TargetObject|contains: '\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion'\n"
                 + "    keys:\n        TargetObject|contains:\n            - '\\Run\\'\n            - '\\RunOnce\\'\n"
                 + "    condition: base and keys\n");
-        assertEquals(List.of("CONTAINS FULL_NAME \\Run\\", "CONTAINS FULL_NAME \\RunOnce\\"), includes(p));
+        // wire minor 3: the AND is one INCLUDE group, a clause per part; no standalone entry
+        assertEquals(List.of(), includes(p));
+        assertEquals(List.of("include verdict *\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion* (key\\value) AND (*\\Run\\* (key\\value) | *\\RunOnce\\* (key\\value))"),
+                groups(p));
         blockedAndDelivered(p, set("HKU\\S-1-5-21-1-2-3-1001\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\x"));
         assertFalse(delivered(p, set("HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Explorer\\x")));
     }
@@ -315,14 +333,20 @@ class SigmaPatternCoverTest {
 
         CompiledPolicy q = blocking("registry_set", "    a:\n        TargetObject|contains: '\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion'\n"
                 + "        Details|startswith: 'vbscript:'\n    condition: a\n");
-        assertEquals(List.of("CONTAINS DATA vbscript:"), includes(q));
+        // wire minor 3: the AND is one INCLUDE group, a clause per part; no standalone entry
+        assertEquals(List.of(), includes(q));
+        assertEquals(List.of("include verdict *\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion* (key\\value) AND *vbscript:* (details)"),
+                groups(q));
         blockedAndDelivered(q, SigmaSemanticsTest.set("HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\x",
                 "VBScript:Execute(1)", "C:\\x.exe"));
         assertFalse(delivered(q, set("HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\x")));
 
         CompiledPolicy r = blocking("registry_set", "    a:\n        TargetObject|endswith: '\\Policies\\System\\EnableLUA'\n"
                 + "        Details: 'DWORD (0x00000000)'\n    condition: a\n");
-        assertEquals(List.of("SUFFIX FULL_NAME \\Policies\\System\\EnableLUA"), includes(r));
+        // wire minor 3: the AND is one INCLUDE group, a clause per part; no standalone entry
+        assertEquals(List.of(), includes(r));
+        assertEquals(List.of("include verdict *\\Policies\\System\\EnableLUA (key\\value) AND *DWORD (0x00000000)* (details)"),
+                groups(r));
     }
 
     @Test

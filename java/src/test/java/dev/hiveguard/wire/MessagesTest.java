@@ -133,6 +133,63 @@ class MessagesTest {
                 assertThrows(WireFormatException.class, () -> ConfigMessage.decode(badTarget)).field());
     }
 
+    /**
+     * Wire minor 3: a subscription with groups round-trips, and the decoder refuses what the
+     * driver refuses - a member outside every group, a group whose first member begins no clause,
+     * overlapping ranges, a member whose op_mask differs from its group's, a MEMBER flag on a
+     * standalone entry, a verdict on an EXCLUDE group; the encoder refuses more clauses than
+     * HG_CLAUSE_MAX_COUNT.
+     */
+    @Test
+    void groupsRoundTripAndBadTablesAreRefused() {
+        int set = Operation.SET_VALUE.bit();
+        Subscription.Member a = new Subscription.Member(Subscription.Match.CONTAINS, Subscription.Target.KEY_PATH, "\\Run\\");
+        Subscription.Member b = new Subscription.Member(Subscription.Match.CONTAINS, Subscription.Target.DATA, "powershell");
+        Subscription.Member c = new Subscription.Member(Subscription.Match.SUFFIX, Subscription.Target.IMAGE, "\\x.exe");
+        Subscription s = new Subscription(set, set, false, 250, FailMode.OPEN, Verdict.ALLOW, 4096, 0,
+                List.of(new Subscription.Prefix(true, "\\REGISTRY\\A", set, false, 0, FailMode.INHERIT)), List.of(),
+                List.of(), List.of(new Subscription.Group(true, set, true, 1000, FailMode.CLOSED, List.of(List.of(a), List.of(b, c))),
+                        new Subscription.Group(false, set, false, 0, FailMode.INHERIT, List.of(List.of(c), List.of(a)))));
+        byte[] wire = ConfigMessage.encode(s);
+        assertEquals(s, ConfigMessage.decode(le(wire)));
+        int groupsAt = Wire.CONFIG_HEADER_BYTES + 6 * Wire.PREFIX_ENTRY_BYTES;
+        int member1 = Wire.CONFIG_HEADER_BYTES + Wire.PREFIX_ENTRY_BYTES; // first member entry
+
+        ByteBuffer orphan = le(wire.clone());
+        orphan.putShort(groupsAt + Wire.GROUP_ENTRY_BYTES + 16, (short) 1); // 2nd group covers 1 of its 2 members
+        assertEquals("group_count", assertThrows(WireFormatException.class, () -> ConfigMessage.decode(orphan)).field());
+        ByteBuffer noClause = le(wire.clone());
+        noClause.putShort(member1 + 2, (short) 0);
+        assertEquals("groups[0].first_member",
+                assertThrows(WireFormatException.class, () -> ConfigMessage.decode(noClause)).field());
+        ByteBuffer overlap = le(wire.clone());
+        overlap.putShort(groupsAt + Wire.GROUP_ENTRY_BYTES + 14, (short) 3); // starts inside the first group
+        assertEquals("groups[1].first_member",
+                assertThrows(WireFormatException.class, () -> ConfigMessage.decode(overlap)).field());
+        ByteBuffer otherOps = le(wire.clone());
+        otherOps.putInt(member1 + 4, set | Operation.DELETE_VALUE.bit());
+        assertEquals("groups[0].op_mask",
+                assertThrows(WireFormatException.class, () -> ConfigMessage.decode(otherOps)).field());
+        ByteBuffer clauseOnEntry = le(wire.clone());
+        clauseOnEntry.putShort(Wire.CONFIG_HEADER_BYTES + 2, (short) Wire.PREFIX_F_CLAUSE);
+        assertEquals("prefixes[0].flags",
+                assertThrows(WireFormatException.class, () -> ConfigMessage.decode(clauseOnEntry)).field());
+        ByteBuffer verdictExclude = le(wire.clone());
+        verdictExclude.putShort(groupsAt + Wire.GROUP_ENTRY_BYTES + 2, (short) Wire.PREFIX_F_VERDICT);
+        assertEquals("groups[1].flags",
+                assertThrows(WireFormatException.class, () -> ConfigMessage.decode(verdictExclude)).field());
+
+        List<Subscription.Group> many = new java.util.ArrayList<>();
+        for (int i = 0; i < Wire.CLAUSE_MAX_COUNT / 2 + 1; i++) {
+            many.add(new Subscription.Group(true, set, false, 0, FailMode.INHERIT, List.of(List.of(a), List.of(c))));
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ConfigMessage.encode(s.withGroups(many)));
+        assertTrue(e.getMessage().contains("clauses"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new Subscription.Group(true,
+                set | Operation.CREATE_KEY.bit(), false, 0, FailMode.INHERIT, List.of(List.of(b))), "data is SetValue's");
+    }
+
     @Test
     void replyRoundTripsAndRejectsWhatTheDriverRejects() {
         List<ReplyEntry> entries = List.of(new ReplyEntry(1, Verdict.ALLOW), new ReplyEntry(-1L, Verdict.BLOCK));

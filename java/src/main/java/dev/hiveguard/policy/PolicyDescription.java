@@ -132,6 +132,21 @@ public final class PolicyDescription {
             }
             b.append('\n');
         }
+        // Wire minor 3: one line per AND group, its clauses joined by AND, a clause's members by |.
+        for (Subscription.Group g : sub.groups()) {
+            b.append("  ").append(g.include() ? "include group " : "exclude group ").append(g.describe()).append("  [")
+                    .append(SubscriptionCompiler.ops(g.opMask())).append(']');
+            if (g.verdict()) {
+                b.append(" verdict");
+                if (g.timeoutMs() != 0) {
+                    b.append(" timeout=").append(g.timeoutMs()).append("ms");
+                }
+                if (g.failMode() != FailMode.INHERIT) {
+                    b.append(" failmode=").append(lower(g.failMode()));
+                }
+            }
+            b.append('\n');
+        }
         return b.toString();
     }
 

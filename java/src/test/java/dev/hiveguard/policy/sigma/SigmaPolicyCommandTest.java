@@ -35,8 +35,15 @@ class SigmaPolicyCommandTest {
                 .replace("level: high", "level: critical"));
         Files.writeString(dir.resolve("keywords.yml"), SigmaSemanticsTest.rule("registry_set",
                 "    kw:\n        - 'mimikatz'\n    condition: kw\n").replace("0001", "0002"));
+        Files.writeString(dir.resolve("autologger.yml"), SigmaSemanticsTest.rule("registry_set",
+                "    a:\n        TargetObject|contains: '\\Control\\WMI\\Autologger\\'\n"
+                        + "    b:\n        TargetObject|endswith: '\\Start'\n        Details: 'DWORD (0x00000000)'\n"
+                        + "    condition: a and b\n").replace("0001", "0003"));
         CliRun r = run("show", dir.toString());
         assertEquals(0, r.exit(), r.err);
+        // Wire minor 3: the AND is one group line, its clauses joined by AND (audit: no verdict).
+        assertTrue(r.out.contains("include group *\\Control\\WMI\\Autologger\\* (key\\value) AND *\\Start (key\\value)"
+                + " AND *DWORD (0x00000000)* (details)  [SetValue]\n"), r.out);
         assertTrue(r.out.contains("keywords.yml:9: Sigma rule 0b4c1a57-0000-4000-8000-000000000002 \"test rule\" not "
                 + "loaded: search 'kw' is a keyword search"), r.out);
         assertTrue(r.out.contains("include block \"test rule (0b4c1a57-0000-4000-8000-000000000001)\""), r.out);

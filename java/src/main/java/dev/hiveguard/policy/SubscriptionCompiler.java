@@ -247,6 +247,26 @@ final class SubscriptionCompiler {
         Subscription sub = new Subscription(opMask, verdictMask, s.includeKernelCallers(), s.timeoutMs(), s.failMode(),
                 unavailable, Subscription.DEFAULT_BACKLOG, Subscription.DEFAULT_DATA_CAP, all, List.of(), List.of(),
                 groups);
+        if (opMask != 0 && s.defaultAction() == Action.ALLOW) {
+            // Multi-field exclusions as EXCLUDE groups, within what the include groups left of the bounds.
+            List<Subscription.Group> withExcludes = new ArrayList<>(groups);
+            int clauses = sub.clauseCount();
+            int dropped = 0;
+            for (Subscription.Group g : excludeGroups(rules)) {
+                if (withExcludes.size() + 1 > Wire.GROUP_MAX_COUNT || clauses + g.clauses().size() > Wire.CLAUSE_MAX_COUNT
+                        || !encodes(sub.withGroups(append(withExcludes, g)))) {
+                    dropped++; // dropping an exclusion only delivers more
+                    continue;
+                }
+                withExcludes.add(g);
+                clauses += g.clauses().size();
+            }
+            if (dropped > 0) {
+                notes.add(dropped + " kernel exclusion group(s) left out to fit the driver's limits"
+                        + " (the agent still excludes those events)");
+            }
+            sub = sub.withGroups(withExcludes);
+        }
         return new Compilation(sub, List.copyOf(notes));
     }
 
@@ -454,12 +474,13 @@ final class SubscriptionCompiler {
      * and DeleteValue is one group), first-seen order kept.
      */
     private static List<Subscription.Group> mergeGroups(List<Subscription.Group> groups) {
-        record Key(List<List<Subscription.Member>> clauses, boolean verdict, int timeoutMs, FailMode failMode) {
+        record Key(boolean include, List<List<Subscription.Member>> clauses, boolean verdict, int timeoutMs,
+                   FailMode failMode) {
         }
         Map<Key, Subscription.Group> out = new LinkedHashMap<>();
         for (Subscription.Group g : groups) {
-            out.merge(new Key(g.clauses(), g.verdict(), g.timeoutMs(), g.failMode()), g,
-                    (a, b) -> new Subscription.Group(true, a.opMask() | b.opMask(), a.verdict(), a.timeoutMs(),
+            out.merge(new Key(g.include(), g.clauses(), g.verdict(), g.timeoutMs(), g.failMode()), g,
+                    (a, b) -> new Subscription.Group(a.include(), a.opMask() | b.opMask(), a.verdict(), a.timeoutMs(),
                             a.failMode(), a.clauses()));
         }
         return new ArrayList<>(out.values());
@@ -871,6 +892,99 @@ final class SubscriptionCompiler {
             }
         }
         return out;
+    }
+
+    private static <T> List<T> append(List<T> list, T item) {
+        List<T> out = new ArrayList<>(list);
+        out.add(item);
+        return out;
+    }
+
+    /**
+     * Wire minor 3: EXCLUDE groups for exclusion rules that test two or more fields together
+     * (Sysmon's {@code <Rule groupRelation="and">}: sysmon-modular pairs {@code Image} with a
+     * path). One clause per field, the field's conditions (ORed, as Sysmon does within an AND rule)
+     * its members; {@code EventType} is the rule's classes. A member may only be what proves its
+     * condition - TRUE in the driver implies the condition holds for the agent: TargetObject
+     * {@code begin with} a kernel prefix {@link #exactKernelPrefix} proves, {@code contains} /
+     * {@code end with} what {@link PatternCover#exclude} proves; Image what {@link ImageCover#exclude}
+     * proves (a whole drive path anchored: UNKNOWN, never excluded, on an image the volume map does
+     * not name); Details {@code contains} / {@code end with} of ASCII text as DATA (the driver renders
+     * the data exactly as Details; data it cannot render is UNKNOWN). A condition without a proof is
+     * left out of its clause (a narrower clause excludes less); a field with none left, or any other
+     * field, and the rule sends no group: the driver excludes only what every clause proves.
+     */
+    static List<Subscription.Group> excludeGroups(List<CompiledRule> rules) {
+        List<Subscription.Group> out = new ArrayList<>();
+        for (CompiledRule r : rules) {
+            if (r.include || r.opMask == 0 || r.expression != null || r.groups.length < 2) {
+                continue; // one field alone: excludeEntries; an expression: Sigma has no exclusions
+            }
+            for (Operation op : OPS) {
+                if ((r.opMask & op.bit()) == 0) {
+                    continue;
+                }
+                List<List<Subscription.Member>> clauses = new ArrayList<>();
+                for (CompiledCondition[] field : r.groups) {
+                    List<Subscription.Member> members = provingMembers(field, op.bit());
+                    if (members.isEmpty()) {
+                        clauses = null;
+                        break;
+                    }
+                    clauses.add(members);
+                }
+                if (clauses != null) {
+                    out.add(new Subscription.Group(false, op.bit(), false, 0, FailMode.INHERIT, clauses));
+                }
+            }
+        }
+        return mergeGroups(out);
+    }
+
+    /** Members each of which, TRUE in the driver, proves one of the field's conditions for class {@code op}. */
+    private static List<Subscription.Member> provingMembers(CompiledCondition[] field, int op) {
+        java.util.LinkedHashSet<Subscription.Member> out = new java.util.LinkedHashSet<>();
+        for (CompiledCondition c : field) {
+            List<PatternCover.Entry> entries = new ArrayList<>();
+            switch (c.field) {
+                case TARGET_OBJECT:
+                    if (PatternCover.isPattern(c.cond)) {
+                        entries.addAll(PatternCover.exclude(c, op));
+                    } else if (c.cond == Condition.BEGIN_WITH) {
+                        for (String v : c.source.values()) {
+                            String k = exactKernelPrefix(v);
+                            if (k != null && k.length() <= MAX_MEMBER_CHARS) {
+                                entries.add(new PatternCover.Entry(k, Subscription.Match.PREFIX,
+                                        Subscription.Target.KEY_PATH, op));
+                            }
+                        }
+                    }
+                    break;
+                case IMAGE:
+                    entries.addAll(ImageCover.exclude(c.cond, c.source.values(), op));
+                    break;
+                case DETAILS:
+                    if (op == Operation.SET_VALUE.bit() && (c.cond == Condition.CONTAINS
+                            || c.cond == Condition.CONTAINS_ANY || c.cond == Condition.END_WITH)) {
+                        for (String v : c.source.values()) {
+                            if (!v.isEmpty() && v.length() <= MAX_MEMBER_CHARS && v.chars().allMatch(ch -> ch < 0x80)) {
+                                entries.add(new PatternCover.Entry(v, c.cond == Condition.END_WITH
+                                        ? Subscription.Match.SUFFIX : Subscription.Match.CONTAINS,
+                                        Subscription.Target.DATA, op));
+                            }
+                        }
+                    }
+                    break;
+                default:
+                    break; // no kernel target (NewName included: not proven here): the condition is left out
+            }
+            for (PatternCover.Entry e : entries) {
+                if ((e.ops() & op) != 0 && (op & ~e.target().ops()) == 0) {
+                    out.add(new Subscription.Member(e.match(), e.target(), e.text()));
+                }
+            }
+        }
+        return new ArrayList<>(out);
     }
 
     /**

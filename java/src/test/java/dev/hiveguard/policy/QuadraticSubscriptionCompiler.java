@@ -146,8 +146,12 @@ public final class QuadraticSubscriptionCompiler {
             all.add(x);
         }
         Verdict unavailable = s.failMode() == FailMode.CLOSED ? Verdict.BLOCK : Verdict.ALLOW;
+        // Wire minor 3: multi-field exclusions as EXCLUDE groups (the compiler's own list: this
+        // reference checks the prefix table, not the groups' proofs - SubscriptionPropertyTest does).
+        List<Subscription.Group> groups = opMask != 0 && s.defaultAction() == Action.ALLOW
+                ? SubscriptionCompiler.excludeGroups(rules) : List.of();
         return new Subscription(opMask, verdictMask, s.includeKernelCallers(), s.timeoutMs(), s.failMode(), unavailable,
-                Subscription.DEFAULT_BACKLOG, Subscription.DEFAULT_DATA_CAP, all, List.of());
+                Subscription.DEFAULT_BACKLOG, Subscription.DEFAULT_DATA_CAP, all, List.of(), List.of(), groups);
     }
 
     /** A prefix longer than the driver accepts is cut: a shorter include only delivers more. */

@@ -954,8 +954,11 @@ final class SubscriptionCompiler {
                         for (String v : c.source.values()) {
                             String k = exactKernelPrefix(v);
                             if (k != null && k.length() <= MAX_MEMBER_CHARS) {
+                                // Value classes: the full name, as TargetObject is key\value (the rest of
+                                // the name is verbatim in both forms, so the prefix proves it there too).
                                 entries.add(new PatternCover.Entry(k, Subscription.Match.PREFIX,
-                                        Subscription.Target.KEY_PATH, op));
+                                        (op & Subscription.FULL_NAME_OPS) != 0 ? Subscription.Target.FULL_NAME
+                                                : Subscription.Target.KEY_PATH, op));
                             }
                         }
                     }

@@ -941,6 +941,33 @@ final class SubscriptionCompiler {
         return mergeGroups(out);
     }
 
+    /** Control sets a kernel name may carry for Sysmon's HKLM\System\CurrentControlSet (the link, the usual two). */
+    private static final List<String> PROVING_CONTROL_SETS = List.of("ControlSet001", "ControlSet002",
+            "CurrentControlSet");
+
+    /**
+     * Kernel prefixes under each of which every name renders (Sysmon form) beginning with
+     * {@code sysmonPrefix}: {@link #exactKernelPrefix}, and for a prefix below
+     * {@code HKLM\System\CurrentControlSet\} the same path below ControlSet001, ControlSet002 and the
+     * CurrentControlSet link - each renders as CurrentControlSet ({@code RegistryPaths}), so each
+     * proves the text; the control sets left out only make the clause exclude less.
+     */
+    static List<String> provingPrefixes(String sysmonPrefix) {
+        List<String> out = new ArrayList<>();
+        String k = exactKernelPrefix(sysmonPrefix);
+        if (k != null) {
+            out.add(k);
+        } else if (RegistryPaths.hasRoot(sysmonPrefix, RegistryPaths.SYSMON_CURRENT_CONTROL_SET)
+                && sysmonPrefix.length() > RegistryPaths.SYSMON_CURRENT_CONTROL_SET.length() + 1) {
+            String rest = sysmonPrefix.substring(RegistryPaths.SYSMON_CURRENT_CONTROL_SET.length()); // "\..."
+            for (String set : PROVING_CONTROL_SETS) {
+                out.add(RegistryPaths.KERNEL_MACHINE + "\\SYSTEM\\" + set + rest);
+            }
+        }
+        out.removeIf(p -> p.length() > MAX_MEMBER_CHARS);
+        return out;
+    }
+
     /** Members each of which, TRUE in the driver, proves one of the field's conditions for class {@code op}. */
     private static List<Subscription.Member> provingMembers(CompiledCondition[] field, int op) {
         java.util.LinkedHashSet<Subscription.Member> out = new java.util.LinkedHashSet<>();
@@ -950,10 +977,16 @@ final class SubscriptionCompiler {
                 case TARGET_OBJECT:
                     if (PatternCover.isPattern(c.cond)) {
                         entries.addAll(PatternCover.exclude(c, op));
-                    } else if (c.cond == Condition.BEGIN_WITH) {
+                    }
+                    // begin with; and contains of a text that starts at a root (beginning with it implies
+                    // containing it): kernel prefixes whose every name renders beginning with the text.
+                    boolean rooted = c.cond == Condition.CONTAINS || c.cond == Condition.CONTAINS_ANY;
+                    if (c.cond == Condition.BEGIN_WITH || rooted) {
                         for (String v : c.source.values()) {
-                            String k = exactKernelPrefix(v);
-                            if (k != null && k.length() <= MAX_MEMBER_CHARS) {
+                            if (rooted && !v.regionMatches(true, 0, "HK", 0, 2)) {
+                                continue;
+                            }
+                            for (String k : provingPrefixes(v)) {
                                 // Value classes: the full name, as TargetObject is key\value (the rest of
                                 // the name is verbatim in both forms, so the prefix proves it there too).
                                 entries.add(new PatternCover.Entry(k, Subscription.Match.PREFIX,

@@ -74,14 +74,41 @@ class ExcludeGroupSoundnessTest {
         assertTrue(SubscriptionMatcher.match(s, events.get(0), "", false).delivered(), "image unknown");
     }
 
+    /**
+     * sysmon-modular's shape: lsass writing anywhere its rule names under CurrentControlSet (a
+     * {@code contains} that starts at the root: beginning with it proves it) - proven below each
+     * control set the kernel may name, since the agent renders each as CurrentControlSet.
+     */
+    @Test
+    void currentControlSetExclusionsAreProvenBelowEachControlSet() throws Exception {
+        CompiledPolicy p = Policies.of("<RegistryEvent onmatch=\"include\" action=\"audit\">"
+                + "<TargetObject condition=\"begin with\">HKLM\\System\\</TargetObject></RegistryEvent>"
+                + "<RegistryEvent onmatch=\"exclude\"><Rule groupRelation=\"and\">"
+                + "<Image condition=\"is\">C:\\Windows\\system32\\lsass.exe</Image>"
+                + "<TargetObject condition=\"contains\">HKLM\\System\\CurrentControlSet\\Services</TargetObject>"
+                + "</Rule></RegistryEvent>");
+        Subscription s = p.subscription().withVolumes(ImagePaths.SIMULATED_VOLUMES);
+        assertEquals(2, s.groups().size(), s.groups().toString()); // key classes, value classes
+        for (String set : List.of("ControlSet001", "ControlSet002")) {
+            RegistryEvent lsass = Policies.event(dev.hiveguard.model.Operation.SET_VALUE,
+                    "\\REGISTRY\\MACHINE\\SYSTEM\\" + set + "\\Services\\W32Time", "x", "",
+                    "C:\\Windows\\system32\\lsass.exe", "", 700, RegistryValueType.REG_SZ, ValueRendering.sz("1"));
+            assertEquals(Action.ALLOW, p.decide(lsass).action(), "the policy excludes it");
+            assertFalse(SubscriptionMatcher.match(s, lsass, KernelImage.of(lsass.image()), false).delivered(), set);
+        }
+        RegistryEvent other = Policies.setString("HKLM\\System\\CurrentControlSet\\Services\\W32Time\\x",
+                REGEDIT, "1");
+        KernelImage.assertDeliveredInEveryForm(s, other, p.decide(other), "regedit under Services");
+    }
+
     @Test
     void anExclusionWithAConditionTheKernelCannotProveSendsNoGroup() throws Exception {
         String[] unprovable = {
             // a bare file name under "is": Sysmon compares the whole path
             "<Image condition=\"is\">svchost.exe</Image><TargetObject condition=\"begin with\">HKLM\\SOFTWARE\\Vendor\\</TargetObject>",
-            // an exact key path says nothing of the keys below it; CurrentControlSet is rendered from any ControlSet
+            // an exact key path says nothing of the keys below it; HKCU is every user's hive
             "<Image condition=\"is\">C:\\x.exe</Image><TargetObject condition=\"is\">HKLM\\SOFTWARE\\Vendor\\A</TargetObject>",
-            "<Image condition=\"is\">C:\\x.exe</Image><TargetObject condition=\"begin with\">HKLM\\System\\CurrentControlSet\\Services\\</TargetObject>",
+            "<Image condition=\"is\">C:\\x.exe</Image><TargetObject condition=\"begin with\">HKCU\\Software\\Vendor\\</TargetObject>",
             // a field without a kernel target
             "<Image condition=\"is\">C:\\x.exe</Image><User condition=\"is\">NT AUTHORITY\\SYSTEM</User>",
             // Details other than contains / end with

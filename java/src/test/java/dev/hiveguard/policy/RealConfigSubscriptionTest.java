@@ -53,8 +53,8 @@ class RealConfigSubscriptionTest {
         assumeTrue(!files.isEmpty(), "no -Dhiveguard.sysmon.configs given: real-config measurement skipped");
         List<RegistryEvent> events = DatasetEvents.allEvents();
         StringBuilder table = new StringBuilder(String.format(Locale.ROOT,
-                "%n%-28s %8s %8s %9s %7s %5s %9s %9s %9s %9s %8s%n", "config", "events", "needed", "delivered", "ratio",
-                "<=2x", "delivered", "ratio", "prefixes", "patterns", "widened"));
+                "%n%-28s %8s %8s %9s %7s %5s %9s %9s %9s %9s %8s %7s %8s%n", "config", "events", "needed", "delivered",
+                "ratio", "<=2x", "delivered", "ratio", "prefixes", "patterns", "widened", "groups", "clauses"));
         table.append(String.format(Locale.ROOT, "%-28s %8s %8s %9s %7s %5s %19s%n", "", "", "", "", "", "",
                 "(kernel callers out)"));
         long checked = 0;
@@ -89,10 +89,10 @@ class RealConfigSubscriptionTest {
                     && x.target() != Subscription.Target.IMAGE).count();
             double ratio = needed == 0 ? (delivered == 0 ? 1.0 : Double.POSITIVE_INFINITY) : (double) delivered / needed;
             double ratioByDefault = needed == 0 ? Double.NaN : (double) deliveredByDefault / needed;
-            table.append(String.format(Locale.ROOT, "%-28s %8d %8d %9d %7.2f %5s %9d %9.2f %9d %9d %8d%n",
+            table.append(String.format(Locale.ROOT, "%-28s %8d %8d %9d %7.2f %5s %9d %9.2f %9d %9d %8d %7d %8d%n",
                     f.getFileName(), events.size(), needed, delivered, ratio, ratio <= 2.0 ? "yes" : "no",
                     deliveredByDefault, ratioByDefault, s.prefixes().size() - s.patterns().size(), s.patterns().size(),
-                    widened));
+                    widened, s.groups().size(), s.clauseCount()));
             checked += events.size();
         }
         System.out.println(table);

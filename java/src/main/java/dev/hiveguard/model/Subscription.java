@@ -426,6 +426,11 @@ public record Subscription(
             }
         }
 
+        /** This group with another timeout; kind, flags and clauses kept. */
+        public Group withTimeoutMs(int newTimeoutMs) {
+            return new Group(include, opMask, verdict, newTimeoutMs, failMode, clauses);
+        }
+
         /** Its members in wire order: clause by clause. */
         public List<Member> members() {
             List<Member> out = new java.util.ArrayList<>();

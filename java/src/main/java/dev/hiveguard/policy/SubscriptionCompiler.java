@@ -253,13 +253,28 @@ final class SubscriptionCompiler {
             int clauses = sub.clauseCount();
             int dropped = 0;
             for (Subscription.Group g : excludeGroups(rules)) {
-                if (withExcludes.size() + 1 > Wire.GROUP_MAX_COUNT || clauses + g.clauses().size() > Wire.CLAUSE_MAX_COUNT
-                        || !encodes(sub.withGroups(append(withExcludes, g)))) {
+                if (withExcludes.size() + 1 > Wire.GROUP_MAX_COUNT || clauses + g.clauses().size() > Wire.CLAUSE_MAX_COUNT) {
                     dropped++; // dropping an exclusion only delivers more
                     continue;
                 }
                 withExcludes.add(g);
                 clauses += g.clauses().size();
+            }
+            // Their members may still overflow the automaton or the message: keep the longest run
+            // that encodes (binary search, a handful of encodings however many groups there are).
+            int lo = groups.size();
+            int hi = withExcludes.size();
+            if (!encodes(sub.withGroups(withExcludes))) {
+                while (hi - lo > 1) {
+                    int mid = (lo + hi) >>> 1;
+                    if (encodes(sub.withGroups(withExcludes.subList(0, mid)))) {
+                        lo = mid;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                dropped += withExcludes.size() - lo;
+                withExcludes = new ArrayList<>(withExcludes.subList(0, lo));
             }
             if (dropped > 0) {
                 notes.add(dropped + " kernel exclusion group(s) left out to fit the driver's limits"
@@ -891,12 +906,6 @@ final class SubscriptionCompiler {
                 }
             }
         }
-        return out;
-    }
-
-    private static <T> List<T> append(List<T> list, T item) {
-        List<T> out = new ArrayList<>(list);
-        out.add(item);
         return out;
     }
 

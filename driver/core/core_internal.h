@@ -221,7 +221,9 @@ typedef struct hg_group {
     uint16_t kind;           /* HG_PREFIX_INCLUDE or HG_PREFIX_EXCLUDE */
     uint16_t verdict;        /* INCLUDE with HG_PREFIX_F_VERDICT */
     uint32_t timeout_ms;     /* effective */
-    uint32_t closed;         /* effective fail mode is closed */
+    uint16_t closed;         /* effective fail mode is closed */
+    uint8_t  first_word;     /* the words of `clauses` that hold its bits */
+    uint8_t  last_word;
 } hg_group;
 
 /* The compiled SUFFIX/CONTAINS entries: a complete transition table over a
@@ -371,7 +373,14 @@ typedef struct hg_subscription {
     const hg_group     *groups;
     uint64_t            image_clauses[HG_CLAUSE_WORDS];   /* clauses with an IMAGE member */
     uint64_t            subject_clauses[HG_CLAUSE_WORDS]; /* ... with a DATA / NEW_NAME member */
+    /* A set clause bit leads to its group (so only groups with a set bit
+     * are looked at); the groups that can match with no path clause are
+     * listed apart, since no bit may lead to them. */
+    uint8_t             group_of_clause[HG_CLAUSE_MAX_COUNT];
+    uint32_t            free_group_count;
+    uint8_t             free_groups[HG_GROUP_MAX_COUNT];
 } hg_subscription;
+HG_STATIC_ASSERT(HG_GROUP_MAX_COUNT <= 256u, "a group index fits a byte");
 
 /* Outcome of matching one key path. */
 typedef struct hg_match {

@@ -681,10 +681,14 @@ static void or_clauses(uint64_t *clauses, const uint64_t *bits)
         clauses[w] |= bits[w];
 }
 
-/* The members that end at a reporting state inside the full name (key
+/* full_clauses, key_clauses and end_clauses are kept out of line: only
+ * states that end a member call them, and inlined they would cost every
+ * operation a longer prologue in hg_pattern_match.
+ *
+ * The members that end at a reporting state inside the full name (key
  * path, '\', value name), `read` units of it read: CONTAINS here, PREFIX
  * if the state is all that was read. */
-static void full_clauses(const hg_patterns *p, uint32_t state, uint32_t read, uint64_t *clauses)
+static __attribute__((noinline)) void full_clauses(const hg_patterns *p, uint32_t state, uint32_t read, uint64_t *clauses)
 {
     const hg_clause_out *c = &p->clause_outs[p->state_out[state]];
 
@@ -695,7 +699,7 @@ static void full_clauses(const hg_patterns *p, uint32_t state, uint32_t read, ui
 
 /* ... inside the key path, `read` units of it read (for a value class
  * the key path is the start of the full name too). */
-static void key_clauses(const hg_patterns *p, uint32_t state, uint32_t read, int full, uint64_t *clauses)
+static __attribute__((noinline)) void key_clauses(const hg_patterns *p, uint32_t state, uint32_t read, int full, uint64_t *clauses)
 {
     const hg_clause_out *c = &p->clause_outs[p->state_out[state]];
 
@@ -708,7 +712,7 @@ static void key_clauses(const hg_patterns *p, uint32_t state, uint32_t read, int
 
 /* ... at the end of a target of `read` units: SUFFIX, and EXACT when the
  * state is the whole target. */
-static void end_clauses(const hg_patterns *p, uint32_t state, uint32_t read, uint32_t end_slot,
+static __attribute__((noinline)) void end_clauses(const hg_patterns *p, uint32_t state, uint32_t read, uint32_t end_slot,
                         uint32_t whole_slot, uint64_t *clauses)
 {
     const hg_clause_out *c = &p->clause_outs[p->state_out[state]];

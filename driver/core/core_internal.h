@@ -164,7 +164,7 @@ typedef struct hg_pattern_slot {
 typedef struct hg_pattern_out {
     hg_pattern_slot slot[HG_PSLOT_COUNT];
     uint32_t depth;          /* units of the state that owns the record: anchored slots count iff == units read */
-    uint32_t has_clauses;    /* p->clause_outs[this record's index] holds some group member's clause bit */
+    uint32_t clause_rec;     /* p->clause_outs[clause_rec]: the members' clause bits here; 0 = none */
 } hg_pattern_out;
 
 /* ---- AND groups (wire minor 3) ----------------------------------------------
@@ -266,7 +266,11 @@ typedef struct hg_patterns {
     uint64_t image_unknown_clauses[HG_CLAUSE_WORDS];
     uint64_t image_unmapped_clauses[HG_CLAUSE_WORDS];
     uint64_t subject_unknown_clauses[HG_CLAUSE_WORDS];
-    const hg_clause_out *clause_outs;  /* [record index], NULL when no member */
+    /* [1 .. clause_count], records with some member's clause bit only; a
+     * second allocation (owned), NULL when no entry is a member. */
+    hg_clause_out *clause_outs;
+    uint32_t clause_count;
+    uint32_t clause_bytes;
     uint16_t ascii_class[128];         /* unit < 128 -> class, case folded (build time) */
     const uint16_t *wide_units;        /* sorted; class = wide_first_class + index */
     /* Every UTF-16 unit -> class * state_count, case folded: the start of its

@@ -31,6 +31,7 @@
  *                             first clause and no value name its second: the
  *                             groups are evaluated on every operation and
  *                             decide "not included" (filtered out)
+ *   bench_pattern build-groups N  the same for the configuration of groups N
  *   bench_pattern build N     what CONFIGURE costs for that configuration:
  *                             hg_config_compile wall time (median of runs),
  *                             the automaton's allocation, and the growth of
@@ -233,13 +234,14 @@ int main(int argc, char **argv)
 
     if (argc != 3 || (strcmp(argv[1], "core") != 0 && strcmp(argv[1], "naive") != 0 && strcmp(argv[1], "build") != 0 &&
                       strcmp(argv[1], "image") != 0 && strcmp(argv[1], "data") != 0 &&
-                      strcmp(argv[1], "groups") != 0 && strcmp(argv[1], "partial") != 0)) {
-        fprintf(stderr, "usage: %s core|image|data|groups|partial|naive|build PATTERNS\n", argv[0]);
+                      strcmp(argv[1], "groups") != 0 && strcmp(argv[1], "partial") != 0 &&
+                      strcmp(argv[1], "build-groups") != 0)) {
+        fprintf(stderr, "usage: %s core|image|data|groups|partial|naive|build|build-groups PATTERNS\n", argv[0]);
         return 2;
     }
     with_data = strcmp(argv[1], "data") == 0;
     partial = strcmp(argv[1], "partial") == 0;
-    with_groups = partial || strcmp(argv[1], "groups") == 0;
+    with_groups = partial || strcmp(argv[1], "groups") == 0 || strcmp(argv[1], "build-groups") == 0;
     n = (uint32_t)strtoul(argv[2], NULL, 10);
     if (n > MAX_PATTERNS || (with_groups && n < GROUP_MEMBERS)) {
         fprintf(stderr, "at most %u patterns (groups: at least %u)\n", MAX_PATTERNS, GROUP_MEMBERS);
@@ -378,7 +380,7 @@ int main(int argc, char **argv)
     } else {
         len = cfg_encode_patterns(cfg, sizeof cfg, &h, entries, 64u + n, NULL, 0);
     }
-    if (strcmp(argv[1], "build") == 0)
+    if (strcmp(argv[1], "build") == 0 || strcmp(argv[1], "build-groups") == 0)
         return len ? bench_build(cfg, len, n) : 1;
     if (with_groups && len) {
         /* partial must set a clause bit on every operation, groups on none,

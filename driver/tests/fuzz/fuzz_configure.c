@@ -34,6 +34,17 @@ static int apply_short_budgets(hg_core *core, const uint8_t *data, size_t size)
             e.timeout_ms = HG_TIMEOUT_MIN_MS;
         memcpy(copy + sizeof h + i * sizeof e, &e, sizeof e);
     }
+    for (i = 0; i < h.group_count; i++) { /* minor 3: a verdict group has its own budget too */
+        HG_GROUP_ENTRY g;
+        size_t at = sizeof h + h.prefix_count * sizeof(HG_PREFIX_ENTRY) + h.excluded_pid_count * 8u +
+                    h.volume_count * sizeof(HG_VOLUME_ENTRY) + i * sizeof g;
+        if (at + sizeof g > size)
+            return 0;
+        memcpy(&g, copy + at, sizeof g);
+        if (g.timeout_ms != 0u)
+            g.timeout_ms = HG_TIMEOUT_MIN_MS;
+        memcpy(copy + at, &g, sizeof g);
+    }
     return hg_core_configure(core, TEST_CLIENT_KEY, copy, size) == HG_STATUS_SUCCESS;
 }
 

@@ -211,13 +211,22 @@ static int eval_group(const hg_subscription *sub, const hg_group *grp, const uin
     return 0;
 }
 
+/* Whether any group of the class can be looked at: one set clause bit, or
+ * a group with no path clause. Inline, so an operation no member matched
+ * pays a few compares and no call. */
+static inline int groups_may_apply(const hg_subscription *sub, uint32_t bit, const uint64_t *clauses)
+{
+    HG_STATIC_ASSERT(HG_CLAUSE_WORDS == 4u, "four words of clause bits");
+    return (sub->group_op_mask & bit) &&
+           ((clauses[0] | clauses[1] | clauses[2] | clauses[3]) != 0u || (sub->group_free_op_mask & bit));
+}
+
 /*
  * Evaluates the groups of the class that could match on the clause bits
  * set so far: those a set bit leads to, and those with no path clause.
  * Evaluating a group twice changes nothing (the bits only grow from stage
  * to stage), so a group reached twice is merely looked at twice. Callers
- * test sub->group_op_mask first: an operation of a class no group has, or
- * with no set bit and no path-free group, pays a compare or two.
+ * test groups_may_apply first.
  */
 static int apply_groups(const hg_subscription *sub, uint32_t bit, const uint64_t *clauses, uint32_t left,
                         uint32_t *included, hg_pattern_hit *cand, group_outlook *outlook)
@@ -363,7 +372,7 @@ void hg_sub_match_path(const hg_subscription *sub, uint16_t operation,
     }
     outlook.image = 0;
     outlook.subject = 0;
-    if ((sub->group_op_mask & bit) &&
+    if (groups_may_apply(sub, bit, match->clauses) &&
         apply_groups(sub, bit, match->clauses, LEFT_IMAGE | LEFT_SUBJECT, &included, &cand, &outlook)) {
         memset(match, 0, sizeof *match);
         return;
@@ -460,7 +469,7 @@ void hg_sub_match_image(const hg_subscription *sub, uint16_t operation,
     included |= hit.included;
     join_candidates(&cand, &hit);
     outlook.subject = 0;
-    if ((sub->group_op_mask & bit) && apply_groups(sub, bit, clauses, LEFT_SUBJECT, &included, &cand, &outlook))
+    if (groups_may_apply(sub, bit, clauses) && apply_groups(sub, bit, clauses, LEFT_SUBJECT, &included, &cand, &outlook))
         return;
     finish_or_ask_subject(sub, operation, included, &cand, clauses, outlook.subject, match);
 }
@@ -481,7 +490,7 @@ void hg_sub_match_subject(const hg_subscription *sub, uint16_t operation, int kn
         return;
     included |= hit.included;
     join_candidates(&cand, &hit);
-    if ((sub->group_op_mask & HG_OP_BIT(operation)) &&
+    if (groups_may_apply(sub, HG_OP_BIT(operation), clauses) &&
         apply_groups(sub, HG_OP_BIT(operation), clauses, LEFT_NONE, &included, &cand, &outlook))
         return;
     finish(sub, operation, included, &cand, match);

@@ -284,12 +284,14 @@ typedef struct hg_patterns {
 } hg_patterns;
 
 /* What the patterns say about one operation. */
+/* Flags as bytes: this lives in hg_match on the registry callback's stack
+ * (8 bytes, not 20). */
 typedef struct hg_pattern_hit {
-    uint32_t excluded;
-    uint32_t included;
-    uint32_t verdict;        /* some matching INCLUDE asks for one */
-    uint32_t closed;         /* ... and one of those fails closed */
     uint32_t timeout_ms;     /* longest effective timeout among them */
+    uint8_t  excluded;
+    uint8_t  included;
+    uint8_t  verdict;        /* some matching INCLUDE asks for one */
+    uint8_t  closed;         /* ... and one of those fails closed */
 } hg_pattern_hit;
 
 /* Builds the automaton of the non-PREFIX entries and the group members
@@ -387,26 +389,29 @@ typedef struct hg_subscription {
 HG_STATIC_ASSERT(HG_GROUP_MAX_COUNT <= 256u, "a group index fits a byte");
 
 /* Outcome of matching one key path. */
+/* Lives on the registry callback's stack (raise.c): 56 bytes, flags as
+ * bytes, so the clause bits of wire minor 3 fit in the frame budget. */
 typedef struct hg_match {
-    uint32_t delivered;      /* passes the prefix sets */
-    uint32_t wants_verdict;
     uint32_t timeout_ms;     /* effective, when wants_verdict */
     uint16_t fail_mode;      /* effective HG_FAIL_OPEN/CLOSED */
-    uint16_t reserved;
+    uint8_t  delivered;      /* passes the prefix sets */
+    uint8_t  wants_verdict;
     /* Set by hg_sub_match_path when the path entries did not decide alone
      * and image entries for the class may: then delivered is 0 so far, and
      * hg_sub_match_image finishes the match with the caller's image. What
      * the path said is kept below for it. */
-    uint32_t needs_image;
+    uint8_t  needs_image;
     /* Likewise, once path and image are done, when DATA / NEW_NAME entries
      * may decide: hg_sub_match_subject finishes it. */
-    uint32_t needs_subject;
-    uint32_t path_included;
+    uint8_t  needs_subject;
+    uint8_t  path_included;
+    uint8_t  reserved;
     hg_pattern_hit path_hit; /* the path's verdict candidates (prefix + patterns) */
     /* The clause bits the stages run so far set (minor 3): 32 bytes, the
      * only per-operation state groups add. */
     uint64_t clauses[HG_CLAUSE_WORDS];
 } hg_match;
+HG_STATIC_ASSERT(sizeof(hg_match) == 56u, "hg_match stays small: it is on the callback's stack");
 
 /* Finishes a match left with needs_subject (see hg_pattern_match_subject
  * for head, tail and known). */

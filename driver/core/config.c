@@ -1,8 +1,9 @@
 /*
  * config.c - CONFIGURE: validate the agent's buffer completely, then compile
  * it into an immutable hg_subscription (sorted process keys of the excluded
- * pids, a prefix trie over upcased UTF-16 code units, and - built by
- * pattern.c - the automaton of the SUFFIX/CONTAINS entries).
+ * pids, a prefix trie over upcased UTF-16 code units, - built by
+ * pattern.c - the automaton of the SUFFIX/CONTAINS entries and the AND
+ * group members, and the compiled groups of wire minor 3).
  *
  * Everything here runs before any core state is touched and allocates, so it
  * is called without the core lock; a rejected buffer therefore changes

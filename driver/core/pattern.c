@@ -28,6 +28,14 @@
  * (the state's string and each of its suffixes that is a pattern) says,
  * kept apart by kind (contains / suffix) and target (key path / full name).
  *
+ * AND group members (wire minor 3) are patterns too, of any match and
+ * target (key-path and full-name PREFIX anchored here, not in the trie).
+ * What a member says is which clause it makes true, so its record carries
+ * the clause's bit (hg_clause_out, per position kind, merged along the
+ * failure links like the slots) and the matcher ORs the bits that apply at
+ * its position into the operation's clause set; subscription.c decides the
+ * groups from that set.
+ *
  * Building allocates and may take a few milliseconds for thousands of
  * patterns; it runs without the core lock, before anything is published.
  */

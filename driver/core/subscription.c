@@ -269,13 +269,13 @@ static int groups_may_decide(const hg_subscription *sub, uint32_t open, uint32_t
 }
 
 /* The last, lazy stage: if DATA / NEW_NAME entries or groups for the class
- * could still change the outcome - a subject INCLUDE where nothing
- * included yet, a subject EXCLUDE or a verdict-flagged subject INCLUDE (of
- * a verdict class) where something did - the match is left to
+ * could still change the outcome - a subject INCLUDE (or an INCLUDE group
+ * open at the subject stage) where nothing included yet, a subject EXCLUDE,
+ * an EXCLUDE group or a verdict-flagged INCLUDE of either kind (of a
+ * verdict class) where something did - the match is left to
  * hg_sub_match_subject, so the caller reads and renders the value data only
- * then; otherwise it is decided here. */
-/* `open_subject`: the groups open at the subject stage (group_outlook),
- * evaluated by the caller on the bits `clauses` holds. */
+ * then; otherwise it is decided here. `open_subject` is the group_outlook
+ * the caller evaluated on the bits `clauses` holds. */
 static void finish_or_ask_subject(const hg_subscription *sub, uint16_t operation, uint32_t included,
                                   const hg_pattern_hit *cand, const uint64_t *clauses, uint32_t open_subject,
                                   hg_match *match)

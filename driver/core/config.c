@@ -1,8 +1,9 @@
 /*
  * config.c - CONFIGURE: validate the agent's buffer completely, then compile
  * it into an immutable hg_subscription (sorted process keys of the excluded
- * pids, a prefix trie over upcased UTF-16 code units, and - built by
- * pattern.c - the automaton of the SUFFIX/CONTAINS entries).
+ * pids, a prefix trie over upcased UTF-16 code units, - built by
+ * pattern.c - the automaton of the SUFFIX/CONTAINS entries and the AND
+ * group members, and the compiled groups of wire minor 3).
  *
  * Everything here runs before any core state is touched and allocates, so it
  * is called without the core lock; a rejected buffer therefore changes
@@ -431,8 +432,11 @@ static void compile_groups(hg_subscription *sub, const HG_CONFIG_HEADER *h, cons
         hg_group *cg = &out[g];
         uint64_t path_only = 0;
 
+        cg->first_word = (uint8_t)(members[grp->first_member].clause / 64u);
         for (i = grp->first_member; i < (uint32_t)grp->first_member + grp->member_count; i++) {
             set_clause_bit(cg->clauses, members[i].clause);
+            sub->group_of_clause[members[i].clause] = (uint8_t)g;
+            cg->last_word = (uint8_t)(members[i].clause / 64u);
             if (entries[i].target == HG_TARGET_IMAGE)
                 set_clause_bit(sub->image_clauses, members[i].clause);
             else if (entries[i].target == HG_TARGET_DATA || entries[i].target == HG_TARGET_NEW_NAME)
@@ -442,12 +446,14 @@ static void compile_groups(hg_subscription *sub, const HG_CONFIG_HEADER *h, cons
         cg->kind = grp->kind;
         cg->verdict = (grp->flags & HG_PREFIX_F_VERDICT) != 0u;
         cg->timeout_ms = grp->timeout_ms != 0u ? grp->timeout_ms : h->timeout_ms;
-        cg->closed = (grp->fail_mode != HG_FAIL_INHERIT ? grp->fail_mode : h->fail_mode) == HG_FAIL_CLOSED;
+        cg->closed = (uint16_t)((grp->fail_mode != HG_FAIL_INHERIT ? grp->fail_mode : h->fail_mode) == HG_FAIL_CLOSED);
         sub->group_op_mask |= grp->op_mask;
         for (w = 0; w < HG_CLAUSE_WORDS; w++)
             path_only |= cg->clauses[w] & ~(sub->image_clauses[w] | sub->subject_clauses[w]);
-        if (path_only == 0u)
+        if (path_only == 0u) {
             sub->group_free_op_mask |= grp->op_mask;
+            sub->free_groups[sub->free_group_count++] = (uint8_t)g;
+        }
         if (grp->kind == HG_PREFIX_INCLUDE)
             sub->include_count++;
     }

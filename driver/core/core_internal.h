@@ -164,7 +164,7 @@ typedef struct hg_pattern_slot {
 typedef struct hg_pattern_out {
     hg_pattern_slot slot[HG_PSLOT_COUNT];
     uint32_t depth;          /* units of the state that owns the record: anchored slots count iff == units read */
-    uint32_t has_clauses;    /* p->clause_outs[this record's index] holds some group member's clause bit */
+    uint32_t clause_rec;     /* p->clause_outs[clause_rec]: the members' clause bits here; 0 = none */
 } hg_pattern_out;
 
 /* ---- AND groups (wire minor 3) ----------------------------------------------
@@ -221,7 +221,9 @@ typedef struct hg_group {
     uint16_t kind;           /* HG_PREFIX_INCLUDE or HG_PREFIX_EXCLUDE */
     uint16_t verdict;        /* INCLUDE with HG_PREFIX_F_VERDICT */
     uint32_t timeout_ms;     /* effective */
-    uint32_t closed;         /* effective fail mode is closed */
+    uint16_t closed;         /* effective fail mode is closed */
+    uint8_t  first_word;     /* the words of `clauses` that hold its bits */
+    uint8_t  last_word;
 } hg_group;
 
 /* The compiled SUFFIX/CONTAINS entries: a complete transition table over a
@@ -264,7 +266,11 @@ typedef struct hg_patterns {
     uint64_t image_unknown_clauses[HG_CLAUSE_WORDS];
     uint64_t image_unmapped_clauses[HG_CLAUSE_WORDS];
     uint64_t subject_unknown_clauses[HG_CLAUSE_WORDS];
-    const hg_clause_out *clause_outs;  /* [record index], NULL when no member */
+    /* [1 .. clause_count], records with some member's clause bit only; a
+     * second allocation (owned), NULL when no entry is a member. */
+    hg_clause_out *clause_outs;
+    uint32_t clause_count;
+    uint32_t clause_bytes;
     uint16_t ascii_class[128];         /* unit < 128 -> class, case folded (build time) */
     const uint16_t *wide_units;        /* sorted; class = wide_first_class + index */
     /* Every UTF-16 unit -> class * state_count, case folded: the start of its
@@ -278,12 +284,14 @@ typedef struct hg_patterns {
 } hg_patterns;
 
 /* What the patterns say about one operation. */
+/* Flags as bytes: this lives in hg_match on the registry callback's stack
+ * (8 bytes, not 20). */
 typedef struct hg_pattern_hit {
-    uint32_t excluded;
-    uint32_t included;
-    uint32_t verdict;        /* some matching INCLUDE asks for one */
-    uint32_t closed;         /* ... and one of those fails closed */
     uint32_t timeout_ms;     /* longest effective timeout among them */
+    uint8_t  excluded;
+    uint8_t  included;
+    uint8_t  verdict;        /* some matching INCLUDE asks for one */
+    uint8_t  closed;         /* ... and one of those fails closed */
 } hg_pattern_hit;
 
 /* Builds the automaton of the non-PREFIX entries and the group members
@@ -371,29 +379,39 @@ typedef struct hg_subscription {
     const hg_group     *groups;
     uint64_t            image_clauses[HG_CLAUSE_WORDS];   /* clauses with an IMAGE member */
     uint64_t            subject_clauses[HG_CLAUSE_WORDS]; /* ... with a DATA / NEW_NAME member */
+    /* A set clause bit leads to its group (so only groups with a set bit
+     * are looked at); the groups that can match with no path clause are
+     * listed apart, since no bit may lead to them. */
+    uint8_t             group_of_clause[HG_CLAUSE_MAX_COUNT];
+    uint32_t            free_group_count;
+    uint8_t             free_groups[HG_GROUP_MAX_COUNT];
 } hg_subscription;
+HG_STATIC_ASSERT(HG_GROUP_MAX_COUNT <= 256u, "a group index fits a byte");
 
 /* Outcome of matching one key path. */
+/* Lives on the registry callback's stack (raise.c): 56 bytes, flags as
+ * bytes, so the clause bits of wire minor 3 fit in the frame budget. */
 typedef struct hg_match {
-    uint32_t delivered;      /* passes the prefix sets */
-    uint32_t wants_verdict;
     uint32_t timeout_ms;     /* effective, when wants_verdict */
     uint16_t fail_mode;      /* effective HG_FAIL_OPEN/CLOSED */
-    uint16_t reserved;
+    uint8_t  delivered;      /* passes the prefix sets */
+    uint8_t  wants_verdict;
     /* Set by hg_sub_match_path when the path entries did not decide alone
      * and image entries for the class may: then delivered is 0 so far, and
      * hg_sub_match_image finishes the match with the caller's image. What
      * the path said is kept below for it. */
-    uint32_t needs_image;
+    uint8_t  needs_image;
     /* Likewise, once path and image are done, when DATA / NEW_NAME entries
      * may decide: hg_sub_match_subject finishes it. */
-    uint32_t needs_subject;
-    uint32_t path_included;
+    uint8_t  needs_subject;
+    uint8_t  path_included;
+    uint8_t  reserved;
     hg_pattern_hit path_hit; /* the path's verdict candidates (prefix + patterns) */
     /* The clause bits the stages run so far set (minor 3): 32 bytes, the
      * only per-operation state groups add. */
     uint64_t clauses[HG_CLAUSE_WORDS];
 } hg_match;
+HG_STATIC_ASSERT(sizeof(hg_match) == 56u, "hg_match stays small: it is on the callback's stack");
 
 /* Finishes a match left with needs_subject (see hg_pattern_match_subject
  * for head, tail and known). */

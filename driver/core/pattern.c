@@ -28,6 +28,14 @@
  * (the state's string and each of its suffixes that is a pattern) says,
  * kept apart by kind (contains / suffix) and target (key path / full name).
  *
+ * AND group members (wire minor 3) are patterns too, of any match and
+ * target (key-path and full-name PREFIX anchored here, not in the trie).
+ * What a member says is which clause it makes true, so its record carries
+ * the clause's bit (hg_clause_out, per position kind, merged along the
+ * failure links like the slots) and the matcher ORs the bits that apply at
+ * its position into the operation's clause set; subscription.c decides the
+ * groups from that set.
+ *
  * Building allocates and may take a few milliseconds for thousands of
  * patterns; it runs without the core lock, before anything is published.
  */
@@ -193,6 +201,7 @@ typedef struct pattern_build {
     uint16_t    *own;        /* per state: its own record (1-based) or 0; then a column being renumbered */
     uint32_t    *order;      /* patterns in unit order, to count the trie's states */
     uint32_t    *spare;      /* the merge sort's other half */
+    hg_clause_out *clauses;  /* per record while building; only those with bits are kept */
 } pattern_build;
 
 static void build_free(pattern_build *b)
@@ -213,6 +222,8 @@ static void build_free(pattern_build *b)
         hg_plat_free(b->order);
     if (b->spare != NULL)
         hg_plat_free(b->spare);
+    if (b->clauses != NULL)
+        hg_plat_free(b->clauses);
 }
 
 /* Patterns x and y in unit order (a pattern before those it is a prefix
@@ -271,13 +282,10 @@ static uint32_t count_states(pattern_build *b, uint32_t count)
 
 /* The allocation's layout for an automaton of `states` states. */
 typedef struct pattern_layout {
-    size_t wide, columns, delta, state_out, outs, clause_outs, size;
+    size_t wide, columns, delta, state_out, outs, size;
 } pattern_layout;
 
-/* Clause records only when some entry is a group member: a configuration
- * without groups pays nothing for them. */
-static void layout_of(pattern_layout *l, uint32_t distinct, uint32_t states, uint32_t classes, uint32_t count,
-                      uint32_t members)
+static void layout_of(pattern_layout *l, uint32_t distinct, uint32_t states, uint32_t classes, uint32_t count)
 {
     l->wide = align8(sizeof(hg_patterns));
     l->columns = align8(l->wide + (size_t)distinct * sizeof(uint16_t));
@@ -285,17 +293,18 @@ static void layout_of(pattern_layout *l, uint32_t distinct, uint32_t states, uin
     l->state_out = align8(l->delta + (size_t)states * classes * sizeof(uint16_t));
     l->outs = align8(l->state_out + (size_t)states * sizeof(uint16_t));
     /* Records: index 0 unused ("none"), then at most one per pattern. */
-    l->clause_outs = align8(l->outs + ((size_t)count + 1u) * sizeof(hg_pattern_out));
-    l->size = l->clause_outs + (members != 0u ? ((size_t)count + 1u) * sizeof(hg_clause_out) : 0u);
+    l->size = l->outs + ((size_t)count + 1u) * sizeof(hg_pattern_out);
 }
 
 /* The largest allocation CONFIGURE can make for the automaton: every bound
  * of the wire header at once. Kept well inside a 32-bit count (p->bytes). */
 #define PATTERN_MAX_ALLOC \
     (sizeof(hg_patterns) + 8u + 0x10000u * 2u + 8u + 0x10000u * 4u + 8u + 2u * (size_t)HG_PATTERN_MAX_CELLS + 8u + \
-     2u * ((size_t)HG_PATTERN_MAX_UNITS + 1u) + 8u + ((size_t)HG_PATTERN_MAX_COUNT + 1u) * sizeof(hg_pattern_out) + \
-     8u + ((size_t)HG_PATTERN_MAX_COUNT + 1u) * sizeof(hg_clause_out))
+     2u * ((size_t)HG_PATTERN_MAX_UNITS + 1u) + 8u + ((size_t)HG_PATTERN_MAX_COUNT + 1u) * sizeof(hg_pattern_out))
 HG_STATIC_ASSERT(PATTERN_MAX_ALLOC < 16u * 1024u * 1024u, "the automaton stays within 16 MiB of non-paged pool");
+/* Group members' clause records: at most one per record, under 1 MiB. */
+HG_STATIC_ASSERT(((size_t)HG_PATTERN_MAX_COUNT + 1u) * sizeof(hg_clause_out) < 1024u * 1024u,
+                 "clause records stay within 1 MiB");
 
 /*
  * Gives the states their final numbers (those that report nothing first, in
@@ -435,9 +444,16 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
     if (b.fail == NULL || b.queue == NULL || b.own == NULL)
         goto out;
 
-    if (member_count != 0u && members == NULL)
-        goto out; /* config.c passes the clause of every member */
-    layout_of(&l, distinct, all_states, classes, count, member_count);
+    if (member_count != 0u) {
+        if (members == NULL)
+            goto out; /* config.c passes the clause of every member */
+        b.clauses = (hg_clause_out *)hg_plat_alloc(((size_t)count + 1u) * sizeof(hg_clause_out));
+        if (b.clauses == NULL)
+            goto out;
+        memset(b.clauses, 0, ((size_t)count + 1u) * sizeof(hg_clause_out));
+        clause_outs = b.clauses;
+    }
+    layout_of(&l, distinct, all_states, classes, count);
     block = (unsigned char *)hg_plat_alloc(l.size);
     if (block == NULL)
         goto out;
@@ -449,8 +465,6 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
     delta = (uint16_t *)(void *)(block + l.delta);
     state_out = (uint16_t *)(void *)(block + l.state_out);
     records = (hg_pattern_out *)(void *)(block + l.outs);
-    if (member_count != 0u)
-        clause_outs = (hg_clause_out *)(void *)(block + l.clause_outs);
 
     /* Classes: ASCII units in a direct table - lower-case letters share the
      * class of their capital - and the rest found by binary search over
@@ -498,7 +512,7 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
         r->depth = b.src[j].units;
         if (is_member(&entries[b.src[j].entry])) {
             /* A member includes and excludes nothing: only its clause bit. */
-            r->has_clauses = 1;
+            r->clause_rec = 1; /* a flag until the records with bits are packed */
             add_member(p, &clause_outs[b.own[state]], b.src[j].slot, &entries[b.src[j].entry],
                        &members[b.src[j].entry]);
             continue;
@@ -545,11 +559,11 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
                  * anchored at the start of the text does not carry over. */
                 for (s = 0; s < HG_PSLOT_FIRST_ANCHORED; s++)
                     merge_slot(&records[b.own[u]].slot[s], &records[state_out[f]].slot[s]);
-                if (records[state_out[f]].has_clauses) {
+                if (records[state_out[f]].clause_rec) {
                     const hg_clause_out *from = &clause_outs[state_out[f]];
                     hg_clause_out *to = &clause_outs[b.own[u]];
                     uint32_t w;
-                    records[b.own[u]].has_clauses = 1;
+                    records[b.own[u]].clause_rec = 1;
                     for (s = 0; s < HG_CSLOT_FIRST_ANCHORED; s++)
                         for (w = 0; w < HG_CLAUSE_WORDS; w++)
                             to->bits[s][w] |= from->bits[s][w];
@@ -584,7 +598,26 @@ uint32_t hg_pattern_build(const unsigned char *buf, const HG_CONFIG_HEADER *h,
     p->delta = delta;
     p->state_out = state_out;
     p->outs = records;
-    p->clause_outs = clause_outs;
+    if (clause_outs != NULL) {
+        /* Keep the records that carry clause bits, numbered 1..n: a member
+         * set costs its own records, not one per pattern. */
+        uint32_t kept = 0;
+        for (i = 1; i <= outs; i++)
+            kept += records[i].clause_rec != 0u;
+        p->clause_bytes = (uint32_t)(((size_t)kept + 1u) * sizeof(hg_clause_out));
+        p->clause_outs = (hg_clause_out *)hg_plat_alloc(p->clause_bytes);
+        if (p->clause_outs == NULL)
+            goto out;
+        memset(&p->clause_outs[0], 0, sizeof p->clause_outs[0]);
+        for (i = 1, kept = 0; i <= outs; i++) {
+            if (records[i].clause_rec == 0u)
+                continue;
+            p->clause_outs[++kept] = clause_outs[i];
+            records[i].clause_rec = kept;
+        }
+        p->clause_count = kept;
+        p->bytes += p->clause_bytes;
+    }
     *out = p;
     block = NULL;
     status = HG_STATUS_SUCCESS;
@@ -597,8 +630,11 @@ out:
 
 void hg_patterns_free(hg_patterns *p)
 {
-    if (p != NULL)
+    if (p != NULL) {
+        if (p->clause_outs != NULL)
+            hg_plat_free(p->clause_outs);
         hg_plat_free(p);
+    }
 }
 
 /* Folds what one slot of a record says about this class into the result.
@@ -681,12 +717,16 @@ static void or_clauses(uint64_t *clauses, const uint64_t *bits)
         clauses[w] |= bits[w];
 }
 
-/* The members that end at a reporting state inside the full name (key
+/* full_clauses, key_clauses and end_clauses are kept out of line: only
+ * states that end a member call them, and inlined they would cost every
+ * operation a longer prologue in hg_pattern_match.
+ *
+ * The members that end at a reporting state inside the full name (key
  * path, '\', value name), `read` units of it read: CONTAINS here, PREFIX
  * if the state is all that was read. */
-static void full_clauses(const hg_patterns *p, uint32_t state, uint32_t read, uint64_t *clauses)
+static __attribute__((noinline)) void full_clauses(const hg_patterns *p, uint32_t state, uint32_t read, uint64_t *clauses)
 {
-    const hg_clause_out *c = &p->clause_outs[p->state_out[state]];
+    const hg_clause_out *c = &p->clause_outs[out_of(p, state)->clause_rec];
 
     or_clauses(clauses, c->bits[HG_CSLOT_FULL_ANY]);
     if (out_of(p, state)->depth == read)
@@ -695,9 +735,9 @@ static void full_clauses(const hg_patterns *p, uint32_t state, uint32_t read, ui
 
 /* ... inside the key path, `read` units of it read (for a value class
  * the key path is the start of the full name too). */
-static void key_clauses(const hg_patterns *p, uint32_t state, uint32_t read, int full, uint64_t *clauses)
+static __attribute__((noinline)) void key_clauses(const hg_patterns *p, uint32_t state, uint32_t read, int full, uint64_t *clauses)
 {
-    const hg_clause_out *c = &p->clause_outs[p->state_out[state]];
+    const hg_clause_out *c = &p->clause_outs[out_of(p, state)->clause_rec];
 
     or_clauses(clauses, c->bits[HG_CSLOT_KEY_ANY]);
     if (out_of(p, state)->depth == read)
@@ -708,10 +748,10 @@ static void key_clauses(const hg_patterns *p, uint32_t state, uint32_t read, int
 
 /* ... at the end of a target of `read` units: SUFFIX, and EXACT when the
  * state is the whole target. */
-static void end_clauses(const hg_patterns *p, uint32_t state, uint32_t read, uint32_t end_slot,
+static __attribute__((noinline)) void end_clauses(const hg_patterns *p, uint32_t state, uint32_t read, uint32_t end_slot,
                         uint32_t whole_slot, uint64_t *clauses)
 {
-    const hg_clause_out *c = &p->clause_outs[p->state_out[state]];
+    const hg_clause_out *c = &p->clause_outs[out_of(p, state)->clause_rec];
 
     or_clauses(clauses, c->bits[end_slot]);
     if (out_of(p, state)->depth == read)
@@ -734,14 +774,14 @@ void hg_pattern_match(const hg_patterns *p, uint16_t operation, const hg_utf16 *
         if (take(&out_of(p, state)->slot[HG_PSLOT_KEY_ANY], bit, operation, hit) ||
             (full && take(&out_of(p, state)->slot[HG_PSLOT_FULL_ANY], bit, operation, hit)))
             goto excluded;
-        if (out_of(p, state)->has_clauses)
+        if (out_of(p, state)->clause_rec)
             key_clauses(p, state, at, full, clauses);
     } while (at < n);
     if (state >= first_out) {
         if (take(&out_of(p, state)->slot[HG_PSLOT_KEY_END], bit, operation, hit) ||
             (out_of(p, state)->depth == n && take(&out_of(p, state)->slot[HG_PSLOT_KEY_WHOLE], bit, operation, hit)))
             goto excluded;
-        if (out_of(p, state)->has_clauses)
+        if (out_of(p, state)->clause_rec)
             end_clauses(p, state, n, HG_CSLOT_KEY_END, HG_CSLOT_KEY_WHOLE, clauses);
     }
     if (!full)
@@ -752,7 +792,7 @@ void hg_pattern_match(const hg_patterns *p, uint16_t operation, const hg_utf16 *
     if (state >= first_out) {
         if (take(&out_of(p, state)->slot[HG_PSLOT_FULL_ANY], bit, operation, hit))
             goto excluded;
-        if (out_of(p, state)->has_clauses)
+        if (out_of(p, state)->clause_rec)
             full_clauses(p, state, key_units + 1u, clauses);
     }
     at = 0;
@@ -763,7 +803,7 @@ void hg_pattern_match(const hg_patterns *p, uint16_t operation, const hg_utf16 *
             continue;
         if (take(&out_of(p, state)->slot[HG_PSLOT_FULL_ANY], bit, operation, hit))
             goto excluded;
-        if (out_of(p, state)->has_clauses)
+        if (out_of(p, state)->clause_rec)
             full_clauses(p, state, key_units + 1u + at, clauses);
     }
     if (state >= first_out) {
@@ -771,7 +811,7 @@ void hg_pattern_match(const hg_patterns *p, uint16_t operation, const hg_utf16 *
             (out_of(p, state)->depth == key_units + 1u + n &&
              take(&out_of(p, state)->slot[HG_PSLOT_FULL_WHOLE], bit, operation, hit)))
             goto excluded;
-        if (out_of(p, state)->has_clauses)
+        if (out_of(p, state)->clause_rec)
             end_clauses(p, state, key_units + 1u + n, HG_CSLOT_FULL_END, HG_CSLOT_FULL_WHOLE, clauses);
     }
     return;
@@ -801,8 +841,8 @@ static int scan_image_piece(const hg_patterns *p, uint32_t *state, const uint16_
             return 1;
         if (mapped && o->depth == *read + at && take(&o->slot[HG_PSLOT_IMAGE_HEAD], bit, operation, hit))
             return 1;
-        if (o->has_clauses) {
-            const hg_clause_out *c = &p->clause_outs[p->state_out[*state]];
+        if (o->clause_rec) {
+            const hg_clause_out *c = &p->clause_outs[o->clause_rec];
             or_clauses(clauses, c->bits[HG_CSLOT_IMAGE_ANY]);
             if (mapped && o->depth == *read + at)
                 or_clauses(clauses, c->bits[HG_CSLOT_IMAGE_HEAD]);
@@ -849,7 +889,7 @@ void hg_pattern_match_image(const hg_patterns *p, uint16_t operation, const hg_i
             goto excluded;
         /* No depth is ~0: on an unmapped image an EXACT member never counts (the
          * unmapped bits above gave those of INCLUDE groups already). */
-        if (o->has_clauses)
+        if (o->clause_rec)
             end_clauses(p, state, mapped ? read : ~0u, HG_CSLOT_IMAGE_END, HG_CSLOT_IMAGE_WHOLE, clauses);
     }
     return;
@@ -888,15 +928,15 @@ void hg_pattern_match_subject(const hg_patterns *p, uint16_t operation, int know
                 continue;
             if (take(&out_of(p, state)->slot[HG_PSLOT_SUBJECT_ANY], bit, operation, hit))
                 goto excluded;
-            if (out_of(p, state)->has_clauses)
-                or_clauses(clauses, p->clause_outs[p->state_out[state]].bits[HG_CSLOT_SUBJECT_ANY]);
+            if (out_of(p, state)->clause_rec)
+                or_clauses(clauses, p->clause_outs[out_of(p, state)->clause_rec].bits[HG_CSLOT_SUBJECT_ANY]);
         }
     }
     if (state >= first_out) {
         if (take(&out_of(p, state)->slot[HG_PSLOT_SUBJECT_END], bit, operation, hit))
             goto excluded;
-        if (out_of(p, state)->has_clauses)
-            or_clauses(clauses, p->clause_outs[p->state_out[state]].bits[HG_CSLOT_SUBJECT_END]);
+        if (out_of(p, state)->clause_rec)
+            or_clauses(clauses, p->clause_outs[out_of(p, state)->clause_rec].bits[HG_CSLOT_SUBJECT_END]);
     }
     return;
 excluded:

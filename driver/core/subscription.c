@@ -171,64 +171,88 @@ typedef struct group_outlook {
     uint32_t subject;
 } group_outlook;
 
+/* One group of the class on the clause bits set so far: all of its bits set,
+ * it matches - an EXCLUDE one excludes (returns 1), an INCLUDE one includes
+ * and joins the verdict candidates; else it is open at the later stages
+ * that can set the clauses it misses, if they can set them all. */
+static int eval_group(const hg_subscription *sub, const hg_group *grp, const uint64_t *clauses, uint32_t left,
+                      uint32_t *included, hg_pattern_hit *cand, group_outlook *outlook)
+{
+    uint64_t missing = 0, unreachable = 0, by_image = 0, by_subject = 0;
+    uint32_t w, open;
+
+    for (w = grp->first_word; w <= grp->last_word; w++) {
+        uint64_t m = grp->clauses[w] & ~clauses[w];
+        missing |= m;
+        by_image |= m & sub->image_clauses[w];
+        by_subject |= m & sub->subject_clauses[w];
+        unreachable |= m & ~((left & LEFT_IMAGE ? sub->image_clauses[w] : 0u) |
+                             (left != LEFT_NONE ? sub->subject_clauses[w] : 0u));
+    }
+    if (missing == 0u) {
+        if (grp->kind == HG_PREFIX_EXCLUDE)
+            return 1;
+        *included = 1;
+        if (grp->verdict) {
+            cand->verdict = 1;
+            cand->closed |= grp->closed;
+            if (grp->timeout_ms > cand->timeout_ms)
+                cand->timeout_ms = grp->timeout_ms;
+        }
+        return 0;
+    }
+    if (unreachable != 0u)
+        return 0; /* FALSE for good: a missing clause no later stage can set */
+    open = grp->kind == HG_PREFIX_EXCLUDE ? OPEN_EXCLUDE : OPEN_INCLUDE | (grp->verdict ? OPEN_VERDICT : 0u);
+    if ((left & LEFT_IMAGE) && by_image != 0u)
+        outlook->image |= open;
+    if (by_subject != 0u)
+        outlook->subject |= open;
+    return 0;
+}
+
+/* Whether any group of the class can be looked at: one set clause bit, or
+ * a group with no path clause. Inline, so an operation no member matched
+ * pays a few compares and no call. */
+static inline int groups_may_apply(const hg_subscription *sub, uint32_t bit, const uint64_t *clauses)
+{
+    HG_STATIC_ASSERT(HG_CLAUSE_WORDS == 4u, "four words of clause bits");
+    return (sub->group_op_mask & bit) &&
+           ((clauses[0] | clauses[1] | clauses[2] | clauses[3]) != 0u || (sub->group_free_op_mask & bit));
+}
+
 /*
- * Evaluates the groups of the class on the clause bits set so far. A group
- * all of whose clause bits are set matches: an EXCLUDE one excludes
- * (returns 1), an INCLUDE one includes and joins the verdict candidates.
- * The bits only grow from stage to stage, so a group found matching again
- * later adds nothing new. Nothing is looked at when no clause bit is set
- * and no group of the class can match without a path clause: an operation
- * no member matched pays two compares.
+ * Evaluates the groups of the class that could match on the clause bits
+ * set so far: those a set bit leads to, and those with no path clause.
+ * Evaluating a group twice changes nothing (the bits only grow from stage
+ * to stage), so a group reached twice is merely looked at twice. Callers
+ * test groups_may_apply first.
  */
 static int apply_groups(const hg_subscription *sub, uint32_t bit, const uint64_t *clauses, uint32_t left,
                         uint32_t *included, hg_pattern_hit *cand, group_outlook *outlook)
 {
-    uint64_t any = 0;
-    uint32_t g, w;
+    uint32_t w, i, last = HG_NONE16;
 
     outlook->image = 0;
     outlook->subject = 0;
-    if (!(sub->group_op_mask & bit))
-        return 0;
-    for (w = 0; w < HG_CLAUSE_WORDS; w++)
-        any |= clauses[w];
-    if (any == 0u && !(sub->group_free_op_mask & bit))
-        return 0;
-    for (g = 0; g < sub->group_count; g++) {
-        const hg_group *grp = &sub->groups[g];
-        uint64_t missing = 0, unreachable = 0, by_image = 0, by_subject = 0;
-        uint32_t open;
-
-        if (!(grp->op_mask & bit))
-            continue;
-        for (w = 0; w < HG_CLAUSE_WORDS; w++) {
-            uint64_t m = grp->clauses[w] & ~clauses[w];
-            missing |= m;
-            by_image |= m & sub->image_clauses[w];
-            by_subject |= m & sub->subject_clauses[w];
-            unreachable |= m & ~((left & LEFT_IMAGE ? sub->image_clauses[w] : 0u) |
-                                 (left != LEFT_NONE ? sub->subject_clauses[w] : 0u));
-        }
-        if (missing == 0u) {
-            if (grp->kind == HG_PREFIX_EXCLUDE)
+    for (w = 0; w < HG_CLAUSE_WORDS; w++) {
+        uint64_t bits = clauses[w];
+        while (bits != 0u) {
+            uint32_t g = sub->group_of_clause[w * 64u + (uint32_t)__builtin_ctzll(bits)];
+            const hg_group *grp = &sub->groups[g];
+            bits &= ~grp->clauses[w]; /* the group's other bits in this word lead to it too */
+            if (g == last || !(grp->op_mask & bit))
+                continue;
+            last = g;
+            if (eval_group(sub, grp, clauses, left, included, cand, outlook))
                 return 1;
-            *included = 1;
-            if (grp->verdict) {
-                cand->verdict = 1;
-                cand->closed |= grp->closed;
-                if (grp->timeout_ms > cand->timeout_ms)
-                    cand->timeout_ms = grp->timeout_ms;
-            }
-            continue;
         }
-        if (unreachable != 0u)
-            continue; /* FALSE for good: a missing clause no later stage can set */
-        open = grp->kind == HG_PREFIX_EXCLUDE ? OPEN_EXCLUDE : OPEN_INCLUDE | (grp->verdict ? OPEN_VERDICT : 0u);
-        if ((left & LEFT_IMAGE) && by_image != 0u)
-            outlook->image |= open;
-        if (by_subject != 0u)
-            outlook->subject |= open;
     }
+    if (sub->group_free_op_mask & bit)
+        for (i = 0; i < sub->free_group_count; i++)
+            if ((sub->groups[sub->free_groups[i]].op_mask & bit) &&
+                eval_group(sub, &sub->groups[sub->free_groups[i]], clauses, left, included, cand, outlook))
+                return 1;
     return 0;
 }
 
@@ -245,31 +269,31 @@ static int groups_may_decide(const hg_subscription *sub, uint32_t open, uint32_t
 }
 
 /* The last, lazy stage: if DATA / NEW_NAME entries or groups for the class
- * could still change the outcome - a subject INCLUDE where nothing
- * included yet, a subject EXCLUDE or a verdict-flagged subject INCLUDE (of
- * a verdict class) where something did - the match is left to
+ * could still change the outcome - a subject INCLUDE (or an INCLUDE group
+ * open at the subject stage) where nothing included yet, a subject EXCLUDE,
+ * an EXCLUDE group or a verdict-flagged INCLUDE of either kind (of a
+ * verdict class) where something did - the match is left to
  * hg_sub_match_subject, so the caller reads and renders the value data only
- * then; otherwise it is decided here. */
+ * then; otherwise it is decided here. `open_subject` is the group_outlook
+ * the caller evaluated on the bits `clauses` holds. */
 static void finish_or_ask_subject(const hg_subscription *sub, uint16_t operation, uint32_t included,
-                                  const hg_pattern_hit *cand, const uint64_t *clauses, hg_match *match)
+                                  const hg_pattern_hit *cand, const uint64_t *clauses, uint32_t open_subject,
+                                  hg_match *match)
 {
     uint32_t bit = HG_OP_BIT(operation);
     const hg_patterns *p = sub->patterns;
-    hg_pattern_hit joined = *cand;
-    group_outlook outlook;
 
-    if (apply_groups(sub, bit, clauses, LEFT_SUBJECT, &included, &joined, &outlook))
-        return;
     if (p != NULL && (((included ? p->subject_exclude_mask | (p->subject_verdict_mask & sub->verdict_op_mask)
                                  : p->subject_include_mask) & bit) ||
-                      groups_may_decide(sub, outlook.subject, included, bit, 0))) {
+                      (open_subject != 0u && groups_may_decide(sub, open_subject, included, bit, 0)))) {
         match->needs_subject = 1;
         match->path_included = included;
-        match->path_hit = joined;
-        memcpy(match->clauses, clauses, sizeof match->clauses);
+        match->path_hit = *cand;
+        if (match->clauses != clauses)
+            memcpy(match->clauses, clauses, sizeof match->clauses);
         return;
     }
-    finish(sub, operation, included, &joined, match);
+    finish(sub, operation, included, cand, match);
 }
 
 /* Whether the image can still change the outcome: an image INCLUDE where
@@ -280,13 +304,20 @@ static void finish_or_ask_subject(const hg_subscription *sub, uint16_t operation
 static int image_may_decide(const hg_subscription *sub, const hg_patterns *p, uint32_t included, uint32_t bit,
                             const group_outlook *outlook)
 {
-    int subject_may_include = (p->subject_include_mask & bit) || (outlook->subject & OPEN_INCLUDE);
+    int subject_may_include;
 
-    if (groups_may_decide(sub, outlook->image, included, bit, subject_may_include))
+    if (included) { /* an exclusion, or a verdict the path's candidates may lack */
+        if ((p->image_exclude_mask | (p->image_verdict_mask & sub->verdict_op_mask)) & bit)
+            return 1;
+        return outlook->image != 0u && groups_may_decide(sub, outlook->image, included, bit, 1);
+    }
+    if (p->image_include_mask & bit)
         return 1;
-    if (included) /* an exclusion, or a verdict the path's candidates may lack */
-        return ((p->image_exclude_mask | (p->image_verdict_mask & sub->verdict_op_mask)) & bit) != 0u;
-    return ((p->image_include_mask & bit) != 0u) || ((p->image_exclude_mask & bit) && subject_may_include);
+    if (!(p->image_exclude_mask & bit) && outlook->image == 0u)
+        return 0; /* the common case: nothing of the class looks at the image */
+    subject_may_include = (p->subject_include_mask & bit) || (outlook->subject & OPEN_INCLUDE);
+    return ((p->image_exclude_mask & bit) && subject_may_include) ||
+           groups_may_decide(sub, outlook->image, included, bit, subject_may_include);
 }
 
 /*
@@ -339,7 +370,10 @@ void hg_sub_match_path(const hg_subscription *sub, uint16_t operation,
         included |= hit.included;
         join_candidates(&cand, &hit);
     }
-    if (apply_groups(sub, bit, match->clauses, LEFT_IMAGE | LEFT_SUBJECT, &included, &cand, &outlook)) {
+    outlook.image = 0;
+    outlook.subject = 0;
+    if (groups_may_apply(sub, bit, match->clauses) &&
+        apply_groups(sub, bit, match->clauses, LEFT_IMAGE | LEFT_SUBJECT, &included, &cand, &outlook)) {
         memset(match, 0, sizeof *match);
         return;
     }
@@ -349,7 +383,10 @@ void hg_sub_match_path(const hg_subscription *sub, uint16_t operation,
         match->path_hit = cand;
         return;
     }
-    finish_or_ask_subject(sub, operation, included, &cand, match->clauses, match);
+    /* No image stage: the groups open at the subject stage are as the path
+     * left them (some may need an image clause they can no longer get: the
+     * subject stage's own evaluation finds them FALSE). */
+    finish_or_ask_subject(sub, operation, included, &cand, match->clauses, outlook.subject, match);
 }
 
 /* Whether `units` (n of them) begin with the upcased device `v` followed by
@@ -416,9 +453,10 @@ void hg_sub_match_image(const hg_subscription *sub, uint16_t operation,
                         const hg_utf16 *image, hg_match *match)
 {
     hg_pattern_hit hit, cand = match->path_hit;
-    uint32_t included = match->path_included;
+    uint32_t included = match->path_included, bit = HG_OP_BIT(operation);
     hg_image_form form;
     uint64_t clauses[HG_CLAUSE_WORDS];
+    group_outlook outlook;
     int known = image != NULL && image->chars != NULL && image->bytes >= 2u;
 
     memcpy(clauses, match->clauses, sizeof clauses);
@@ -430,7 +468,10 @@ void hg_sub_match_image(const hg_subscription *sub, uint16_t operation,
         return;
     included |= hit.included;
     join_candidates(&cand, &hit);
-    finish_or_ask_subject(sub, operation, included, &cand, clauses, match);
+    outlook.subject = 0;
+    if (groups_may_apply(sub, bit, clauses) && apply_groups(sub, bit, clauses, LEFT_SUBJECT, &included, &cand, &outlook))
+        return;
+    finish_or_ask_subject(sub, operation, included, &cand, clauses, outlook.subject, match);
 }
 
 /* Finishes a match left with needs_subject: the DATA / NEW_NAME pass. */
@@ -449,7 +490,8 @@ void hg_sub_match_subject(const hg_subscription *sub, uint16_t operation, int kn
         return;
     included |= hit.included;
     join_candidates(&cand, &hit);
-    if (apply_groups(sub, HG_OP_BIT(operation), clauses, LEFT_NONE, &included, &cand, &outlook))
+    if (groups_may_apply(sub, HG_OP_BIT(operation), clauses) &&
+        apply_groups(sub, HG_OP_BIT(operation), clauses, LEFT_NONE, &included, &cand, &outlook))
         return;
     finish(sub, operation, included, &cand, match);
 }

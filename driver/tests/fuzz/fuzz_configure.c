@@ -34,6 +34,17 @@ static int apply_short_budgets(hg_core *core, const uint8_t *data, size_t size)
             e.timeout_ms = HG_TIMEOUT_MIN_MS;
         memcpy(copy + sizeof h + i * sizeof e, &e, sizeof e);
     }
+    for (i = 0; i < h.group_count; i++) { /* minor 3: a verdict group has its own budget too */
+        HG_GROUP_ENTRY g;
+        size_t at = sizeof h + h.prefix_count * sizeof(HG_PREFIX_ENTRY) + h.excluded_pid_count * 8u +
+                    h.volume_count * sizeof(HG_VOLUME_ENTRY) + i * sizeof g;
+        if (at + sizeof g > size)
+            return 0;
+        memcpy(&g, copy + at, sizeof g);
+        if (g.timeout_ms != 0u)
+            g.timeout_ms = HG_TIMEOUT_MIN_MS;
+        memcpy(copy + at, &g, sizeof g);
+    }
     return hg_core_configure(core, TEST_CLIENT_KEY, copy, size) == HG_STATUS_SUCCESS;
 }
 
@@ -118,6 +129,139 @@ static void raise_through(hg_core *core, const uint8_t *data, size_t size)
     require_accounting(core);
 }
 
+/* ---- AND groups (minor 3), drawn from the input ------------------------------------- */
+
+/* Byte-wise mutation rarely turns the seed's two groups into other valid
+ * tables, so the input also drives a structured draw: entries of every
+ * kind, target and match with short strings over a small alphabet (they
+ * overlap and find each other in the automaton), and a group table that is
+ * either made valid (ranges ascending, members' op_mask the group's, first
+ * member a clause) or left as drawn (overlapping, out of range, members
+ * outside any group, wrong flags). Accepted tables are raised through like
+ * any configuration. */
+typedef struct byte_reader {
+    const uint8_t *p;
+    size_t n, at;
+} byte_reader;
+
+static uint32_t next8(byte_reader *r)
+{
+    return r->at < r->n ? r->p[r->at++] : 0u;
+}
+
+#define DRAW_ENTRIES 14u
+#define DRAW_GROUPS  4u
+
+static void draw_groups(const uint8_t *data, size_t size)
+{
+    static const char alphabet[] = { '\\', 'A', 'b', 'C', ':', 'x' };
+    static const uint32_t masks[] = {
+        HG_OP_MASK_ALL, HG_TARGET_FULL_NAME_OPS, HG_TARGET_DATA_OPS, HG_TARGET_NEW_NAME_OPS,
+        HG_OP_BIT(HG_OP_CREATE_KEY) | HG_OP_BIT(HG_OP_SET_VALUE),
+    };
+    static char strings[DRAW_ENTRIES][8];
+    static cfg_pattern entries[DRAW_ENTRIES];
+    static cfg_group groups[DRAW_GROUPS];
+    static uint8_t buf[16384];
+    byte_reader r = { data, size, 0 };
+    uint32_t count = 1u + next8(&r) % DRAW_ENTRIES, group_count = next8(&r) % (DRAW_GROUPS + 1u);
+    uint32_t valid = next8(&r) % 4u != 0u, i, k, cursor = 0, status;
+    uint64_t before;
+    HG_CONFIG_HEADER h;
+    HG_STATS s;
+    hg_core *core;
+    size_t len;
+
+    for (i = 0; i < count; i++) {
+        cfg_pattern *e = &entries[i];
+        uint32_t b = next8(&r), n = 1u + next8(&r) % 6u;
+
+        memset(e, 0, sizeof *e);
+        e->entry.kind = b % 4u == 0u ? HG_PREFIX_EXCLUDE : b % 4u == 1u ? HG_PREFIX_INCLUDE : HG_PREFIX_MEMBER;
+        e->target = (uint16_t)(next8(&r) % 5u);
+        e->match = (uint16_t)(next8(&r) % 4u);
+        e->entry.op_mask = masks[next8(&r) % 5u];
+        if (e->entry.kind == HG_PREFIX_MEMBER)
+            e->entry.flags = (b & 4u) ? HG_PREFIX_F_CLAUSE : 0u;
+        else if (e->entry.kind == HG_PREFIX_INCLUDE)
+            e->entry.flags = (b & 4u) ? HG_PREFIX_F_VERDICT : 0u;
+        if (!valid && (b & 8u))
+            e->entry.flags ^= HG_PREFIX_F_CLAUSE | HG_PREFIX_F_VERDICT; /* the wrong kind's flag */
+        for (k = 0; k < n; k++)
+            strings[i][k] = alphabet[next8(&r) % sizeof alphabet];
+        strings[i][n] = '\0';
+        e->entry.utf8 = strings[i];
+        if (valid) { /* the target rules of a standalone entry */
+            if (e->target == HG_TARGET_DATA || e->target == HG_TARGET_NEW_NAME) {
+                e->target = HG_TARGET_DATA;
+                e->entry.op_mask = HG_TARGET_DATA_OPS;
+                e->match = (uint16_t)(1u + e->match % 2u);
+            } else if (e->target == HG_TARGET_FULL_NAME) {
+                e->entry.op_mask = HG_TARGET_FULL_NAME_OPS;
+            }
+        }
+    }
+    for (i = 0; i < group_count; i++) {
+        cfg_group *g = &groups[i];
+        uint32_t b = next8(&r);
+
+        memset(g, 0, sizeof *g);
+        g->kind = b & 1u ? HG_PREFIX_EXCLUDE : HG_PREFIX_INCLUDE;
+        g->flags = g->kind == HG_PREFIX_INCLUDE && (b & 2u) ? HG_PREFIX_F_VERDICT : 0u;
+        g->timeout_ms = b & 4u ? HG_TIMEOUT_MIN_MS : 0u;
+        g->fail_mode = g->kind == HG_PREFIX_INCLUDE ? (uint16_t)((b >> 3) % 3u) : 0u;
+        g->first_member = (uint16_t)(valid ? cursor : next8(&r) % (count + 1u));
+        g->member_count = (uint16_t)(1u + next8(&r) % 4u);
+        g->op_mask = masks[next8(&r) % 5u];
+        if (valid) {
+            if (g->first_member >= count) {
+                group_count = i;
+                break;
+            }
+            if (g->first_member + g->member_count > count)
+                g->member_count = (uint16_t)(count - g->first_member);
+            /* SetValue: every target a member may have, subjects included */
+            g->op_mask = HG_TARGET_DATA_OPS;
+            for (k = g->first_member; k < (uint32_t)g->first_member + g->member_count; k++) {
+                entries[k].entry.kind = HG_PREFIX_MEMBER;
+                entries[k].entry.op_mask = g->op_mask;
+                if (entries[k].entry.flags & HG_PREFIX_F_VERDICT)
+                    entries[k].entry.flags = HG_PREFIX_F_CLAUSE;
+            }
+            entries[g->first_member].entry.flags = HG_PREFIX_F_CLAUSE;
+            cursor = (uint32_t)g->first_member + g->member_count;
+        }
+    }
+    if (valid) { /* a member no group took: a standalone INCLUDE again */
+        for (i = cursor; i < count; i++) {
+            if (entries[i].entry.kind == HG_PREFIX_MEMBER) {
+                entries[i].entry.kind = HG_PREFIX_INCLUDE;
+                entries[i].entry.flags = 0;
+            }
+        }
+    }
+    cfg_defaults(&h);
+    h.verdict_op_mask = next8(&r) & 1u ? HG_OP_MASK_ALL : 0u;
+    len = cfg_encode_groups(buf, sizeof buf, &h, entries, count, NULL, 0, NULL, 0, groups, group_count);
+    FUZZ_REQUIRE(len != 0u);
+    core = fixture_bound(HG_VERDICT_ALLOW);
+    FUZZ_REQUIRE(core != NULL);
+    hg_core_get_stats(core, &s);
+    before = s.config_generation;
+    status = hg_core_configure(core, TEST_CLIENT_KEY, buf, len);
+    hg_core_get_stats(core, &s);
+    if (status == HG_STATUS_SUCCESS) {
+        FUZZ_REQUIRE(s.config_generation == before + 1u);
+        raise_through(core, buf, len);
+    } else {
+        FUZZ_REQUIRE(is_error_status(status) && s.config_generation == before);
+        /* a draw made valid must be accepted: the validator and the
+         * wire's definition of a valid table agree */
+        FUZZ_REQUIRE(!valid);
+    }
+    hg_core_destroy(core);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     hg_core *core = fixture_bound(HG_VERDICT_ALLOW);
@@ -138,5 +282,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_REQUIRE(is_error_status(status) && after == before);
     }
     hg_core_destroy(core);
+    draw_groups(data, size);
     return 0;
 }

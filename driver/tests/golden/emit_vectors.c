@@ -191,6 +191,20 @@ static void dump_config(const unsigned char *buf, size_t len)
         kv_u(&t, prefix, "drive", v.drive);
         kv_str(&t, prefix, "device", buf + v.string_offset, v.string_bytes);
     }
+    for (i = 0; i < h.group_count; i++) {
+        HG_GROUP_ENTRY g;
+        memcpy(&g, buf + sizeof h + h.prefix_count * sizeof(HG_PREFIX_ENTRY) + h.excluded_pid_count * 8u +
+                       h.volume_count * sizeof(HG_VOLUME_ENTRY) + i * sizeof g, sizeof g);
+        snprintf(prefix, sizeof prefix, "group[%u].", i);
+        kv_u(&t, prefix, "kind", g.kind);
+        kv_u(&t, prefix, "flags", g.flags);
+        kv_u(&t, prefix, "op_mask", g.op_mask);
+        kv_u(&t, prefix, "timeout_ms", g.timeout_ms);
+        kv_u(&t, prefix, "fail_mode", g.fail_mode);
+        kv_u(&t, prefix, "first_member", g.first_member);
+        kv_u(&t, prefix, "member_count", g.member_count);
+        kv_u(&t, prefix, "reserved", g.reserved);
+    }
     close_txt(&t, VECTOR_CONFIG);
     write_bin(VECTOR_CONFIG, buf, len);
 }

@@ -37,6 +37,27 @@ size_t golden_config(unsigned char *buf, size_t cap)
           HG_MATCH_CONTAINS, HG_TARGET_DATA },
         { { HG_PREFIX_INCLUDE, 0, HG_TARGET_NEW_NAME_OPS, 0, HG_FAIL_INHERIT, "\\GoldenRenamed" },
           HG_MATCH_SUFFIX, HG_TARGET_NEW_NAME },
+        /* Minor 3: group 0 (INCLUDE, verdict) - the AutoLogger shape: key path contains
+         * \Control\WMI\Autologger\ AND the full name ends with \Start or \Enabled AND the
+         * data contains DWORD (0x00000000); no vector writes there. */
+        { { HG_PREFIX_MEMBER, HG_PREFIX_F_CLAUSE, HG_TARGET_DATA_OPS, 0, HG_FAIL_INHERIT,
+            "\\Control\\WMI\\Autologger\\" }, HG_MATCH_CONTAINS, HG_TARGET_KEY_PATH },
+        { { HG_PREFIX_MEMBER, HG_PREFIX_F_CLAUSE, HG_TARGET_DATA_OPS, 0, HG_FAIL_INHERIT, "\\Start" },
+          HG_MATCH_SUFFIX, HG_TARGET_FULL_NAME },
+        { { HG_PREFIX_MEMBER, 0, HG_TARGET_DATA_OPS, 0, HG_FAIL_INHERIT, "\\Enabled" },
+          HG_MATCH_SUFFIX, HG_TARGET_FULL_NAME },
+        { { HG_PREFIX_MEMBER, HG_PREFIX_F_CLAUSE, HG_TARGET_DATA_OPS, 0, HG_FAIL_INHERIT, "DWORD (0x00000000)" },
+          HG_MATCH_CONTAINS, HG_TARGET_DATA },
+        /* Minor 3: group 1 (EXCLUDE) - svchost's writes under Services (no vector's caller is svchost). */
+        { { HG_PREFIX_MEMBER, HG_PREFIX_F_CLAUSE, HG_TARGET_DATA_OPS, 0, HG_FAIL_INHERIT,
+            "C:\\Windows\\System32\\svchost.exe" }, HG_MATCH_EXACT, HG_TARGET_IMAGE },
+        { { HG_PREFIX_MEMBER, HG_PREFIX_F_CLAUSE, HG_TARGET_DATA_OPS, 0, HG_FAIL_INHERIT,
+            "\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet\\Services\\" }, HG_MATCH_PREFIX,
+          HG_TARGET_KEY_PATH },
+    };
+    static const cfg_group groups[] = {
+        { HG_PREFIX_INCLUDE, HG_PREFIX_F_VERDICT, HG_TARGET_DATA_OPS, 0, HG_FAIL_INHERIT, 11, 4 },
+        { HG_PREFIX_EXCLUDE, 0, HG_TARGET_DATA_OPS, 0, HG_FAIL_INHERIT, 15, 2 },
     };
     /* Minor 2: the volume map. */
     static const cfg_volume volumes[] = {
@@ -55,6 +76,6 @@ size_t golden_config(unsigned char *buf, size_t cap)
     h.default_verdict = HG_VERDICT_ALLOW;
     h.max_backlog = HG_BACKLOG_DEFAULT;
     h.data_cap = GOLDEN_DATA_CAP;
-    return cfg_encode_volumes(buf, cap, &h, prefixes, sizeof prefixes / sizeof prefixes[0], pids, 2, volumes,
-                              sizeof volumes / sizeof volumes[0]);
+    return cfg_encode_groups(buf, cap, &h, prefixes, sizeof prefixes / sizeof prefixes[0], pids, 2, volumes,
+                             sizeof volumes / sizeof volumes[0], groups, sizeof groups / sizeof groups[0]);
 }

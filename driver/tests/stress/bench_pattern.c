@@ -21,6 +21,17 @@
  *                             of 40-70 characters) that none matches: every
  *                             operation also pays the lazy subject stage -
  *                             capture, Details rendering, one automaton pass
+ *   bench_pattern groups N    as core N, but (wire minor 3) the last 100 of the
+ *                             N patterns are members of 40 AND groups (a key-path
+ *                             CONTAINS clause AND a full-name SUFFIX clause of
+ *                             one or two members; 36 INCLUDE, every third with
+ *                             the verdict flag, 4 EXCLUDE): no member matches,
+ *                             so this is a filtered-out operation's cost with groups
+ *   bench_pattern partial N   as groups N, but every path carries one group's
+ *                             first clause and no value name its second: the
+ *                             groups are evaluated on every operation and
+ *                             decide "not included" (filtered out)
+ *   bench_pattern build-groups N  the same for the configuration of groups N
  *   bench_pattern build N     what CONFIGURE costs for that configuration:
  *                             hg_config_compile wall time (median of runs),
  *                             the automaton's allocation, and the growth of
@@ -45,6 +56,8 @@
 #define OPS            2000u
 #define PATH_VARIANTS  64u
 #define MAX_PATTERNS   2048u
+#define GROUP_MEMBERS  100u
+#define GROUPS         40u
 
 static const char *const k_words[] = {
     "Software", "Microsoft", "Windows", "CurrentVersion", "Explorer", "Shell Folders", "Policies", "System",
@@ -216,15 +229,22 @@ int main(int argc, char **argv)
     hg_core *core;
     size_t len;
 
+    static cfg_group groups[GROUPS];
+    int with_groups, partial;
+
     if (argc != 3 || (strcmp(argv[1], "core") != 0 && strcmp(argv[1], "naive") != 0 && strcmp(argv[1], "build") != 0 &&
-                      strcmp(argv[1], "image") != 0 && strcmp(argv[1], "data") != 0)) {
-        fprintf(stderr, "usage: %s core|image|data|naive|build PATTERNS\n", argv[0]);
+                      strcmp(argv[1], "image") != 0 && strcmp(argv[1], "data") != 0 &&
+                      strcmp(argv[1], "groups") != 0 && strcmp(argv[1], "partial") != 0 &&
+                      strcmp(argv[1], "build-groups") != 0)) {
+        fprintf(stderr, "usage: %s core|image|data|groups|partial|naive|build|build-groups PATTERNS\n", argv[0]);
         return 2;
     }
     with_data = strcmp(argv[1], "data") == 0;
+    partial = strcmp(argv[1], "partial") == 0;
+    with_groups = partial || strcmp(argv[1], "groups") == 0 || strcmp(argv[1], "build-groups") == 0;
     n = (uint32_t)strtoul(argv[2], NULL, 10);
-    if (n > MAX_PATTERNS) {
-        fprintf(stderr, "at most %u patterns\n", MAX_PATTERNS);
+    if (n > MAX_PATTERNS || (with_groups && n < GROUP_MEMBERS)) {
+        fprintf(stderr, "at most %u patterns (groups: at least %u)\n", MAX_PATTERNS, GROUP_MEMBERS);
         return 2;
     }
     for (i = 0; i < PATH_VARIANTS; i++) {
@@ -232,6 +252,8 @@ int main(int argc, char **argv)
         int units;
 
         make_path(p, sizeof p);
+        if (partial) /* group i % GROUPS's first clause (no rnd(): the rest stays as in the other modes) */
+            snprintf(p + strlen(p), sizeof p - strlen(p), "\\Grp%uA\\Key", i % GROUPS);
         if (tsrc_init(&sources[i], p) != 0)
             return 1;
         if (with_data) {
@@ -296,6 +318,29 @@ int main(int argc, char **argv)
             entries[64u + i].match = HG_MATCH_CONTAINS;
             entries[64u + i].target = HG_TARGET_DATA;
         }
+        if (with_groups && i >= n - GROUP_MEMBERS) {
+            /* Member m of the 100: groups g < 20 take 2 members (A, B), the
+             * others 3 (A, B, B' - the second clause an OR of two). */
+            uint32_t m = i - (n - GROUP_MEMBERS), g, pos;
+            g = m < 40u ? m / 2u : 20u + (m - 40u) / 3u;
+            pos = m < 40u ? m % 2u : (m - 40u) % 3u;
+            entries[64u + i].entry.kind = HG_PREFIX_MEMBER;
+            entries[64u + i].entry.flags = pos <= 1u ? HG_PREFIX_F_CLAUSE : 0u;
+            if (pos == 0u) {
+                snprintf(t, sizeof texts[0], "\\Grp%uA\\", g);
+                entries[64u + i].match = HG_MATCH_CONTAINS;
+                entries[64u + i].target = HG_TARGET_KEY_PATH;
+                groups[g].kind = g % 10u == 9u ? HG_PREFIX_EXCLUDE : HG_PREFIX_INCLUDE;
+                groups[g].flags = groups[g].kind == HG_PREFIX_INCLUDE && g % 3u == 0u ? HG_PREFIX_F_VERDICT : 0u;
+                groups[g].op_mask = HG_TARGET_FULL_NAME_OPS;
+                groups[g].first_member = (uint16_t)(64u + i);
+            } else {
+                snprintf(t, sizeof texts[0], "\\Grp%uB%u", g, pos);
+                entries[64u + i].match = HG_MATCH_SUFFIX;
+                entries[64u + i].target = HG_TARGET_FULL_NAME;
+            }
+            groups[g].member_count++;
+        }
         units = utf8_to_utf16(t, pattern_units[i], 128);
         for (k = 0; k < (uint32_t)units; k++)
             pattern_units[i][k] = hg_upcase16(pattern_units[i][k]);
@@ -330,11 +375,34 @@ int main(int argc, char **argv)
             entries[at + i].target = HG_TARGET_IMAGE;
         }
         len = cfg_encode_volumes(cfg, sizeof cfg, &h, entries, 64u + n + 33u, NULL, 0, volumes, HG_VOLUME_MAX_COUNT);
+    } else if (with_groups) {
+        len = cfg_encode_groups(cfg, sizeof cfg, &h, entries, 64u + n, NULL, 0, NULL, 0, groups, GROUPS);
     } else {
         len = cfg_encode_patterns(cfg, sizeof cfg, &h, entries, 64u + n, NULL, 0);
     }
-    if (strcmp(argv[1], "build") == 0)
+    if (strcmp(argv[1], "build") == 0 || strcmp(argv[1], "build-groups") == 0)
         return len ? bench_build(cfg, len, n) : 1;
+    if (with_groups && len) {
+        /* partial must set a clause bit on every operation, groups on none,
+         * or the numbers measure something else */
+        hg_subscription *sub = NULL;
+        uint32_t w, v;
+        if (hg_config_compile(cfg, len, &sub) != HG_STATUS_SUCCESS)
+            return 1;
+        for (v = 0; v < PATH_VARIANTS; v++) {
+            hg_match m;
+            uint64_t any = 0;
+            hg_sub_match_path(sub, HG_OP_SET_VALUE, &paths[v], &values[v], &m);
+            for (w = 0; w < HG_CLAUSE_WORDS; w++)
+                any |= m.clauses[w];
+            if ((any != 0u) != (partial != 0) || m.delivered || m.needs_image || m.needs_subject) {
+                fprintf(stderr, "path %u: clause bits %s\n", v, any ? "set" : "clear");
+                hg_subscription_free(sub);
+                return 1;
+            }
+        }
+        hg_subscription_free(sub);
+    }
     core = len ? fixture_configured(cfg, len) : NULL;
     if (core == NULL) {
         fprintf(stderr, "configuration of %u patterns rejected\n", n);

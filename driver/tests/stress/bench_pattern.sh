@@ -64,7 +64,21 @@ for n in 100 1000 2000; do
     printf '%-9s %12s\n' "$n" "$(per_op "$(ir_of "$bin" data "$n" bench_loop)")"
 done
 echo
+echo "With AND groups (wire minor 3; the last 100 of the patterns are members of 40 groups):"
+echo "  filtered: no member matches; partial: one group's first clause matches, its second not"
+printf '%-9s %16s %16s %16s\n' patterns "filtered Ir/op" "partial Ir/op" "partial match"
+for n in 1000 2000; do
+    filtered=$(per_op "$(ir_of "$bin" groups "$n" bench_loop)")
+    partial=$(per_op "$(ir_of "$bin" partial "$n" bench_loop)")
+    pmatch=$(per_op "$(ir_of "$bin" partial "$n" hg_sub_match_path)")
+    printf '%-9s %16s %16s %16s\n' "$n" "$filtered" "$partial" "$pmatch"
+done
+echo
 echo "CONFIGURE compile (median of 9 runs; peak RSS growth during the first):"
 for n in 100 1000 2000; do
     "$bin" build "$n"
+done
+echo "... with 100 of the patterns members of 40 AND groups (clause records, 448 bytes a record):"
+for n in 1000 2000; do
+    "$bin" build-groups "$n"
 done

@@ -50,6 +50,16 @@
     X(test_pattern_automaton_matches_naive_definition)        \
     X(test_pattern_bounds_are_enforced)                       \
     X(test_pattern_raise_uses_value_name)                     \
+    X(test_group_table_validation)                            \
+    X(test_group_bounds)                                      \
+    X(test_group_clauses_or_members_and)                      \
+    X(test_group_image_true_unknown_false)                    \
+    X(test_group_subject_true_unknown_false)                  \
+    X(test_group_verdict_timeout_and_fail_mode)               \
+    X(test_group_exclude_wins_and_exclude_only)               \
+    X(test_group_image_lookup_only_when_it_can_decide)        \
+    X(test_group_without_path_clause)                         \
+    X(test_group_sigma_autologger_rule)                       \
     X(test_event_layout_and_string_order)                     \
     X(test_event_data_cap_and_flags)                          \
     X(test_event_name_caps_and_surrogates)                    \

@@ -419,11 +419,18 @@ void hg_sub_match_subject(const hg_subscription *sub, uint16_t operation, int kn
                           const hg_utf16 *head, const hg_utf16 *tail, hg_match *match);
 
 /* details.c: SetValue's data rendered as Sysmon's Details (hiveguard_wire.h,
- * HG_TARGET_DATA) into out[HG_DATA_MATCH_MAX_BYTES / 2 + 16 units]. Returns
- * 1 and sets *units, or 0 for "unknown" (a type not rendered, data longer
- * than HG_DATA_MATCH_MAX_BYTES, or data that could not be read whole). */
-#define HG_DETAILS_MAX_UNITS (HG_DATA_MATCH_MAX_BYTES / 2u + 16u)
-int hg_details_render(const hg_op *op, const hg_op_source *source, uint16_t *out, uint32_t *units);
+ * HG_TARGET_DATA) into out[out_units], out_units >= HG_DETAILS_STACK_UNITS
+ * (what the raise path keeps on its stack; hg_details_units_for says when a
+ * text needs more). Returns 1 and sets *units, or 0 for "unknown" (a type
+ * not rendered, text longer than HG_DATA_MATCH_MAX_BYTES or than out,
+ * data that could not be read whole). */
+#define HG_DETAILS_STACK_UNITS (256u / 2u + 16u)
+int      hg_details_render(const hg_op *op, const hg_op_source *source, uint16_t *out, uint32_t out_units,
+                           uint32_t *units);
+/* The units rendering this operation's data takes: a text renders as
+ * itself, so a REG_SZ / REG_EXPAND_SZ longer than the stack buffer needs its
+ * own size; every other rendering fits HG_DETAILS_STACK_UNITS. */
+uint32_t hg_details_units_for(const hg_op *op);
 
 /* config.c: validates a CONFIGURE buffer and compiles it; on success *out has
  * refs == 1. Allocates: call without the core lock. */

@@ -8,10 +8,11 @@
  * property test of the agent's SubscriptionMatcher.
  *
  * Why bounded: it runs on the raise path, at APC_LEVEL at worst, into a
- * buffer on the caller's stack. Data longer than HG_DATA_MATCH_MAX_BYTES,
- * REG_MULTI_SZ (not rendered here) and data that cannot be read whole are
- * "unknown", which every DATA include counts as matching: the subscription
- * may over-deliver, it never hides.
+ * buffer the caller provides - on its stack, or for a text longer than
+ * that a pool buffer of the text's size (raise.c). Text longer than
+ * HG_DATA_MATCH_MAX_BYTES, REG_MULTI_SZ (not rendered here) and data that
+ * cannot be read whole are "unknown", which every DATA include counts as
+ * matching: the subscription may over-deliver, it never hides.
  *
  * The data is read only through source->capture_data, which knows where
  * the buffer lives; nothing here dereferences the caller's buffer. The
@@ -67,16 +68,31 @@ static int read_whole(const hg_op_source *source, void *dst, uint32_t want)
     return source->capture_data(source->ctx, dst, want, &unreadable) == want && !unreadable;
 }
 
-int hg_details_render(const hg_op *op, const hg_op_source *source, uint16_t *out, uint32_t *units)
+static int is_text(const hg_op *op)
+{
+    return op->value_type == DT_SZ || op->value_type == DT_EXPAND_SZ;
+}
+
+uint32_t hg_details_units_for(const hg_op *op)
+{
+    if (is_text(op) && op->data_original_size / 2u > HG_DETAILS_STACK_UNITS)
+        return op->data_original_size / 2u;
+    return HG_DETAILS_STACK_UNITS;
+}
+
+int hg_details_render(const hg_op *op, const hg_op_source *source, uint16_t *out, uint32_t out_units,
+                      uint32_t *units)
 {
     unsigned char raw[8];
     uint32_t size = op->data_original_size, n, width, at = 0;
 
     *units = 0;
+    if (out_units < HG_DETAILS_STACK_UNITS) /* the fixed renderings' room */
+        return 0;
     switch (op->value_type) {
     case DT_SZ:
     case DT_EXPAND_SZ:
-        if (size > HG_DATA_MATCH_MAX_BYTES || !read_whole(source, out, size & ~1u))
+        if (size > HG_DATA_MATCH_MAX_BYTES || size / 2u > out_units || !read_whole(source, out, size & ~1u))
             return 0;
         /* The text up to its first NUL; an odd last byte is no unit. */
         for (n = 0; n < size / 2u && out[n] != 0u; n++)

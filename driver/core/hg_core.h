@@ -117,7 +117,8 @@ void hg_core_cancel_request(hg_core *core, hg_request *req);
  * only after the class and caller checks pass (path) and the subscription
  * matches (identity, data) - or, for subscriptions with IMAGE / DATA entries
  * for the class, once the earlier entries left the decision open (image;
- * up to HG_DATA_MATCH_MAX_BYTES of data, rendered as Sysmon's Details). */
+ * the value data rendered as Sysmon's Details, text up to
+ * HG_DATA_MATCH_MAX_BYTES). */
 typedef struct hg_utf16 {
     const uint16_t *chars;  /* UTF-16 code units, not NUL-terminated */
     uint32_t        bytes;  /* even */

@@ -283,8 +283,11 @@ static enum raise_outcome queue_locked(hg_core *core, hg_subscription *sub, hg_q
 /*
  * The DATA / NEW_NAME stage, reached only when path and image entries left
  * the decision open. SetValue: the data rendered as Sysmon's Details into a
- * bounded stack buffer (details.c reads it through capture_data, which
- * knows where the buffer lives). RenameKey: the renamed key's parent path
+ * bounded stack buffer, or - a text longer than that, at most
+ * HG_DATA_MATCH_MAX_BYTES - into a pool buffer of its size, freed before
+ * returning; if that allocation fails the data is "unknown" (delivered,
+ * never hidden). details.c reads it through capture_data, which knows
+ * where the buffer lives. RenameKey: the renamed key's parent path
  * with its '\', then the new name - the new full path, with no copy. A
  * subject that cannot be had is "unknown": every include counts.
  */
@@ -292,16 +295,24 @@ static __attribute__((noinline)) void match_subject(const hg_subscription *sub, 
                                                     const hg_op_source *source, const hg_utf16 *path,
                                                     hg_match *match)
 {
-    uint16_t rendered[HG_DETAILS_MAX_UNITS];
+    uint16_t rendered[HG_DETAILS_STACK_UNITS], *text = rendered, *pooled = NULL;
     hg_utf16 head, tail;
-    uint32_t units = 0, n;
+    uint32_t units = 0, n, room = HG_DETAILS_STACK_UNITS;
     int known = 0;
 
     memset(&head, 0, sizeof head);
     memset(&tail, 0, sizeof tail);
     if (op->operation == HG_OP_SET_VALUE) {
-        known = hg_details_render(op, source, rendered, &units);
-        tail.chars = rendered;
+        n = hg_details_units_for(op);
+        if (n > room && n <= HG_DATA_MATCH_MAX_BYTES / 2u) {
+            pooled = (uint16_t *)hg_plat_alloc((size_t)n * sizeof(uint16_t));
+            if (pooled != NULL) {
+                text = pooled;
+                room = n;
+            }
+        }
+        known = hg_details_render(op, source, text, room, &units);
+        tail.chars = text;
         tail.bytes = units * 2u;
     } else if (op->operation == HG_OP_RENAME_KEY && op->new_name.chars != NULL && op->new_name.bytes != 0u) {
         /* The parent is the path up to and with its last '\'. */
@@ -313,6 +324,8 @@ static __attribute__((noinline)) void match_subject(const hg_subscription *sub, 
         tail = op->new_name;
     }
     hg_sub_match_subject(sub, op->operation, known, &head, &tail, match);
+    if (pooled != NULL)
+        hg_plat_free(pooled);
 }
 
 /* Past the gate: the class is subscribed and a client was bound. */

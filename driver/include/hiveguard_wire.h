@@ -350,8 +350,10 @@ typedef struct HG_HELLO_REPLY {
  * text up to its first NUL, "(Empty)" when that is empty; REG_DWORD
  * "DWORD (0x%08x)" (lower-case hex); REG_QWORD "QWORD (0x%08x-0x%08x)" (high
  * half, then low); a DWORD/QWORD shorter than 4/8 bytes and every other type
- * except REG_MULTI_SZ "Binary Data". REG_MULTI_SZ, data longer than
- * HG_DATA_MATCH_MAX_BYTES and data the driver cannot read are "unknown".
+ * except REG_MULTI_SZ "Binary Data" (whatever its length: those renderings
+ * read at most 8 bytes). REG_MULTI_SZ, REG_SZ / REG_EXPAND_SZ data longer
+ * than HG_DATA_MATCH_MAX_BYTES and data the driver cannot read are
+ * "unknown".
  * HG_TARGET_NEW_NAME (RENAME_KEY only) matches the key's new full path in
  * kernel form: the renamed key's parent path, '\' and the new name. They
  * join like image entries (included when any target includes, excluded when
@@ -455,10 +457,14 @@ enum hg_match_target {
 #define HG_TARGET_FULL_NAME_OPS (HG_OP_BIT(HG_OP_SET_VALUE) | HG_OP_BIT(HG_OP_DELETE_VALUE))
 #define HG_TARGET_DATA_OPS      HG_OP_BIT(HG_OP_SET_VALUE)
 #define HG_TARGET_NEW_NAME_OPS  HG_OP_BIT(HG_OP_RENAME_KEY)
-/* Data longer than this (bytes as stored) is "unknown" to DATA entries: the
- * raise path renders it into a buffer on the kernel stack, so the work and
- * the stack it takes stay bounded whatever a caller writes. */
-#define HG_DATA_MATCH_MAX_BYTES 256u
+/* REG_SZ / REG_EXPAND_SZ data longer than this (bytes as stored) is
+ * "unknown" to DATA entries. The raise path renders text of up to 256 bytes
+ * on the kernel stack and longer text, only when a DATA entry must decide,
+ * into a pool buffer of the text's size; this bound keeps that buffer and
+ * the automaton's pass over it (a few instructions a unit) bounded whatever
+ * a caller writes. Real Sysmon Details run past 256 bytes (command lines,
+ * URLs): at 256 a Sigma rule on such text could not narrow them. */
+#define HG_DATA_MATCH_MAX_BYTES 16384u
 
 typedef struct HG_PREFIX_ENTRY {
     uint16_t kind;           /* hg_prefix_kind */

@@ -39,6 +39,7 @@
     X(test_pattern_image_anchored_on_mapped_and_unmapped)     \
     X(test_pattern_exact_on_key_path_and_full_name)           \
     X(test_subject_details_render_like_sysmon)                \
+    X(test_subject_long_text_is_matched_through_the_raise_path) \
     X(test_subject_data_include_exclude_unknown)              \
     X(test_subject_new_name_spans_parent_and_leaf)            \
     X(test_subject_verdict_include_is_asked_when_the_path_included) \

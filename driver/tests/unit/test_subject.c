@@ -35,13 +35,15 @@ static uint32_t fake_capture(void *ctx, void *dst, uint32_t cap, int *unreadable
     return n;
 }
 
-/* Renders and compares with the expected UTF-8 text; NULL expected: unknown. */
-static int renders(uint32_t type, const void *bytes, uint32_t size, int faults, const char *expected)
+/* Renders into `room` units and compares with the expected UTF-8 text;
+ * NULL expected: unknown. */
+static int renders_in(uint32_t room, uint32_t type, const void *bytes, uint32_t size, int faults,
+                      const char *expected)
 {
     fake_data d = { (const unsigned char *)bytes, size, faults };
     hg_op_source src;
     hg_op op;
-    uint16_t out[HG_DETAILS_MAX_UNITS], want[HG_DETAILS_MAX_UNITS];
+    static uint16_t out[HG_DATA_MATCH_MAX_BYTES / 2u + 16u], want[HG_DATA_MATCH_MAX_BYTES / 2u + 16u];
     uint32_t units = 99;
     int known, n;
 
@@ -52,11 +54,19 @@ static int renders(uint32_t type, const void *bytes, uint32_t size, int faults, 
     op.operation = SET;
     op.value_type = type;
     op.data_original_size = size;
-    known = hg_details_render(&op, &src, out, &units);
+    if (room > sizeof out / sizeof out[0])
+        return 0;
+    known = hg_details_render(&op, &src, out, room, &units);
     if (expected == NULL)
         return !known;
-    n = utf8_to_utf16(expected, want, HG_DETAILS_MAX_UNITS);
+    n = utf8_to_utf16(expected, want, sizeof want / sizeof want[0]);
     return known && n >= 0 && units == (uint32_t)n && memcmp(out, want, units * 2u) == 0;
+}
+
+/* ... into what the raise path keeps on its stack. */
+static int renders(uint32_t type, const void *bytes, uint32_t size, int faults, const char *expected)
+{
+    return renders_in(HG_DETAILS_STACK_UNITS, type, bytes, size, faults, expected);
 }
 
 /* UTF-16LE text with its NUL, as RegSetValueExW stores a REG_SZ. */
@@ -75,10 +85,11 @@ static uint32_t sz(const char *s, unsigned char *out)
 int test_subject_details_render_like_sysmon(void)
 {
     static unsigned char big[HG_DATA_MATCH_MAX_BYTES + 2];
+    static char big_text[HG_DATA_MATCH_MAX_BYTES / 2u + 1u];
     unsigned char text[64];
     const unsigned char dword[] = { 0x0a, 0, 0, 0 }, qword[] = { 2, 0, 0, 0, 1, 0, 0, 0 };
     const unsigned char with_nul[] = { 'a', 0, 0, 0, 'b', 0, 0, 0 };
-    uint32_t n = sz("C:\\Windows\\evil.vbs", text);
+    uint32_t n = sz("C:\\Windows\\evil.vbs", text), i;
 
     /* the formats of the recordings (model/ValueRendering) */
     CHECK(renders(1, text, n, 0, "C:\\Windows\\evil.vbs"));
@@ -97,9 +108,23 @@ int test_subject_details_render_like_sysmon(void)
     CHECK(renders(5, dword, 4, 0, "Binary Data"));                     /* big-endian DWORD */
     /* unknown: a type not rendered, too long, unreadable */
     CHECK(renders(7, text, n, 0, NULL));
-    memset(big, 'A', sizeof big);
-    CHECK(renders(1, big, HG_DATA_MATCH_MAX_BYTES, 0, NULL) == 0);     /* at the cap: known */
-    CHECK(renders(1, big, HG_DATA_MATCH_MAX_BYTES + 2u, 0, NULL));
+    /* a text longer than the stack buffer: known in a buffer of its size
+     * (raise.c's pool buffer), up to the cap; "unknown" in a smaller one
+     * and past the cap; the other renderings fit the stack whatever the
+     * data's length */
+    for (i = 0; i < HG_DATA_MATCH_MAX_BYTES / 2u; i++) {
+        big[2u * i] = 'A';
+        big[2u * i + 1u] = 0;
+        big_text[i] = 'A';
+    }
+    big[HG_DATA_MATCH_MAX_BYTES] = 'A';
+    big[HG_DATA_MATCH_MAX_BYTES + 1u] = 0;
+    CHECK(renders(1, big, 2u * HG_DETAILS_STACK_UNITS, 0, NULL) == 0); /* fills the stack buffer: known */
+    CHECK(renders(1, big, 2u * HG_DETAILS_STACK_UNITS + 2u, 0, NULL)); /* one unit more: not there */
+    CHECK(renders_in(HG_DATA_MATCH_MAX_BYTES / 2u, 1, big, HG_DATA_MATCH_MAX_BYTES, 0, big_text));
+    CHECK(renders_in(HG_DATA_MATCH_MAX_BYTES / 2u + 16u, 1, big, HG_DATA_MATCH_MAX_BYTES + 2u, 0, NULL));
+    CHECK(renders(3, big, HG_DATA_MATCH_MAX_BYTES + 2u, 0, "Binary Data"));
+    CHECK(renders(4, big, HG_DATA_MATCH_MAX_BYTES + 2u, 0, "DWORD (0x00410041)"));
     CHECK(renders(1, text, n, 1, NULL));
     CHECK(renders(4, dword, 4, 1, NULL));
     return 0;
@@ -251,5 +276,66 @@ int test_subject_entries_validated(void)
             return 1;
         }
     }
+    return 0;
+}
+
+/*
+ * Text data past the stack buffer, through the whole raise path (raise.c
+ * renders it into a pool buffer of its size): a command line of 600
+ * characters whose telling part is at its end is judged by its data like a
+ * short one - delivered when a DATA include matches, filtered out when
+ * none does - and text past HG_DATA_MATCH_MAX_BYTES is "unknown",
+ * delivered. Before, every text over 256 bytes was unknown: the recordings
+ * hold such values (long Run-key and service command lines), and a Sigma
+ * rule on Details could not narrow them.
+ */
+int test_subject_long_text_is_matched_through_the_raise_path(void)
+{
+    static const cfg_pattern p[] = {
+        { { HG_PREFIX_INCLUDE, 0, DATA_OPS, 0, 0, "-EncodedCommand" }, HG_MATCH_CONTAINS, HG_TARGET_DATA },
+        { { HG_PREFIX_INCLUDE, 0, DATA_OPS, 0, 0, ".vbs" }, HG_MATCH_SUFFIX, HG_TARGET_DATA },
+    };
+    static const char *tails[] = { " -EncodedCommand SQBFAFgA", " C:\\Users\\Public\\run.vbs", " -NoProfile" };
+    static const int delivered[] = { 1, 1, 0 };
+    static unsigned char buf[4096], data[HG_DATA_MATCH_MAX_BYTES + 64u];
+    HG_CONFIG_HEADER h;
+    hg_core *core;
+    hg_raise_result r;
+    hg_op op;
+    size_t len;
+    uint32_t i, k, units;
+
+    cfg_defaults(&h);
+    len = cfg_encode_patterns(buf, sizeof buf, &h, p, 2, NULL, 0);
+    core = fixture_configured(buf, len);
+    CHECK(core != NULL);
+    for (i = 0; i < 3u; i++) {
+        /* 600 units of "powershell.exe ..." padding, then the tail, then the NUL */
+        for (units = 0; units < 600u; units++) {
+            data[2u * units] = (unsigned char)"powershell.exe "[units % 15u];
+            data[2u * units + 1u] = 0;
+        }
+        for (k = 0; tails[i][k] != '\0'; k++, units++) {
+            data[2u * units] = (unsigned char)tails[i][k];
+            data[2u * units + 1u] = 0;
+        }
+        data[2u * units] = data[2u * units + 1u] = 0;
+        top_init(&op, SET, 10);
+        op.value_type = 1; /* REG_SZ */
+        raise_path(core, &op, CV "\\Run", data, 2u * units + 2u, &r);
+        if ((int)r.delivered != delivered[i]) {
+            fprintf(stderr, "  tail %u: delivered %u\n", i, r.delivered);
+            hg_core_destroy(core);
+            return 1;
+        }
+    }
+    /* past the cap: unknown, delivered though no include's text is in it */
+    memset(data, 'A', HG_DATA_MATCH_MAX_BYTES + 2u);
+    top_init(&op, SET, 10);
+    op.value_type = 1;
+    raise_path(core, &op, CV "\\Run", data, HG_DATA_MATCH_MAX_BYTES + 2u, &r);
+    CHECK(r.delivered);
+    CHECK_EQ(stats_of(core).filtered_out, 1);
+    hg_core_destroy(core);
     return 0;
 }

@@ -243,7 +243,7 @@ public record Subscription(
         /**
          * Wire minor 2: SetValue's data rendered as Sysmon's Details ({@link ValueRendering#details}),
          * SUFFIX/CONTAINS only. Data the driver does not render (REG_MULTI_SZ, longer than
-         * {@code HG_DATA_MATCH_MAX_BYTES}, unreadable) is unknown: every DATA INCLUDE counts, no EXCLUDE.
+         * {@code HG_DATA_MATCH_MAX_BYTES} (text), unreadable) is unknown: every DATA INCLUDE counts, no EXCLUDE.
          */
         DATA(3),
         /** Wire minor 2: RenameKey's new full key path in kernel form, SUFFIX/CONTAINS only; unknown as DATA. */

@@ -90,13 +90,15 @@ public final class SubscriptionMatcher {
      * What the driver's DATA / NEW_NAME entries are matched against ({@code driver/core/details.c},
      * {@code raise.c}): for SetValue the data as Sysmon's Details, for RenameKey the renamed key's
      * parent path, a backslash and the new name; null when the driver would not know it (REG_MULTI_SZ,
-     * data longer than {@link Wire#DATA_MATCH_MAX_BYTES}, data this event carries only in part, no
-     * new name) - unknown, as the driver treats it.
+     * REG_SZ / REG_EXPAND_SZ text longer than {@link Wire#DATA_MATCH_MAX_BYTES} - the other renderings
+     * read at most 8 bytes, whatever the length - data this event carries only in part, no new name) -
+     * unknown, as the driver treats it.
      */
     public static String subjectOf(RegistryEvent e) {
         if (e.operation() == Operation.SET_VALUE) {
             byte[] data = e.data() == null ? new byte[0] : e.data();
-            if (e.valueType() == RegistryValueType.REG_MULTI_SZ || e.dataOriginalSize() > Wire.DATA_MATCH_MAX_BYTES
+            boolean text = e.valueType() == RegistryValueType.REG_SZ || e.valueType() == RegistryValueType.REG_EXPAND_SZ;
+            if (e.valueType() == RegistryValueType.REG_MULTI_SZ || (text && e.dataOriginalSize() > Wire.DATA_MATCH_MAX_BYTES)
                     || data.length < e.dataOriginalSize()) {
                 return null;
             }

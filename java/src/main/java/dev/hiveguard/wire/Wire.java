@@ -147,8 +147,8 @@ public final class Wire {
     public static final int TARGET_IMAGE = 2;
     public static final int TARGET_DATA = 3;
     public static final int TARGET_NEW_NAME = 4;
-    /** {@code HG_DATA_MATCH_MAX_BYTES}: longer data is "unknown" to DATA entries. */
-    public static final int DATA_MATCH_MAX_BYTES = 256;
+    /** {@code HG_DATA_MATCH_MAX_BYTES}: longer REG_SZ / REG_EXPAND_SZ text is "unknown" to DATA entries. */
+    public static final int DATA_MATCH_MAX_BYTES = 16384;
 
     public static final int CFG_F_INCLUDE_KERNEL_CALLERS = 0x0001;
     public static final int CFG_F_ALL = 0x0001;

@@ -10,6 +10,7 @@ import dev.hiveguard.model.FailMode;
 import dev.hiveguard.model.Operation;
 import dev.hiveguard.model.RegistryEvent;
 import dev.hiveguard.model.Subscription;
+import dev.hiveguard.wire.Wire;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -139,14 +140,23 @@ class SubscriptionPropertyTest {
                 new byte[] {10, 0, 0, 0});
         assertEquals("DWORD (0x0000000a)", SubscriptionMatcher.subjectOf(ten));
         assertTrue(SubscriptionMatcher.match(s, ten, "", false).delivered());
-        // Unknown: REG_MULTI_SZ, or longer than HG_DATA_MATCH_MAX_BYTES - delivered, quiet or not.
+        // Unknown: REG_MULTI_SZ, or text longer than HG_DATA_MATCH_MAX_BYTES - delivered, quiet or not.
         RegistryEvent multi = Policies.setValue(key, "C:\\x.exe", dev.hiveguard.model.RegistryValueType.REG_MULTI_SZ,
                 dev.hiveguard.model.ValueRendering.multiSz(List.of("quiet", "x")));
         assertEquals(null, SubscriptionMatcher.subjectOf(multi));
         assertTrue(SubscriptionMatcher.match(s, multi, "", false).wantsVerdict());
-        RegistryEvent longer = Policies.setString(key, "C:\\x.exe", "quiet ".repeat(30));
+        // A long text is still known (the driver renders it into a buffer of its size), up to the cap.
+        RegistryEvent longText = Policies.setString(key, "C:\\x.exe", "notepad.exe ".repeat(200) + "vbscript quiet");
+        assertEquals("notepad.exe ".repeat(200) + "vbscript quiet", SubscriptionMatcher.subjectOf(longText));
+        assertFalse(SubscriptionMatcher.match(s, longText, "", false).delivered(), "a long text's DATA exclude wins");
+        RegistryEvent longer = Policies.setString(key, "C:\\x.exe",
+                "quiet ".repeat(Wire.DATA_MATCH_MAX_BYTES / 2 / 6 + 1));
         assertEquals(null, SubscriptionMatcher.subjectOf(longer));
         assertTrue(SubscriptionMatcher.match(s, longer, "", false).delivered());
+        // Other renderings do not depend on the data's length.
+        RegistryEvent bigBinary = Policies.setValue(key, "C:\\x.exe", dev.hiveguard.model.RegistryValueType.REG_BINARY,
+                new byte[Wire.DATA_MATCH_MAX_BYTES + 8]);
+        assertEquals("Binary Data", SubscriptionMatcher.subjectOf(bigBinary));
         // RenameKey: the parent of the renamed key, a backslash and the new name.
         RegistryEvent rename = Policies.event(dev.hiveguard.model.Operation.RENAME_KEY,
                 "HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Old", "", "Run", "C:\\x.exe", "", 1, 0, new byte[0]);

@@ -505,16 +505,7 @@ const HG_EVENT_HEADER *batch_event(const unsigned char *buf, uint32_t i)
 struct hg_subscription *cfg_compile(const cfg_pattern *p, size_t n, uint32_t verdict_mask,
                                     const cfg_volume *v, size_t vn, uint32_t *status)
 {
-    static unsigned char buf[256 * 1024];
-    HG_CONFIG_HEADER h;
-    hg_subscription *sub = NULL;
-    size_t len;
-
-    cfg_defaults(&h);
-    h.verdict_op_mask = verdict_mask;
-    len = cfg_encode_volumes(buf, sizeof buf, &h, p, n, NULL, 0, v, vn);
-    *status = len ? hg_config_compile(buf, len, &sub) : HG_STATUS_BUFFER_TOO_SMALL;
-    return sub;
+    return cfg_compile_groups(p, n, verdict_mask, v, vn, NULL, 0, status);
 }
 
 struct hg_subscription *cfg_compile_groups(const cfg_pattern *p, size_t n, uint32_t verdict_mask,

@@ -121,33 +121,31 @@ public final class PolicyDescription {
         for (Subscription.Prefix p : sub.prefixes()) {
             b.append("  ").append(p.include() ? "include " : "exclude ").append(p.describe()).append("  [")
                     .append(SubscriptionCompiler.ops(p.opMask())).append(']');
-            if (p.verdict()) {
-                b.append(" verdict");
-                if (p.timeoutMs() != 0) {
-                    b.append(" timeout=").append(p.timeoutMs()).append("ms");
-                }
-                if (p.failMode() != FailMode.INHERIT) {
-                    b.append(" failmode=").append(lower(p.failMode()));
-                }
-            }
+            appendVerdict(b, p.verdict(), p.timeoutMs(), p.failMode());
             b.append('\n');
         }
         // Wire minor 3: one line per AND group, its clauses joined by AND, a clause's members by |.
         for (Subscription.Group g : sub.groups()) {
             b.append("  ").append(g.include() ? "include group " : "exclude group ").append(g.describe()).append("  [")
                     .append(SubscriptionCompiler.ops(g.opMask())).append(']');
-            if (g.verdict()) {
-                b.append(" verdict");
-                if (g.timeoutMs() != 0) {
-                    b.append(" timeout=").append(g.timeoutMs()).append("ms");
-                }
-                if (g.failMode() != FailMode.INHERIT) {
-                    b.append(" failmode=").append(lower(g.failMode()));
-                }
-            }
+            appendVerdict(b, g.verdict(), g.timeoutMs(), g.failMode());
             b.append('\n');
         }
         return b.toString();
+    }
+
+    /** An INCLUDE entry's or group's verdict demands, as {@code policy show} prints them. */
+    private static void appendVerdict(StringBuilder b, boolean verdict, int timeoutMs, FailMode failMode) {
+        if (!verdict) {
+            return;
+        }
+        b.append(" verdict");
+        if (timeoutMs != 0) {
+            b.append(" timeout=").append(timeoutMs).append("ms");
+        }
+        if (failMode != FailMode.INHERIT) {
+            b.append(" failmode=").append(lower(failMode));
+        }
     }
 
     /**

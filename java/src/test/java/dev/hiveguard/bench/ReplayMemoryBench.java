@@ -90,12 +90,33 @@ public final class ReplayMemoryBench {
         }
     }
 
+    /**
+     * The class path the forked probe needs: under {@code mvn -Pbench ... exec:java} the project's
+     * classes are on the plugin's class loader, not on {@code java.class.path} (Maven's launcher),
+     * so the probe would not be found; from a plain {@code java -cp} run they are on both.
+     */
+    private static String probeClassPath() {
+        ClassLoader loader = ReplayMemoryBench.class.getClassLoader();
+        if (loader instanceof java.net.URLClassLoader urls && urls.getURLs().length > 0) {
+            List<String> parts = new ArrayList<>();
+            for (java.net.URL u : urls.getURLs()) {
+                try {
+                    parts.add(Path.of(u.toURI()).toString());
+                } catch (java.net.URISyntaxException | IllegalArgumentException e) {
+                    // not a file: nothing a forked JVM could load from
+                }
+            }
+            return String.join(java.io.File.pathSeparator, parts);
+        }
+        return System.getProperty("java.class.path");
+    }
+
     /** @param minutes stop the run after this long; 0 for no limit */
     private static void run(Path work, String name, String mode, String heap, Path file, Path policy, int events,
                             long minutes) throws IOException, InterruptedException {
         Path audit = Files.createTempDirectory(work, "audit");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx" + heap, "-cp", System.getProperty("java.class.path"),
+        Process p = new ProcessBuilder(java, "-Xmx" + heap, "-cp", probeClassPath(),
                 ReplayMemoryProbe.class.getName(), mode, audit.toString(), policy.toString(), file.toString())
                 .redirectErrorStream(true).start();
         boolean[] stopped = new boolean[1];

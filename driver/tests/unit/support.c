@@ -544,3 +544,28 @@ struct hg_match cfg_match_path(const struct hg_subscription *sub, uint16_t opera
     hg_sub_match_path(sub, operation, &p, &v, &m);
     return m;
 }
+
+struct hg_match cfg_match_stages(const struct hg_subscription *sub, uint16_t operation, const char *path,
+                                 const char *value, const char *image, const char *head, const char *tail,
+                                 int *asked_image, int *asked_subject)
+{
+    static uint16_t ibuf[512], hbuf[1024], tbuf[512];
+    hg_match m = cfg_match_path(sub, operation, path, value);
+    hg_utf16 none, i, h, t;
+
+    memset(&none, 0, sizeof none);
+    if (asked_image != NULL)
+        *asked_image = (int)m.needs_image;
+    if (m.needs_image) {
+        i = image != NULL ? utf16_view(image, ibuf, 512) : none;
+        hg_sub_match_image(sub, operation, &i, &m);
+    }
+    if (asked_subject != NULL)
+        *asked_subject = (int)m.needs_subject;
+    if (m.needs_subject) {
+        h = head != NULL ? utf16_view(head, hbuf, 1024) : none;
+        t = tail != NULL ? utf16_view(tail, tbuf, 512) : none;
+        hg_sub_match_subject(sub, operation, tail != NULL, &h, &t, &m);
+    }
+    return m;
+}

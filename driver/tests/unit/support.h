@@ -168,6 +168,15 @@ hg_utf16 utf16_view(const char *s, uint16_t *buf, size_t cap);
 struct hg_match cfg_match_path(const struct hg_subscription *sub, uint16_t operation, const char *path,
                                const char *value);
 
+/* cfg_match_path, then the lazy stages as raise.c runs them: the image
+ * when the path left it needed (image NULL: unknown), then the subject -
+ * head then tail, as hg_sub_match_subject reads them - when still needed
+ * (tail NULL: unknown; head NULL: none). *asked_image / *asked_subject (each
+ * may be NULL) tell whether that stage was needed. */
+struct hg_match cfg_match_stages(const struct hg_subscription *sub, uint16_t operation, const char *path,
+                                 const char *value, const char *image, const char *head, const char *tail,
+                                 int *asked_image, int *asked_subject);
+
 /* ---- fixture ------------------------------------------------------------------------------- */
 
 #define TEST_CLIENT_KEY 0xC11E47ull

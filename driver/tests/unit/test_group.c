@@ -256,24 +256,7 @@ static hg_subscription *compile_groups(const cfg_pattern *p, size_t n, const cfg
 static hg_match run(const hg_subscription *sub, uint16_t operation, const char *path, const char *value,
                     const char *image, const char *data, int *asked_image)
 {
-    static uint16_t ibuf[512], dbuf[512];
-    hg_match m = cfg_match_path(sub, operation, path, value);
-    hg_utf16 i, d, none;
-
-    memset(&none, 0, sizeof none);
-    *asked_image = (int)m.needs_image;
-    if (m.needs_image) {
-        if (image != NULL)
-            i = utf16_view(image, ibuf, 512);
-        else
-            i = none;
-        hg_sub_match_image(sub, operation, &i, &m);
-    }
-    if (m.needs_subject) {
-        d = data != NULL ? utf16_view(data, dbuf, 512) : none;
-        hg_sub_match_subject(sub, operation, data != NULL, &none, &d, &m);
-    }
-    return m;
+    return cfg_match_stages(sub, operation, path, value, image, NULL, data, asked_image, NULL);
 }
 
 #define SVCHOST "\\Device\\HarddiskVolume3\\Windows\\System32\\svchost.exe"

@@ -136,14 +136,7 @@ int test_subject_details_render_like_sysmon(void)
 static hg_match match_subject(const hg_subscription *sub, uint16_t operation, const char *path,
                               const char *value, const char *head, const char *tail, int known, int *asked)
 {
-    static uint16_t hbuf[1024], tbuf[512];
-    hg_utf16 h = utf16_view(head, hbuf, 1024), t = utf16_view(tail, tbuf, 512);
-    hg_match m = cfg_match_path(sub, operation, path, value);
-
-    *asked = (int)m.needs_subject;
-    if (m.needs_subject)
-        hg_sub_match_subject(sub, operation, known, &h, &t, &m);
-    return m;
+    return cfg_match_stages(sub, operation, path, value, NULL, head, known ? tail : NULL, NULL, asked);
 }
 
 #define CV "\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion"

@@ -370,11 +370,6 @@ public record Subscription(
             }
         }
 
-        /** PREFIX or EXACT on the image: UNKNOWN on an unmapped image. */
-        public boolean anchoredImage() {
-            return target == Target.IMAGE && (match == Match.PREFIX || match == Match.EXACT);
-        }
-
         /** This member as a standalone entry of the same match and target (for matching and display). */
         public Prefix asEntry(int opMask) {
             return new Prefix(true, text, opMask, false, 0, FailMode.INHERIT, match, target);
@@ -382,7 +377,7 @@ public record Subscription(
 
         /** As {@link Prefix#describe}. */
         public String describe() {
-            return new Prefix(true, text, target.ops(), false, 0, FailMode.INHERIT, match, target).describe();
+            return asEntry(target.ops()).describe();
         }
     }
 

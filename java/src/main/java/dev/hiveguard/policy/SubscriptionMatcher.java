@@ -126,7 +126,8 @@ public final class SubscriptionMatcher {
         if ((s.opMask() & bit) == 0 || s.excludedPids().contains(pid) || (kernelCaller && !s.includeKernelCallers())) {
             return Match.DROPPED;
         }
-        String full = null;
+        String full = (bit & Subscription.FULL_NAME_OPS) != 0
+                ? keyPath + "\\" + (valueName == null ? "" : valueName) : null;
         boolean anyInclude = false;
         Subscription.Prefix best = null;
         List<Subscription.Prefix> patternHits = new ArrayList<>();
@@ -134,32 +135,12 @@ public final class SubscriptionMatcher {
             if (p.include()) {
                 anyInclude = true;
             }
-            if ((p.opMask() & bit) == 0) {
+            if ((p.opMask() & bit) == 0 || (p.target().ops() & bit) == 0) {
                 continue;
             }
-            boolean hit;
-            if (p.target() == Subscription.Target.IMAGE) {
-                if (imageUnknown || (p.anchoredImage() && !form.mapped())) {
-                    hit = p.include();
-                } else {
-                    hit = matches(form.text(), p);
-                }
-            } else if (p.target() == Subscription.Target.DATA || p.target() == Subscription.Target.NEW_NAME) {
-                if ((bit & p.target().ops()) == 0) {
-                    continue;
-                }
-                hit = subject == null ? p.include() : matches(subject, p);
-            } else if (p.target() == Subscription.Target.FULL_NAME) {
-                if ((bit & Subscription.FULL_NAME_OPS) == 0) {
-                    continue;
-                }
-                if (full == null) {
-                    full = keyPath + "\\" + (valueName == null ? "" : valueName);
-                }
-                hit = matches(full, p);
-            } else {
-                hit = matches(keyPath, p);
-            }
+            // An entry the driver cannot decide (UNKNOWN) counts as matching if it includes, never if it excludes.
+            Truth t = truthOf(p, keyPath, full, form, imageUnknown, subject);
+            boolean hit = t == Truth.UNKNOWN ? p.include() : t == Truth.TRUE;
             if (!hit) {
                 continue;
             }
@@ -180,9 +161,6 @@ public final class SubscriptionMatcher {
             }
             if ((g.opMask() & bit) == 0) {
                 continue;
-            }
-            if (full == null && (bit & Subscription.FULL_NAME_OPS) != 0) {
-                full = keyPath + "\\" + (valueName == null ? "" : valueName);
             }
             Truth t = group(g, keyPath, full, form, imageUnknown, subject);
             if (g.include() ? t != Truth.FALSE : t == Truth.TRUE) {
@@ -278,11 +256,21 @@ public final class SubscriptionMatcher {
      */
     static Truth member(Subscription.Member m, int opMask, String keyPath, String fullName, ImageForm form,
                         boolean imageUnknown, String subject) {
-        Subscription.Prefix entry = m.asEntry(opMask);
+        return truthOf(m.asEntry(opMask), keyPath, fullName, form, imageUnknown, subject);
+    }
+
+    /**
+     * What one entry (standalone, or a group member as an entry) says of an operation of a class its
+     * target has: TRUE / FALSE as its string matches, UNKNOWN where the driver cannot decide - an
+     * IMAGE entry on an unknown image, an anchored one also on an unmapped image, a DATA / NEW_NAME
+     * entry on an unknown subject.
+     */
+    private static Truth truthOf(Subscription.Prefix entry, String keyPath, String fullName, ImageForm form,
+                                 boolean imageUnknown, String subject) {
         String target;
-        switch (m.target()) {
+        switch (entry.target()) {
             case IMAGE:
-                if (imageUnknown || (m.anchoredImage() && !form.mapped())) {
+                if (imageUnknown || (entry.anchoredImage() && !form.mapped())) {
                     return Truth.UNKNOWN;
                 }
                 target = form.text();
